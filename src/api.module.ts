@@ -1,0 +1,27 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { CoreModule, type Runtime } from './core.module';
+import { AuditModule } from './modules/audit/audit.module';
+import { AuthModule } from './modules/auth/auth.module';
+import { HealthModule } from './modules/health/health.module';
+import { OrgModule } from './modules/org/org.module';
+import { WorkerRuntimeModule } from './worker.module';
+
+/** The API process. With `withWorker` (demo, tests) the queue workers run in the same process. */
+@Module({})
+export class ApiModule {
+  static forRoot(runtime: Runtime, options: { withWorker?: boolean } = {}): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [
+        CoreModule.forRoot(runtime),
+        DiscoveryModule,
+        AuditModule,
+        AuthModule,
+        OrgModule,
+        HealthModule,
+        ...(options.withWorker ? [WorkerRuntimeModule] : []),
+      ],
+    };
+  }
+}

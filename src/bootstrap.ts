@@ -1,0 +1,145 @@
+import 'reflect-metadata';
+import { ValidationPipe, type INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { HttpErrorCode, HttpProblem } from './common/http.exception';
+import { PinoNestLogger, createLogger } from './common/logger';
+import { ProblemFilter } from './common/problem.filter';
+import { parseSafeJson } from './common/safe-json';
+import type { AppConfig } from './config/app-config';
+import type { Runtime } from './core.module';
+import { createDataSource, runMigrations } from './database/data-source';
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './database/embedded-postgres';
+import { ApiModule } from './api.module';
+import { WorkerModule } from './worker.module';
+import { AuditService } from './modules/audit/audit.service';
+import { MetricsService } from './modules/health/metrics.service';
+import type { Principal } from './modules/auth/principal';
+
+export interface ResolvedRuntime extends Runtime {
+  embedded?: EmbeddedPostgresHandle;
+}
+
+/** Finds the database: DATABASE_URL, or an embedded Postgres managed by this process. Then migrates. */
+export async function resolveRuntime(config: AppConfig, logger: Logger, databaseName = 'fuxin'): Promise<ResolvedRuntime> {
+  let databaseUrl = config.databaseUrl;
+  let embedded: EmbeddedPostgresHandle | undefined;
+  if (!databaseUrl) {
+    embedded = await startEmbeddedPostgres({
+      dataDir: config.embeddedPg.dataDir,
+      port: config.embeddedPg.port,
+      log: (line) => logger.debug({ component: 'postgres' }, line),
+    });
+    await embedded.createDatabase(databaseName);
+    databaseUrl = embedded.url(databaseName);
+    logger.info({ port: config.embeddedPg.port, dataDir: config.embeddedPg.dataDir }, 'embedded postgres ready');
+  }
+  if (config.runMigrations) {
+    const ds = await createDataSource(databaseUrl, 2).initialize();
+    try {
+      await runMigrations(ds);
+    } finally {
+      await ds.destroy();
+    }
+  }
+  return { config, databaseUrl, embedded };
+}
+
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+const AUDITED_ELSEWHERE = new Set(['/api/v1/auth/login', '/api/v1/auth/refresh', '/api/v1/auth/logout']);
+
+/** Builds the HTTP API on Fastify with every cross-cutting concern wired. */
+export async function createApiApp(runtime: Runtime, logger: Logger, options: { withWorker?: boolean } = {}): Promise<NestFastifyApplication> {
+  const { config } = runtime;
+  const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    bodyLimit: config.bodyLimitBytes,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    requestIdHeader: false,
+    genReqId: (req: import('node:http').IncomingMessage) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    routerOptions: { maxParamLength: 200 },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(runtime, options), adapter, {
+    logger: new PinoNestLogger(logger),
+    bufferLogs: false,
+  });
+
+  app.useBodyParser('application/json', { bodyLimit: config.bodyLimitBytes }, async (_req: unknown, body: Buffer) => parseSafeJson(body.toString('utf8')));
+  app.useBodyParser('text/csv', { bodyLimit: 20 * 1024 * 1024 }, async (_req: unknown, body: Buffer) => {
+    const text = body.toString('utf8');
+    if (text.includes('\u0000')) throw new HttpProblem(HttpErrorCode.NUL_BYTE);
+    return text;
+  });
+  app.useGlobalFilters(new ProblemFilter());
+  app.useGlobalPipes(new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    transform: true,
+    forbidUnknownValues: true,
+    stopAtFirstError: false,
+    exceptionFactory: (errors) => {
+      const flat: Array<{ field: string; message: string }> = [];
+      const walk = (list: typeof errors, prefix: string) => {
+        for (const e of list) {
+          const field = prefix ? `${prefix}.${e.property}` : e.property;
+          for (const m of Object.values(e.constraints ?? {})) flat.push({ field, message: m });
+          if (e.children?.length) walk(e.children, field);
+        }
+      };
+      walk(errors, '');
+      return new HttpProblem(HttpErrorCode.VALIDATION_FAILED, undefined, flat);
+    },
+  }));
+
+  const fastify = app.getHttpAdapter().getInstance();
+  const audit = app.get(AuditService);
+  const metrics = app.get(MetricsService);
+  fastify.addHook('onSend', async (req, reply, payload) => {
+    void reply.header('x-request-id', String(req.id));
+    return payload;
+  });
+  fastify.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions?.url ?? 'unmatched';
+    metrics.httpDuration.observe({ method: req.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    if (['GET', 'HEAD', 'OPTIONS'].includes(req.method) || AUDITED_ELSEWHERE.has(route)) return;
+    const principal = (req as unknown as { principal?: Principal }).principal;
+    const params = (req.params ?? {}) as Record<string, string>;
+    const status = reply.statusCode;
+    await audit.record({
+      actorId: principal?.id ?? null, actorUsername: principal?.username ?? null, actorRole: principal?.role ?? null,
+      action: `http.${req.method.toLowerCase()}`, target: params.id ?? params.unitId ?? params.role ?? null,
+      method: req.method, path: route, status,
+      result: status < 400 ? 'success' : status === 401 || status === 403 ? 'denied' : 'failure',
+      requestId: String(req.id), ip: req.ip,
+    }).catch((err: Error) => req.log.error({ err }, 'audit write failed'));
+  });
+
+  const doc = SwaggerModule.createDocument(app, new DocumentBuilder()
+    .setTitle('Fuxin grid cases 一网五平台 API')
+    .setDescription('Grassroots governance case management. Errors are application/problem+json with a stable `code`.')
+    .setVersion('1')
+    .addBearerAuth()
+    .build());
+  SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'docs-json' });
+
+  app.enableShutdownHooks();
+  await app.init();
+  return app;
+}
+
+/** Builds the worker process: queues, job handlers and job schedulers; no HTTP. */
+export async function createWorkerApp(runtime: Runtime, logger: Logger): Promise<INestApplicationContext> {
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(runtime), { logger: new PinoNestLogger(logger) });
+  app.enableShutdownHooks();
+  await app.init();
+  return app;
+}
+
+export { createLogger };

@@ -1,0 +1,44 @@
+import { ConfigError, loadConfig } from './app-config';
+
+describe('loadConfig', () => {
+  it('gives zero-setup defaults outside production', () => {
+    const c = loadConfig({});
+    expect(c.mode).toBe('development');
+    expect(c.port).toBe(3000);
+    expect(c.databaseUrl).toBeUndefined();
+    expect(c.redisUrl).toBeUndefined();
+    expect(c.embeddedPg.port).toBe(54329);
+    expect(c.piiKey).toHaveLength(32);
+    expect(c.lockout).toEqual({ maxFailures: 5, lockSeconds: 900 });
+    expect(c.seedDemo).toBe(false);
+  });
+
+  it('reports every problem at once, one per line', () => {
+    let error: ConfigError | undefined;
+    try {
+      loadConfig({ APP_MODE: 'production', PORT: 'eighty', REDIS_URL: 'http://x', PII_KEY: 'c2hvcnQ=', LOG_LEVEL: 'loud', AUDIT_RETENTION_DAYS: '30' });
+    } catch (err) {
+      error = err as ConfigError;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect([...error!.problems].sort()).toEqual([
+      'PORT must be an integer between 0 and 65535 (got "eighty")',
+      'REDIS_URL must use redis: or rediss: (got http:)',
+      'DATABASE_URL is required in production (the embedded Postgres is for trying out and tests)',
+      'JWT_SECRET is required in production (at least 32 characters)',
+      'PII_KEY must be 32 bytes encoded as base64',
+      'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
+      'AUDIT_RETENTION_DAYS must be an integer between 180 and 3650 (got "30")',
+    ].sort());
+    expect(error!.message).toContain('配置无效');
+  });
+
+  it('accepts a complete production configuration', () => {
+    const c = loadConfig({
+      APP_MODE: 'production', DATABASE_URL: 'postgres://u:p@db/fx', REDIS_URL: 'redis://cache:6379',
+      JWT_SECRET: 'x'.repeat(40), PII_KEY: Buffer.alloc(32, 7).toString('base64'), PORT: '8080',
+    });
+    expect(c).toMatchObject({ mode: 'production', host: '0.0.0.0', port: 8080, redisUrl: 'redis://cache:6379' });
+    expect(c.piiKey.equals(Buffer.alloc(32, 7))).toBe(true);
+  });
+});

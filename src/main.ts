@@ -1,0 +1,11 @@
+import { createApiApp, resolveRuntime } from './bootstrap';
+import { runProcess } from './process-runner';
+
+/** The API process. Add `WITH_WORKER=true` to run the queue workers in the same process. */
+void runProcess('api', async (config, logger) => {
+  const runtime = await resolveRuntime(config, logger);
+  const app = await createApiApp(runtime, logger, { withWorker: process.env.WITH_WORKER === 'true' });
+  await app.listen({ port: config.port, host: config.host });
+  logger.info({ url: await app.getUrl() }, 'api listening');
+  return { apps: [app], embedded: runtime.embedded };
+});

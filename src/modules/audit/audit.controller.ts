@@ -1,0 +1,22 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { RequirePermission } from '../auth/permission.decorator';
+import { Permission } from '../auth/roles';
+import { AuditRepository } from './audit.repository';
+import { AuditEntryResponse } from './dto/audit-entry.response.dto';
+import { AuditQueryRequest } from './dto/audit-query.request.dto';
+
+@ApiTags('audit 审计')
+@Controller('api/v1/audit')
+export class AuditController {
+  constructor(private readonly repo: AuditRepository) {}
+
+  /** Audit log, newest first, for the auditor role only. */
+  @Get()
+  @RequirePermission(Permission.AuditRead)
+  async list(@Query() q: AuditQueryRequest): Promise<{ items: AuditEntryResponse[]; nextCursor: string | null }> {
+    const limit = q.limit ?? 100;
+    const rows = await this.repo.list({ from: q.from, to: q.to, actorId: q.actorId, action: q.action, result: q.result, beforeId: q.cursor, limit });
+    return { items: rows.map(AuditEntryResponse.from), nextCursor: rows.length === limit ? rows[rows.length - 1]!.id : null };
+  }
+}

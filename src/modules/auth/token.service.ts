@@ -1,0 +1,63 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { AuthErrorCode, AuthException } from './auth.exception';
+import type { Principal } from './principal';
+import type { Role } from './roles';
+
+interface AccessClaims {
+  sub: string;
+  usr: string;
+  rol: Role;
+  sn: string;
+  sp: string;
+  un: string | null;
+  mfa?: 'pending';
+}
+
+/** Short-lived signed access tokens and opaque refresh tokens (stored only as SHA-256 hashes). */
+@Injectable()
+export class TokenService {
+  constructor(
+    private readonly jwt: JwtService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  signAccess(p: Omit<Principal, 'mfaPending'>, mfaPending: boolean): string {
+    const claims: AccessClaims = { sub: p.id, usr: p.username, rol: p.role, sn: p.scopeNodeId, sp: p.scopePath, un: p.unitId };
+    if (mfaPending) claims.mfa = 'pending';
+    return this.jwt.sign(claims, {
+      secret: this.config.jwt.secret,
+      expiresIn: this.config.jwt.accessTtlSeconds,
+      issuer: this.config.jwt.issuer,
+      algorithm: 'HS256',
+    });
+  }
+
+  verifyAccess(token: string): Principal {
+    try {
+      const c = this.jwt.verify<AccessClaims>(token, {
+        secret: this.config.jwt.secret,
+        issuer: this.config.jwt.issuer,
+        algorithms: ['HS256'],
+      });
+      return { id: c.sub, username: c.usr, role: c.rol, scopeNodeId: c.sn, scopePath: c.sp, unitId: c.un, mfaPending: c.mfa === 'pending' };
+    } catch {
+      throw new AuthException(AuthErrorCode.INVALID_TOKEN);
+    }
+  }
+
+  newRefreshToken(): { token: string; hash: Buffer } {
+    const token = randomBytes(32).toString('base64url');
+    return { token, hash: TokenService.hashRefresh(token) };
+  }
+
+  newFamilyId(): string {
+    return randomUUID();
+  }
+
+  static hashRefresh(token: string): Buffer {
+    return createHash('sha256').update(token).digest();
+  }
+}

@@ -1,0 +1,18 @@
+/**
+ * Every background job the system knows: its queue and payload type. Job payloads carry ids only,
+ * never personal data. The worker refuses to boot if a registered job has no handler.
+ */
+export interface JobPayloads {
+  'audit.purge': { retentionDays: number };
+  'system.ping': { token: string };
+}
+
+export type JobName = keyof JobPayloads;
+
+export const JOB_QUEUES: Record<JobName, QueueName> = {
+  'audit.purge': 'maintenance',
+  'system.ping': 'maintenance',
+};
+
+export const QUEUE_NAMES = ['maintenance'] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];

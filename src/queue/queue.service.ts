@@ -1,0 +1,41 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import type { JobsOptions, Queue } from 'bullmq';
+import { JOB_QUEUES, QUEUE_NAMES, type JobName, type JobPayloads, type QueueName } from './job-registry';
+import { QUEUE_BACKEND } from './queue.tokens';
+import type { QueueBackend } from './queue-backend';
+
+/** Producer side of the typed job registry. Safe to use from API and worker processes. */
+@Injectable()
+export class QueueService implements OnApplicationShutdown {
+  private readonly queues = new Map<QueueName, Queue>();
+
+  constructor(@Inject(QUEUE_BACKEND) readonly backend: QueueBackend) {
+    for (const name of QUEUE_NAMES) this.queues.set(name, backend.createQueue(name));
+  }
+
+  queue(name: QueueName): Queue {
+    return this.queues.get(name)!;
+  }
+
+  /** Adds a job; give `jobId` for deterministic ids so a retried enqueue is a no-op. */
+  async add<N extends JobName>(name: N, data: JobPayloads[N], opts: JobsOptions = {}): Promise<string | undefined> {
+    const job = await this.queue(JOB_QUEUES[name]).add(name, data, {
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 1000 },
+      removeOnComplete: { age: 24 * 3600 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+      ...opts,
+    });
+    return job.id;
+  }
+
+  async depth(): Promise<Record<QueueName, Record<string, number>>> {
+    const out = {} as Record<QueueName, Record<string, number>>;
+    for (const [name, q] of this.queues) out[name] = await q.getJobCounts('waiting', 'active', 'delayed', 'failed');
+    return out;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+  }
+}

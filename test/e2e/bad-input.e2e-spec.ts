@@ -1,0 +1,100 @@
+import { createTestApp, type TestApp } from '../support/test-app';
+
+/**
+ * SPEC §9 bad-input classes: each gets a 4xx problem+json and changes nothing.
+ * Every case posts to an endpoint that would otherwise write (create a grid node or a user).
+ */
+describe('bad input 非法输入', () => {
+  let t: TestApp;
+  let admin: string;
+  let parentId: string;
+  let xhNode: string;
+  const counts = async () => (await t.ds.query(
+    `SELECT (SELECT count(*) FROM grid_nodes)::int AS nodes, (SELECT count(*) FROM users)::int AS users, (SELECT count(*) FROM units)::int AS units`))[0];
+  const good = () => ({ parentId, code: '210902001003', name: '新社区', level: 'community' });
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    admin = await t.login('demo.admin');
+    parentId = (await t.ds.query(`SELECT id FROM grid_nodes WHERE code = '210902001'`))[0].id;
+    xhNode = (await t.ds.query(`SELECT id FROM grid_nodes WHERE code = '210911001'`))[0].id;
+  });
+  afterAll(async () => { await t.close(); });
+
+  const cases: Array<[string, () => { raw?: string; body?: unknown; headers?: Record<string, string>; url?: string }, number, string]> = [
+    ['unknown field', () => ({ body: { ...good(), isAdmin: true } }), 400, 'VALIDATION_FAILED'],
+    ['wrong type', () => ({ body: { ...good(), lat: 'north' } }), 400, 'VALIDATION_FAILED'],
+    ['array instead of object', () => ({ body: [good()] }), 400, 'VALIDATION_FAILED'],
+    ['missing field', () => ({ body: { parentId } }), 400, 'VALIDATION_FAILED'],
+    ['oversized body', () => ({ body: { ...good(), name: 'x'.repeat(2 * 1024 * 1024) } }), 413, 'BODY_TOO_LARGE'],
+    ['NUL byte', () => ({ body: { ...good(), name: 'bad\u0000name' } }), 400, 'NUL_BYTE'],
+    ['lone surrogate', () => ({ raw: JSON.stringify(good()).replace('新社区', '\\ud800x') }), 400, 'INVALID_UNICODE'],
+    ['emoji in a code', () => ({ body: { ...good(), code: '2109🚧' } }), 400, 'VALIDATION_FAILED'],
+    ['deeply nested JSON', () => ({ raw: '{"parentId":' + '['.repeat(5000) + ']'.repeat(5000) + '}' }), 400, 'JSON_TOO_DEEP'],
+    ['__proto__ key', () => ({ raw: `{"parentId":"${parentId}","code":"210902001003","name":"x","level":"community","__proto__":{"admin":true}}` }), 400, 'FORBIDDEN_KEY'],
+    ['constructor.prototype', () => ({ raw: `{"parentId":"${parentId}","code":"210902001003","name":"x","level":"community","constructor":{"prototype":{"x":1}}}` }), 400, 'FORBIDDEN_KEY'],
+    ['SQL fragment in a code', () => ({ body: { ...good(), code: "1'); DROP TABLE users; --" } }), 400, 'VALIDATION_FAILED'],
+    ['SQL fragment in an id', () => ({ body: { ...good(), parentId: "' OR 1=1 --" } }), 400, 'VALIDATION_FAILED'],
+    ['malformed JSON', () => ({ raw: '{"parentId": ' }), 400, 'INVALID_JSON'],
+    ['wrong content type', () => ({ raw: 'parentId=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 400, 'VALIDATION_FAILED'],
+    ['unsupported content type', () => ({ raw: '<x/>', headers: { 'content-type': 'application/xml' } }), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    ["another district's id", () => ({ body: { ...good(), parentId: xhNode, code: '210911001077' }, url: '' }), 0, ''],
+  ];
+
+  it.each(cases)('%s → 4xx problem+json, nothing changed', async (name, make, status, code) => {
+    const before = await counts();
+    const c = make();
+    let res;
+    if (name === "another district's id") {
+      // The district admin of 海州区 names a 细河区 parent.
+      const made = await t.request('POST', '/api/v1/admin/users', {
+        token: admin, body: { username: 'hz.admin2', displayName: '海州管理员', role: 'admin', scopeNodeId: parentId, password: 'Haizhou@2026!' },
+      });
+      expect(made.status).toBe(201);
+      const hzAdmin = await t.login('hz.admin2', 'Haizhou@2026!');
+      const after = await counts();
+      res = await t.request('POST', '/api/v1/admin/grid-nodes', { token: hzAdmin, body: c.body });
+      expect(res.status).toBe(404);
+      expect(res.body.code).toBe('NODE_NOT_FOUND');
+      expect(await counts()).toEqual(after);
+      return;
+    }
+    res = await t.request('POST', c.url || '/api/v1/admin/grid-nodes', {
+      token: admin, raw: c.raw, body: c.body, headers: { 'content-type': 'application/json', ...(c.headers ?? {}) },
+    });
+    expect(res.status).toBe(status);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.body.code).toBe(code);
+    expect(res.body.titleZh).toBeTruthy();
+    expect(await counts()).toEqual(before);
+  });
+
+  it('validation errors name each field', async () => {
+    const res = await t.request('POST', '/api/v1/admin/grid-nodes', { token: admin, body: { ...good(), lat: 'north', extra: 1 } });
+    expect(res.status).toBe(400);
+    expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(['lat', 'extra']));
+  });
+
+  it('SQL fragments in login are just wrong credentials', async () => {
+    const res = await t.request('POST', '/api/v1/auth/login', { body: { username: "admin' OR '1'='1", password: "' OR 1=1 --" } });
+    expect(res.status).toBe(401);
+    expect((await t.ds.query(`SELECT count(*)::int AS n FROM users`))[0].n).toBeGreaterThanOrEqual(6);
+  });
+
+  it('bad ids in paths and queries are 400, never 500', async () => {
+    for (const url of ['/api/v1/grid-nodes/not-a-uuid', '/api/v1/grid-nodes/%00', "/api/v1/units/1'%20OR%201=1", '/api/v1/units?type=%F0%9F%9A%A7', '/api/v1/units?type[]=a']) {
+      const res = await t.request('GET', url, { token: admin });
+      expect([url, res.status >= 400 && res.status < 500]).toEqual([url, true]);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+    }
+    const unknown = await t.request('GET', '/api/v1/nowhere', { token: admin });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.code).toBe('NOT_FOUND');
+  });
+
+  it('emoji and Chinese in display text are stored and returned intact', async () => {
+    const res = await t.request('POST', '/api/v1/admin/grid-nodes', { token: admin, body: { ...good(), code: '210902001004', name: '幸福社区 🏠' } });
+    expect(res.status).toBe(201);
+    expect(res.body.name).toBe('幸福社区 🏠');
+  });
+});

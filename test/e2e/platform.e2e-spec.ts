@@ -1,0 +1,111 @@
+import { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { QueueService } from '../../src/queue/queue.service';
+import { createTestApp, type TestApp } from '../support/test-app';
+
+describe('platform: health, metrics, docs, queues, audit 平台', () => {
+  let t: TestApp;
+  beforeAll(async () => { t = await createTestApp(); });
+  afterAll(async () => { await t.close(); });
+
+  it('serves liveness and readiness with the queue backend named', async () => {
+    expect((await t.request('GET', '/health/live')).body).toEqual({ status: 'ok' });
+    const ready = await t.request('GET', '/health/ready');
+    expect(ready.status).toBe(200);
+    expect(ready.body.checks.database).toBe('ok');
+    expect(ready.body.checks.queues).toBe(process.env.REDIS_URL ? 'ok (redis)' : 'ok (postgres)');
+  });
+
+  it('fails readiness when Redis may evict queue keys (Redis runs only)', async () => {
+    const backend = t.app.get(QueueService).backend;
+    if (backend.kind !== 'redis') {
+      expect(process.env.REDIS_URL).toBeUndefined();
+      return;
+    }
+    const redis = new Redis(process.env.REDIS_URL!);
+    try {
+      await redis.config('SET', 'maxmemory-policy', 'allkeys-lru');
+      const res = await t.request('GET', '/health/ready');
+      expect(res.status).toBe(503);
+      expect(res.body.checks.queues).toContain('noeviction');
+    } finally {
+      await redis.config('SET', 'maxmemory-policy', 'noeviction');
+      redis.disconnect();
+    }
+    expect((await t.request('GET', '/health/ready')).status).toBe(200);
+  });
+
+  it('exposes Prometheus metrics', async () => {
+    await t.request('GET', '/health/live');
+    const res = await t.request('GET', '/metrics');
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('http_request_duration_seconds_bucket');
+    expect(res.text).toContain('queue_jobs');
+    expect(res.text).toContain('process_cpu_user_seconds_total');
+  });
+
+  it('serves OpenAPI at /docs-json and Swagger UI at /docs', async () => {
+    const json = await t.request('GET', '/docs-json');
+    expect(json.status).toBe(200);
+    expect(Object.keys(json.body.paths)).toEqual(expect.arrayContaining(['/api/v1/auth/login', '/api/v1/grid-nodes/{id}/children', '/api/v1/units']));
+    expect((await t.request('GET', '/docs')).status).toBe(200);
+  });
+
+  it('echoes a safe request id and generates one otherwise', async () => {
+    const given = await t.request('GET', '/health/live', { headers: { 'x-request-id': 'abc-123' } });
+    expect(given.headers['x-request-id']).toBe('abc-123');
+    const unsafe = await t.request('GET', '/health/live', { headers: { 'x-request-id': 'a b<script>' } });
+    expect(unsafe.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('runs a job through the queue backend and back', async () => {
+    const queues = t.app.get(QueueService);
+    const token = randomUUID();
+    const id = await queues.add('system.ping', { token }, { jobId: `ping-${token}` });
+    const again = await queues.add('system.ping', { token }, { jobId: `ping-${token}` });
+    expect(again).toBe(id);
+    const queue = queues.queue('maintenance');
+    let state = '';
+    for (let i = 0; i < 100 && state !== 'completed'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      state = (await (await queue.getJob(id!))?.getState()) ?? '';
+    }
+    expect(state).toBe('completed');
+    expect((await queue.getJob(id!))?.returnvalue).toEqual({ pong: token });
+  });
+
+  it('schedules the daily audit retention job', async () => {
+    const schedulers = await t.app.get(QueueService).queue('maintenance').getJobSchedulers();
+    expect(schedulers.map((s) => s.key)).toContain('audit.purge.daily');
+  });
+
+  it('audits state-changing requests with who, what, when and result', async () => {
+    const admin = await t.login('demo.admin');
+    const res = await t.request('PUT', '/api/v1/admin/role-policies/handler', { token: admin, body: { totpRequired: false }, headers: { 'x-request-id': 'audit-check-1' } });
+    expect(res.status).toBe(200);
+    const grid = await t.login('demo.grid');
+    await t.request('PUT', '/api/v1/admin/role-policies/handler', { token: grid, body: { totpRequired: true }, headers: { 'x-request-id': 'audit-check-2' } });
+    let rows: Array<{ request_id: string; actor_username: string; action: string; result: string; status: number; path: string }> = [];
+    for (let i = 0; i < 50 && rows.length < 2; i++) {
+      rows = await t.ds.query(`SELECT request_id, actor_username, action, result, status, path FROM audit_log WHERE request_id LIKE 'audit-check-%' AND action LIKE 'http.%' ORDER BY request_id`);
+      if (rows.length < 2) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(rows).toEqual([
+      { request_id: 'audit-check-1', actor_username: 'demo.admin', action: 'http.put', result: 'success', status: 200, path: '/api/v1/admin/role-policies/:role' },
+      { request_id: 'audit-check-2', actor_username: 'demo.grid', action: 'http.put', result: 'denied', status: 403, path: '/api/v1/admin/role-policies/:role' },
+    ]);
+  });
+
+  it('the database refuses to edit, truncate or prematurely delete audit entries', async () => {
+    await expect(t.ds.query(`UPDATE audit_log SET result = 'success'`)).rejects.toThrow(/append-only/);
+    await expect(t.ds.query(`DELETE FROM audit_log`)).rejects.toThrow(/append-only/);
+    await expect(t.ds.query(`TRUNCATE audit_log`)).rejects.toThrow(/append-only/);
+    await expect(t.ds.query(`DELETE FROM audit_log WHERE at > now() - interval '179 days'`)).rejects.toThrow(/append-only/);
+  });
+
+  it('never returns password hashes or second-factor secrets', async () => {
+    const admin = await t.login('demo.admin');
+    const users = await t.request('GET', '/api/v1/admin/users', { token: admin });
+    expect(users.text).not.toMatch(/argon2|password|totp_secret|totpSecret/i);
+  });
+});
