@@ -7,12 +7,13 @@ import { AuthGuard } from './auth.guard';
 import { AuthRepository } from './auth.repository';
 import { AuthService } from './auth.service';
 import { PasswordService } from './password.service';
+import { SessionService } from './session.service';
 import { TokenService } from './token.service';
 
 @Module({
   imports: [JwtModule.register({}), AuditModule],
   controllers: [AuthController],
-  providers: [AuthRepository, AuthService, PasswordService, TokenService, { provide: APP_GUARD, useClass: AuthGuard }],
-  exports: [PasswordService, AuthRepository],
+  providers: [AuthRepository, AuthService, PasswordService, SessionService, TokenService, { provide: APP_GUARD, useClass: AuthGuard }],
+  exports: [PasswordService, SessionService],
 })
 export class AuthModule {}

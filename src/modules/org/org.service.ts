@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '../auth/principal';
 import { PasswordService } from '../auth/password.service';
-import { AuthRepository } from '../auth/auth.repository';
+import { SessionService } from '../auth/session.service';
 import { Role } from '../auth/roles';
 import type { CreateGridNodeRequest, CreateUnitRequest, CreateUserRequest, UpdateGridNodeRequest, UpdateUnitRequest, UpdateUserRequest } from './dto/org.request.dto';
 import { GridNodeResponse, UnitResponse, UserResponse } from './dto/org.response.dto';
@@ -28,7 +28,7 @@ export class OrgService {
   constructor(
     private readonly repo: OrgRepository,
     private readonly passwords: PasswordService,
-    private readonly authRepo: AuthRepository,
+    private readonly sessions: SessionService,
   ) {}
 
   async node(p: Principal, id: string): Promise<GridNodeResponse> {
@@ -142,7 +142,7 @@ export class OrgService {
     });
     // A changed password, role, scope or a deactivation ends every session of that user.
     if (body.password || body.role || body.scopeNodeId || body.active === false || body.unitId !== undefined) {
-      await this.authRepo.revokeAllForUser(id);
+      await this.sessions.revokeAllForUser(id);
     }
     return this.user(p, id);
   }
