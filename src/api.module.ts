@@ -3,8 +3,10 @@ import { DiscoveryModule } from '@nestjs/core';
 import { CoreModule, type Runtime } from './core.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
+import { CatalogueModule } from './modules/catalogue/catalogue.module';
 import { HealthModule } from './modules/health/health.module';
 import { OrgModule } from './modules/org/org.module';
+import { TicketsModule } from './modules/tickets/tickets.module';
 import { WorkerRuntimeModule } from './worker.module';
 
 /** The API process. With `withWorker` (demo, tests) the queue workers run in the same process. */
@@ -19,6 +21,8 @@ export class ApiModule {
         AuditModule,
         AuthModule,
         OrgModule,
+        CatalogueModule,
+        TicketsModule,
         HealthModule,
         ...(options.withWorker ? [WorkerRuntimeModule] : []),
       ],

@@ -8,7 +8,8 @@ import type { Logger } from 'pino';
 import { HttpErrorCode, HttpProblem } from './common/http.exception';
 import { PinoNestLogger, createLogger } from './common/logger';
 import { ProblemFilter } from './common/problem.filter';
-import { parseSafeJson } from './common/safe-json';
+import { parse as parseForm } from 'node:querystring';
+import { assertSafeValue, parseSafeJson } from './common/safe-json';
 import type { AppConfig } from './config/app-config';
 import type { Runtime } from './core.module';
 import { createDataSource, runMigrations } from './database/data-source';
@@ -72,11 +73,18 @@ export async function createApiApp(runtime: Runtime, logger: Logger, options: { 
   });
 
   app.useBodyParser('application/json', { bodyLimit: config.bodyLimitBytes }, async (_req: unknown, body: Buffer) => parseSafeJson(body.toString('utf8')));
+  app.useBodyParser('application/x-www-form-urlencoded', { bodyLimit: config.bodyLimitBytes }, async (_req: unknown, body: Buffer) => {
+    const form = { ...parseForm(body.toString('utf8')) };
+    assertSafeValue(form);
+    return form;
+  });
   app.useBodyParser('text/csv', { bodyLimit: 20 * 1024 * 1024 }, async (_req: unknown, body: Buffer) => {
     const text = body.toString('utf8');
     if (text.includes('\u0000')) throw new HttpProblem(HttpErrorCode.NUL_BYTE);
     return text;
   });
+  // Attachments arrive as the raw body, typed by Content-Type; the service checks the bytes themselves.
+  app.useBodyParser(['image/jpeg', 'image/png', 'image/webp', 'application/pdf'], { bodyLimit: config.storage.maxBytes }, async (_req: unknown, body: Buffer) => body);
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(new ValidationPipe({
     whitelist: true,
@@ -108,6 +116,7 @@ export async function createApiApp(runtime: Runtime, logger: Logger, options: { 
   fastify.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions?.url ?? 'unmatched';
     metrics.httpDuration.observe({ method: req.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    if (route === '/api/v1/auth/login' && (reply.statusCode === 401 || reply.statusCode === 423)) metrics.authFailures.inc();
     if (['GET', 'HEAD', 'OPTIONS'].includes(req.method) || AUDITED_ELSEWHERE.has(route)) return;
     const principal = (req as unknown as { principal?: Principal }).principal;
     const params = (req.params ?? {}) as Record<string, string>;

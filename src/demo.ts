@@ -1,4 +1,5 @@
 import { createApiApp, resolveRuntime } from './bootstrap';
+import { seedDemoCatalogue } from './database/seeds/demo-catalogue';
 import { DEMO_PASSWORD, DEMO_USERS, seedDemoCity } from './database/seeds/demo-city';
 import { DataSource } from 'typeorm';
 import { runProcess } from './process-runner';
@@ -12,6 +13,7 @@ void runProcess('demo', async (config, logger) => {
   const runtime = await resolveRuntime(config, logger);
   const app = await createApiApp(runtime, logger, { withWorker: true });
   const { seeded } = await seedDemoCity(app.get(DataSource), hashPassword);
+  await seedDemoCatalogue(app.get(DataSource));
   await app.listen({ port: config.port, host: config.host });
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
   const lines = [

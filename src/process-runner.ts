@@ -20,7 +20,7 @@ export async function runProcess(
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel === 'silent' ? 'info' : config.logLevel);
+  const logger = createLogger(config.logLevel);
   let started: Awaited<ReturnType<typeof start>> | undefined;
   let stopping = false;
   const stop = async (signal: string) => {

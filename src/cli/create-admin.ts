@@ -7,7 +7,7 @@ import { hashPassword, passwordProblems } from '../modules/auth/password.service
 /**
  * First-run set-up for a real deployment (production creates no accounts by itself):
  *   ADMIN_PASSWORD=... node dist/src/cli/create-admin.js <username> <rootCode> <rootName>
- * creates the root grid node if the tree is empty and an admin scoped to it.
+ * creates the root grid node (when no node has that code) and an admin scoped to it.
  */
 async function main(): Promise<void> {
   const [username, rootCode, rootName] = process.argv.slice(2);
@@ -19,8 +19,10 @@ async function main(): Promise<void> {
   const runtime = await resolveRuntime(config, createLogger('warn'));
   const ds = await createDataSource(runtime.databaseUrl, 2).initialize();
   try {
-    await ds.query(`INSERT INTO grid_nodes (code, name, level, depth, path) VALUES ($1, $2, 'city', 0, $1::ltree) ON CONFLICT (code) DO NOTHING`, [rootCode, rootName]);
+    await ds.query(`INSERT INTO grid_nodes (code, name, level, depth, path) VALUES ($1, $2, 'city', 0, text2ltree($1)) ON CONFLICT (code) DO NOTHING`, [rootCode, rootName]);
     const h = await hashPassword(password);
+    const taken: unknown[] = await ds.query(`SELECT 1 FROM users WHERE username = $1`, [username.toLowerCase()]);
+    if (taken.length > 0) throw new Error(`user ${username} already exists`);
     await ds.query(`INSERT INTO users (username, display_name, role, scope_node_id, password_hash)
       SELECT $1, $1, 'admin', id, $3 FROM grid_nodes WHERE code = $2`, [username.toLowerCase(), rootCode, h]);
     process.stdout.write(`admin ${username} created with scope ${rootCode} ${rootName}\n`);

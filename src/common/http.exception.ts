@@ -17,7 +17,6 @@ export enum HttpErrorCode {
   CONFLICT = 'CONFLICT',
   TOO_MANY_REQUESTS = 'TOO_MANY_REQUESTS',
   INTERNAL = 'INTERNAL',
-  UNAVAILABLE = 'UNAVAILABLE',
 }
 
 const TEXT: Record<HttpErrorCode, Bilingual & { status: number }> = {
@@ -36,7 +35,6 @@ const TEXT: Record<HttpErrorCode, Bilingual & { status: number }> = {
   CONFLICT: { status: 409, en: 'Conflict', zh: '冲突' },
   TOO_MANY_REQUESTS: { status: 429, en: 'Too many requests', zh: '请求过于频繁' },
   INTERNAL: { status: 500, en: 'Internal error', zh: '服务器内部错误' },
-  UNAVAILABLE: { status: 503, en: 'Service unavailable', zh: '服务暂不可用' },
 };
 
 export class HttpProblem extends AppException {

@@ -10,7 +10,7 @@ describe('loadConfig', () => {
     expect(c.embeddedPg.port).toBe(54329);
     expect(c.piiKey).toHaveLength(32);
     expect(c.lockout).toEqual({ maxFailures: 5, lockSeconds: 900 });
-    expect(c.seedDemo).toBe(false);
+    expect(c.withWorker).toBe(false);
   });
 
   it('reports every problem at once, one per line', () => {

@@ -26,8 +26,12 @@ export interface AppConfig {
   lockout: { maxFailures: number; lockSeconds: number };
   auditRetentionDays: number;
   runMigrations: boolean;
-  /** Seed the demo city and demo accounts on start (only ever in demo mode). */
-  seedDemo: boolean;
+  /** Likely-duplicate search on filing: same category within this radius and time window. */
+  duplicates: { radiusM: number; windowHours: number };
+  /** Attachments (photos) live on disk, outside the database. */
+  storage: { dir: string; maxBytes: number };
+  /** Run the queue workers inside the API process (WITH_WORKER; always on for the demo). */
+  withWorker: boolean;
 }
 
 export class ConfigError extends Error {
@@ -141,7 +145,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     lockout: { maxFailures: int('LOCKOUT_MAX_FAILURES', 5, 1, 100), lockSeconds: int('LOCKOUT_SECONDS', 900, 1, 86400) },
     auditRetentionDays: int('AUDIT_RETENTION_DAYS', 180, 180, 3650),
     runMigrations: bool('RUN_MIGRATIONS', true),
-    seedDemo: mode === 'demo',
+    duplicates: { radiusM: int('DUPLICATE_RADIUS_M', 200, 1, 100_000), windowHours: int('DUPLICATE_WINDOW_HOURS', 72, 1, 24 * 365) },
+    storage: { dir: str('STORAGE_DIR', '.data/attachments')!, maxBytes: int('ATTACHMENT_MAX_BYTES', 10 * 1024 * 1024, 1024, 100 * 1024 * 1024) },
+    withWorker: bool('WITH_WORKER', false),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

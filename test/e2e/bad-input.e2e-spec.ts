@@ -37,6 +37,8 @@ describe('bad input 非法输入', () => {
     ['SQL fragment in an id', () => ({ body: { ...good(), parentId: "' OR 1=1 --" } }), 400, 'VALIDATION_FAILED'],
     ['malformed JSON', () => ({ raw: '{"parentId": ' }), 400, 'INVALID_JSON'],
     ['wrong content type', () => ({ raw: 'parentId=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 400, 'VALIDATION_FAILED'],
+    ['NUL byte in a form body', () => ({ raw: 'parentId=1&name=a%00b', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 400, 'NUL_BYTE'],
+    ['__proto__ in a form body', () => ({ raw: '__proto__=x&name=a', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 400, 'FORBIDDEN_KEY'],
     ['unsupported content type', () => ({ raw: '<x/>', headers: { 'content-type': 'application/xml' } }), 415, 'UNSUPPORTED_MEDIA_TYPE'],
     ["another district's id", () => ({ body: { ...good(), parentId: xhNode, code: '210911001077' }, url: '' }), 0, ''],
   ];

@@ -41,6 +41,8 @@ describe('authorisation 权限', () => {
     expect(res.status).toBe(200);
     expect(res.body.items.length).toBeGreaterThan(0);
     expect(res.body.items[0]).toHaveProperty('action');
+    const reads = await t.ds.query(`SELECT actor_username FROM audit_log WHERE action = 'audit.read'`);
+    expect(reads).toEqual([{ actor_username: 'demo.auditor' }]);
   });
 
   it('the auditor can do nothing else; non-admins cannot administer', async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +27,7 @@ export default async function globalSetup(): Promise<void> {
   let adminUrl = process.env.TEST_PG_URL;
   if (!adminUrl) {
     const dir = mkdtempSync(join(tmpdir(), 'fx-test-'));
+    chmodSync(dir, 0o711); // the postgres OS user (when we run as root) must reach its data directory
     const handle = await startEmbeddedPostgres({ dataDir: join(dir, 'pg'), port: await freePort() });
     (globalThis as Record<string, unknown>).__FX_PG__ = { handle, dir };
     adminUrl = handle.url('postgres');

@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { createApiApp } from '../../src/bootstrap';
 import { createLogger } from '../../src/common/logger';
 import { loadConfig, type AppConfig } from '../../src/config/app-config';
+import { seedDemoCatalogue } from '../../src/database/seeds/demo-catalogue';
 import { DEMO_PASSWORD, seedDemoCity } from '../../src/database/seeds/demo-city';
 import { hashPassword } from '../../src/modules/auth/password.service';
 
@@ -53,6 +54,7 @@ export async function createTestApp(options: { env?: Record<string, string>; see
   const app = await createApiApp({ config, databaseUrl: url.toString() }, createLogger(config.logLevel), { withWorker: true });
   const ds = app.get(DataSource);
   if (options.seed !== false) await seedDemoCity(ds, hashPassword);
+  if (options.seed !== false) await seedDemoCatalogue(ds);
   const fastify = app.getHttpAdapter().getInstance();
 
   const request: TestApp['request'] = async (method, path, opts = {}) => {

@@ -18,19 +18,28 @@ export enum Permission {
   UserManage = 'user:manage',
   SecurityManage = 'security:manage',
   AuditRead = 'audit:read',
+  CatalogueRead = 'catalogue:read',
+  CatalogueManage = 'catalogue:manage',
+  TicketFile = 'ticket:file',
+  TicketRead = 'ticket:read',
+  TicketAct = 'ticket:act',
+  TicketRevealPersonal = 'ticket:reveal-personal',
 }
 
+// The catalogue (platforms, categories, case standards) is read by every staff role but the auditor.
 const EVERY_STAFF = [Permission.SelfRead];
+const CATALOGUE = [Permission.CatalogueRead];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  [Role.GridWorker]: [...EVERY_STAFF, Permission.OrgRead],
-  [Role.Dispatcher]: [...EVERY_STAFF, Permission.OrgRead],
-  [Role.Handler]: [...EVERY_STAFF, Permission.OrgRead],
-  [Role.Official]: [...EVERY_STAFF, Permission.OrgRead],
+  [Role.GridWorker]: [...EVERY_STAFF, ...CATALOGUE, Permission.OrgRead, Permission.TicketFile, Permission.TicketRead, Permission.TicketAct],
+  [Role.Dispatcher]: [...EVERY_STAFF, ...CATALOGUE, Permission.OrgRead, Permission.TicketFile, Permission.TicketRead, Permission.TicketAct, Permission.TicketRevealPersonal],
+  [Role.Handler]: [...EVERY_STAFF, ...CATALOGUE, Permission.OrgRead, Permission.TicketRead, Permission.TicketAct, Permission.TicketRevealPersonal],
+  // Officials read their subtree and may add supervision (督办); the workflow refuses them every other action.
+  [Role.Official]: [...EVERY_STAFF, ...CATALOGUE, Permission.OrgRead, Permission.TicketRead, Permission.TicketAct],
   // The auditor reads the audit log and nothing else.
   [Role.Auditor]: [...EVERY_STAFF, Permission.AuditRead],
   // The admin manages the organisation and security settings but reads no audit log and no case content.
-  [Role.Admin]: [...EVERY_STAFF, Permission.OrgRead, Permission.OrgManage, Permission.UserManage, Permission.SecurityManage],
+  [Role.Admin]: [...EVERY_STAFF, ...CATALOGUE, Permission.CatalogueManage, Permission.OrgRead, Permission.OrgManage, Permission.UserManage, Permission.SecurityManage],
 };
 
 export function roleHas(role: Role, permission: Permission): boolean {

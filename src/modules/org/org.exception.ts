@@ -6,10 +6,8 @@ export enum OrgErrorCode {
   USER_NOT_FOUND = 'USER_NOT_FOUND',
   CODE_TAKEN = 'CODE_TAKEN',
   USERNAME_TAKEN = 'USERNAME_TAKEN',
-  PARENT_REQUIRED = 'PARENT_REQUIRED',
   IMPORT_INVALID = 'IMPORT_INVALID',
   UNIT_REQUIRED = 'UNIT_REQUIRED',
-  OUT_OF_SCOPE = 'OUT_OF_SCOPE',
 }
 
 function describe(code: OrgErrorCode): { status: number; text: Bilingual } {
@@ -19,10 +17,8 @@ function describe(code: OrgErrorCode): { status: number; text: Bilingual } {
     case OrgErrorCode.USER_NOT_FOUND: return { status: 404, text: { en: 'User not found', zh: '用户不存在' } };
     case OrgErrorCode.CODE_TAKEN: return { status: 409, text: { en: 'The code is already in use', zh: '编码已被使用' } };
     case OrgErrorCode.USERNAME_TAKEN: return { status: 409, text: { en: 'The username is already in use', zh: '用户名已被使用' } };
-    case OrgErrorCode.PARENT_REQUIRED: return { status: 400, text: { en: 'A parent node inside your scope is required', zh: '需要指定您管辖范围内的上级节点' } };
     case OrgErrorCode.IMPORT_INVALID: return { status: 400, text: { en: 'The import file has errors; nothing was imported', zh: '导入文件有错误，未导入任何数据' } };
     case OrgErrorCode.UNIT_REQUIRED: return { status: 400, text: { en: 'Handlers must belong to a handling unit', zh: '承办人必须属于承办单位' } };
-    case OrgErrorCode.OUT_OF_SCOPE: return { status: 403, text: { en: 'Outside your scope', zh: '超出您的管辖范围' } };
   }
 }
 

@@ -1,0 +1,73 @@
+import { Injectable } from '@nestjs/common';
+import { platformDefinition } from '../platforms/platform-registry';
+import { CatalogueErrorCode, CatalogueException } from './catalogue.exception';
+import { toCategoryView } from './catalogue.mapper';
+import { CatalogueRepository, type CategoryRow } from './catalogue.repository';
+import { CATALOGUE_CODE } from './catalogue-rules';
+import type { CategoryView } from './catalogue.types';
+import { CategoryResponse, PlatformDetailResponse, PlatformResponse } from './dto/catalogue.response.dto';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Reads the catalogue. Other modules (tickets, dispatch, SLA, Open311) use the first three methods; a
+ * ticket keeps the id of the category version it was filed under and reads it back with `categoryById`.
+ */
+@Injectable()
+export class CatalogueService {
+  constructor(private readonly repo: CatalogueRepository) {}
+
+  /** The current version of a category, with its standards; undefined for an unknown or malformed code. */
+  async currentCategory(code: string): Promise<CategoryView | undefined> {
+    if (!CATALOGUE_CODE.test(code)) return undefined;
+    const row = await this.repo.findCurrent(code);
+    return row ? (await this.assemble([row]))[0]!.view : undefined;
+  }
+
+  /** Any version of a category by its id, superseded ones included. */
+  async categoryById(id: string): Promise<CategoryView | undefined> {
+    if (!UUID.test(id)) return undefined;
+    const row = await this.repo.findById(id);
+    return row ? (await this.assemble([row]))[0]!.view : undefined;
+  }
+
+  /** Categories in tree order (platform, code); current versions only unless `includeSuperseded`. */
+  async listCategories(filter: { platform?: string; includeSuperseded?: boolean }): Promise<CategoryView[]> {
+    return (await this.assemble(await this.repo.list(filter))).map((c) => c.view);
+  }
+
+  async platforms(): Promise<PlatformResponse[]> {
+    return (await this.repo.platforms()).map(PlatformResponse.from);
+  }
+
+  async platform(code: string): Promise<PlatformDetailResponse> {
+    const def = platformDefinition(code);
+    const row = def ? await this.repo.platform(code) : undefined;
+    if (!def || !row) throw new CatalogueException(CatalogueErrorCode.PLATFORM_NOT_FOUND);
+    return { ...PlatformResponse.from(row), attributes: def.attributes };
+  }
+
+  async categoryResponses(filter: { platform?: string; includeSuperseded?: boolean }): Promise<CategoryResponse[]> {
+    return (await this.assemble(await this.repo.list(filter))).map((c) => CategoryResponse.from(c.row, c.view));
+  }
+
+  /** The current version of a code, or the given version of it. */
+  async categoryResponse(code: string, version?: number): Promise<CategoryResponse> {
+    if (!CATALOGUE_CODE.test(code)) throw new CatalogueException(CatalogueErrorCode.CATEGORY_CODE_INVALID);
+    const row = version === undefined ? await this.repo.findCurrent(code) : await this.repo.findVersion(code, version);
+    if (!row) throw new CatalogueException(CatalogueErrorCode.CATEGORY_NOT_FOUND);
+    const [c] = await this.assemble([row]);
+    return CategoryResponse.from(c!.row, c!.view);
+  }
+
+  private async assemble(rows: CategoryRow[]): Promise<Array<{ row: CategoryRow; view: CategoryView }>> {
+    const standards = await this.repo.standardsOf(rows.map((r) => r.id));
+    const byCategory = new Map<string, typeof standards>();
+    for (const s of standards) {
+      const list = byCategory.get(s.category_id);
+      if (list) list.push(s);
+      else byCategory.set(s.category_id, [s]);
+    }
+    return rows.map((row) => ({ row, view: toCategoryView(row, byCategory.get(row.id) ?? []) }));
+  }
+}

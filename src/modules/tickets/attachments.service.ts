@@ -1,0 +1,61 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { createHash, randomUUID } from 'node:crypto';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import type { Principal } from '../auth/principal';
+import { ATTACHMENT_STORAGE, sniffContentType, type AttachmentStorage } from './storage/attachment-storage';
+import { TicketQueryService } from './ticket-query.service';
+import { ticketScope } from './ticket-scope';
+import { TicketErrorCode, TicketException } from './tickets.exception';
+import { TicketsRepository } from './tickets.repository';
+
+export interface AttachmentResponse {
+  id: string;
+  contentType: string;
+  sizeBytes: number;
+  sha256: string;
+  eventId: string | null;
+  createdAt: string;
+}
+
+/** Photos and documents on a ticket: size and type checked, bytes on disk, metadata in Postgres. */
+@Injectable()
+export class AttachmentsService {
+  constructor(
+    private readonly repo: TicketsRepository,
+    private readonly query: TicketQueryService,
+    @Inject(ATTACHMENT_STORAGE) private readonly storage: AttachmentStorage,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async upload(p: Principal, ticketId: string, declaredType: string | undefined, body: unknown): Promise<AttachmentResponse> {
+    const t = await this.repo.findVisible(ticketScope(p, await this.query.unitTypeOf(p)), ticketId);
+    if (!t) throw new TicketException(TicketErrorCode.TICKET_NOT_FOUND);
+    if (!Buffer.isBuffer(body) || body.length === 0) throw new TicketException(TicketErrorCode.ATTACHMENT_TYPE);
+    if (body.length > this.config.storage.maxBytes) throw new TicketException(TicketErrorCode.ATTACHMENT_TOO_LARGE);
+    const sniffed = sniffContentType(body);
+    if (!sniffed || sniffed !== declaredType?.split(';')[0]?.trim()) throw new TicketException(TicketErrorCode.ATTACHMENT_TYPE);
+    const now = new Date();
+    const key = `${now.getUTCFullYear()}/${String(now.getUTCMonth() + 1).padStart(2, '0')}/${randomUUID()}`;
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    // Bytes first, then the row: a crash between them leaves an orphan file, never a row without bytes.
+    await this.storage.put(key, body);
+    const id = await this.repo.insertAttachment({ ticketId: t.id, storageKey: key, contentType: sniffed, size: body.length, sha256, uploadedBy: p.id });
+    return { id, contentType: sniffed, sizeBytes: body.length, sha256, eventId: null, createdAt: now.toISOString() };
+  }
+
+  async list(p: Principal, ticketId: string): Promise<AttachmentResponse[]> {
+    const t = await this.repo.findVisible(ticketScope(p, await this.query.unitTypeOf(p)), ticketId);
+    if (!t) throw new TicketException(TicketErrorCode.TICKET_NOT_FOUND);
+    return (await this.repo.attachments(t.id)).map((a) => ({
+      id: a.id, contentType: a.content_type, sizeBytes: a.size_bytes, sha256: a.sha256, eventId: a.event_id, createdAt: a.created_at.toISOString(),
+    }));
+  }
+
+  async download(p: Principal, ticketId: string, attachmentId: string): Promise<{ contentType: string; bytes: Buffer }> {
+    const t = await this.repo.findVisible(ticketScope(p, await this.query.unitTypeOf(p)), ticketId);
+    if (!t) throw new TicketException(TicketErrorCode.TICKET_NOT_FOUND);
+    const a = (await this.repo.attachments(t.id)).find((x) => x.id === attachmentId);
+    if (!a) throw new TicketException(TicketErrorCode.ATTACHMENT_NOT_FOUND);
+    return { contentType: a.content_type, bytes: await this.storage.get(a.storage_key) };
+  }
+}

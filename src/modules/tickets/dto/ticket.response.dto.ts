@@ -1,0 +1,70 @@
+/** A ticket as the API returns it. Personal data is always masked here. */
+export class ClockResponse {
+  stage!: string;
+  state!: string;
+  clockType!: string;
+  startedAt!: string;
+  deadline!: string | null;
+  stoppedAt!: string | null;
+  overdue!: boolean;
+  thresholdsFired!: string[];
+  clockVersion!: number;
+  calendarVersions!: Record<string, number>;
+}
+
+export class TicketResponse {
+  id!: string;
+  number!: string;
+  platform!: string;
+  categoryId!: string;
+  categoryCode!: string;
+  caseStandardId!: string | null;
+  priority!: string;
+  title!: string;
+  description!: string;
+  address!: string | null;
+  lat!: number | null;
+  lng!: number | null;
+  gridNodeId!: string;
+  channel!: string;
+  reporter!: { name: string | null; phone: string | null } | null;
+  attributes!: Record<string, unknown>;
+  status!: string;
+  previousStatus!: string | null;
+  unitId!: string | null;
+  coUnitIds!: string[];
+  handlerId!: string | null;
+  filedBy!: string | null;
+  resolvedBy!: string | null;
+  parentId!: string | null;
+  bounceCount!: number;
+  ownerless!: boolean;
+  supervisionCount!: number;
+  extensionPendingSeconds!: number | null;
+  suspensionPending!: boolean;
+  firstContactAt!: string | null;
+  materialsComplete!: boolean | null;
+  mediation!: { sessions: number; outcome: string | null; referral: string | null } | null;
+  volunteerHours!: number | null;
+  callback!: Record<string, unknown> | null;
+  version!: number;
+  createdAt!: string;
+  updatedAt!: string;
+  dispatchedAt!: string | null;
+  resolvedAt!: string | null;
+  closedAt!: string | null;
+  clocks!: ClockResponse[];
+}
+
+export class TicketEventResponse {
+  seq!: number;
+  action!: string;
+  actorId!: string | null;
+  actorRole!: string;
+  actorName!: string | null;
+  from!: string | null;
+  to!: string;
+  note!: string | null;
+  data!: Record<string, unknown>;
+  at!: string;
+}

@@ -1,0 +1,121 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { initialTransition } from '../../../libs/workflow';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import type { Principal } from '../auth/principal';
+import { CatalogueService } from '../catalogue/catalogue.service';
+import { personalAttributePaths, validatePlatformAttributes } from '../platforms/platform-registry';
+import type { PlatformCode } from '../platforms/platform.types';
+import type { FileTicketRequest } from './dto/ticket.request.dto';
+import type { TicketResponse } from './dto/ticket.response.dto';
+import { TicketClocks } from './ticket-clocks';
+import { TicketPersonalService } from './ticket-personal.service';
+import { TicketQueryService } from './ticket-query.service';
+import { ticketScope } from './ticket-scope';
+import { TicketErrorCode, TicketException } from './tickets.exception';
+import { TicketsRepository } from './tickets.repository';
+
+export interface DuplicateSuggestion {
+  id: string;
+  number: string;
+  status: string;
+  distanceM: number | null;
+  similarity: number;
+}
+
+export interface FilingResult {
+  ticket: TicketResponse;
+  duplicates: DuplicateSuggestion[];
+  /** True when an earlier filing with the same Idempotency-Key is returned. */
+  replayed: boolean;
+}
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,128}$/;
+
+/** 上报: turns a filing into a ticket, once per Idempotency-Key, with a gapless human number. */
+@Injectable()
+export class IntakeService {
+  constructor(
+    private readonly repo: TicketsRepository,
+    private readonly catalogue: CatalogueService,
+    private readonly clocks: TicketClocks,
+    private readonly personal: TicketPersonalService,
+    private readonly query: TicketQueryService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async file(p: Principal, body: FileTicketRequest, idempotencyKey: string | undefined): Promise<FilingResult> {
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) throw new TicketException(TicketErrorCode.IDEMPOTENCY_KEY_INVALID);
+    const category = await this.catalogue.currentCategory(body.categoryCode);
+    if (!category) throw new TicketException(TicketErrorCode.CATEGORY_NOT_FOUND);
+    const standard = body.standardCode ? category.standards.find((s) => s.code === body.standardCode) : category.standards[0];
+    if (body.standardCode && !standard) throw new TicketException(TicketErrorCode.STANDARD_NOT_FOUND);
+    const node = await this.repo.gridNodeInScope(p.scopePath, body.gridNodeId ?? p.scopeNodeId);
+    if (!node) throw new TicketException(TicketErrorCode.GRID_NODE_NOT_FOUND);
+    const platform = category.platform as PlatformCode;
+    const checked = validatePlatformAttributes(platform, body.attributes ?? {});
+    if (!checked.ok) throw new TicketException(TicketErrorCode.ATTRIBUTES_INVALID, undefined, checked.errors);
+    const personalKeys = new Set(personalAttributePaths(platform));
+    const personalAttrs = Object.fromEntries(Object.entries(checked.value).filter(([k]) => personalKeys.has(k)));
+    const plainAttrs = Object.fromEntries(Object.entries(checked.value).filter(([k]) => !personalKeys.has(k)));
+    const provided = body.materialsProvided ?? [];
+    if (provided.length > 0) plainAttrs.materialsProvided = provided;
+    const materialsComplete = category.materials.length === 0 ? null : category.materials.every((m) => provided.includes(m));
+    const requestHash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
+    const start = initialTransition();
+
+    const outcome = await this.repo.transaction(async (m) => {
+      if (idempotencyKey) {
+        const claim = await this.repo.claimIdempotencyKey(m, p.id, idempotencyKey, requestHash);
+        if (!claim.fresh) {
+          if (claim.hash !== requestHash) throw new TicketException(TicketErrorCode.IDEMPOTENCY_KEY_REUSED);
+          return { id: claim.ticketId!, replayed: true };
+        }
+      }
+      const { day, seq } = await this.repo.nextNumber(m);
+      const id = await this.repo.insertTicket(m, {
+        number: `FX-${day}-${String(seq).padStart(6, '0')}`,
+        platform,
+        category_id: category.id,
+        category_code: category.code,
+        case_standard_id: standard?.id ?? null,
+        priority: body.priority ?? standard?.priority ?? 'normal',
+        title: body.title,
+        description: body.description,
+        address: body.address ?? null,
+        lat: body.lat ?? null,
+        lng: body.lng ?? null,
+        grid_node_id: node.id,
+        grid_path: node.path,
+        channel: body.channel,
+        ...this.personal.seal(body.reporter, personalAttrs),
+        attributes: JSON.stringify(plainAttrs),
+        status: start.to,
+        filed_by: p.id,
+        materials_complete: materialsComplete,
+      });
+      await this.repo.insertEvent(m, {
+        ticketId: id, action: 'file', actorId: p.id, actorRole: p.role, from: null, to: start.to,
+        data: { channel: body.channel, categoryCode: category.code, categoryVersion: category.version, standardCode: standard?.code ?? null },
+      });
+      const row = (await this.repo.findById(m, id))!;
+      const now = await this.repo.now(m);
+      for (const e of start.effects) if (e.kind === 'clock-start') await this.clocks.start(m, row, e.stage, standard, now);
+      if (idempotencyKey) await this.repo.bindIdempotencyKey(m, p.id, idempotencyKey, id);
+      return { id, replayed: false };
+    });
+
+    const row = await this.repo.findVisible(ticketScope(p, await this.query.unitTypeOf(p)), outcome.id);
+    if (!row) throw new TicketException(TicketErrorCode.TICKET_NOT_FOUND);
+    const [ticket] = await this.query.view([row]);
+    const duplicates = outcome.replayed ? [] : await this.repo.duplicateCandidates(ticketScope(p), {
+      excludeId: row.id, categoryCode: row.category_code, lat: row.lat, lng: row.lng, text: `${row.title} ${row.description}`,
+      radiusM: this.config.duplicates.radiusM, windowHours: this.config.duplicates.windowHours,
+    });
+    return {
+      ticket: ticket!,
+      replayed: outcome.replayed,
+      duplicates: duplicates.map((d) => ({ id: d.id, number: d.number, status: d.status, distanceM: d.distance_m === null ? null : Math.round(d.distance_m), similarity: Math.round(d.similarity * 100) / 100 })),
+    };
+  }
+}

@@ -1,0 +1,81 @@
+import { Injectable } from '@nestjs/common';
+import type { Principal } from '../auth/principal';
+import { AuditService } from '../audit/audit.service';
+import type { TicketEventResponse, TicketResponse } from './dto/ticket.response.dto';
+import type { TicketListRequest } from './dto/ticket.request.dto';
+import { toEventResponse, toTicketResponse } from './ticket.mapper';
+import { TicketPersonalService } from './ticket-personal.service';
+import { ticketScope } from './ticket-scope';
+import { TicketErrorCode, TicketException } from './tickets.exception';
+import { TicketsRepository, type TicketRow } from './tickets.repository';
+
+/** Reads: one ticket with clocks and timeline, the scoped list, events, and the audited reveal. */
+@Injectable()
+export class TicketQueryService {
+  constructor(
+    private readonly repo: TicketsRepository,
+    private readonly personal: TicketPersonalService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async unitTypeOf(p: Principal): Promise<string | null> {
+    if (!p.unitId) return null;
+    return this.repo.unitType(p.unitId);
+  }
+
+  async view(rows: TicketRow[]): Promise<TicketResponse[]> {
+    return this.repo.transaction(async (m) => {
+      const now = await this.repo.now(m);
+      const clocks = await this.repo.clocks(m, rows.map((r) => r.id));
+      return rows.map((t) => toTicketResponse(t, this.personal.open(t), clocks, now));
+    });
+  }
+
+  async get(p: Principal, id: string): Promise<TicketResponse & { timeline: TicketEventResponse[] }> {
+    const t = await this.repo.findVisible(ticketScope(p, await this.unitTypeOf(p)), id);
+    if (!t) throw new TicketException(TicketErrorCode.TICKET_NOT_FOUND);
+    const [view] = await this.view([t]);
+    return { ...view!, timeline: (await this.repo.events(t.id)).map(toEventResponse) };
+  }
+
+  async events(p: Principal, id: string): Promise<TicketEventResponse[]> {
+    const t = await this.repo.findVisible(ticketScope(p, await this.unitTypeOf(p)), id);
+    if (!t) throw new TicketException(TicketErrorCode.TICKET_NOT_FOUND);
+    return (await this.repo.events(t.id)).map(toEventResponse);
+  }
+
+  async list(p: Principal, q: TicketListRequest): Promise<{ items: TicketResponse[]; nextCursor: string | null }> {
+    const limit = q.limit ?? 50;
+    let cursor: { createdAt: string; id: string } | undefined;
+    if (q.cursor) {
+      try {
+        const [at, id] = Buffer.from(q.cursor, 'base64url').toString('utf8').split('|');
+        if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(at ?? '') || !/^[0-9a-f-]{36}$/.test(id ?? '')) throw new Error('bad');
+        cursor = { createdAt: at!, id: id! };
+      } catch {
+        throw new TicketException(TicketErrorCode.INVALID_CURSOR);
+      }
+    }
+    const rows = await this.repo.list(ticketScope(p, await this.unitTypeOf(p)), {
+      status: q.status, platform: q.platform, categoryCode: q.categoryCode, gridNodeId: q.gridNodeId, unitId: q.unitId,
+      channel: q.channel, overdue: q.overdue === undefined ? undefined : q.overdue === 'true', q: q.q, cursor, limit,
+    });
+    const last = rows[rows.length - 1];
+    return {
+      items: await this.view(rows),
+      nextCursor: rows.length === limit && last ? Buffer.from(`${last.created_at_exact}|${last.id}`).toString('base64url') : null,
+    };
+  }
+
+  /** Reveals full personal data with a stated reason; the reveal is audited before anything is returned. */
+  async reveal(p: Principal, id: string, reason: string, requestId: string): Promise<{ reporter: { name: string | null; phone: string | null }; attributes: Record<string, unknown> }> {
+    const t = await this.repo.findVisible(ticketScope(p, await this.unitTypeOf(p)), id);
+    if (!t) throw new TicketException(TicketErrorCode.TICKET_NOT_FOUND);
+    await this.audit.record({
+      actorId: p.id, actorUsername: p.username, actorRole: p.role, action: 'pii.reveal', target: t.id,
+      result: 'success', requestId, details: { reason, ticketNumber: t.number },
+    });
+    const opened = this.personal.open(t);
+    return { reporter: { name: opened.reporterName, phone: opened.reporterPhone }, attributes: opened.attributes };
+  }
+}

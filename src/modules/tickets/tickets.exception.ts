@@ -1,0 +1,55 @@
+import { AppException, type Bilingual } from '../../common/problem';
+
+export enum TicketErrorCode {
+  TICKET_NOT_FOUND = 'TICKET_NOT_FOUND',
+  CATEGORY_NOT_FOUND = 'CATEGORY_NOT_FOUND',
+  STANDARD_NOT_FOUND = 'STANDARD_NOT_FOUND',
+  GRID_NODE_NOT_FOUND = 'GRID_NODE_NOT_FOUND',
+  UNIT_NOT_FOUND = 'UNIT_NOT_FOUND',
+  PARENT_NOT_FOUND = 'PARENT_NOT_FOUND',
+  ATTACHMENT_NOT_FOUND = 'ATTACHMENT_NOT_FOUND',
+  ATTRIBUTES_INVALID = 'ATTRIBUTES_INVALID',
+  STALE_VERSION = 'STALE_VERSION',
+  IDEMPOTENCY_KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED',
+  IDEMPOTENCY_KEY_INVALID = 'IDEMPOTENCY_KEY_INVALID',
+  UNKNOWN_ACTION = 'UNKNOWN_ACTION',
+  ATTACHMENT_TYPE = 'ATTACHMENT_TYPE',
+  ATTACHMENT_TOO_LARGE = 'ATTACHMENT_TOO_LARGE',
+  REVEAL_REASON_REQUIRED = 'REVEAL_REASON_REQUIRED',
+  INVALID_CURSOR = 'INVALID_CURSOR',
+}
+
+function describe(code: TicketErrorCode): { status: number; text: Bilingual } {
+  switch (code) {
+    case TicketErrorCode.TICKET_NOT_FOUND: return { status: 404, text: { en: 'Ticket not found', zh: '工单不存在' } };
+    case TicketErrorCode.CATEGORY_NOT_FOUND: return { status: 422, text: { en: 'Unknown category', zh: '案件类别不存在' } };
+    case TicketErrorCode.STANDARD_NOT_FOUND: return { status: 422, text: { en: 'Unknown case standard for this category', zh: '该类别下不存在此立案标准' } };
+    case TicketErrorCode.GRID_NODE_NOT_FOUND: return { status: 422, text: { en: 'Grid node not found in your scope', zh: '网格不存在或不在您的管辖范围内' } };
+    case TicketErrorCode.UNIT_NOT_FOUND: return { status: 422, text: { en: 'Handling unit not found', zh: '承办单位不存在' } };
+    case TicketErrorCode.PARENT_NOT_FOUND: return { status: 422, text: { en: 'Parent ticket not found or not open', zh: '主工单不存在或已办结' } };
+    case TicketErrorCode.ATTACHMENT_NOT_FOUND: return { status: 422, text: { en: 'Attachment not found on this ticket', zh: '该工单下不存在此附件' } };
+    case TicketErrorCode.ATTRIBUTES_INVALID: return { status: 400, text: { en: 'Platform attributes are invalid', zh: '平台扩展字段无效' } };
+    case TicketErrorCode.STALE_VERSION: return { status: 409, text: { en: 'The ticket changed since you loaded it; reload and try again', zh: '工单已被他人修改，请刷新后重试' } };
+    case TicketErrorCode.IDEMPOTENCY_KEY_REUSED: return { status: 422, text: { en: 'This Idempotency-Key was used for a different request', zh: '该幂等键已用于不同的请求' } };
+    case TicketErrorCode.IDEMPOTENCY_KEY_INVALID: return { status: 400, text: { en: 'Idempotency-Key must be 8–128 letters, digits, - or _', zh: '幂等键须为 8–128 位字母、数字、- 或 _' } };
+    case TicketErrorCode.UNKNOWN_ACTION: return { status: 404, text: { en: 'Unknown action', zh: '未知的操作' } };
+    case TicketErrorCode.ATTACHMENT_TYPE: return { status: 415, text: { en: 'Only JPEG, PNG, WebP images and PDF files are accepted', zh: '仅支持 JPEG、PNG、WebP 图片和 PDF 文件' } };
+    case TicketErrorCode.ATTACHMENT_TOO_LARGE: return { status: 413, text: { en: 'Attachment too large', zh: '附件过大' } };
+    case TicketErrorCode.REVEAL_REASON_REQUIRED: return { status: 400, text: { en: 'A reason is required to reveal personal data', zh: '查看个人信息须填写理由' } };
+    case TicketErrorCode.INVALID_CURSOR: return { status: 400, text: { en: 'Invalid cursor', zh: '分页游标无效' } };
+  }
+}
+
+export class TicketException extends AppException {
+  constructor(readonly ticketCode: TicketErrorCode, detail?: Bilingual, errors?: Array<{ field: string; message: string }>) {
+    const d = describe(ticketCode);
+    super(d.status, ticketCode, d.text, detail, errors);
+  }
+}
+
+/** A refusal from libs/workflow, carried to HTTP with the workflow's own code and status. */
+export class WorkflowRefusal extends AppException {
+  constructor(status: number, code: string, message: Bilingual) {
+    super(status, code, message);
+  }
+}

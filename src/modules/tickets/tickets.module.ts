@@ -1,0 +1,26 @@
+import { Module } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { AuditModule } from '../audit/audit.module';
+import { CatalogueModule } from '../catalogue/catalogue.module';
+import { AttachmentsService } from './attachments.service';
+import { IntakeService } from './intake.service';
+import { MaterialsService } from './materials.service';
+import { ATTACHMENT_STORAGE, LocalDiskStorage } from './storage/attachment-storage';
+import { TicketActionsService } from './ticket-actions.service';
+import { TicketClocks } from './ticket-clocks';
+import { TicketPersonalService } from './ticket-personal.service';
+import { TicketQueryService } from './ticket-query.service';
+import { TicketsController } from './tickets.controller';
+import { TicketsRepository } from './tickets.repository';
+
+@Module({
+  imports: [AuditModule, CatalogueModule],
+  controllers: [TicketsController],
+  providers: [
+    TicketsRepository, TicketClocks, TicketPersonalService, TicketQueryService, IntakeService, TicketActionsService,
+    AttachmentsService, MaterialsService,
+    { provide: ATTACHMENT_STORAGE, useFactory: (c: AppConfig) => new LocalDiskStorage(c.storage.dir), inject: [APP_CONFIG] },
+  ],
+  exports: [TicketQueryService],
+})
+export class TicketsModule {}

@@ -1,0 +1,360 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+
+/** Who is asking: every ticket query is limited by this in SQL (grid subtree, unit, protected platforms). */
+export interface TicketScope {
+  userId: string;
+  role: string;
+  scopePath: string;
+  unitId: string | null;
+  unitType: string | null;
+}
+
+export interface TicketRow {
+  id: string;
+  number: string;
+  platform: string;
+  category_id: string;
+  category_code: string;
+  case_standard_id: string | null;
+  priority: string;
+  title: string;
+  description: string;
+  address: string | null;
+  lat: number | null;
+  lng: number | null;
+  grid_node_id: string;
+  grid_path: string;
+  channel: string;
+  reporter_name_enc: string | null;
+  reporter_phone_enc: string | null;
+  personal_enc: string | null;
+  attributes: Record<string, unknown>;
+  status: string;
+  previous_status: string | null;
+  unit_id: string | null;
+  co_unit_ids: string[];
+  handler_id: string | null;
+  filed_by: string | null;
+  resolved_by: string | null;
+  parent_id: string | null;
+  first_contact_at: Date | null;
+  extension_pending_seconds: number | null;
+  suspension_pending: boolean;
+  bounce_count: number;
+  ownerless: boolean;
+  supervision_count: number;
+  materials_complete: boolean | null;
+  mediation_session_count: number;
+  mediation_outcome: string | null;
+  mediation_referral: string | null;
+  volunteer_hours: string | null;
+  callback: Record<string, unknown> | null;
+  dispatched_at: Date | null;
+  resolved_at: Date | null;
+  closed_at: Date | null;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+  /** created_at to the microsecond, for cursors (a JS Date keeps only milliseconds). */
+  created_at_exact?: string;
+}
+
+export interface EventRow {
+  id: string;
+  ticket_id: string;
+  seq: number;
+  action: string;
+  actor_id: string | null;
+  actor_role: string;
+  actor_name: string | null;
+  from_status: string | null;
+  to_status: string;
+  note: string | null;
+  data: Record<string, unknown>;
+  at: Date;
+}
+
+export interface ClockRow {
+  id: string;
+  ticket_id: string;
+  stage: string;
+  state: 'running' | 'paused' | 'stopped';
+  clock_type: 'natural' | 'working_hours' | 'working_days';
+  limit_seconds: number | null;
+  limit_days: string | null;
+  start_next_working_day: boolean;
+  extension_seconds: number;
+  started_at: Date;
+  stopped_at: Date | null;
+  paused_at: Date | null;
+  pauses: Array<{ from: string; to: string }>;
+  deadline: Date | null;
+  calendar_versions: Record<string, number>;
+  clock_version: number;
+}
+
+export interface ListFilter {
+  status?: string[];
+  platform?: string;
+  categoryCode?: string;
+  gridNodeId?: string;
+  unitId?: string;
+  channel?: string;
+  overdue?: boolean;
+  q?: string;
+  cursor?: { createdAt: string; id: string };
+  limit: number;
+}
+
+/** Builds positional parameters for hand-written SQL. */
+class Params {
+  readonly values: unknown[] = [];
+  add(v: unknown): string {
+    this.values.push(v);
+    return `$${this.values.length}`;
+  }
+}
+
+function scopeClause(p: Params, s: TicketScope, alias = 't'): string {
+  const role = p.add(s.role);
+  const unit = p.add(s.unitId);
+  return `${alias}.grid_path <@ ${p.add(s.scopePath)}::ltree
+    AND (${role} <> 'handler' OR ${alias}.unit_id = ${unit}::uuid OR ${unit}::uuid = ANY(${alias}.co_unit_ids)
+         OR (${alias}.platform = 'party_building' AND ${alias}.status = 'registered' AND ${p.add(s.unitType)} = 'party_branch'))
+    AND (${alias}.platform <> 'dispute_resolution' OR ${role} IN ('dispatcher', 'handler') OR ${alias}.filed_by = ${p.add(s.userId)}::uuid)`;
+}
+
+const UPDATABLE = new Set([
+  'status', 'previous_status', 'unit_id', 'co_unit_ids', 'handler_id', 'resolved_by', 'parent_id', 'first_contact_at',
+  'extension_pending_seconds', 'suspension_pending', 'bounce_count', 'ownerless', 'supervision_count', 'materials_complete',
+  'mediation_session_count', 'mediation_outcome', 'mediation_referral', 'volunteer_hours', 'callback', 'dispatched_at',
+  'resolved_at', 'closed_at', 'attributes',
+]);
+
+/** Tickets, events, clocks, idempotency keys and numbers. All SQL of the tickets context lives here. */
+@Injectable()
+export class TicketsRepository {
+  constructor(private readonly ds: DataSource) {}
+
+  transaction<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
+    return this.ds.transaction(fn);
+  }
+
+  /**
+   * Reserves an Idempotency-Key inside the filing transaction. A concurrent retry blocks on the primary
+   * key until the first transaction ends, then sees its ticket: one key, one ticket.
+   */
+  async claimIdempotencyKey(m: EntityManager, userId: string, key: string, hash: string): Promise<{ fresh: true } | { fresh: false; ticketId: string | null; hash: string }> {
+    const inserted: unknown[] = await m.query(
+      `INSERT INTO idempotency_keys (user_id, key, request_hash) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING key`, [userId, key, hash]);
+    if (inserted.length > 0) return { fresh: true };
+    const rows: Array<{ ticket_id: string | null; request_hash: string }> = await m.query(
+      `SELECT ticket_id, request_hash FROM idempotency_keys WHERE user_id = $1 AND key = $2`, [userId, key]);
+    return { fresh: false, ticketId: rows[0]?.ticket_id ?? null, hash: rows[0]?.request_hash ?? '' };
+  }
+
+  async bindIdempotencyKey(m: EntityManager, userId: string, key: string, ticketId: string): Promise<void> {
+    await m.query(`UPDATE idempotency_keys SET ticket_id = $3 WHERE user_id = $1 AND key = $2`, [userId, key, ticketId]);
+  }
+
+  /**
+   * The next number of the (Asia/Shanghai) day. The counter row stays locked until the filing commits,
+   * and a rolled-back filing rolls its increment back too: numbers have no gaps.
+   */
+  async nextNumber(m: EntityManager): Promise<{ day: string; seq: number }> {
+    const rows: Array<{ day: string; last: number }> = await m.query(
+      `INSERT INTO ticket_number_counters AS c (day, last) VALUES ((now() AT TIME ZONE 'Asia/Shanghai')::date, 1)
+       ON CONFLICT (day) DO UPDATE SET last = c.last + 1
+       RETURNING to_char(day, 'YYYYMMDD') AS day, last`);
+    return { day: rows[0]!.day, seq: rows[0]!.last };
+  }
+
+  async insertTicket(m: EntityManager, t: Record<string, unknown>): Promise<string> {
+    const cols = Object.keys(t);
+    const p = new Params();
+    const vals = cols.map((c) => (c === 'grid_path' ? `${p.add(t[c])}::ltree` : p.add(t[c])));
+    const rows: Array<{ id: string }> = await m.query(
+      `INSERT INTO tickets (${cols.join(', ')}) VALUES (${vals.join(', ')}) RETURNING id`, p.values);
+    return rows[0]!.id;
+  }
+
+  async insertEvent(m: EntityManager, e: { ticketId: string; action: string; actorId: string | null; actorRole: string; from: string | null; to: string; note?: string | null; data?: Record<string, unknown> }): Promise<string> {
+    const rows: Array<{ id: string }> = await m.query(
+      `INSERT INTO ticket_events (ticket_id, seq, action, actor_id, actor_role, from_status, to_status, note, data)
+       VALUES ($1, (SELECT coalesce(max(seq), 0) + 1 FROM ticket_events WHERE ticket_id = $1), $2, $3, $4, $5, $6, $7, $8)
+       RETURNING id::text`,
+      [e.ticketId, e.action, e.actorId, e.actorRole, e.from, e.to, e.note ?? null, JSON.stringify(e.data ?? {})]);
+    return rows[0]!.id;
+  }
+
+  async findVisible(scope: TicketScope, id: string, m: EntityManager = this.ds.manager, lock = false): Promise<TicketRow | undefined> {
+    const p = new Params();
+    const idParam = p.add(id);
+    const rows: TicketRow[] = await m.query(
+      `SELECT t.*, t.grid_path::text AS grid_path FROM tickets t WHERE t.id = ${idParam} AND ${scopeClause(p, scope)} ${lock ? 'FOR UPDATE OF t' : ''}`,
+      p.values);
+    return rows[0];
+  }
+
+  async findByNumber(scope: TicketScope, number: string): Promise<TicketRow | undefined> {
+    const p = new Params();
+    const n = p.add(number);
+    const rows: TicketRow[] = await this.ds.query(
+      `SELECT t.*, t.grid_path::text AS grid_path FROM tickets t WHERE t.number = ${n} AND ${scopeClause(p, scope)}`, p.values);
+    return rows[0];
+  }
+
+  async findById(m: EntityManager, id: string): Promise<TicketRow | undefined> {
+    const rows: TicketRow[] = await m.query(`SELECT t.*, t.grid_path::text AS grid_path FROM tickets t WHERE t.id = $1`, [id]);
+    return rows[0];
+  }
+
+  /** Applies a patch and bumps the version; only whitelisted columns can be written. */
+  async updateTicket(m: EntityManager, id: string, patch: Record<string, unknown>): Promise<number> {
+    const p = new Params();
+    const sets = Object.entries(patch).map(([col, v]) => {
+      if (!UPDATABLE.has(col)) throw new Error(`column ${col} is not updatable`);
+      return `${col} = ${p.add(col === 'callback' || col === 'attributes' ? (v === null ? null : JSON.stringify(v)) : v)}`;
+    });
+    const rows: Array<{ version: number }> = await m.query(
+      `WITH u AS (UPDATE tickets SET ${[...sets, 'version = version + 1', 'updated_at = now()'].join(', ')}
+        WHERE id = ${p.add(id)} RETURNING version) SELECT version FROM u`, p.values);
+    return rows[0]!.version;
+  }
+
+  async list(scope: TicketScope, f: ListFilter): Promise<TicketRow[]> {
+    const p = new Params();
+    const where = [scopeClause(p, scope)];
+    if (f.status?.length) where.push(`t.status = ANY(${p.add(f.status)}::text[])`);
+    if (f.platform) where.push(`t.platform = ${p.add(f.platform)}`);
+    if (f.categoryCode) where.push(`t.category_code = ${p.add(f.categoryCode)}`);
+    if (f.channel) where.push(`t.channel = ${p.add(f.channel)}`);
+    if (f.unitId) where.push(`(t.unit_id = ${p.add(f.unitId)}::uuid)`);
+    if (f.gridNodeId) where.push(`t.grid_path <@ (SELECT path FROM grid_nodes WHERE id = ${p.add(f.gridNodeId)}::uuid)`);
+    if (f.overdue !== undefined) {
+      where.push(`${f.overdue ? '' : 'NOT '}EXISTS (SELECT 1 FROM ticket_clocks c WHERE c.ticket_id = t.id AND c.state = 'running' AND c.deadline < now())`);
+    }
+    if (f.q) {
+      // Trigram matching works for Chinese (no word segmentation needed); the GIN index serves ILIKE.
+      const like = p.add(`%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      where.push(`(t.title || ' ' || t.description || ' ' || coalesce(t.address, '')) ILIKE ${like} OR t.number = ${p.add(f.q)}`);
+      where[where.length - 1] = `(${where[where.length - 1]})`;
+    }
+    if (f.cursor) where.push(`(t.created_at, t.id) < (${p.add(f.cursor.createdAt)}::timestamptz, ${p.add(f.cursor.id)}::uuid)`);
+    return this.ds.query(
+      `SELECT t.*, t.grid_path::text AS grid_path,
+              to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at_exact
+         FROM tickets t WHERE ${where.join(' AND ')}
+        ORDER BY t.created_at DESC, t.id DESC LIMIT ${p.add(f.limit)}`, p.values);
+  }
+
+  async events(ticketId: string): Promise<EventRow[]> {
+    return this.ds.query(
+      `SELECT e.id::text, e.ticket_id, e.seq, e.action, e.actor_id, e.actor_role, u.display_name AS actor_name,
+              e.from_status, e.to_status, e.note, e.data, e.at
+         FROM ticket_events e LEFT JOIN users u ON u.id = e.actor_id
+        WHERE e.ticket_id = $1 ORDER BY e.seq`, [ticketId]);
+  }
+
+  /** Likely duplicates: same category, open, within a radius and a time window, similar text. */
+  async duplicateCandidates(scope: TicketScope, c: { excludeId?: string; categoryCode: string; lat: number | null; lng: number | null; text: string; radiusM: number; windowHours: number }): Promise<Array<{ id: string; number: string; status: string; distance_m: number | null; similarity: number }>> {
+    const p = new Params();
+    const where = [scopeClause(p, scope)];
+    const lat = p.add(c.lat);
+    const lng = p.add(c.lng);
+    // Equirectangular distance: exact enough at city scale, and needs no PostGIS.
+    const distance = `CASE WHEN t.lat IS NULL OR ${lat}::float8 IS NULL THEN NULL ELSE
+      6371000 * sqrt(power(radians(t.lat - ${lat}::float8), 2) + power(radians(t.lng - ${lng}::float8) * cos(radians(${lat}::float8)), 2)) END`;
+    const text = p.add(c.text);
+    const rows = await this.ds.query(
+      `SELECT * FROM (
+         SELECT t.id, t.number, t.status, ${distance} AS distance_m,
+                similarity(t.title || ' ' || t.description, ${text}) AS similarity
+           FROM tickets t
+          WHERE ${where.join(' AND ')}
+            AND t.category_code = ${p.add(c.categoryCode)}
+            AND t.status NOT IN ('closed','archived','voided','cancelled','merged')
+            AND t.created_at > now() - make_interval(hours => ${p.add(c.windowHours)})
+            AND t.id <> coalesce(${p.add(c.excludeId ?? null)}::uuid, '00000000-0000-0000-0000-000000000000')
+       ) x
+       WHERE (x.distance_m IS NULL OR x.distance_m <= ${p.add(c.radiusM)}) AND (x.similarity >= 0.2 OR x.distance_m <= 50)
+       ORDER BY x.distance_m NULLS LAST, x.similarity DESC LIMIT 5`, p.values);
+    return rows.map((r: { distance_m: number | null; similarity: number }) => ({ ...r, distance_m: r.distance_m === null ? null : Number(r.distance_m), similarity: Number(r.similarity) }));
+  }
+
+  async mergedChildren(m: EntityManager, parentId: string): Promise<Array<{ id: string; status: string }>> {
+    return m.query(`SELECT id, status FROM tickets WHERE parent_id = $1 AND status = 'merged' FOR UPDATE`, [parentId]);
+  }
+
+  async clocks(m: EntityManager, ticketIds: string[]): Promise<ClockRow[]> {
+    if (ticketIds.length === 0) return [];
+    return m.query(`SELECT * FROM ticket_clocks WHERE ticket_id = ANY($1::uuid[]) ORDER BY created_at`, [ticketIds]);
+  }
+
+  async liveClock(m: EntityManager, ticketId: string, stage: string): Promise<ClockRow | undefined> {
+    const rows: ClockRow[] = await m.query(`SELECT * FROM ticket_clocks WHERE ticket_id = $1 AND stage = $2 AND state <> 'stopped'`, [ticketId, stage]);
+    return rows[0];
+  }
+
+  async insertClock(m: EntityManager, c: Omit<ClockRow, 'id' | 'stopped_at' | 'paused_at' | 'clock_version' | 'pauses' | 'limit_days'> & { limit_days: number | null }): Promise<void> {
+    await m.query(
+      `INSERT INTO ticket_clocks (ticket_id, stage, state, clock_type, limit_seconds, limit_days, start_next_working_day, extension_seconds, started_at, deadline, calendar_versions)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      [c.ticket_id, c.stage, c.state, c.clock_type, c.limit_seconds, c.limit_days, c.start_next_working_day, c.extension_seconds, c.started_at, c.deadline, JSON.stringify(c.calendar_versions)]);
+  }
+
+  async updateClock(m: EntityManager, id: string, patch: { state?: string; stopped_at?: Date | null; paused_at?: Date | null; pauses?: unknown; deadline?: Date | null; extension_seconds?: number; bumpVersion?: boolean }): Promise<void> {
+    await m.query(
+      `UPDATE ticket_clocks SET
+          state = coalesce($2, state),
+          stopped_at = CASE WHEN $3::boolean THEN $4 ELSE stopped_at END,
+          paused_at = CASE WHEN $5::boolean THEN $6 ELSE paused_at END,
+          pauses = coalesce($7::jsonb, pauses),
+          deadline = CASE WHEN $8::boolean THEN $9 ELSE deadline END,
+          extension_seconds = coalesce($10, extension_seconds),
+          clock_version = clock_version + CASE WHEN $11::boolean THEN 1 ELSE 0 END
+        WHERE id = $1`,
+      [id, patch.state ?? null, 'stopped_at' in patch, patch.stopped_at ?? null, 'paused_at' in patch, patch.paused_at ?? null,
+        patch.pauses === undefined ? null : JSON.stringify(patch.pauses), 'deadline' in patch, patch.deadline ?? null,
+        patch.extension_seconds ?? null, patch.bumpVersion ?? false]);
+  }
+
+  async now(m: EntityManager): Promise<Date> {
+    const rows: Array<{ now: Date }> = await m.query(`SELECT now() AS now`);
+    return rows[0]!.now;
+  }
+
+  async unitInfo(m: EntityManager, unitId: string): Promise<{ id: string; type: string; name_zh: string; active: boolean } | undefined> {
+    const rows = await m.query(`SELECT id, type, name_zh, active FROM units WHERE id = $1`, [unitId]);
+    return rows[0];
+  }
+
+  async unitType(unitId: string): Promise<string | null> {
+    const rows: Array<{ type: string }> = await this.ds.query(`SELECT type FROM units WHERE id = $1`, [unitId]);
+    return rows[0]?.type ?? null;
+  }
+
+  async gridNodeInScope(scopePath: string, id: string): Promise<{ id: string; path: string } | undefined> {
+    const rows = await this.ds.query(`SELECT id, path::text AS path FROM grid_nodes WHERE id = $1 AND path <@ $2::ltree`, [id, scopePath]);
+    return rows[0];
+  }
+
+  async insertAttachment(a: { ticketId: string; storageKey: string; contentType: string; size: number; sha256: string; uploadedBy: string }): Promise<string> {
+    const rows: Array<{ id: string }> = await this.ds.query(
+      `INSERT INTO attachments (ticket_id, storage_key, content_type, size_bytes, sha256, uploaded_by) VALUES ($1,$2,$3,$4,$5,$6) RETURNING id`,
+      [a.ticketId, a.storageKey, a.contentType, a.size, a.sha256, a.uploadedBy]);
+    return rows[0]!.id;
+  }
+
+  async linkAttachments(m: EntityManager, ticketId: string, ids: string[], eventId: string): Promise<number> {
+    const rows: Array<{ n: number }> = await m.query(
+      `WITH u AS (UPDATE attachments SET event_id = $3 WHERE ticket_id = $1 AND id = ANY($2::uuid[]) AND event_id IS NULL RETURNING 1)
+       SELECT count(*)::int AS n FROM u`, [ticketId, ids, eventId]);
+    return rows[0]!.n;
+  }
+
+  async attachments(ticketId: string): Promise<Array<{ id: string; content_type: string; size_bytes: number; sha256: string; event_id: string | null; created_at: Date; storage_key: string }>> {
+    return this.ds.query(`SELECT id, content_type, size_bytes, sha256, event_id::text, created_at, storage_key FROM attachments WHERE ticket_id = $1 ORDER BY created_at`, [ticketId]);
+  }
+}

@@ -1,0 +1,150 @@
+import { createTestApp, type TestApp } from '../support/test-app';
+import { MANHOLE, act, codeIds, fileTicket, mustAct } from '../support/tickets';
+
+/** Each platform's special rule, end to end through HTTP (SPEC §4). */
+describe('platform rules 五平台规则', () => {
+  let t: TestApp;
+  let ids: Record<string, string>;
+  let grid: string;
+  let dispatcher: string;
+  let admin: string;
+  const user = async (username: string, role: string, node: string, unit?: string) => {
+    const res = await t.request('POST', '/api/v1/admin/users', {
+      token: admin, body: { username, displayName: username, role, scopeNodeId: ids[node], ...(unit ? { unitId: ids[unit] } : {}), password: 'Staff@2026!x' },
+    });
+    if (res.status !== 201) throw new Error(res.text);
+    return t.login(username, 'Staff@2026!x');
+  };
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    ids = await codeIds(t);
+    [grid, dispatcher, admin] = await Promise.all(['demo.grid', 'demo.dispatcher', 'demo.admin'].map((u) => t.login(u)));
+  });
+  afterAll(async () => { await t.close(); });
+
+  it('community_governance: a grid worker fixes it on the spot; someone else verifies (自行处置)', async () => {
+    const { body: ticket } = await fileTicket(t, grid, { ...MANHOLE, standardCode: 'damaged', title: '井盖松动，已现场固定' });
+    const resolved = await mustAct(t, grid, ticket.id, 'self-resolve', { note: '现场已固定' });
+    expect(resolved.status).toBe('resolved');
+    const self = await act(t, grid, ticket.id, 'verify', { passed: true });
+    expect(self.status).toBe(403);
+    expect(self.body.code).toBe('SAME_PERSON_VERIFY');
+    const other = await user('dw.grid2', 'grid_worker', '210902001001001');
+    const closed = await mustAct(t, other, ticket.id, 'verify', { passed: true });
+    expect(closed.status).toBe('closed');
+  });
+
+  it('dispute_resolution: parties protected, visible to mediators and supervisors only, consent for extension, a session before the outcome', async () => {
+    const parties = [
+      { role: 'applicant', name: '王建华', phone: '13704181234', idNumber: '210902197001011234' },
+      { role: 'respondent', name: '刘桂兰', phone: '13504185678' },
+    ];
+    const filed = await fileTicket(t, grid, {
+      categoryCode: 'DR0101', title: '楼上装修噪声扰民纠纷', description: '2号楼住户反映楼上夜间装修噪声', channel: 'patrol',
+      attributes: { disputeType: 'neighbour', parties },
+    });
+    expect(filed.status).toBe(201);
+    const id = filed.body.id;
+    expect(JSON.stringify(filed.body)).not.toMatch(/王建华|13704181234|210902197001011234|刘桂兰/);
+    expect(filed.body.attributes.parties[0]).toEqual({ role: 'applicant', name: '王**', phone: '137****1234', idNumber: '210902********1234' });
+    const official = await t.login('demo.official');
+    expect((await t.request('GET', `/api/v1/tickets/${id}`, { token: official })).status).toBe(404);
+    const mediator = await user('zq.mediator', 'handler', '210902001', 'HZ-ZQ-TJW');
+    await mustAct(t, dispatcher, id, 'register');
+    await mustAct(t, dispatcher, id, 'dispatch', { unitId: ids['HZ-ZQ-TJW'] });
+    const signed = await mustAct(t, mediator, id, 'sign');
+    const mediation = signed.clocks.find((c: { stage: string; state: string }) => c.stage === 'mediation' && c.state === 'running');
+    expect(mediation.clockType).toBe('working_days');
+    expect(mediation.deadline).toBeTruthy();
+    const early = await act(t, mediator, id, 'resolve', { mediationOutcome: 'agreement' });
+    expect(early.status).toBe(409);
+    expect(early.body.code).toBe('MEDIATION_SESSION_REQUIRED');
+    await mustAct(t, mediator, id, 'record-mediation', { note: '第一次调解，双方同意限定施工时间' });
+    const noConsent = await act(t, mediator, id, 'request-extension', { extraSeconds: 7 * 86400, reason: '需再次调解' });
+    expect(noConsent.status).toBe(422);
+    expect(noConsent.body.code).toBe('PARTIES_CONSENT_REQUIRED');
+    await mustAct(t, mediator, id, 'request-extension', { extraSeconds: 7 * 86400, reason: '需再次调解', partiesConsent: true });
+    const extended = await mustAct(t, dispatcher, id, 'decide-extension', { approved: true });
+    const after = extended.clocks.find((c: { stage: string; state: string }) => c.stage === 'mediation' && c.state === 'running');
+    expect(Date.parse(after.deadline)).toBeGreaterThan(Date.parse(mediation.deadline));
+    const resolved = await mustAct(t, mediator, id, 'resolve', { mediationOutcome: 'agreement', note: '达成调解协议' });
+    expect(resolved.mediation).toEqual({ sessions: 1, outcome: 'agreement', referral: null });
+    expect((await act(t, grid, id, 'verify', { passed: true })).status).toBe(403);
+    expect((await mustAct(t, dispatcher, id, 'verify', { passed: true })).status).toBe('closed');
+    const reveal = await t.request('POST', `/api/v1/tickets/${id}/reveal`, { token: mediator, body: { reason: '联系当事人签署协议' } });
+    expect(reveal.body.attributes.parties[0].name).toBe('王建华');
+  });
+
+  it('request_handling: first contact before resolving; a dissatisfied callback reopens and supervises (先行联系, 回访)', async () => {
+    const handler = await t.login('demo.handler');
+    const filed = await fileTicket(t, dispatcher, {
+      categoryCode: 'RH0101', title: '小区供暖温度不达标', description: '居民反映室温只有14度', channel: 'hotline',
+      reporter: { name: '陈静', phone: '15041801234' }, attributes: { requestType: 'complaint' },
+    });
+    expect(filed.status).toBe(201);
+    const id = filed.body.id;
+    await mustAct(t, dispatcher, id, 'register');
+    await mustAct(t, dispatcher, id, 'dispatch', { unitId: ids['FX-SZSS'] });
+    await mustAct(t, handler, id, 'sign');
+    const noContact = await act(t, handler, id, 'resolve', { note: '已处理' });
+    expect(noContact.status).toBe(409);
+    expect(noContact.body.code).toBe('FIRST_CONTACT_REQUIRED');
+    expect((await mustAct(t, handler, id, 'first-contact', { note: '已电话联系居民' })).firstContactAt).toBeTruthy();
+    await mustAct(t, handler, id, 'resolve', { note: '已调整供暖' });
+    expect((await act(t, handler, id, 'verify', { passed: true })).status).toBe(409);
+    const reopened = await mustAct(t, dispatcher, id, 'callback', { contacted: true, resolved: false, satisfaction: 'dissatisfied' });
+    expect(reopened).toMatchObject({ status: 'in_progress', supervisionCount: 1, firstContactAt: null });
+    expect(reopened.callback).toEqual({ contacted: true, resolved: false, satisfaction: 'dissatisfied' });
+    await mustAct(t, handler, id, 'first-contact');
+    await mustAct(t, handler, id, 'resolve', { note: '更换暖气阀门' });
+    const archived = await mustAct(t, dispatcher, id, 'callback', { contacted: true, resolved: true, satisfaction: 'satisfied' });
+    expect(archived.status).toBe('archived');
+  });
+
+  it('convenience_services: resolving waits for the materials checklist (所需材料)', async () => {
+    const clerk = await user('hz.service', 'handler', '210902', 'HZ-BMFW');
+    const filed = await fileTicket(t, grid, {
+      categoryCode: 'CS02', title: '王大爷高龄补贴上门核查', description: '87岁老人行动不便', channel: 'patrol',
+      attributes: { serviceType: 'home_visit' }, materialsProvided: ['居民身份证'],
+    });
+    expect(filed.status).toBe(201);
+    expect(filed.body.materialsComplete).toBe(false);
+    const id = filed.body.id;
+    await mustAct(t, dispatcher, id, 'register');
+    await mustAct(t, dispatcher, id, 'dispatch', { unitId: ids['HZ-BMFW'] });
+    const signed = await mustAct(t, clerk, id, 'sign');
+    expect(signed.clocks.find((c: { stage: string; state: string }) => c.stage === 'resolve' && c.state === 'running').clockType).toBe('working_days');
+    const refused = await act(t, clerk, id, 'resolve', { note: '已核查' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.code).toBe('MATERIALS_INCOMPLETE');
+    const category = (await t.request('GET', '/api/v1/categories/CS02', { token: dispatcher })).body;
+    const current = (await t.request('GET', `/api/v1/tickets/${id}`, { token: clerk })).body;
+    const done = await t.request('POST', `/api/v1/tickets/${id}/materials`, { token: clerk, body: { expectedVersion: current.version, provided: category.materials } });
+    expect(done.status).toBe(200);
+    expect(done.body.materialsComplete).toBe(true);
+    await mustAct(t, clerk, id, 'resolve', { note: '已核查并提交' });
+    expect((await mustAct(t, grid, id, 'verify', { passed: true })).status).toBe('closed');
+  });
+
+  it('party_building: a party-member volunteer claims the wish and records service hours (微心愿认领)', async () => {
+    const volunteer = await user('dw.volunteer', 'handler', '210902001001', 'HZ-DW-DZB');
+    const filed = await fileTicket(t, grid, {
+      categoryCode: 'PB01', title: '留守儿童想要一套课外书', description: '3号楼小明的微心愿', channel: 'patrol',
+      attributes: { wishType: 'micro_wish', beneficiaryCount: 1 },
+    });
+    const id = filed.body.id;
+    expect((await act(t, dispatcher, id, 'dispatch', { unitId: ids['FX-SZSS'] })).status).toBe(409);
+    await mustAct(t, dispatcher, id, 'register');
+    const pool = await t.request('GET', '/api/v1/tickets?platform=party_building&status=registered', { token: volunteer });
+    expect(pool.body.items.map((i: { id: string }) => i.id)).toContain(id);
+    const claimed = await mustAct(t, volunteer, id, 'claim');
+    expect(claimed).toMatchObject({ status: 'in_progress', unitId: ids['HZ-DW-DZB'] });
+    const noHours = await act(t, volunteer, id, 'resolve', { note: '已送达' });
+    expect(noHours.status).toBe(400);
+    expect(noHours.body.code).toBe('INVALID_INPUT');
+    const resolved = await mustAct(t, volunteer, id, 'resolve', { note: '书已送到', volunteerHours: 2.5 });
+    expect(resolved.volunteerHours).toBe(2.5);
+    expect((await mustAct(t, grid, id, 'verify', { passed: true })).status).toBe('closed');
+  });
+});

@@ -1,0 +1,249 @@
+import { createTestApp, type TestApp } from '../support/test-app';
+import { JPEG, MANHOLE, act, codeIds, fileTicket, mustAct } from '../support/tickets';
+
+describe('tickets: the manhole story and the rules around it 工单', () => {
+  let t: TestApp;
+  let ids: Record<string, string>;
+  let grid: string;
+  let dispatcher: string;
+  let handler: string;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    ids = await codeIds(t);
+    [grid, dispatcher, handler] = await Promise.all(['demo.grid', 'demo.dispatcher', 'demo.handler'].map((u) => t.login(u)));
+  });
+  afterAll(async () => { await t.close(); });
+
+  it('a missing cover is filed, registered, dispatched, signed, resolved with a photo, verified and closed', async () => {
+    const filed = await fileTicket(t, grid, MANHOLE, 'manhole-story-0001');
+    expect(filed.status).toBe(201);
+    const ticket = filed.body;
+    expect(ticket.number).toMatch(/^FX-\d{8}-\d{6}$/);
+    expect(ticket).toMatchObject({ status: 'reported', platform: 'community_governance', categoryCode: '0101', priority: 'urgent', version: 1, channel: 'patrol' });
+    expect(ticket.gridNodeId).toBe(ids['210902001001001']);
+    expect(ticket.reporter).toEqual({ name: '张**', phone: '138****2345' });
+
+    await mustAct(t, dispatcher, ticket.id, 'register', { note: '符合立案条件' });
+    const dispatched = await mustAct(t, dispatcher, ticket.id, 'dispatch', { unitId: ids['FX-SZSS'] });
+    expect(dispatched).toMatchObject({ status: 'dispatched', unitId: ids['FX-SZSS'] });
+    const signed = await mustAct(t, handler, ticket.id, 'sign');
+    expect(signed.status).toBe('in_progress');
+    const resolveClock = signed.clocks.find((c: { stage: string; state: string }) => c.stage === 'resolve' && c.state === 'running');
+    expect(resolveClock.clockType).toBe('natural');
+    // 缺失 is urgent on natural time: at most 4 hours from dispatch.
+    expect(Date.parse(resolveClock.deadline) - Date.parse(dispatched.dispatchedAt)).toBe(4 * 3600 * 1000);
+
+    const photo = await t.request('POST', `/api/v1/tickets/${ticket.id}/attachments`, { token: handler, raw: JPEG, headers: { 'content-type': 'image/jpeg' } });
+    expect(photo.status).toBe(201);
+    const resolved = await mustAct(t, handler, ticket.id, 'resolve', { note: '已更换新井盖', attachmentIds: [photo.body.id] });
+    expect(resolved.status).toBe('resolved');
+    const closed = await mustAct(t, grid, ticket.id, 'verify', { passed: true, note: '现场核查，井盖已安装' });
+    expect(closed.status).toBe('closed');
+    expect(closed.closedAt).toBeTruthy();
+
+    const timeline = (await t.request('GET', `/api/v1/tickets/${ticket.id}/events`, { token: dispatcher })).body;
+    expect(timeline.map((e: { action: string; actorName: string; to: string }) => [e.action, e.actorName, e.to])).toEqual([
+      ['file', '电务社区1号楼楼长', 'reported'],
+      ['register', '海州区调度员', 'registered'],
+      ['dispatch', '海州区调度员', 'dispatched'],
+      ['sign', '市政设施承办人', 'in_progress'],
+      ['resolve', '市政设施承办人', 'resolved'],
+      ['verify', '电务社区1号楼楼长', 'closed'],
+    ]);
+    for (const e of timeline) expect(Date.parse(e.at)).toBeGreaterThan(0);
+    const attachments = (await t.request('GET', `/api/v1/tickets/${ticket.id}/attachments`, { token: grid })).body;
+    expect(attachments).toHaveLength(1);
+    expect(attachments[0].eventId).toBeTruthy();
+    const bytes = await t.request('GET', `/api/v1/tickets/${ticket.id}/attachments/${photo.body.id}`, { token: grid });
+    expect(bytes.headers['content-type']).toBe('image/jpeg');
+    expect(Buffer.from(bytes.text, 'latin1').length).toBeGreaterThan(0);
+    const full = await t.request('GET', `/api/v1/tickets/${ticket.id}`, { token: grid });
+    expect(full.body.timeline).toHaveLength(6);
+    expect(full.body.clocks.every((c: { state: string }) => c.state === 'stopped')).toBe(true);
+  });
+
+  it('refuses stale versions and illegal transitions with 409, changing nothing', async () => {
+    const { body: ticket } = await fileTicket(t, grid, { ...MANHOLE, title: '另一处井盖缺失' });
+    const stale = await t.request('POST', `/api/v1/tickets/${ticket.id}/actions/register`, { token: dispatcher, body: { expectedVersion: 7 } });
+    expect(stale.status).toBe(409);
+    expect(stale.body.code).toBe('STALE_VERSION');
+    const illegal = await t.request('POST', `/api/v1/tickets/${ticket.id}/actions/sign`, { token: handler, body: { expectedVersion: 1 } });
+    expect([404, 409]).toContain(illegal.status);
+    const wrongRole = await t.request('POST', `/api/v1/tickets/${ticket.id}/actions/register`, { token: grid, body: { expectedVersion: 1 } });
+    expect(wrongRole.status).toBe(403);
+    const unknown = await t.request('POST', `/api/v1/tickets/${ticket.id}/actions/teleport`, { token: dispatcher, body: { expectedVersion: 1 } });
+    expect(unknown.status).toBe(404);
+    const after = await t.request('GET', `/api/v1/tickets/${ticket.id}`, { token: dispatcher });
+    expect(after.body).toMatchObject({ status: 'reported', version: 1 });
+    expect(after.body.timeline).toHaveLength(1);
+    const noReason = await act(t, dispatcher, ticket.id, 'void');
+    expect(noReason.status).toBe(422);
+  });
+
+  it('one winner among conflicting concurrent actions', async () => {
+    const { body: ticket } = await fileTicket(t, grid, { ...MANHOLE, title: '并发测试井盖' });
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => t.request('POST', `/api/v1/tickets/${ticket.id}/actions/${i % 2 ? 'register' : 'void'}`, {
+      token: dispatcher, body: { expectedVersion: 1, reason: '并发' },
+    })));
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(results.filter((r) => r.status === 409)).toHaveLength(11);
+    const events = (await t.request('GET', `/api/v1/tickets/${ticket.id}/events`, { token: dispatcher })).body;
+    expect(events).toHaveLength(2);
+  });
+
+  it('parallel retries with one Idempotency-Key create one ticket', async () => {
+    const before = (await t.ds.query(`SELECT count(*)::int AS n FROM tickets`))[0].n;
+    const body = { ...MANHOLE, title: '幂等测试' };
+    const results = await Promise.all(Array.from({ length: 10 }, () => fileTicket(t, grid, body, 'idem-key-parallel-01')));
+    expect(new Set(results.map((r) => r.body.id)).size).toBe(1);
+    expect(results.filter((r) => r.status === 201)).toHaveLength(1);
+    expect(results.filter((r) => r.status === 200)).toHaveLength(9);
+    expect((await t.ds.query(`SELECT count(*)::int AS n FROM tickets`))[0].n).toBe(before + 1);
+    const reused = await fileTicket(t, grid, { ...body, title: '不同内容' }, 'idem-key-parallel-01');
+    expect(reused.status).toBe(422);
+    expect(reused.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect((await fileTicket(t, grid, body, 'short')).status).toBe(400);
+  });
+
+  it('numbers have no gaps under concurrency', async () => {
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => fileTicket(t, grid, { ...MANHOLE, title: `编号测试 ${i}` })));
+    expect(results.every((r) => r.status === 201)).toBe(true);
+    const all: Array<{ number: string }> = await t.ds.query(`SELECT number FROM tickets ORDER BY number`);
+    const seqs = all.map((r) => Number(r.number.slice(-6)));
+    expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
+  });
+
+  it('masks personal data everywhere and reveals it only with a reason, audited', async () => {
+    const { body: ticket } = await fileTicket(t, grid, { ...MANHOLE, title: '隐私测试', reporter: { name: '李秀英', phone: '13900001111' } });
+    const [row] = await t.ds.query(`SELECT reporter_name_enc, reporter_phone_enc FROM tickets WHERE id = $1`, [ticket.id]);
+    expect(JSON.stringify(row)).not.toMatch(/13900001111|李秀英/);
+    const responses = [
+      JSON.stringify(ticket),
+      (await t.request('GET', `/api/v1/tickets/${ticket.id}`, { token: dispatcher })).text,
+      (await t.request('GET', '/api/v1/tickets?limit=100', { token: dispatcher })).text,
+      (await t.request('GET', `/api/v1/tickets/${ticket.id}/events`, { token: dispatcher })).text,
+      (await act(t, dispatcher, ticket.id, 'register')).text,
+    ];
+    for (const text of responses) {
+      expect(text).not.toContain('13900001111');
+      expect(text).not.toContain('李秀英');
+    }
+    expect(responses[1]).toContain('139****1111');
+    const noReason = await t.request('POST', `/api/v1/tickets/${ticket.id}/reveal`, { token: dispatcher, body: {} });
+    expect(noReason.status).toBe(400);
+    const gridReveal = await t.request('POST', `/api/v1/tickets/${ticket.id}/reveal`, { token: grid, body: { reason: '想看看' } });
+    expect(gridReveal.status).toBe(403);
+    const reveal = await t.request('POST', `/api/v1/tickets/${ticket.id}/reveal`, { token: dispatcher, body: { reason: '回访居民需要联系电话' }, headers: { 'x-request-id': 'reveal-1' } });
+    expect(reveal.status).toBe(200);
+    expect(reveal.body.reporter).toEqual({ name: '李秀英', phone: '13900001111' });
+    const audit = await t.ds.query(`SELECT actor_username, target, details FROM audit_log WHERE action = 'pii.reveal'`);
+    expect(audit).toEqual([{ actor_username: 'demo.dispatcher', target: ticket.id, details: { reason: '回访居民需要联系电话', ticketNumber: ticket.number } }]);
+    const auditText = JSON.stringify(await t.ds.query(`SELECT * FROM audit_log`));
+    expect(auditText).not.toContain('13900001111');
+  });
+
+  it("scopes tickets: another district's dispatcher gets 404, the unit's handler sees only its tickets", async () => {
+    const admin = await t.login('demo.admin');
+    await t.request('POST', '/api/v1/admin/users', {
+      token: admin, body: { username: 'xh.dispatch2', displayName: '细河调度', role: 'dispatcher', scopeNodeId: ids['210911'], unitId: ids['XH-CC'], password: 'Xihe@2026!!' },
+    });
+    const xh = await t.login('xh.dispatch2', 'Xihe@2026!!');
+    const { body: ticket } = await fileTicket(t, grid, { ...MANHOLE, title: '范围测试' });
+    expect((await t.request('GET', `/api/v1/tickets/${ticket.id}`, { token: xh })).status).toBe(404);
+    expect((await t.request('POST', `/api/v1/tickets/${ticket.id}/actions/register`, { token: xh, body: { expectedVersion: 1 } })).status).toBe(404);
+    const list = (await t.request('GET', '/api/v1/tickets', { token: xh })).body;
+    expect(list.items).toEqual([]);
+    expect((await t.request('GET', `/api/v1/tickets/${ticket.id}`, { token: handler })).status).toBe(404);
+    const official = await t.login('demo.official');
+    expect((await t.request('GET', `/api/v1/tickets/${ticket.id}`, { token: official })).status).toBe(200);
+    const auditor = await t.login('demo.auditor');
+    expect((await t.request('GET', `/api/v1/tickets/${ticket.id}`, { token: auditor })).status).toBe(403);
+    expect((await fileTicket(t, grid, { ...MANHOLE, gridNodeId: ids['210911001'] })).status).toBe(422);
+  });
+
+  it('lists with filters, Chinese text search and cursor paging', async () => {
+    const search = await t.request('GET', `/api/v1/tickets?q=${encodeURIComponent('人行道')}&limit=100`, { token: dispatcher });
+    expect(search.status).toBe(200);
+    expect(search.body.items.length).toBeGreaterThan(0);
+    expect(search.body.items.every((i: { description: string; title: string }) => (i.title + i.description).includes('人行道'))).toBe(true);
+    const none = await t.request('GET', `/api/v1/tickets?q=${encodeURIComponent('不存在的词语')}`, { token: dispatcher });
+    expect(none.body.items).toEqual([]);
+    const closed = await t.request('GET', '/api/v1/tickets?status=closed', { token: dispatcher });
+    expect(closed.body.items.every((i: { status: string }) => i.status === 'closed')).toBe(true);
+    expect(closed.body.items.length).toBeGreaterThan(0);
+    const seen = new Set<string>();
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page: { body: { items: Array<{ id: string }>; nextCursor: string | null } } = await t.request('GET', `/api/v1/tickets?limit=7${cursor ? `&cursor=${cursor}` : ''}`, { token: dispatcher });
+      for (const i of page.body.items) { expect(seen.has(i.id)).toBe(false); seen.add(i.id); }
+      cursor = page.body.nextCursor;
+      pages++;
+    } while (cursor && pages < 50);
+    const total = (await t.ds.query(`SELECT count(*)::int AS n FROM tickets`))[0].n;
+    expect(seen.size).toBe(total);
+    expect((await t.request('GET', '/api/v1/tickets?cursor=%27%20OR%201%3D1', { token: dispatcher })).status).toBe(400);
+    expect((await t.request('GET', '/api/v1/tickets?status=flying', { token: dispatcher })).status).toBe(400);
+    expect((await t.request('GET', `/api/v1/tickets?platform=community_governance&channel=patrol&gridNodeId=${ids['210902001']}&overdue=false`, { token: dispatcher })).status).toBe(200);
+  });
+
+  it('suggests likely duplicates; a merged duplicate follows its parent to closure', async () => {
+    const first = (await fileTicket(t, grid, { ...MANHOLE, title: '3号楼东侧雨水井盖缺失', description: '3号楼东侧井盖缺失', lat: 42.0266, lng: 121.6606 })).body;
+    const second = await fileTicket(t, grid, { ...MANHOLE, title: '3号楼东侧井盖丢失', description: '3号楼东侧井盖缺失了', lat: 42.02662, lng: 121.66062 });
+    expect(second.body.duplicateSuggestions.map((d: { id: string }) => d.id)).toContain(first.id);
+    const merged = await mustAct(t, dispatcher, second.body.id, 'merge', { parentId: first.id });
+    expect(merged).toMatchObject({ status: 'merged', parentId: first.id });
+    await mustAct(t, dispatcher, first.id, 'register');
+    await mustAct(t, dispatcher, first.id, 'dispatch', { unitId: ids['FX-SZSS'] });
+    await mustAct(t, handler, first.id, 'sign');
+    await mustAct(t, handler, first.id, 'resolve', { note: '已修复' });
+    await mustAct(t, grid, first.id, 'verify', { passed: true });
+    const child = (await t.request('GET', `/api/v1/tickets/${second.body.id}`, { token: grid })).body;
+    expect(child.closedAt).toBeTruthy();
+    expect(child.timeline.map((e: { action: string }) => e.action)).toEqual(['file', 'merge', 'parent-closed']);
+  });
+
+  it('the database refuses to change or delete events', async () => {
+    await expect(t.ds.query(`UPDATE ticket_events SET note = 'x'`)).rejects.toThrow(/immutable/);
+    await expect(t.ds.query(`DELETE FROM ticket_events`)).rejects.toThrow(/immutable/);
+    await expect(t.ds.query(`TRUNCATE ticket_events CASCADE`)).rejects.toThrow(/immutable/);
+  });
+
+  it('refuses bad input on intake and actions with 4xx and changes nothing', async () => {
+    const count = async () => (await t.ds.query(`SELECT (SELECT count(*) FROM tickets)::int AS t, (SELECT count(*) FROM ticket_events)::int AS e`))[0];
+    const before = await count();
+    const bad: Array<[Record<string, unknown> | string, number]> = [
+      [{ ...MANHOLE, extra: 1 }, 400],
+      [{ ...MANHOLE, lat: 'north' }, 400],
+      [{ ...MANHOLE, title: 'a\u0000b' }, 400],
+      [{ ...MANHOLE, categoryCode: "0101'; DROP TABLE tickets; --" }, 400],
+      [{ ...MANHOLE, categoryCode: '9999' }, 422],
+      [{ ...MANHOLE, standardCode: 'nonexistent' }, 422],
+      [{ ...MANHOLE, channel: 'pigeon' }, 400],
+      [{ ...MANHOLE, attributes: { unknownAttribute: true } }, 400],
+      [{ ...MANHOLE, reporter: { name: '张三', phone: 'call me' } }, 400],
+      [{ ...MANHOLE, title: 'x'.repeat(201) }, 400],
+      ['{"categoryCode":"0101","__proto__":{"x":1}}', 400],
+    ];
+    for (const [body, status] of bad) {
+      const res = typeof body === 'string'
+        ? await t.request('POST', '/api/v1/tickets', { token: grid, raw: body, headers: { 'content-type': 'application/json' } })
+        : await fileTicket(t, grid, body);
+      expect([JSON.stringify(body).slice(0, 60), res.status]).toEqual([JSON.stringify(body).slice(0, 60), status]);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+    }
+    const { body: ticket } = await fileTicket(t, grid, { ...MANHOLE, title: '动作输入测试' });
+    const mid = await count();
+    expect(mid.t).toBe(before.t + 1);
+    for (const body of [{}, { expectedVersion: 'one' }, { expectedVersion: 1, unitId: 'x' }, { expectedVersion: 1, extra: true }, { expectedVersion: 1, satisfaction: 'meh' }]) {
+      const res = await t.request('POST', `/api/v1/tickets/${ticket.id}/actions/register`, { token: dispatcher, body });
+      expect(res.status).toBe(400);
+    }
+    expect((await t.request('POST', `/api/v1/tickets/${ticket.id}/actions/dispatch`, { token: dispatcher, body: { expectedVersion: 1, unitId: '00000000-0000-4000-8000-000000000000' } })).status).toBe(422);
+    expect((await t.request('POST', '/api/v1/tickets/not-a-uuid/actions/register', { token: dispatcher, body: { expectedVersion: 1 } })).status).toBe(400);
+    const png = await t.request('POST', `/api/v1/tickets/${ticket.id}/attachments`, { token: grid, raw: JPEG, headers: { 'content-type': 'image/png' } });
+    expect(png.status).toBe(415);
+    expect(await count()).toEqual(mid);
+  });
+});
