@@ -4,6 +4,7 @@ import { APP_CONFIG, type AppConfig } from './config/app-config';
 import { FieldCipher } from './common/field-cipher';
 import { createDataSource } from './database/data-source';
 import { createQueueBackend, type QueueBackend } from './queue/queue-backend';
+import { OutboxService } from './queue/outbox.service';
 import { QueueService } from './queue/queue.service';
 import { QUEUE_BACKEND } from './queue/queue.tokens';
 
@@ -41,9 +42,10 @@ export class CoreModule {
         { provide: QUEUE_BACKEND, useFactory: () => createQueueBackend(runtime.config, runtime.databaseUrl) },
         { provide: FieldCipher, useFactory: () => new FieldCipher(runtime.config.piiKey, runtime.config.piiPreviousKeys) },
         QueueService,
+        OutboxService,
         CoreShutdown,
       ],
-      exports: [APP_CONFIG, DataSource, QUEUE_BACKEND, FieldCipher, QueueService],
+      exports: [APP_CONFIG, DataSource, QUEUE_BACKEND, FieldCipher, QueueService, OutboxService],
     };
   }
 }

@@ -3,6 +3,7 @@ import { APP_CONFIG, type AppConfig } from './config/app-config';
 import { CoreModule, type Runtime } from './core.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuditPurgeJob } from './modules/audit/audit-purge.job';
+import { OutboxService } from './queue/outbox.service';
 import { QueueService } from './queue/queue.service';
 import { JOB_HANDLERS } from './queue/queue.tokens';
 import { WorkerService, type JobHandler } from './queue/worker.service';
@@ -16,6 +17,16 @@ export class PingJob implements JobHandler<'system.ping'> {
   }
 }
 
+/** Relays outbox rows that were not handed to BullMQ right after their commit (e.g. after a crash). */
+@Injectable()
+export class OutboxRelayJob implements JobHandler<'outbox.relay'> {
+  readonly jobName = 'outbox.relay' as const;
+  constructor(private readonly outbox: OutboxService) {}
+  async handle(): Promise<{ relayed: number }> {
+    return { relayed: await this.outbox.relay() };
+  }
+}
+
 /** Registers the repeatable jobs. Upserting a scheduler is idempotent, so every worker may do it. */
 @Injectable()
 class Schedules implements OnApplicationBootstrap {
@@ -24,6 +35,7 @@ class Schedules implements OnApplicationBootstrap {
     await this.queues.queue('maintenance').upsertJobScheduler('audit.purge.daily', { pattern: '17 3 * * *', tz: 'Asia/Shanghai' }, {
       name: 'audit.purge', data: { retentionDays: this.config.auditRetentionDays },
     });
+    await this.queues.queue('maintenance').upsertJobScheduler('outbox.relay.every5s', { every: 5000 }, { name: 'outbox.relay', data: {} });
   }
 }
 
@@ -32,7 +44,8 @@ class Schedules implements OnApplicationBootstrap {
   imports: [AuditModule],
   providers: [
     PingJob,
-    { provide: JOB_HANDLERS, useFactory: (...handlers: JobHandler[]) => handlers, inject: [AuditPurgeJob, PingJob] },
+    OutboxRelayJob,
+    { provide: JOB_HANDLERS, useFactory: (...handlers: JobHandler[]) => handlers, inject: [AuditPurgeJob, PingJob, OutboxRelayJob] },
     WorkerService,
     Schedules,
   ],

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
+import { OutboxService } from '../../src/queue/outbox.service';
 import { QueueService } from '../../src/queue/queue.service';
 import { createTestApp, type TestApp } from '../support/test-app';
 
@@ -42,6 +43,8 @@ describe('platform: health, metrics, docs, queues, audit 平台', () => {
     expect(res.text).toContain('http_request_duration_seconds_bucket');
     expect(res.text).toContain('queue_jobs');
     expect(res.text).toContain('process_cpu_user_seconds_total');
+    await t.request('POST', '/api/v1/auth/login', { body: { username: 'demo.grid', password: 'Wrong@pass1' } });
+    expect((await t.request('GET', '/metrics')).text).toMatch(/auth_failures_total [1-9]/);
   });
 
   it('serves OpenAPI at /docs-json and Swagger UI at /docs', async () => {
@@ -72,6 +75,30 @@ describe('platform: health, metrics, docs, queues, audit 平台', () => {
     }
     expect(state).toBe('completed');
     expect((await queue.getJob(id!))?.returnvalue).toEqual({ pong: token });
+  });
+
+  it('hands outbox rows to the queue only after commit, once, even when relayed twice', async () => {
+    const outbox = t.app.get(OutboxService);
+    const queue = t.app.get(QueueService).queue('maintenance');
+    const token = randomUUID();
+    await expect(t.ds.transaction(async (m) => {
+      await outbox.add(m, 'system.ping', { token: 'rolled-back' }, `ping-rb-${token}`);
+      throw new Error('roll back');
+    })).rejects.toThrow('roll back');
+    await t.ds.transaction((m) => outbox.add(m, 'system.ping', { token }, `ping-ob-${token}`));
+    await Promise.all([outbox.relay(), outbox.relay()]);
+    expect(await outbox.relay()).toBe(0);
+    let job = await queue.getJob(`ping-ob-${token}`);
+    for (let i = 0; i < 100 && (await job?.getState()) !== 'completed'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      job = await queue.getJob(`ping-ob-${token}`);
+    }
+    expect(job?.returnvalue).toEqual({ pong: token });
+    expect(await queue.getJob(`ping-rb-${token}`)).toBeUndefined();
+    const rows = await t.ds.query(`SELECT job_id, relayed_at IS NOT NULL AS relayed FROM outbox WHERE job_id LIKE $1`, [`%${token}`]);
+    expect(rows).toEqual([{ job_id: `ping-ob-${token}`, relayed: true }]);
+    const schedulers = await queue.getJobSchedulers();
+    expect(schedulers.map((s) => s.key)).toContain('outbox.relay.every5s');
   });
 
   it('schedules the daily audit retention job', async () => {

@@ -11,7 +11,6 @@ import type { TicketResponse } from './dto/ticket.response.dto';
 import { TicketClocks } from './ticket-clocks';
 import { TicketPersonalService } from './ticket-personal.service';
 import { TicketQueryService } from './ticket-query.service';
-import { ticketScope } from './ticket-scope';
 import { TicketErrorCode, TicketException } from './tickets.exception';
 import { TicketsRepository } from './tickets.repository';
 
@@ -32,6 +31,18 @@ export interface FilingResult {
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,128}$/;
 
+/** Who files: a staff user, or an external client such as an Open311 API key (no user; channel open311). */
+export interface FilingActor {
+  userId: string | null;
+  role: string;
+  /** Filings must land inside this subtree. */
+  scopePath: string;
+  /** Grid node used when the filing names none. */
+  defaultNodeId: string;
+  /** Idempotency keys are unique per owner (a user id or an API key id). */
+  idempotencyOwner: string;
+}
+
 /** 上报: turns a filing into a ticket, once per Idempotency-Key, with a gapless human number. */
 @Injectable()
 export class IntakeService {
@@ -45,12 +56,16 @@ export class IntakeService {
   ) {}
 
   async file(p: Principal, body: FileTicketRequest, idempotencyKey: string | undefined): Promise<FilingResult> {
+    return this.fileAs({ userId: p.id, role: p.role, scopePath: p.scopePath, defaultNodeId: p.scopeNodeId, idempotencyOwner: p.id }, body, idempotencyKey);
+  }
+
+  async fileAs(actor: FilingActor, body: FileTicketRequest, idempotencyKey: string | undefined): Promise<FilingResult> {
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) throw new TicketException(TicketErrorCode.IDEMPOTENCY_KEY_INVALID);
     const category = await this.catalogue.currentCategory(body.categoryCode);
     if (!category) throw new TicketException(TicketErrorCode.CATEGORY_NOT_FOUND);
     const standard = body.standardCode ? category.standards.find((s) => s.code === body.standardCode) : category.standards[0];
     if (body.standardCode && !standard) throw new TicketException(TicketErrorCode.STANDARD_NOT_FOUND);
-    const node = await this.repo.gridNodeInScope(p.scopePath, body.gridNodeId ?? p.scopeNodeId);
+    const node = await this.repo.gridNodeInScope(actor.scopePath, body.gridNodeId ?? actor.defaultNodeId);
     if (!node) throw new TicketException(TicketErrorCode.GRID_NODE_NOT_FOUND);
     const platform = category.platform as PlatformCode;
     const checked = validatePlatformAttributes(platform, body.attributes ?? {});
@@ -66,7 +81,7 @@ export class IntakeService {
 
     const outcome = await this.repo.transaction(async (m) => {
       if (idempotencyKey) {
-        const claim = await this.repo.claimIdempotencyKey(m, p.id, idempotencyKey, requestHash);
+        const claim = await this.repo.claimIdempotencyKey(m, actor.idempotencyOwner, idempotencyKey, requestHash);
         if (!claim.fresh) {
           if (claim.hash !== requestHash) throw new TicketException(TicketErrorCode.IDEMPOTENCY_KEY_REUSED);
           return { id: claim.ticketId!, replayed: true };
@@ -91,24 +106,25 @@ export class IntakeService {
         ...this.personal.seal(body.reporter, personalAttrs),
         attributes: JSON.stringify(plainAttrs),
         status: start.to,
-        filed_by: p.id,
+        filed_by: actor.userId,
         materials_complete: materialsComplete,
       });
       await this.repo.insertEvent(m, {
-        ticketId: id, action: 'file', actorId: p.id, actorRole: p.role, from: null, to: start.to,
+        ticketId: id, action: 'file', actorId: actor.userId, actorRole: actor.role, from: null, to: start.to,
         data: { channel: body.channel, categoryCode: category.code, categoryVersion: category.version, standardCode: standard?.code ?? null },
       });
       const row = (await this.repo.findById(m, id))!;
       const now = await this.repo.now(m);
       for (const e of start.effects) if (e.kind === 'clock-start') await this.clocks.start(m, row, e.stage, standard, now);
-      if (idempotencyKey) await this.repo.bindIdempotencyKey(m, p.id, idempotencyKey, id);
+      if (idempotencyKey) await this.repo.bindIdempotencyKey(m, actor.idempotencyOwner, idempotencyKey, id);
       return { id, replayed: false };
     });
 
-    const row = await this.repo.findVisible(ticketScope(p, await this.query.unitTypeOf(p)), outcome.id);
+    const row = await this.repo.transaction((m) => this.repo.findById(m, outcome.id));
     if (!row) throw new TicketException(TicketErrorCode.TICKET_NOT_FOUND);
     const [ticket] = await this.query.view([row]);
-    const duplicates = outcome.replayed ? [] : await this.repo.duplicateCandidates(ticketScope(p), {
+    const dupScope = { userId: actor.userId ?? actor.idempotencyOwner, role: actor.role, scopePath: actor.scopePath, unitId: null, unitType: null };
+    const duplicates = outcome.replayed ? [] : await this.repo.duplicateCandidates(dupScope, {
       excludeId: row.id, categoryCode: row.category_code, lat: row.lat, lng: row.lng, text: `${row.title} ${row.description}`,
       radiusM: this.config.duplicates.radiusM, windowHours: this.config.duplicates.windowHours,
     });

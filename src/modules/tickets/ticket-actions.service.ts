@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { decide, httpStatusFor, isAction, type Action, type Effect, type Platform, type WorkflowTicket } from '../../../libs/workflow';
+import { decide, httpStatusFor, isAction, type Action, type Effect, type Platform, type WorkflowActor, type WorkflowTicket } from '../../../libs/workflow';
 import type { Principal } from '../auth/principal';
 import type { CaseStandardView } from '../catalogue/catalogue.types';
 import { CatalogueService } from '../catalogue/catalogue.service';
@@ -10,7 +10,7 @@ import { TicketClocks } from './ticket-clocks';
 import { TicketQueryService } from './ticket-query.service';
 import { ticketScope } from './ticket-scope';
 import { TicketErrorCode, TicketException, WorkflowRefusal } from './tickets.exception';
-import { TicketsRepository, type TicketRow } from './tickets.repository';
+import { TicketsRepository, type TicketRow, type TicketScope } from './tickets.repository';
 
 const DONE = new Set(['closed', 'archived']);
 
@@ -48,13 +48,40 @@ export class TicketActionsService {
     private readonly query: TicketQueryService,
   ) {}
 
+  /** A staff member's action, within their scope. */
   async act(p: Principal, id: string, actionName: string, body: TicketActionRequest): Promise<TicketResponse> {
     if (!isAction(actionName)) throw new TicketException(TicketErrorCode.UNKNOWN_ACTION);
-    const action: Action = actionName;
     const unitType = await this.query.unitTypeOf(p);
     const scope = ticketScope(p, unitType);
+    await this.perform({ id: p.id, role: p.role, unitId: p.unitId, unitType, eventActorId: p.id, scope }, id, actionName, body);
+    const row = await this.repo.findVisible(scope, id);
+    if (!row) throw new TicketException(TicketErrorCode.TICKET_NOT_FOUND); // e.g. a handler who returned it no longer sees it
+    return (await this.query.view([row]))[0]!;
+  }
+
+  /**
+   * An automatic action (routing, SLA): actor role `system`, no scope, recorded with no actor id.
+   * Returns the new version, or the refusal code when the workflow or the version check says no.
+   */
+  async actAsSystem(id: string, action: Action, body: TicketActionRequest): Promise<{ ok: true } | { ok: false; code: string }> {
+    try {
+      await this.perform({ id: 'system', role: 'system', unitId: null, unitType: null, eventActorId: null, scope: null }, id, action, body);
+      return { ok: true };
+    } catch (err) {
+      if (err instanceof TicketException || err instanceof WorkflowRefusal) return { ok: false, code: err.code };
+      throw err;
+    }
+  }
+
+  private async perform(
+    actor: { id: string; role: string; unitId: string | null; unitType: string | null; eventActorId: string | null; scope: TicketScope | null },
+    id: string,
+    action: Action,
+    body: TicketActionRequest,
+  ): Promise<void> {
+    const scope = actor.scope;
     await this.repo.transaction(async (m) => {
-      const t = await this.repo.findVisible(scope, id, m, true);
+      const t = scope ? await this.repo.findVisible(scope, id, m, true) : await this.repo.findById(m, id, true);
       if (!t) throw new TicketException(TicketErrorCode.TICKET_NOT_FOUND);
       if (t.version !== body.expectedVersion) {
         throw new TicketException(TicketErrorCode.STALE_VERSION, { en: `current version is ${t.version}`, zh: `当前版本为 ${t.version}` });
@@ -65,7 +92,7 @@ export class TicketActionsService {
       }
       for (const u of body.coUnitIds ?? []) if (!(await this.repo.unitInfo(m, u))) throw new TicketException(TicketErrorCode.UNIT_NOT_FOUND);
       if (body.parentId) {
-        const parent = await this.repo.findVisible(scope, body.parentId, m);
+        const parent = scope ? await this.repo.findVisible(scope, body.parentId, m) : await this.repo.findById(m, body.parentId);
         if (!parent || parent.id === t.id || ['closed', 'archived', 'voided', 'cancelled', 'merged'].includes(parent.status)) {
           throw new TicketException(TicketErrorCode.PARENT_NOT_FOUND);
         }
@@ -73,7 +100,7 @@ export class TicketActionsService {
       const decision = decide({
         platform: t.platform as Platform,
         ticket: toWorkflowTicket(t),
-        actor: { id: p.id, role: p.role, unitId: p.unitId, unitType },
+        actor: { id: actor.id, role: actor.role as WorkflowActor['role'], unitId: actor.unitId, unitType: actor.unitType },
         action,
         input: { ...body, reason: body.reason ?? undefined },
       });
@@ -95,7 +122,7 @@ export class TicketActionsService {
       }
       await this.repo.updateTicket(m, t.id, patch);
       const eventId = await this.repo.insertEvent(m, {
-        ticketId: t.id, action, actorId: p.id, actorRole: p.role, from: t.status, to: decision.to, note: body.note ?? null, data,
+        ticketId: t.id, action, actorId: actor.eventActorId, actorRole: actor.role, from: t.status, to: decision.to, note: body.note ?? null, data,
       });
       if (body.attachmentIds?.length) {
         const linked = await this.repo.linkAttachments(m, t.id, body.attachmentIds, eventId);
@@ -103,11 +130,8 @@ export class TicketActionsService {
       }
       const updated = (await this.repo.findById(m, t.id))!;
       await this.applyClockEffects(m, updated, decision.effects, now);
-      if (DONE.has(decision.to)) await this.closeMergedChildren(m, updated, p, now);
+      if (DONE.has(decision.to)) await this.closeMergedChildren(m, updated, actor, now);
     });
-    const row = await this.repo.findVisible(scope, id);
-    if (!row) throw new TicketException(TicketErrorCode.TICKET_NOT_FOUND); // e.g. a handler who returned it no longer sees it
-    return (await this.query.view([row]))[0]!;
   }
 
   private applyToTicket(e: Effect, t: TicketRow, patch: Record<string, unknown>, data: Record<string, unknown>, now: Date): void {
@@ -151,11 +175,11 @@ export class TicketActionsService {
   }
 
   /** A merged duplicate follows its parent to closure: each child gets an event telling its reporter the outcome. */
-  private async closeMergedChildren(m: EntityManager, parent: TicketRow, p: Principal, now: Date): Promise<void> {
+  private async closeMergedChildren(m: EntityManager, parent: TicketRow, actor: { eventActorId: string | null; role: string }, now: Date): Promise<void> {
     for (const child of await this.repo.mergedChildren(m, parent.id)) {
       await this.repo.updateTicket(m, child.id, { closed_at: now });
       await this.repo.insertEvent(m, {
-        ticketId: child.id, action: 'parent-closed', actorId: p.id, actorRole: p.role, from: 'merged', to: 'merged',
+        ticketId: child.id, action: 'parent-closed', actorId: actor.eventActorId, actorRole: actor.role, from: 'merged', to: 'merged',
         data: { parentId: parent.id, parentNumber: parent.number, parentStatus: parent.status },
       });
     }

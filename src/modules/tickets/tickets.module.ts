@@ -21,6 +21,6 @@ import { TicketsRepository } from './tickets.repository';
     AttachmentsService, MaterialsService,
     { provide: ATTACHMENT_STORAGE, useFactory: (c: AppConfig) => new LocalDiskStorage(c.storage.dir), inject: [APP_CONFIG] },
   ],
-  exports: [TicketQueryService],
+  exports: [TicketQueryService, TicketActionsService, IntakeService],
 })
 export class TicketsModule {}

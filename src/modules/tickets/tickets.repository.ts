@@ -205,8 +205,8 @@ export class TicketsRepository {
     return rows[0];
   }
 
-  async findById(m: EntityManager, id: string): Promise<TicketRow | undefined> {
-    const rows: TicketRow[] = await m.query(`SELECT t.*, t.grid_path::text AS grid_path FROM tickets t WHERE t.id = $1`, [id]);
+  async findById(m: EntityManager, id: string, lock = false): Promise<TicketRow | undefined> {
+    const rows: TicketRow[] = await m.query(`SELECT t.*, t.grid_path::text AS grid_path FROM tickets t WHERE t.id = $1 ${lock ? 'FOR UPDATE' : ''}`, [id]);
     return rows[0];
   }
 
