@@ -1,5 +1,7 @@
 import { createApiApp, resolveRuntime } from './bootstrap';
 import { seedDemoCatalogue } from './database/seeds/demo-catalogue';
+import { seedDemoOpen311 } from './database/seeds/demo-open311';
+import { seedDemoDispatch } from './database/seeds/demo-dispatch';
 import { DEMO_PASSWORD, DEMO_USERS, seedDemoCity } from './database/seeds/demo-city';
 import { DataSource } from 'typeorm';
 import { runProcess } from './process-runner';
@@ -14,6 +16,8 @@ void runProcess('demo', async (config, logger) => {
   const app = await createApiApp(runtime, logger, { withWorker: true });
   const { seeded } = await seedDemoCity(app.get(DataSource), hashPassword);
   await seedDemoCatalogue(app.get(DataSource));
+  await seedDemoOpen311(app.get(DataSource));
+  await seedDemoDispatch(app.get(DataSource));
   await app.listen({ port: config.port, host: config.host });
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
   const lines = [
@@ -22,6 +26,7 @@ void runProcess('demo', async (config, logger) => {
     `  API:      ${url}/api/v1`,
     `  API docs: ${url}/docs`,
     `  Health:   ${url}/health/ready`,
+    `  Open311:  ${url}/open311/v2/discovery.json (API key demo-open311-key)`,
     `  Database: ${config.databaseUrl ? 'DATABASE_URL' : `embedded Postgres on 127.0.0.1:${config.embeddedPg.port} (${config.embeddedPg.dataDir})`}` +
       `; queues on ${config.redisUrl ? 'Redis' : 'Postgres'}${seeded ? '; demo city seeded' : ''}`,
     '',

@@ -3,6 +3,14 @@ import { APP_CONFIG, type AppConfig } from './config/app-config';
 import { CoreModule, type Runtime } from './core.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuditPurgeJob } from './modules/audit/audit-purge.job';
+import { SlaFireJob, SlaNotifyJob, SlaReconcileJob } from './modules/sla/sla.jobs';
+import { SlaModule } from './modules/sla/sla.module';
+import { DispatchModule } from './modules/dispatch/dispatch.module';
+import { Open311JobsModule } from './modules/open311/open311-jobs.module';
+import { Open311RatePurgeJob } from './modules/open311/open311-rate-purge.job';
+import { RouteTicketJob } from './modules/dispatch/route-ticket.job';
+import { ReportRollupJob } from './modules/reports/report-rollup.job';
+import { ReportsModule } from './modules/reports/reports.module';
 import { OutboxService } from './queue/outbox.service';
 import { QueueService } from './queue/queue.service';
 import { JOB_HANDLERS } from './queue/queue.tokens';
@@ -36,16 +44,19 @@ class Schedules implements OnApplicationBootstrap {
       name: 'audit.purge', data: { retentionDays: this.config.auditRetentionDays },
     });
     await this.queues.queue('maintenance').upsertJobScheduler('outbox.relay.every5s', { every: 5000 }, { name: 'outbox.relay', data: {} });
+    await this.queues.queue('sla').upsertJobScheduler('sla.reconcile.every1m', { every: 60_000 }, { name: 'sla.reconcile', data: {} });
+    await this.queues.queue('maintenance').upsertJobScheduler('reports.rollup.every10s', { every: 10_000 }, { name: 'reports.rollup', data: {} });
+    await this.queues.queue('maintenance').upsertJobScheduler('open311.rate-purge.every10min', { every: 600_000 }, { name: 'open311.rate-purge', data: {} });
   }
 }
 
 /** The job handlers and workers, without the core (so the API process can host them in demo mode). */
 @Module({
-  imports: [AuditModule],
+  imports: [ReportsModule, AuditModule, DispatchModule, Open311JobsModule, SlaModule],
   providers: [
     PingJob,
     OutboxRelayJob,
-    { provide: JOB_HANDLERS, useFactory: (...handlers: JobHandler[]) => handlers, inject: [AuditPurgeJob, PingJob, OutboxRelayJob] },
+    { provide: JOB_HANDLERS, useFactory: (...handlers: JobHandler[]) => handlers, inject: [ReportRollupJob, AuditPurgeJob, PingJob, OutboxRelayJob, RouteTicketJob, Open311RatePurgeJob, SlaFireJob, SlaReconcileJob, SlaNotifyJob] },
     WorkerService,
     Schedules,
   ],

@@ -32,6 +32,12 @@ export interface AppConfig {
   storage: { dir: string; maxBytes: number };
   /** Run the queue workers inside the API process (WITH_WORKER; always on for the demo). */
   withWorker: boolean;
+  /** Dispatch: returns (退单) after which a ticket is flagged ownerless (无主案件) to the district. */
+  dispatch: { ownerlessAfterBounces: number };
+  /** SLA notifications (催办, 预警, 超期, 督办): webhook URL (unset: none sent) and its timeout. */
+  sla: { webhookUrl?: string; webhookTimeoutMs: number };
+  /** Open311: requests per minute for callers without an API key (per IP), and how far (m) a point may lie from the nearest grid node. */
+  open311: { anonymousPerMinute: number; maxDistanceM: number };
 }
 
 export class ConfigError extends Error {
@@ -121,6 +127,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const logLevel = str('LOG_LEVEL', mode === 'test' ? 'silent' : 'info')!;
   if (!(logLevels as readonly string[]).includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${logLevels.join(', ')}`);
 
+  const slaWebhookUrl = str('SLA_WEBHOOK_URL');
+  if (slaWebhookUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(slaWebhookUrl)) problems.push('SLA_WEBHOOK_URL must be an http:// or https:// URL');
+
   const queuePrefix = str('QUEUE_PREFIX', 'fx')!;
   if (!/^[a-z0-9_{}-]{1,40}$/i.test(queuePrefix)) problems.push('QUEUE_PREFIX may contain letters, digits, _ - { } (at most 40)');
 
@@ -148,6 +157,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     duplicates: { radiusM: int('DUPLICATE_RADIUS_M', 200, 1, 100_000), windowHours: int('DUPLICATE_WINDOW_HOURS', 72, 1, 24 * 365) },
     storage: { dir: str('STORAGE_DIR', '.data/attachments')!, maxBytes: int('ATTACHMENT_MAX_BYTES', 10 * 1024 * 1024, 1024, 100 * 1024 * 1024) },
     withWorker: bool('WITH_WORKER', false),
+    dispatch: { ownerlessAfterBounces: int('OWNERLESS_AFTER_BOUNCES', 3, 1, 100) },
+    sla: { webhookUrl: slaWebhookUrl, webhookTimeoutMs: int('SLA_WEBHOOK_TIMEOUT_MS', 5000, 100, 60_000) },
+    open311: { anonymousPerMinute: int('OPEN311_ANON_PER_MINUTE', 60, 1, 1_000_000), maxDistanceM: int('OPEN311_MAX_DISTANCE_M', 30_000, 100, 1_000_000) },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -7,6 +7,18 @@ export interface JobPayloads {
   'system.ping': { token: string };
   /** Relays committed outbox rows to BullMQ (job scheduler, every few seconds). */
   'outbox.relay': Record<string, never>;
+  /** Routes a freshly filed ticket by the dispatch rules (派单目录); enqueued through the outbox. */
+  'dispatch.route': { ticketId: string };
+  /** Fires one SLA threshold of one clock version (催办, 预警, 超期, 督办, 通报); `hop` counts re-delays of an early delivery. */
+  'sla.fire': { clockId: string; threshold: string; clockVersion: number; hop?: number };
+  /** Re-creates missing SLA timers and fires overdue ones (job scheduler, every minute). */
+  'sla.reconcile': Record<string, never>;
+  /** Sends one SLA notification to the configured webhook (retries, then the dead-letter list). */
+  'sla.notify': { firingId: string };
+  /** Folds new ticket events into the report rollups (job scheduler every 10 s). */
+  'reports.rollup': Record<string, never>;
+  /** Drops Open311 rate-limit windows older than five minutes (job scheduler every 10 min). */
+  'open311.rate-purge': Record<string, never>;
 }
 
 export type JobName = keyof JobPayloads;
@@ -15,7 +27,13 @@ export const JOB_QUEUES: Record<JobName, QueueName> = {
   'audit.purge': 'maintenance',
   'system.ping': 'maintenance',
   'outbox.relay': 'maintenance',
+  'dispatch.route': 'tickets',
+  'sla.fire': 'sla',
+  'sla.reconcile': 'sla',
+  'sla.notify': 'notify',
+  'reports.rollup': 'maintenance',
+  'open311.rate-purge': 'maintenance',
 };
 
-export const QUEUE_NAMES = ['maintenance', 'tickets'] as const;
+export const QUEUE_NAMES = ['maintenance', 'tickets', 'sla', 'notify'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];

@@ -59,7 +59,7 @@ describe('catalogue 类别目录', () => {
       expect(res.body.every((c: { platform: string; current: boolean }) => c.platform === platform && c.current)).toBe(true);
     }
     const dr01 = (await t.request('GET', '/api/v1/categories/DR01', { token: grid })).body;
-    expect(dr01.standards.find((s: { code: string }) => s.code === 'mediation')).toMatchObject({ clockType: 'working_days', resolveLimitDays: 30 });
+    expect(dr01.standards.find((s: { code: string }) => s.code === 'mediation')).toMatchObject({ clockType: 'natural', resolveLimitSeconds: 30 * 86400 });
     const cs01 = (await t.request('GET', '/api/v1/categories/CS01', { token: grid })).body;
     expect(cs01.materials).toEqual(expect.arrayContaining(['居民身份证', '户口簿']));
     const rh01 = (await t.request('GET', '/api/v1/categories/RH01', { token: grid })).body;

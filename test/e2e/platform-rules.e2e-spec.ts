@@ -55,8 +55,9 @@ describe('platform rules 五平台规则', () => {
     await mustAct(t, dispatcher, id, 'dispatch', { unitId: ids['HZ-ZQ-TJW'] });
     const signed = await mustAct(t, mediator, id, 'sign');
     const mediation = signed.clocks.find((c: { stage: string; state: string }) => c.stage === 'mediation' && c.state === 'running');
-    expect(mediation.clockType).toBe('working_days');
-    expect(mediation.deadline).toBeTruthy();
+    // 一般在一个月内调结: 30 calendar days.
+    expect(mediation.clockType).toBe('natural');
+    expect(Date.parse(mediation.deadline) - Date.parse(mediation.startedAt)).toBe(30 * 86400 * 1000);
     const early = await act(t, mediator, id, 'resolve', { mediationOutcome: 'agreement' });
     expect(early.status).toBe(409);
     expect(early.body.code).toBe('MEDIATION_SESSION_REQUIRED');

@@ -6,6 +6,8 @@ import { createApiApp } from '../../src/bootstrap';
 import { createLogger } from '../../src/common/logger';
 import { loadConfig, type AppConfig } from '../../src/config/app-config';
 import { seedDemoCatalogue } from '../../src/database/seeds/demo-catalogue';
+import { seedDemoOpen311 } from '../../src/database/seeds/demo-open311';
+import { seedDemoDispatch } from '../../src/database/seeds/demo-dispatch';
 import { DEMO_PASSWORD, seedDemoCity } from '../../src/database/seeds/demo-city';
 import { hashPassword } from '../../src/modules/auth/password.service';
 
@@ -28,8 +30,10 @@ export interface TestApp {
 /**
  * A real application on a database of its own (cloned from the migrated template), with the demo city
  * seeded and the queue workers running in-process. Refuses to run against a database not named test_*.
+ * `seedRouting` adds the demo routing rule (manhole covers in 电务社区 routed automatically). Off by default:
+ * suites that drive the manual register → dispatch path would otherwise race the routing job.
  */
-export async function createTestApp(options: { env?: Record<string, string>; seed?: boolean } = {}): Promise<TestApp> {
+export async function createTestApp(options: { env?: Record<string, string>; seed?: boolean; seedRouting?: boolean } = {}): Promise<TestApp> {
   const adminUrl = process.env.FX_TEST_PG_ADMIN_URL;
   const template = process.env.FX_TEST_PG_TEMPLATE;
   if (!adminUrl || !template) throw new Error('e2e global setup did not run');
@@ -55,6 +59,8 @@ export async function createTestApp(options: { env?: Record<string, string>; see
   const ds = app.get(DataSource);
   if (options.seed !== false) await seedDemoCity(ds, hashPassword);
   if (options.seed !== false) await seedDemoCatalogue(ds);
+  if (options.seed !== false) await seedDemoOpen311(ds);
+  if (options.seed !== false && options.seedRouting) await seedDemoDispatch(ds);
   const fastify = app.getHttpAdapter().getInstance();
 
   const request: TestApp['request'] = async (method, path, opts = {}) => {

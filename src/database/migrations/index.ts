@@ -2,6 +2,10 @@ import { Foundation1764230400000 } from './1764230400000-foundation';
 import { Catalogue1764230500000 } from './1764230500000-catalogue';
 import { Tickets1764230600000 } from './1764230600000-tickets';
 import { Outbox1764230650000 } from './1764230650000-outbox';
+import { Dispatch1764230700000 } from './1764230700000-dispatch';
+import { Sla1764230800000 } from './1764230800000-sla';
+import { Open3111764230900000 } from './1764230900000-open311';
+import { Reports1764231000000 } from './1764231000000-reports';
 
 /** Every migration in order. Listed explicitly so Jest, the compiled app and the TypeORM CLI load the same set. */
-export const migrations = [Foundation1764230400000, Catalogue1764230500000, Tickets1764230600000, Outbox1764230650000];
+export const migrations = [Foundation1764230400000, Catalogue1764230500000, Tickets1764230600000, Outbox1764230650000, Dispatch1764230700000, Sla1764230800000, Open3111764230900000, Reports1764231000000];

@@ -24,6 +24,16 @@ export enum Permission {
   TicketRead = 'ticket:read',
   TicketAct = 'ticket:act',
   TicketRevealPersonal = 'ticket:reveal-personal',
+  /** Aggregate reports (统计报表) over one's subtree; no case content. */
+  ReportRead = 'report:read',
+  /** Routing rules 派单目录 and per-unit dispatch settings. */
+  DispatchManage = 'dispatch:manage',
+  /** Triage queue and unit inboxes (and their live streams). */
+  QueueRead = 'queue:read',
+  /** SLA policies, calendars, recomputation and the notification dead-letter list (admin). */
+  SlaManage = 'sla:manage',
+  /** Open311 API keys: create, list, revoke (admin). */
+  Open311Manage = 'open311:manage',
 }
 
 // The catalogue (platforms, categories, case standards) is read by every staff role but the auditor.
@@ -32,14 +42,14 @@ const CATALOGUE = [Permission.CatalogueRead];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   [Role.GridWorker]: [...EVERY_STAFF, ...CATALOGUE, Permission.OrgRead, Permission.TicketFile, Permission.TicketRead, Permission.TicketAct],
-  [Role.Dispatcher]: [...EVERY_STAFF, ...CATALOGUE, Permission.OrgRead, Permission.TicketFile, Permission.TicketRead, Permission.TicketAct, Permission.TicketRevealPersonal],
-  [Role.Handler]: [...EVERY_STAFF, ...CATALOGUE, Permission.OrgRead, Permission.TicketRead, Permission.TicketAct, Permission.TicketRevealPersonal],
+  [Role.Dispatcher]: [...EVERY_STAFF, ...CATALOGUE, Permission.OrgRead, Permission.TicketFile, Permission.TicketRead, Permission.TicketAct, Permission.TicketRevealPersonal, Permission.DispatchManage, Permission.QueueRead, Permission.ReportRead],
+  [Role.Handler]: [...EVERY_STAFF, ...CATALOGUE, Permission.OrgRead, Permission.TicketRead, Permission.TicketAct, Permission.TicketRevealPersonal, Permission.QueueRead],
   // Officials read their subtree and may add supervision (督办); the workflow refuses them every other action.
-  [Role.Official]: [...EVERY_STAFF, ...CATALOGUE, Permission.OrgRead, Permission.TicketRead, Permission.TicketAct],
+  [Role.Official]: [...EVERY_STAFF, ...CATALOGUE, Permission.OrgRead, Permission.TicketRead, Permission.TicketAct, Permission.QueueRead, Permission.ReportRead],
   // The auditor reads the audit log and nothing else.
   [Role.Auditor]: [...EVERY_STAFF, Permission.AuditRead],
   // The admin manages the organisation and security settings but reads no audit log and no case content.
-  [Role.Admin]: [...EVERY_STAFF, ...CATALOGUE, Permission.CatalogueManage, Permission.OrgRead, Permission.OrgManage, Permission.UserManage, Permission.SecurityManage],
+  [Role.Admin]: [...EVERY_STAFF, ...CATALOGUE, Permission.CatalogueManage, Permission.OrgRead, Permission.OrgManage, Permission.UserManage, Permission.SecurityManage, Permission.SlaManage, Permission.DispatchManage, Permission.Open311Manage],
 };
 
 export function roleHas(role: Role, permission: Permission): boolean {

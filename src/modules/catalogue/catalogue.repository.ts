@@ -81,8 +81,8 @@ export class CatalogueRepository {
     return rows[0];
   }
 
-  async findById(id: string): Promise<CategoryRow | undefined> {
-    const rows: CategoryRow[] = await this.ds.query(`SELECT ${CATEGORY_COLUMNS} FROM categories c WHERE c.id = $1`, [id]);
+  async findById(id: string, m: EntityManager = this.ds.manager): Promise<CategoryRow | undefined> {
+    const rows: CategoryRow[] = await m.query(`SELECT ${CATEGORY_COLUMNS} FROM categories c WHERE c.id = $1`, [id]);
     return rows[0];
   }
 

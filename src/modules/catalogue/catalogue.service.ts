@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { platformDefinition } from '../platforms/platform-registry';
 import { CatalogueErrorCode, CatalogueException } from './catalogue.exception';
 import { toCategoryView } from './catalogue.mapper';
@@ -15,6 +16,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 @Injectable()
 export class CatalogueService {
+  private readonly byId = new Map<string, CategoryView>();
+
   constructor(private readonly repo: CatalogueRepository) {}
 
   /** The current version of a category, with its standards; undefined for an unknown or malformed code. */
@@ -24,11 +27,22 @@ export class CatalogueService {
     return row ? (await this.assemble([row]))[0]!.view : undefined;
   }
 
-  /** Any version of a category by its id, superseded ones included. */
-  async categoryById(id: string): Promise<CategoryView | undefined> {
+  /**
+   * Any version of a category by its id, superseded ones included. A version never changes (the database
+   * refuses it), so it is cached for the life of the process. Pass the caller's transaction manager when
+   * called inside a transaction, so the lookup does not need a second pooled connection.
+   */
+  async categoryById(id: string, m?: EntityManager): Promise<CategoryView | undefined> {
     if (!UUID.test(id)) return undefined;
-    const row = await this.repo.findById(id);
-    return row ? (await this.assemble([row]))[0]!.view : undefined;
+    const cached = this.byId.get(id);
+    if (cached) return cached;
+    const row = await this.repo.findById(id, m);
+    const view = row ? (await this.assemble([row], m))[0]!.view : undefined;
+    if (view) {
+      if (this.byId.size > 10_000) this.byId.clear();
+      this.byId.set(id, view);
+    }
+    return view;
   }
 
   /** Categories in tree order (platform, code); current versions only unless `includeSuperseded`. */
@@ -60,8 +74,8 @@ export class CatalogueService {
     return CategoryResponse.from(c!.row, c!.view);
   }
 
-  private async assemble(rows: CategoryRow[]): Promise<Array<{ row: CategoryRow; view: CategoryView }>> {
-    const standards = await this.repo.standardsOf(rows.map((r) => r.id));
+  private async assemble(rows: CategoryRow[], m?: EntityManager): Promise<Array<{ row: CategoryRow; view: CategoryView }>> {
+    const standards = await this.repo.standardsOf(rows.map((r) => r.id), m);
     const byCategory = new Map<string, typeof standards>();
     for (const s of standards) {
       const list = byCategory.get(s.category_id);

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { initialTransition } from '../../../libs/workflow';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { OutboxService } from '../../queue/outbox.service';
 import type { Principal } from '../auth/principal';
 import { CatalogueService } from '../catalogue/catalogue.service';
 import { personalAttributePaths, validatePlatformAttributes } from '../platforms/platform-registry';
@@ -53,6 +54,7 @@ export class IntakeService {
     private readonly personal: TicketPersonalService,
     private readonly query: TicketQueryService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly outbox: OutboxService,
   ) {}
 
   async file(p: Principal, body: FileTicketRequest, idempotencyKey: string | undefined): Promise<FilingResult> {
@@ -84,12 +86,11 @@ export class IntakeService {
         const claim = await this.repo.claimIdempotencyKey(m, actor.idempotencyOwner, idempotencyKey, requestHash);
         if (!claim.fresh) {
           if (claim.hash !== requestHash) throw new TicketException(TicketErrorCode.IDEMPOTENCY_KEY_REUSED);
-          return { id: claim.ticketId!, replayed: true };
+          return { id: claim.ticketId!, replayed: true, row: undefined };
         }
       }
-      const { day, seq } = await this.repo.nextNumber(m);
-      const id = await this.repo.insertTicket(m, {
-        number: `FX-${day}-${String(seq).padStart(6, '0')}`,
+      const row = await this.repo.insertTicket(m, {
+        number: `pending-${randomUUID()}`, // replaced by assignNumber just before commit
         platform,
         category_id: category.id,
         category_code: category.code,
@@ -109,18 +110,22 @@ export class IntakeService {
         filed_by: actor.userId,
         materials_complete: materialsComplete,
       });
+      const id = row.id;
       await this.repo.insertEvent(m, {
         ticketId: id, action: 'file', actorId: actor.userId, actorRole: actor.role, from: null, to: start.to,
         data: { channel: body.channel, categoryCode: category.code, categoryVersion: category.version, standardCode: standard?.code ?? null },
       });
-      const row = (await this.repo.findById(m, id))!;
-      const now = await this.repo.now(m);
-      for (const e of start.effects) if (e.kind === 'clock-start') await this.clocks.start(m, row, e.stage, standard, now);
+      for (const e of start.effects) if (e.kind === 'clock-start') await this.clocks.start(m, row, e.stage, standard, row.created_at);
       if (idempotencyKey) await this.repo.bindIdempotencyKey(m, actor.idempotencyOwner, idempotencyKey, id);
-      return { id, replayed: false };
+      // Routing by the dispatch rules (派单目录) runs after commit, through the outbox.
+      await this.outbox.add(m, 'dispatch.route', { ticketId: id }, `route-${id}`);
+      // Last before commit, so the day's counter row is locked as briefly as possible.
+      row.number = await this.repo.assignNumber(m, id);
+      return { id, replayed: false, row };
     });
+    if (!outcome.replayed) this.outbox.relaySoon();
 
-    const row = await this.repo.transaction((m) => this.repo.findById(m, outcome.id));
+    const row = outcome.row ?? (await this.repo.transaction((m) => this.repo.findById(m, outcome.id)));
     if (!row) throw new TicketException(TicketErrorCode.TICKET_NOT_FOUND);
     const [ticket] = await this.query.view([row]);
     const dupScope = { userId: actor.userId ?? actor.idempotencyOwner, role: actor.role, scopePath: actor.scopePath, unitId: null, unitType: null };

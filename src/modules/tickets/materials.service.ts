@@ -19,7 +19,7 @@ export class MaterialsService {
       const t = await this.repo.findVisible(scope, id, m, true);
       if (!t) throw new TicketException(TicketErrorCode.TICKET_NOT_FOUND);
       if (t.version !== body.expectedVersion) throw new TicketException(TicketErrorCode.STALE_VERSION);
-      const category = await this.catalogue.categoryById(t.category_id);
+      const category = await this.catalogue.categoryById(t.category_id, m);
       const required = category?.materials ?? [];
       const complete = required.length === 0 ? null : required.every((r) => body.provided.includes(r));
       await this.repo.updateTicket(m, t.id, { attributes: { ...t.attributes, materialsProvided: body.provided }, materials_complete: complete });

@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { decide, httpStatusFor, isAction, type Action, type Effect, type Platform, type WorkflowActor, type WorkflowTicket } from '../../../libs/workflow';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import type { Principal } from '../auth/principal';
 import type { CaseStandardView } from '../catalogue/catalogue.types';
 import { CatalogueService } from '../catalogue/catalogue.service';
@@ -46,6 +47,7 @@ export class TicketActionsService {
     private readonly catalogue: CatalogueService,
     private readonly clocks: TicketClocks,
     private readonly query: TicketQueryService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** A staff member's action, within their scope. */
@@ -73,14 +75,26 @@ export class TicketActionsService {
     }
   }
 
+  /**
+   * A staff member's action inside the caller's transaction (claim-next locks its candidate with SKIP LOCKED,
+   * then signs it in the same transaction). The caller commits; a refusal throws and rolls everything back.
+   */
+  async actWithin(m: EntityManager, p: Principal, id: string, action: Action, body: TicketActionRequest): Promise<void> {
+    // Read through the caller's connection: a second pooled connection per transaction can starve the pool.
+    const unitType = p.unitId ? (await this.repo.unitInfo(m, p.unitId))?.type ?? null : null;
+    await this.perform({ id: p.id, role: p.role, unitId: p.unitId, unitType, eventActorId: p.id, scope: ticketScope(p, unitType) }, id, action, body, m);
+  }
+
   private async perform(
     actor: { id: string; role: string; unitId: string | null; unitType: string | null; eventActorId: string | null; scope: TicketScope | null },
     id: string,
     action: Action,
     body: TicketActionRequest,
+    within?: EntityManager,
   ): Promise<void> {
     const scope = actor.scope;
-    await this.repo.transaction(async (m) => {
+    const inTransaction = <T>(fn: (m: EntityManager) => Promise<T>): Promise<T> => (within ? fn(within) : this.repo.transaction(fn));
+    await inTransaction(async (m) => {
       const t = scope ? await this.repo.findVisible(scope, id, m, true) : await this.repo.findById(m, id, true);
       if (!t) throw new TicketException(TicketErrorCode.TICKET_NOT_FOUND);
       if (t.version !== body.expectedVersion) {
@@ -103,6 +117,7 @@ export class TicketActionsService {
         actor: { id: actor.id, role: actor.role as WorkflowActor['role'], unitId: actor.unitId, unitType: actor.unitType },
         action,
         input: { ...body, reason: body.reason ?? undefined },
+        settings: { ownerlessAfterBounces: this.config.dispatch.ownerlessAfterBounces },
       });
       if (!decision.ok) throw new WorkflowRefusal(httpStatusFor(decision.code), decision.code, decision.message);
 
@@ -163,7 +178,7 @@ export class TicketActionsService {
   private async applyClockEffects(m: EntityManager, t: TicketRow, effects: Effect[], now: Date): Promise<void> {
     for (const e of effects) {
       switch (e.kind) {
-        case 'clock-start': await this.clocks.start(m, t, e.stage, await this.standardOf(t), now); break;
+        case 'clock-start': await this.clocks.start(m, t, e.stage, await this.standardOf(t, m), now); break;
         case 'clock-stop': await this.clocks.stop(m, t.id, e.stage, now); break;
         case 'clock-stop-all': await this.clocks.stop(m, t.id, 'all', now); break;
         case 'clock-pause': await this.clocks.pause(m, t.id, e.stage, now); break;
@@ -185,11 +200,11 @@ export class TicketActionsService {
     }
   }
 
-  private async standardOf(t: TicketRow): Promise<CaseStandardView | undefined> {
+  private async standardOf(t: TicketRow, m: EntityManager): Promise<CaseStandardView | undefined> {
     if (!t.case_standard_id) return undefined;
     if (!this.standards.has(t.case_standard_id)) {
       // Category versions are immutable, so a standard read once never changes.
-      const category = await this.catalogue.categoryById(t.category_id);
+      const category = await this.catalogue.categoryById(t.category_id, m);
       this.standards.set(t.case_standard_id, category?.standards.find((s) => s.id === t.case_standard_id));
     }
     return this.standards.get(t.case_standard_id);

@@ -1,83 +1,97 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { CN_NATIONAL_2025_2026, addBusinessDuration, resolveCalendar, type ClockLimit, type ClockPause, type ResolvedCalendar } from '../../../libs/sla-calendar';
 import type { CaseStandardView } from '../catalogue/catalogue.types';
+import { SlaEngine } from '../sla/sla-engine.service';
 import { TicketsRepository, type ClockRow, type TicketRow } from './tickets.repository';
 
 /**
- * Per-stage clocks (立案, 签收, 处置, 核查, 回访, 调解) driven by the workflow's clock effects. Deadlines come
- * from libs/sla-calendar and the case standard; the database clock (`now()`) is the only time source.
- * The resolve limit (处置时限) counts from dispatch (派遣), as in 数字城管.
+ * Per-stage clocks (立案, 签收, 处置, 核查, 回访, 调解) driven by the workflow's clock effects, inside the
+ * action's transaction. Limits, calendars and timers come from the SLA engine (policies and calendars as
+ * versioned data); each clock keeps the policy and calendar versions it was computed with. The database clock
+ * (`now()`) is the only time source. The resolve limit (处置时限) counts from dispatch (派遣), as in 数字城管.
  */
 @Injectable()
 export class TicketClocks {
-  // The national calendar in code until calendars become data (the SLA issue); each clock records its versions.
-  private readonly calendar: ResolvedCalendar = resolveCalendar([CN_NATIONAL_2025_2026]);
-
-  constructor(private readonly repo: TicketsRepository) {}
+  constructor(private readonly repo: TicketsRepository, private readonly sla: SlaEngine) {}
 
   async start(m: EntityManager, ticket: TicketRow, stage: string, standard: CaseStandardView | undefined, now: Date): Promise<void> {
     const existing = await this.repo.liveClock(m, ticket.id, stage);
-    if (existing) await this.repo.updateClock(m, existing.id, { state: 'stopped', stopped_at: now });
-    const limited = (stage === 'resolve' || stage === 'mediation') && standard;
-    const clock = {
+    if (existing) {
+      await this.sla.fireDue(m, existing.id, now);
+      await this.sla.guardChange(m, existing.id, now);
+      await this.repo.updateClock(m, existing.id, { state: 'stopped', stopped_at: now });
+      await this.sla.cancelTimers(m, existing.id);
+    }
+    const plan = await this.sla.plan(m, { platform: ticket.platform, gridPath: ticket.grid_path, priority: ticket.priority, unitId: ticket.unit_id }, stage, standard);
+    const startedAt = stage === 'resolve' && ticket.dispatched_at ? ticket.dispatched_at : now;
+    const facts = {
+      clock_type: plan.clockType, limit_seconds: plan.limitSeconds, limit_days: plan.limitDays, start_next_working_day: plan.startNextWorkingDay,
+      extension_seconds: 0, started_at: startedAt, pauses: [], paused_at: null,
+    };
+    await this.repo.insertClock(m, {
       ticket_id: ticket.id,
       stage,
-      state: 'running' as const,
-      clock_type: limited ? standard.clockType : ('natural' as const),
-      limit_seconds: limited ? standard.resolveLimitSeconds : null,
-      limit_days: limited ? standard.resolveLimitDays : null,
-      start_next_working_day: limited ? standard.startNextWorkingDay : false,
+      state: 'running',
+      clock_type: plan.clockType,
+      limit_seconds: plan.limitSeconds,
+      limit_days: plan.limitDays,
+      start_next_working_day: plan.startNextWorkingDay,
       extension_seconds: 0,
-      started_at: stage === 'resolve' && ticket.dispatched_at ? ticket.dispatched_at : now,
-      deadline: null as Date | null,
-      calendar_versions: limited ? { ...this.calendar.versions } : {},
-    };
-    clock.deadline = this.deadline({ ...clock, pauses: [], paused_at: null, limit_days: clock.limit_days === null ? null : String(clock.limit_days) });
-    await this.repo.insertClock(m, clock);
+      started_at: startedAt,
+      deadline: this.sla.deadline(plan.calendar, facts),
+      calendar_versions: plan.calendarVersions,
+    });
+    const clock = (await this.repo.liveClock(m, ticket.id, stage))!;
+    await this.sla.setClockSla(m, clock.id, plan);
+    await this.sla.schedule(m, clock.id);
   }
 
   async stop(m: EntityManager, ticketId: string, stage: string | 'all', now: Date): Promise<void> {
     const clocks = await this.repo.clocks(m, [ticketId]);
     for (const c of clocks) {
       if (c.state === 'stopped' || (stage !== 'all' && c.stage !== stage)) continue;
+      await this.sla.fireDue(m, c.id, now);
+      await this.sla.guardChange(m, c.id, now);
       const pauses = c.state === 'paused' && c.paused_at ? [...c.pauses, { from: c.paused_at.toISOString(), to: now.toISOString() }] : undefined;
       await this.repo.updateClock(m, c.id, { state: 'stopped', stopped_at: now, paused_at: null, pauses });
+      await this.sla.cancelTimers(m, c.id);
     }
   }
 
   async pause(m: EntityManager, ticketId: string, stage: string, now: Date): Promise<void> {
     const c = await this.repo.liveClock(m, ticketId, stage);
     if (!c || c.state !== 'running') return;
+    await this.sla.fireDue(m, c.id, now);
+    await this.sla.guardChange(m, c.id, now);
     await this.repo.updateClock(m, c.id, { state: 'paused', paused_at: now, bumpVersion: true });
+    await this.sla.cancelTimers(m, c.id);
   }
 
   async resume(m: EntityManager, ticketId: string, stage: string, now: Date): Promise<void> {
     const c = await this.repo.liveClock(m, ticketId, stage);
     if (!c || c.state !== 'paused' || !c.paused_at) return;
     const pauses = [...c.pauses, { from: c.paused_at.toISOString(), to: now.toISOString() }];
-    await this.repo.updateClock(m, c.id, { state: 'running', paused_at: null, pauses, deadline: this.deadline({ ...c, pauses, paused_at: null }), bumpVersion: true });
+    const deadline = this.sla.deadline(await this.calendarOf(m, c), { ...c, pauses, paused_at: null });
+    await this.repo.updateClock(m, c.id, { state: 'running', paused_at: null, pauses, deadline, bumpVersion: true });
+    await this.sla.schedule(m, c.id);
   }
 
   /** An approved extension (延期) moves the limit; a days clock takes it as whole-day equivalents. */
   async extend(m: EntityManager, ticketId: string, stage: string, extraSeconds: number): Promise<void> {
     const c = await this.repo.liveClock(m, ticketId, stage);
     if (!c) return;
+    const now = await this.repo.now(m);
+    await this.sla.fireDue(m, c.id, now);
+    await this.sla.guardChange(m, c.id, now);
     const extension = c.extension_seconds + extraSeconds;
-    await this.repo.updateClock(m, c.id, { extension_seconds: extension, deadline: this.deadline({ ...c, extension_seconds: extension }), bumpVersion: true });
+    const deadline = this.sla.deadline(await this.calendarOf(m, c), { ...c, extension_seconds: extension });
+    await this.repo.updateClock(m, c.id, { extension_seconds: extension, deadline, bumpVersion: true });
+    await this.sla.schedule(m, c.id);
   }
 
-  deadline(c: Pick<ClockRow, 'clock_type' | 'limit_seconds' | 'limit_days' | 'start_next_working_day' | 'extension_seconds' | 'started_at' | 'pauses' | 'paused_at'>): Date | null {
-    if (c.limit_seconds === null && c.limit_days === null) return null;
-    const limit: ClockLimit = c.clock_type === 'working_days'
-      ? { type: c.clock_type, days: Number(c.limit_days ?? 0) + c.extension_seconds / 86400, startNextWorkingDay: c.start_next_working_day }
-      : { type: c.clock_type, seconds: (c.limit_seconds ?? 0) + c.extension_seconds, startNextWorkingDay: c.start_next_working_day };
-    const pauses: ClockPause[] = c.pauses.map((p) => ({ from: new Date(p.from), to: new Date(p.to) }));
-    if (c.paused_at) pauses.push({ from: c.paused_at, to: null });
-    try {
-      return addBusinessDuration(this.calendar, c.started_at, limit, pauses);
-    } catch {
-      return null; // paused before the limit was reached: no deadline until it resumes
-    }
+  private async calendarOf(m: EntityManager, c: ClockRow) {
+    const key = (c as ClockRow & { calendar_key?: string | null }).calendar_key ?? null;
+    const t = (await this.repo.findById(m, c.ticket_id))!;
+    return this.sla.calendarOf(m, { calendar_key: key, grid_path: t.grid_path });
   }
 }

@@ -24,11 +24,8 @@ export class TicketQueryService {
   }
 
   async view(rows: TicketRow[]): Promise<TicketResponse[]> {
-    return this.repo.transaction(async (m) => {
-      const now = await this.repo.now(m);
-      const clocks = await this.repo.clocks(m, rows.map((r) => r.id));
-      return rows.map((t) => toTicketResponse(t, this.personal.open(t), clocks, now));
-    });
+    const { now, clocks } = await this.repo.clocksWithNow(rows.map((r) => r.id));
+    return rows.map((t) => toTicketResponse(t, this.personal.open(t), clocks, now));
   }
 
   async get(p: Principal, id: string): Promise<TicketResponse & { timeline: TicketEventResponse[] }> {

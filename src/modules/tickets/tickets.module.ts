@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { AuditModule } from '../audit/audit.module';
 import { CatalogueModule } from '../catalogue/catalogue.module';
+import { SlaCoreModule } from '../sla/sla-core.module';
 import { AttachmentsService } from './attachments.service';
 import { IntakeService } from './intake.service';
 import { MaterialsService } from './materials.service';
@@ -14,7 +15,7 @@ import { TicketsController } from './tickets.controller';
 import { TicketsRepository } from './tickets.repository';
 
 @Module({
-  imports: [AuditModule, CatalogueModule],
+  imports: [AuditModule, CatalogueModule, SlaCoreModule],
   controllers: [TicketsController],
   providers: [
     TicketsRepository, TicketClocks, TicketPersonalService, TicketQueryService, IntakeService, TicketActionsService,

@@ -159,24 +159,30 @@ export class TicketsRepository {
   }
 
   /**
-   * The next number of the (Asia/Shanghai) day. The counter row stays locked until the filing commits,
-   * and a rolled-back filing rolls its increment back too: numbers have no gaps.
+   * Gives a filed ticket the next number of the (Asia/Shanghai) day, as the last statement before commit:
+   * the counter row stays locked only for this statement and the commit, and a rolled-back filing rolls
+   * its increment back too, so numbers have no gaps.
    */
-  async nextNumber(m: EntityManager): Promise<{ day: string; seq: number }> {
-    const rows: Array<{ day: string; last: number }> = await m.query(
-      `INSERT INTO ticket_number_counters AS c (day, last) VALUES ((now() AT TIME ZONE 'Asia/Shanghai')::date, 1)
-       ON CONFLICT (day) DO UPDATE SET last = c.last + 1
-       RETURNING to_char(day, 'YYYYMMDD') AS day, last`);
-    return { day: rows[0]!.day, seq: rows[0]!.last };
+  async assignNumber(m: EntityManager, ticketId: string): Promise<string> {
+    const rows: Array<{ number: string }> = await m.query(
+      `WITH n AS (
+         INSERT INTO ticket_number_counters AS c (day, last) VALUES ((now() AT TIME ZONE 'Asia/Shanghai')::date, 1)
+         ON CONFLICT (day) DO UPDATE SET last = c.last + 1
+         RETURNING day, last),
+       u AS (UPDATE tickets t SET number = 'FX-' || to_char(n.day, 'YYYYMMDD') || '-' || lpad(n.last::text, 6, '0')
+               FROM n WHERE t.id = $1 RETURNING t.number)
+       SELECT number FROM u`, [ticketId]);
+    return rows[0]!.number;
   }
 
-  async insertTicket(m: EntityManager, t: Record<string, unknown>): Promise<string> {
+  /** Inserts a ticket and returns the stored row (created_at is the transaction's database time). */
+  async insertTicket(m: EntityManager, t: Record<string, unknown>): Promise<TicketRow> {
     const cols = Object.keys(t);
     const p = new Params();
     const vals = cols.map((c) => (c === 'grid_path' ? `${p.add(t[c])}::ltree` : p.add(t[c])));
-    const rows: Array<{ id: string }> = await m.query(
-      `INSERT INTO tickets (${cols.join(', ')}) VALUES (${vals.join(', ')}) RETURNING id`, p.values);
-    return rows[0]!.id;
+    const rows: TicketRow[] = await m.query(
+      `INSERT INTO tickets (${cols.join(', ')}) VALUES (${vals.join(', ')}) RETURNING *, grid_path::text AS grid_path`, p.values);
+    return rows[0]!;
   }
 
   async insertEvent(m: EntityManager, e: { ticketId: string; action: string; actorId: string | null; actorRole: string; from: string | null; to: string; note?: string | null; data?: Record<string, unknown> }): Promise<string> {
@@ -290,6 +296,12 @@ export class TicketsRepository {
   async clocks(m: EntityManager, ticketIds: string[]): Promise<ClockRow[]> {
     if (ticketIds.length === 0) return [];
     return m.query(`SELECT * FROM ticket_clocks WHERE ticket_id = ANY($1::uuid[]) ORDER BY created_at`, [ticketIds]);
+  }
+
+  /** Clocks of some tickets and the database time (outside any transaction). */
+  async clocksWithNow(ticketIds: string[]): Promise<{ now: Date; clocks: ClockRow[] }> {
+    const [{ now }] = (await this.ds.query(`SELECT now() AS now`)) as Array<{ now: Date }>;
+    return { now: now!, clocks: await this.clocks(this.ds.manager, ticketIds) };
   }
 
   async liveClock(m: EntityManager, ticketId: string, stage: string): Promise<ClockRow | undefined> {

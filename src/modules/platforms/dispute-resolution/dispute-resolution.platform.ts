@@ -25,12 +25,13 @@ export const DISPUTE_RESOLUTION: PlatformDefinition = {
   ],
 };
 
-// 一般在一个月内调结: mediation closes within 30 days; extensions only with both parties' consent.
+// 一般在一个月内调结: mediation closes within a month (30 calendar days, natural time); extensions only
+// with both parties' consent.
 const mediation = (filing: string): CaseStandardSeed => ({
   code: 'mediation', nameZh: '调解', nameEn: 'Mediation',
   filingConditionZh: filing,
   closingConditionZh: '达成调解协议并履行，或调解不成已告知当事人通过诉讼、仲裁、信访等途径解决',
-  priority: 'normal', clockType: 'working_days', resolveLimitDays: 30, startNextWorkingDay: true, defaultUnitType: 'mediation_committee',
+  priority: 'normal', clockType: 'natural', resolveLimitSeconds: 30 * 24 * HOUR, defaultUnitType: 'mediation_committee',
 });
 
 // 矛盾激化: a dispute that may turn violent is contacted the same day.

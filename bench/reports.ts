@@ -1,0 +1,107 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import type { Principal } from '../src/modules/auth/principal';
+import { Role } from '../src/modules/auth/roles';
+import { ReportsRepository } from '../src/modules/reports/reports.repository';
+import { ReportsService } from '../src/modules/reports/reports.service';
+import { RollupRepository } from '../src/modules/reports/rollup.repository';
+import { RollupService } from '../src/modules/reports/rollup.service';
+import { machine, percentile } from './bench-support';
+import { openBenchDatabase, seedBench, ticketsArg } from './seed';
+
+/**
+ * Reports benchmark (`npm run bench:reports`, `--quick` = one million tickets): seeds, folds the rollups
+ * through the worker's code path, then times a city-wide month grouped by street from the rollups against
+ * exact percentile scans of the raw tables over the same months, and checks the error of the percentiles.
+ * Last line: one JSON object.
+ */
+const CITY: Principal = { id: randomUUID(), username: 'bench', role: Role.Official, scopeNodeId: randomUUID(), scopePath: '210900', unitId: null, mfaPending: false };
+
+interface ExactRow { g: string; n: number; p50: number; p90: number; p95: number; d50: number; d90: number; d95: number }
+
+async function main(): Promise<void> {
+  const log = (s: string) => process.stderr.write(`${s}\n`);
+  const quick = process.argv.includes('--quick');
+  const tickets = ticketsArg(process.argv, quick ? 1_000_000 : 10_000_000);
+  const db = await openBenchDatabase(log);
+  try {
+    const seeded = await seedBench(db.ds, tickets, log);
+    log(`seeded ${seeded.tickets} tickets, ${seeded.events} events in ${seeded.seconds.toFixed(0)} s`);
+    const rollups = new RollupService(new RollupRepository(db.ds));
+    const t0 = Date.now();
+    const fold = await rollups.catchUp(1_000_000, 100_000);
+    const foldSeconds = (Date.now() - t0) / 1000;
+    log(`folded ${fold.events} events in ${foldSeconds.toFixed(0)} s (${Math.round(fold.events / foldSeconds)} events/s)`);
+    await db.ds.query(`ANALYZE report_keys; ANALYZE report_rollup; ANALYZE report_ticket_facts`);
+
+    const reports = new ReportsService(new ReportsRepository(db.ds), new RollupRepository(db.ds));
+    const months: Array<{ from: string; to: string }> = (await db.ds.query(
+      `SELECT to_char(m, 'YYYY-MM-DD') AS from, to_char(m + interval '1 month' - interval '1 day', 'YYYY-MM-DD') AS to
+         FROM generate_series(date_trunc('month', (now() AT TIME ZONE 'Asia/Shanghai') - interval '25 months'),
+                              date_trunc('month', (now() AT TIME ZONE 'Asia/Shanghai') - interval '2 months'), interval '1 month') AS m`));
+    // Warm-up, then each month once per round.
+    await reports.durations(CITY, { ...months[0]!, groupBy: 'street' });
+    const rollupMs: number[] = [];
+    const ratesMs: number[] = [];
+    const exactMs: number[] = [];
+    let maxRelError = 0;
+    let maxRelErrorVsCont = 0;
+    let lag = 0;
+    for (const [i, m] of months.entries()) {
+      const a = process.hrtime.bigint();
+      const d = await reports.durations(CITY, { ...m, groupBy: 'street' });
+      rollupMs.push(Number(process.hrtime.bigint() - a) / 1e6);
+      const a2 = process.hrtime.bigint();
+      const r = await reports.rates(CITY, { ...m, groupBy: 'street' });
+      ratesMs.push(Number(process.hrtime.bigint() - a2) / 1e6);
+      lag = Math.max(lag, d.rollupLagMs, r.rollupLagMs);
+      if (i >= 8) continue; // the exact scans are slow: eight months are enough for their p95 and the error
+      const b = process.hrtime.bigint();
+      const exact: ExactRow[] = await db.ds.query(
+        `WITH s AS (
+           SELECT subpath(t.grid_path, 0, 3)::text AS g, extract(epoch FROM (max(e.at) FILTER (WHERE e.to_status IN ('closed', 'archived')) - min(e.at))) AS secs
+             FROM tickets t JOIN ticket_events e ON e.ticket_id = t.id
+            WHERE t.created_at >= ($1::date)::timestamp AT TIME ZONE 'Asia/Shanghai' AND t.created_at < ($2::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai'
+              AND t.grid_path <@ '210900' AND t.status <> 'merged'
+            GROUP BY t.id, t.grid_path)
+         SELECT g, count(secs)::int AS n,
+                percentile_cont(0.5) WITHIN GROUP (ORDER BY secs) AS p50, percentile_cont(0.9) WITHIN GROUP (ORDER BY secs) AS p90,
+                percentile_cont(0.95) WITHIN GROUP (ORDER BY secs) AS p95,
+                percentile_disc(0.5) WITHIN GROUP (ORDER BY secs) AS d50, percentile_disc(0.9) WITHIN GROUP (ORDER BY secs) AS d90,
+                percentile_disc(0.95) WITHIN GROUP (ORDER BY secs) AS d95
+           FROM s WHERE secs IS NOT NULL GROUP BY g`, [m.from, m.to]);
+      exactMs.push(Number(process.hrtime.bigint() - b) / 1e6);
+      for (const e of exact) {
+        const row = d.rows.find((x) => x.group === e.g);
+        if (!row) throw new Error(`rollup has no row for ${e.g} in ${m.from}`);
+        const got = row.metrics.fileToClose;
+        if (got.count !== e.n) throw new Error(`count mismatch for ${e.g} in ${m.from}: ${got.count} vs ${e.n}`);
+        for (const [approx, disc, cont] of [[got.p50Seconds, e.d50, e.p50], [got.p90Seconds, e.d90, e.p90], [got.p95Seconds, e.d95, e.p95]] as const) {
+          if (approx === null) throw new Error('missing percentile');
+          if (Number(disc) >= 1) maxRelError = Math.max(maxRelError, Math.abs(approx - Number(disc)) / Number(disc));
+          if (Number(cont) >= 1) maxRelErrorVsCont = Math.max(maxRelErrorVsCont, Math.abs(approx - Number(cont)) / Number(cont));
+        }
+      }
+    }
+    const sorted = [...rollupMs].sort((x, y) => x - y);
+    const exactSorted = [...exactMs].sort((x, y) => x - y);
+    const p95Ms = percentile(sorted, 95);
+    const exactP95Ms = percentile(exactSorted, 95);
+    const sizes: Array<{ keys: string; hist: string }> = await db.ds.query(`SELECT (SELECT count(*) FROM report_keys) AS keys, (SELECT count(*) FROM report_rollup) AS hist`);
+    log(`machine: ${machine()}; rollup keys ${sizes[0]!.keys}, rollup rows ${sizes[0]!.hist}`);
+    const ratesSorted = [...ratesMs].sort((x, y) => x - y);
+    log(`durations report (city-wide month by street, with 环比 and 同比) p50 ${percentile(sorted, 50).toFixed(1)} ms, p95 ${p95Ms.toFixed(1)} ms over ${sorted.length} months`);
+    log(`rates report (same) p50 ${percentile(ratesSorted, 50).toFixed(1)} ms, p95 ${percentile(ratesSorted, 95).toFixed(1)} ms`);
+    log(`exact scan (file→close percentiles only) p50 ${percentile(exactSorted, 50).toFixed(0)} ms, p95 ${exactP95Ms.toFixed(0)} ms over ${exactSorted.length} months`);
+    log(`max relative error vs percentile_disc ${maxRelError.toFixed(5)}, vs percentile_cont ${maxRelErrorVsCont.toFixed(5)}`);
+    process.stdout.write(`${JSON.stringify({
+      tickets, events: seeded.events, seedSeconds: Math.round(seeded.seconds), foldSeconds: Math.round(foldSeconds),
+      p95Ms: Number(p95Ms.toFixed(1)), ratesP95Ms: Number(percentile(ratesSorted, 95).toFixed(1)), exactP95Ms: Number(exactP95Ms.toFixed(1)), speedup: Number((exactP95Ms / p95Ms).toFixed(1)),
+      maxRelError: Number(maxRelError.toFixed(5)), maxRelErrorVsCont: Number(maxRelErrorVsCont.toFixed(5)), rollupLagMs: lag,
+    })}\n`);
+  } finally {
+    await db.stop();
+  }
+}
+
+main().catch((err: unknown) => { process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`); process.exit(1); });

@@ -1,0 +1,209 @@
+import 'reflect-metadata';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DataSource } from 'typeorm';
+import { createDataSource, runMigrations } from '../src/database/data-source';
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../src/database/embedded-postgres';
+import { seedDemoCatalogue } from '../src/database/seeds/demo-catalogue';
+import { seedDemoCity } from '../src/database/seeds/demo-city';
+import { hashPassword } from '../src/modules/auth/password.service';
+import { RollupRepository } from '../src/modules/reports/rollup.repository';
+import { RollupService } from '../src/modules/reports/rollup.service';
+import { freePort } from './bench-support';
+
+/**
+ * Benchmark data for the reports (`npm run bench:seed -- --tickets N`): N tickets over the demo city, spread
+ * over three years, on every platform, with realistic spans, returns, extensions, rework, callbacks, voids,
+ * merges and a live backlog. Set-based SQL (generate_series), 200 000 tickets per statement batch, writing
+ * tickets, ticket_events and ticket_clocks consistently. Rollups are then built by the normal fold
+ * (RollupService), not by a separate bulk path. See docs/reports.md.
+ */
+
+export interface BenchDb {
+  ds: DataSource;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** DATABASE_URL when given, else an embedded Postgres on a free port with its data under /tmp. */
+export async function openBenchDatabase(log: (s: string) => void): Promise<BenchDb> {
+  let pg: EmbeddedPostgresHandle | undefined;
+  let url = process.env.DATABASE_URL;
+  if (!url) {
+    const port = await freePort();
+    const dataDir = mkdtempSync(join(tmpdir(), 'fx-bench-reports-'));
+    pg = await startEmbeddedPostgres({ dataDir, port, log });
+    await pg.createDatabase('fx_bench');
+    url = pg.url('fx_bench');
+    log(`embedded postgres on port ${port}, data ${dataDir}`);
+  }
+  const ds = createDataSource(url, 4);
+  await ds.initialize();
+  await runMigrations(ds);
+  return { ds, url, stop: async () => { await ds.destroy(); await pg?.stop(); } };
+}
+
+/** Synthetic streets, communities and grids under every district (the demo city has only two streets). */
+async function widenCity(ds: DataSource): Promise<void> {
+  const exists: unknown[] = await ds.query(`SELECT 1 FROM grid_nodes WHERE code LIKE '%B01'`);
+  if (exists.length > 0) return;
+  const districts: Array<{ code: string }> = await ds.query(`SELECT code FROM grid_nodes WHERE level IN ('district', 'county')`);
+  const insert = async (parent: string, code: string, name: string, level: string) => ds.query(
+    `INSERT INTO grid_nodes (parent_id, code, name, level, depth, path)
+     SELECT p.id, $1, $2, $3, p.depth + 1, p.path || text2ltree($1) FROM grid_nodes p WHERE p.code = $4`, [code, name, level, parent]);
+  for (const d of districts) {
+    for (let s = 1; s <= 6; s++) {
+      const street = `${d.code}B0${s}`;
+      await insert(d.code, street, `街道${d.code.slice(-2)}-${s}`, 'street');
+      for (let c = 1; c <= 4; c++) {
+        const community = `${street}${c}`;
+        await insert(street, community, `社区${s}-${c}`, 'community');
+        for (let g = 1; g <= 3; g++) await insert(community, `${community}${g}`, `网格${s}-${c}-${g}`, 'grid');
+      }
+    }
+  }
+}
+
+const CHUNK = 200_000;
+
+export async function seedBench(ds: DataSource, tickets: number, log: (s: string) => void): Promise<{ tickets: number; events: number; seconds: number }> {
+  const started = Date.now();
+  await seedDemoCity(ds, hashPassword);
+  await seedDemoCatalogue(ds);
+  await widenCity(ds);
+  const already: Array<{ n: number }> = await ds.query(`SELECT count(*)::int AS n FROM tickets`);
+  const offset = already[0]!.n;
+  await ds.query(`DROP TABLE IF EXISTS bench_plan`);
+  await ds.query(`
+    CREATE UNLOGGED TABLE bench_plan (
+      i bigint, id uuid, grid_id uuid, grid_path ltree, category_id uuid, category_code text, platform text, unit_id uuid, unit2_id uuid,
+      channel text, limit_s integer, filed timestamptz, reg timestamptz, disp timestamptz, ret timestamptz, redisp timestamptz,
+      sign timestamptz, extreq timestamptz, extok timestamptz, res1 timestamptz, vfail timestamptz, res2 timestamptz, done timestamptz,
+      voided timestamptz, cancelled timestamptz, merged timestamptz, parent uuid, contacted boolean, solved boolean, satisfaction text)`);
+  for (let lo = 1; lo <= tickets; lo += CHUNK) {
+    const hi = Math.min(tickets, lo + CHUNK - 1);
+    await ds.query(`TRUNCATE bench_plan`);
+    // Exponential spans (−ln U · mean) give the long right tail real case durations have.
+    await ds.query(`
+      WITH g AS (SELECT array_agg(id ORDER BY code) AS ids, array_agg(path ORDER BY code) AS paths FROM grid_nodes WHERE level = 'grid'),
+           c AS (SELECT array_agg(id ORDER BY platform, code) AS ids, array_agg(code ORDER BY platform, code) AS codes,
+                        array_agg(platform ORDER BY platform, code) AS platforms
+                   FROM categories WHERE superseded_at IS NULL AND level <> 'major'),
+           u AS (SELECT array_agg(id ORDER BY code) AS ids FROM units WHERE type <> 'command_centre'),
+           s AS (SELECT i, 1 + floor(random() * array_length(g.ids, 1))::int AS gi, 1 + floor(random() * array_length(c.ids, 1))::int AS ci,
+                        1 + floor(random() * array_length(u.ids, 1))::int AS ui, 1 + floor(random() * array_length(u.ids, 1))::int AS ui2,
+                        random() AS r_fate, random() AS r_ret, random() AS r_ext, random() AS r_rw, random() AS r_cb, random() AS r_sat,
+                        now() - random() * interval '3 years' AS filed
+                   FROM generate_series($1::bigint, $2::bigint) AS i, g, c, u),
+           t AS (SELECT s.*, g.ids[gi] AS grid_id, g.paths[gi] AS grid_path, c.ids[ci] AS category_id, c.codes[ci] AS category_code,
+                        c.platforms[ci] AS platform, u.ids[ui] AS unit_id, u.ids[ui2] AS unit2_id,
+                        (ARRAY['patrol','hotline','app','web','walk_in','open311','referral'])[1 + floor(random() * 7)::int] AS channel,
+                        (ARRAY[14400, 86400, 259200, 604800])[1 + floor(random() * 4)::int] AS limit_s,
+                        s.filed + (-ln(1 - random()) * 20) * interval '1 minute' AS reg
+                   FROM s, g, c, u),
+           d AS (SELECT t.*, reg + (-ln(1 - random()) * 40) * interval '1 minute' AS disp FROM t),
+           r AS (SELECT d.*,
+                        CASE WHEN r_ret < 0.08 THEN disp + (-ln(1 - random()) * 60) * interval '1 minute' END AS ret FROM d),
+           r2 AS (SELECT r.*, ret + (-ln(1 - random()) * 30) * interval '1 minute' AS redisp FROM r),
+           sg AS (SELECT r2.*, coalesce(redisp, disp) + (-ln(1 - random()) * 90) * interval '1 minute' AS sign FROM r2),
+           rs AS (SELECT sg.*, sign + (-ln(1 - random()) * limit_s * 0.6) * interval '1 second' AS res1 FROM sg),
+           vf AS (SELECT rs.*, CASE WHEN r_rw < 0.05 THEN res1 + (-ln(1 - random()) * 4) * interval '1 hour' END AS vfail FROM rs),
+           v2 AS (SELECT vf.*, vfail + (-ln(1 - random()) * 12) * interval '1 hour' AS res2 FROM vf)
+      INSERT INTO bench_plan
+      SELECT i + $3, gen_random_uuid(), grid_id, grid_path, category_id, category_code, platform, unit_id, unit2_id, channel, limit_s,
+             filed, reg, disp, ret, redisp, sign,
+             CASE WHEN r_ext < 0.06 THEN sign + interval '1 hour' END, CASE WHEN r_ext < 0.06 THEN sign + interval '3 hours' END,
+             res1, vfail, res2, coalesce(res2, res1) + (-ln(1 - random()) * 6) * interval '1 hour',
+             CASE WHEN r_fate < 0.03 THEN reg END, CASE WHEN r_fate >= 0.03 AND r_fate < 0.04 THEN reg END,
+             CASE WHEN r_fate >= 0.04 AND r_fate < 0.06 THEN disp END, NULL,
+             r_cb < 0.9, r_cb < 0.75, CASE WHEN r_sat < 0.7 THEN 'satisfied' WHEN r_sat < 0.9 THEN 'basically_satisfied' ELSE 'dissatisfied' END
+        FROM v2`, [lo, hi, offset]);
+    // A merged duplicate points at the ticket before it (same chunk, so the parent exists in this statement).
+    await ds.query(`UPDATE bench_plan p SET parent = q.id FROM bench_plan q WHERE p.merged IS NOT NULL AND q.i = p.i - 1`);
+    await ds.query(`UPDATE bench_plan SET merged = NULL WHERE merged IS NOT NULL AND parent IS NULL`);
+    await ds.query(`DROP VIEW IF EXISTS bench_events`);
+    // Events in order; seq is the step's fixed position (gaps where a step did not happen); nothing after now().
+    await ds.query(`
+      CREATE VIEW bench_events AS
+      SELECT p.id AS ticket_id, v.k AS seq, v.action, v.from_status, v.to_status, v.data, v.at
+        FROM bench_plan p, LATERAL (VALUES
+          (1, 'file', NULL, 'reported', '{}'::jsonb, p.filed),
+          (2, 'void', 'reported', 'voided', '{"reason":"invalid"}'::jsonb, p.voided),
+          (3, 'cancel', 'reported', 'cancelled', '{}'::jsonb, p.cancelled),
+          (4, 'register', 'reported', 'registered', '{}'::jsonb, CASE WHEN p.voided IS NULL AND p.cancelled IS NULL THEN p.reg END),
+          (5, 'dispatch', 'registered', 'dispatched', jsonb_build_object('unitId', p.unit2_id), CASE WHEN p.voided IS NULL AND p.cancelled IS NULL THEN p.disp END),
+          (6, 'merge', 'dispatched', 'merged', jsonb_build_object('parentId', p.parent), p.merged),
+          (7, 'return', 'dispatched', 'returned', '{"reason":"wrong_function"}'::jsonb, CASE WHEN p.merged IS NULL AND p.voided IS NULL AND p.cancelled IS NULL THEN p.ret END),
+          (8, 'review-return', 'returned', 'dispatched', jsonb_build_object('approved', true, 'unitId', p.unit_id), CASE WHEN p.merged IS NULL AND p.voided IS NULL AND p.cancelled IS NULL THEN p.redisp END),
+          (9, 'sign', 'dispatched', 'in_progress', '{}'::jsonb, CASE WHEN p.merged IS NULL AND p.voided IS NULL AND p.cancelled IS NULL THEN p.sign END),
+          (10, 'request-extension', 'in_progress', 'in_progress', '{"extraSeconds":86400}'::jsonb, CASE WHEN p.merged IS NULL AND p.voided IS NULL AND p.cancelled IS NULL THEN p.extreq END),
+          (11, 'decide-extension', 'in_progress', 'in_progress', '{"approved":true,"extensionGranted":86400}'::jsonb, CASE WHEN p.merged IS NULL AND p.voided IS NULL AND p.cancelled IS NULL THEN p.extok END),
+          (12, 'resolve', 'in_progress', 'resolved', '{}'::jsonb, CASE WHEN p.merged IS NULL AND p.voided IS NULL AND p.cancelled IS NULL THEN p.res1 END),
+          (13, CASE WHEN p.platform = 'request_handling' THEN 'callback' ELSE 'verify' END, 'resolved', 'in_progress',
+               CASE WHEN p.platform = 'request_handling' THEN '{"satisfaction":"dissatisfied","reopen":"callback_dissatisfied"}'::jsonb ELSE '{"passed":false,"reopen":"verify_fail"}'::jsonb END,
+               CASE WHEN p.merged IS NULL AND p.voided IS NULL AND p.cancelled IS NULL THEN p.vfail END),
+          (14, 'resolve', 'in_progress', 'resolved', '{}'::jsonb, CASE WHEN p.merged IS NULL AND p.voided IS NULL AND p.cancelled IS NULL THEN p.res2 END),
+          (15, CASE WHEN p.platform = 'request_handling' THEN 'callback' ELSE 'verify' END, 'resolved',
+               CASE WHEN p.platform = 'request_handling' THEN 'archived' ELSE 'closed' END,
+               CASE WHEN p.platform = 'request_handling' THEN CASE WHEN p.contacted THEN jsonb_build_object('satisfaction', p.satisfaction) ELSE '{}'::jsonb END ELSE '{"passed":true}'::jsonb END,
+               CASE WHEN p.merged IS NULL AND p.voided IS NULL AND p.cancelled IS NULL THEN p.done END)
+        ) AS v(k, action, from_status, to_status, data, at)
+       WHERE v.at IS NOT NULL AND v.at <= now()`);
+    await ds.query(`
+      INSERT INTO tickets (id, number, platform, category_id, category_code, priority, title, description, grid_node_id, grid_path, channel,
+                           status, unit_id, parent_id, callback, dispatched_at, resolved_at, closed_at, created_at, updated_at)
+      SELECT p.id, 'BENCH-' || p.i, p.platform, p.category_id, p.category_code, 'normal', '压测工单', '', p.grid_id, p.grid_path, p.channel,
+             l.to_status, CASE WHEN p.disp <= now() THEN coalesce(CASE WHEN p.redisp <= now() THEN p.unit_id END, p.unit2_id) END,
+             CASE WHEN l.to_status = 'merged' THEN p.parent END,
+             CASE WHEN l.to_status = 'archived' THEN jsonb_build_object('contacted', p.contacted, 'resolved', p.contacted AND p.solved,
+                  'satisfaction', CASE WHEN p.contacted THEN p.satisfaction END) END,
+             CASE WHEN p.disp <= now() THEN p.disp END, CASE WHEN p.res1 <= now() THEN coalesce(CASE WHEN p.res2 <= now() THEN p.res2 END, p.res1) END,
+             CASE WHEN l.to_status IN ('closed', 'archived') THEN p.done END, p.filed, l.at
+        FROM bench_plan p
+        JOIN (SELECT DISTINCT ON (ticket_id) ticket_id, to_status, at FROM bench_events ORDER BY ticket_id, seq DESC) l ON l.ticket_id = p.id`);
+    await ds.query(`
+      INSERT INTO ticket_events (ticket_id, seq, action, actor_role, from_status, to_status, data, at)
+      SELECT ticket_id, seq, action, 'system', from_status, to_status, data, at FROM bench_events ORDER BY at`);
+    // The resolve clock (处置时限) from dispatch, one day more after an approved extension.
+    await ds.query(`
+      INSERT INTO ticket_clocks (ticket_id, stage, state, clock_type, limit_seconds, extension_seconds, started_at, stopped_at, deadline)
+      SELECT t.id, 'resolve', CASE WHEN t.status IN ('dispatched', 'returned', 'in_progress') THEN 'running' ELSE 'stopped' END, 'natural',
+             p.limit_s, CASE WHEN p.extok <= now() THEN 86400 ELSE 0 END, p.disp,
+             CASE WHEN t.status IN ('dispatched', 'returned', 'in_progress') THEN NULL ELSE coalesce(t.resolved_at, t.updated_at) END,
+             p.disp + make_interval(secs => p.limit_s + CASE WHEN p.extok <= now() THEN 86400 ELSE 0 END)
+        FROM bench_plan p JOIN tickets t ON t.id = p.id WHERE p.disp <= now() AND t.status NOT IN ('voided', 'cancelled')`);
+    log(`seeded tickets ${lo + offset}..${hi + offset} (${Math.round((Date.now() - started) / 1000)} s)`);
+  }
+  await ds.query(`DROP VIEW IF EXISTS bench_events`);
+  await ds.query(`DROP TABLE IF EXISTS bench_plan`);
+  await ds.query(`ANALYZE tickets; ANALYZE ticket_events; ANALYZE ticket_clocks`);
+  const events: Array<{ n: string }> = await ds.query(`SELECT count(*) AS n FROM ticket_events`);
+  return { tickets, events: Number(events[0]!.n), seconds: (Date.now() - started) / 1000 };
+}
+
+export function ticketsArg(argv: string[], fallback: number): number {
+  const i = argv.indexOf('--tickets');
+  const n = i >= 0 ? Number(argv[i + 1]) : fallback;
+  if (!Number.isInteger(n) || n < 1 || n > 50_000_000) throw new Error('--tickets must be an integer between 1 and 50000000');
+  return n;
+}
+
+async function main(): Promise<void> {
+  const log = (s: string) => process.stderr.write(`${s}\n`);
+  const n = ticketsArg(process.argv, 100_000);
+  const db = await openBenchDatabase(log);
+  try {
+    const r = await seedBench(db.ds, n, log);
+    // Rollups through the same fold the worker runs (src/modules/reports/rollup.service.ts).
+    const t0 = Date.now();
+    const fold = await new RollupService(new RollupRepository(db.ds)).catchUp(1_000_000, 100_000);
+    process.stdout.write(`${JSON.stringify({ ...r, foldedEvents: fold.events, foldSeconds: (Date.now() - t0) / 1000, database: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded (stopped; data kept under /tmp)' })}\n`);
+  } finally {
+    await db.stop();
+  }
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => { process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`); process.exit(1); });
+}

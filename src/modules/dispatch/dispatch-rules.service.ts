@@ -1,0 +1,96 @@
+import { Injectable } from '@nestjs/common';
+import type { RequestMeta } from '../auth/auth.service';
+import type { Principal } from '../auth/principal';
+import { AuditService } from '../audit/audit.service';
+import type { RoutingRuleRequest, UpdateRoutingRuleRequest } from './dto/dispatch.request.dto';
+import type { RoutingRuleResponse, UnitDispatchSettingsResponse } from './dto/dispatch.response.dto';
+import { DispatchErrorCode, DispatchException } from './dispatch.exception';
+import { toRuleResponse } from './dispatch.mapper';
+import { DispatchRepository, type RuleValues } from './dispatch.repository';
+
+/** 派单目录 management: rules within the caller's subtree; every change audited with its before and after. */
+@Injectable()
+export class DispatchRulesService {
+  constructor(private readonly repo: DispatchRepository, private readonly audit: AuditService) {}
+
+  async list(p: Principal): Promise<RoutingRuleResponse[]> {
+    return (await this.repo.listRules(p.scopePath)).map(toRuleResponse);
+  }
+
+  async get(p: Principal, id: string): Promise<RoutingRuleResponse> {
+    const row = await this.repo.findRule(p.scopePath, id);
+    if (!row) throw new DispatchException(DispatchErrorCode.RULE_NOT_FOUND);
+    return toRuleResponse(row);
+  }
+
+  async create(p: Principal, body: RoutingRuleRequest, meta: RequestMeta): Promise<RoutingRuleResponse> {
+    const values = await this.validate(p, body);
+    const id = await this.repo.transaction(async (m) => {
+      const ruleId = await this.repo.insertRule(m, values, p.id);
+      await this.record(p, meta, 'dispatch.rule.create', ruleId, { after: values });
+      return ruleId;
+    });
+    return this.get(p, id);
+  }
+
+  async update(p: Principal, id: string, body: UpdateRoutingRuleRequest, meta: RequestMeta): Promise<RoutingRuleResponse> {
+    const values = await this.validate(p, body);
+    await this.repo.transaction(async (m) => {
+      const before = await this.repo.findRule(p.scopePath, id, m, true);
+      if (!before) throw new DispatchException(DispatchErrorCode.RULE_NOT_FOUND);
+      if (before.version !== body.expectedVersion) {
+        throw new DispatchException(DispatchErrorCode.RULE_STALE_VERSION, { en: `current version is ${before.version}`, zh: `当前版本为 ${before.version}` });
+      }
+      await this.repo.updateRule(m, id, values);
+      await this.record(p, meta, 'dispatch.rule.update', id, { before: toRuleResponse(before), after: values });
+    });
+    return this.get(p, id);
+  }
+
+  async remove(p: Principal, id: string, meta: RequestMeta): Promise<void> {
+    await this.repo.transaction(async (m) => {
+      const before = await this.repo.findRule(p.scopePath, id, m, true);
+      if (!before) throw new DispatchException(DispatchErrorCode.RULE_NOT_FOUND);
+      await this.repo.deleteRule(m, id);
+      await this.record(p, meta, 'dispatch.rule.delete', id, { before: toRuleResponse(before) });
+    });
+  }
+
+  async settings(p: Principal, unitId: string): Promise<UnitDispatchSettingsResponse> {
+    const unit = await this.repo.unitVisible(p.scopePath, unitId);
+    if (!unit) throw new DispatchException(DispatchErrorCode.QUEUE_UNIT_NOT_FOUND);
+    return { unitId, autoAssign: (await this.repo.settings(unitId)).auto_assign };
+  }
+
+  async saveSettings(p: Principal, unitId: string, autoAssign: boolean, meta: RequestMeta): Promise<UnitDispatchSettingsResponse> {
+    const unit = await this.repo.unitVisible(p.scopePath, unitId);
+    if (!unit) throw new DispatchException(DispatchErrorCode.QUEUE_UNIT_NOT_FOUND);
+    const before = (await this.repo.settings(unitId)).auto_assign;
+    await this.repo.saveSettings(unitId, autoAssign);
+    await this.record(p, meta, 'dispatch.unit_settings', unitId, { before: { autoAssign: before }, after: { autoAssign } });
+    return { unitId, autoAssign };
+  }
+
+  private async validate(p: Principal, b: RoutingRuleRequest): Promise<RuleValues> {
+    const problems: Array<{ field: string; message: string }> = [];
+    if ((b.windowStart === undefined) !== (b.windowEnd === undefined)) problems.push({ field: 'windowEnd', message: 'give both windowStart and windowEnd, or neither' });
+    if (b.windowStart !== undefined && b.windowStart === b.windowEnd) problems.push({ field: 'windowEnd', message: 'an empty window never matches' });
+    if (b.autoDispatch && !b.autoRegister) problems.push({ field: 'autoDispatch', message: 'automatic dispatch needs automatic registration' });
+    if (problems.length > 0) throw new DispatchException(DispatchErrorCode.RULE_INVALID, undefined, problems);
+    if (!(await this.repo.gridNodeInScope(p.scopePath, b.gridNodeId))) throw new DispatchException(DispatchErrorCode.RULE_GRID_NODE_NOT_FOUND);
+    const unit = await this.repo.unitVisible(p.scopePath, b.unitId);
+    if (!unit || !unit.active) throw new DispatchException(DispatchErrorCode.RULE_UNIT_NOT_FOUND);
+    return {
+      name: b.name, platform: b.platform, categoryCodes: [...new Set(b.categoryCodes ?? [])], categoryPrefix: b.categoryPrefix ?? null,
+      gridNodeId: b.gridNodeId, windowStart: b.windowStart ?? null, windowEnd: b.windowEnd ?? null, unitId: b.unitId, position: b.position,
+      autoRegister: b.autoRegister ?? false, autoDispatch: b.autoDispatch ?? false, active: b.active ?? true,
+    };
+  }
+
+  private async record(p: Principal, meta: RequestMeta, action: string, target: string, details: Record<string, unknown>): Promise<void> {
+    await this.audit.record({
+      actorId: p.id, actorUsername: p.username, actorRole: p.role, action, target, result: 'success',
+      requestId: meta.requestId, ip: meta.ip, details,
+    });
+  }
+}

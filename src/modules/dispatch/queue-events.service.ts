@@ -1,0 +1,142 @@
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { inSubtree } from './routing-rules';
+
+/** What the database announces on commit (trigger `dispatch_notify`): ids and states, never personal data. */
+export interface QueueNotice {
+  id: string;
+  platform: string;
+  status: string;
+  from: string | null;
+  unitId: string | null;
+  prevUnitId: string | null;
+  handlerId: string | null;
+  ownerless: boolean;
+  gridPath: string;
+  version: number;
+}
+
+/** What a console is told: a ticket arrived, was claimed (signed), changed in place, or left the queue. */
+export type QueueEventKind = 'new' | 'claimed' | 'changed' | 'removed';
+export type QueueFilter = (n: QueueNotice) => QueueEventKind | null;
+
+const CHANNEL = 'fx_dispatch_queue';
+const TRIAGE = new Set(['reported', 'returned']);
+
+/** Triage of a subtree: tickets entering, changing within or leaving `reported`/`returned`. */
+export function triageFilter(scopePath: string, seesDisputes: boolean): QueueFilter {
+  return (n) => {
+    if (!inSubtree(n.gridPath, scopePath) || (!seesDisputes && n.platform === 'dispute_resolution')) return null;
+    const now = TRIAGE.has(n.status);
+    const before = n.from !== null && TRIAGE.has(n.from);
+    if (now && !before) return 'new';
+    if (now && before) return 'changed';
+    if (!now && before) return n.status === 'registered' || n.status === 'dispatched' ? 'claimed' : 'removed';
+    return null;
+  };
+}
+
+/** A unit's inbox: dispatched to it (new), signed out of it (claimed), handed elsewhere (removed), or changed. */
+export function inboxFilter(unitId: string, scopePath: string, seesDisputes: boolean): QueueFilter {
+  return (n) => {
+    if (!inSubtree(n.gridPath, scopePath) || (!seesDisputes && n.platform === 'dispute_resolution')) return null;
+    const inNow = n.status === 'dispatched' && n.unitId === unitId;
+    const inBefore = n.from === 'dispatched' && (n.prevUnitId ?? n.unitId) === unitId;
+    if (inNow && !inBefore) return 'new';
+    if (inNow) return 'changed';
+    if (inBefore) return n.status === 'in_progress' && n.unitId === unitId ? 'claimed' : 'removed';
+    return null;
+  };
+}
+
+interface Subscriber {
+  filter: QueueFilter;
+  reply: FastifyReply;
+  heartbeat: NodeJS.Timeout;
+}
+
+/**
+ * Live queue streams (server-sent events). One LISTEN connection per process fans the database's NOTIFYs out
+ * to the open streams, so every API process sees every change, whichever process made it. The connection is
+ * opened on the first subscriber only, so the worker process never holds one.
+ */
+@Injectable()
+export class QueueEventsService implements OnApplicationShutdown {
+  private readonly logger = new Logger('QueueEvents');
+  private readonly subscribers = new Set<Subscriber>();
+  private listener: Promise<Client> | null = null;
+
+  constructor(private readonly ds: DataSource) {}
+
+  /** Opens an SSE stream on the hijacked reply; it ends when the client leaves or the process shuts down. */
+  async stream(req: FastifyRequest, reply: FastifyReply, filter: QueueFilter): Promise<void> {
+    await this.listen();
+    reply.hijack();
+    reply.raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+      'x-request-id': String(req.id),
+    });
+    reply.raw.write(`retry: 3000\nevent: ready\ndata: {}\n\n`);
+    const sub: Subscriber = { filter, reply, heartbeat: setInterval(() => reply.raw.write(`: keep-alive\n\n`), 15_000) };
+    sub.heartbeat.unref();
+    this.subscribers.add(sub);
+    req.raw.on('close', () => this.drop(sub));
+  }
+
+  get subscriberCount(): number {
+    return this.subscribers.size;
+  }
+
+  onNotice(n: QueueNotice): void {
+    for (const s of this.subscribers) {
+      const kind = s.filter(n);
+      if (!kind) continue;
+      s.reply.raw.write(`event: ${kind}\ndata: ${JSON.stringify({ ticketId: n.id, status: n.status, version: n.version, ownerless: n.ownerless })}\n\n`);
+    }
+  }
+
+  private drop(s: Subscriber): void {
+    clearInterval(s.heartbeat);
+    this.subscribers.delete(s);
+  }
+
+  private listen(): Promise<Client> {
+    this.listener ??= (async () => {
+      const url = (this.ds.options as { url?: string }).url;
+      const client = new Client({ connectionString: url, application_name: 'fuxin-grid-cases-listen' });
+      client.on('notification', (msg) => {
+        if (msg.channel !== CHANNEL || !msg.payload) return;
+        try {
+          this.onNotice(JSON.parse(msg.payload) as QueueNotice);
+        } catch (err) {
+          this.logger.warn(`bad queue notice: ${(err as Error).message}`);
+        }
+      });
+      client.on('error', (err) => {
+        // Lost the LISTEN connection: streams cannot be trusted any more; clients reconnect (SSE retry) and reload.
+        this.logger.warn(`queue listener lost: ${err.message}`);
+        this.listener = null;
+        for (const s of [...this.subscribers]) { this.drop(s); s.reply.raw.end(); }
+      });
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+      return client;
+    })().catch((err: unknown) => {
+      this.listener = null;
+      throw err;
+    });
+    return this.listener;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    for (const s of [...this.subscribers]) { this.drop(s); s.reply.raw.end(); }
+    const l = this.listener;
+    this.listener = null;
+    if (l) await l.then((c) => c.end()).catch(() => undefined);
+  }
+}

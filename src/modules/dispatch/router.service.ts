@@ -1,0 +1,88 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { Principal } from '../auth/principal';
+import { TicketActionsService } from '../tickets/ticket-actions.service';
+import type { DryRunResponse } from './dto/dispatch.response.dto';
+import { DispatchErrorCode, DispatchException } from './dispatch.exception';
+import { toRoutingRule } from './dispatch.mapper';
+import { DispatchRepository, type RoutingTicketRow, type UnitRow } from './dispatch.repository';
+import { minutesOf, route, type RoutingRule, type RuleVerdict } from './routing-rules';
+
+export interface RoutingDecision {
+  match: RoutingRule | null;
+  verdicts: RuleVerdict[];
+  fallback: UnitRow | undefined;
+  localTime: string;
+}
+
+export type RouteOutcome = 'routed' | 'registered' | 'no-rule' | 'not-reported' | 'missing' | 'refused';
+
+/**
+ * Routing after filing (派单): the first matching rule of the dispatch catalogue decides the unit and whether
+ * registration and dispatch happen automatically; without one the ticket waits in the triage queue of the
+ * command centre whose jurisdiction is the nearest ancestor of its grid node.
+ */
+@Injectable()
+export class RouterService {
+  private readonly logger = new Logger('Router');
+
+  constructor(private readonly repo: DispatchRepository, private readonly actions: TicketActionsService) {}
+
+  async decide(t: Pick<RoutingTicketRow, 'platform' | 'category_code' | 'grid_path'>, at?: string): Promise<RoutingDecision> {
+    const [rules, localTime, fallback] = await Promise.all([this.repo.rulesCovering(t.grid_path), this.repo.localTime(at), this.repo.fallbackCentre(t.grid_path)]);
+    const { match, verdicts } = route(rules.map(toRoutingRule), { platform: t.platform, categoryCode: t.category_code, gridPath: t.grid_path }, minutesOf(localTime) ?? 0);
+    return { match, verdicts, fallback, localTime };
+  }
+
+  /** Where a ticket would go now (or at `at`) and why; routes nothing. */
+  async dryRun(p: Principal, ticketId: string, at?: string): Promise<DryRunResponse> {
+    const t = await this.repo.ticketForRouting(ticketId, p.scopePath);
+    if (!t) throw new DispatchException(DispatchErrorCode.DRY_RUN_TICKET_NOT_FOUND);
+    const d = await this.decide(t, at);
+    const unit = d.match ? await this.repo.unitById(d.match.unitId) : d.fallback;
+    return {
+      ticketId: t.id,
+      unitId: unit?.id ?? null,
+      unitCode: unit?.code ?? null,
+      source: d.match ? 'rule' : d.fallback ? 'fallback' : 'none',
+      ruleId: d.match?.id ?? null,
+      autoRegister: d.match?.autoRegister ?? false,
+      autoDispatch: d.match?.autoDispatch ?? false,
+      localTime: d.localTime,
+      rulesConsidered: d.verdicts.map((v) => ({
+        ruleId: v.rule.id, name: v.rule.name, position: v.rule.position, unitId: v.rule.unitId, matched: v.matched, miss: v.miss,
+      })),
+    };
+  }
+
+  /**
+   * The `dispatch.route` job. Re-reads the ticket; acts only while it is still `reported` (or `registered` by
+   * an earlier delivery of this job that stopped before dispatching), so a second delivery does nothing.
+   */
+  async routeTicket(ticketId: string): Promise<RouteOutcome> {
+    let t = await this.repo.ticketForRouting(ticketId);
+    if (!t) return 'missing';
+    const resumable = t.status === 'registered' && t.last_action === 'register' && t.last_actor_role === 'system';
+    if (t.status !== 'reported' && !resumable) return 'not-reported';
+    const { match } = await this.decide(t);
+    if (!match || !match.autoRegister) return 'no-rule';
+    const note = `派单目录规则「${match.name}」自动处理 (routing rule ${match.id})`;
+    if (t.status === 'reported') {
+      const registered = await this.actions.actAsSystem(t.id, 'register', { expectedVersion: t.version, note });
+      if (!registered.ok) return this.refused(t.id, 'register', registered.code);
+      if (!match.autoDispatch) return 'registered';
+      t = (await this.repo.ticketForRouting(ticketId))!;
+      if (t.status !== 'registered') return 'not-reported';
+    } else if (!match.autoDispatch) {
+      return 'registered';
+    }
+    const dispatched = await this.actions.actAsSystem(t.id, 'dispatch', { expectedVersion: t.version, unitId: match.unitId, note });
+    if (!dispatched.ok) return this.refused(t.id, 'dispatch', dispatched.code);
+    return 'routed';
+  }
+
+  private refused(ticketId: string, action: string, code: string): RouteOutcome {
+    // Someone acted first (STALE_VERSION) or the workflow refused: the ticket stays with the people.
+    this.logger.log(`routing ${action} of ticket ${ticketId} refused: ${code}`);
+    return 'refused';
+  }
+}

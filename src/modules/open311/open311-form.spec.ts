@@ -1,0 +1,56 @@
+import { COMMUNITY_GOVERNANCE } from '../platforms/community-governance/community-governance.platform';
+import { PARTY_BUILDING } from '../platforms/party-building/party-building.platform';
+import { convertAttributes, parsePostForm, reporterName } from './open311-form';
+
+describe('open311 POST form', () => {
+  const base = { api_key: 'k', service_code: '0101', lat: '42.02698', long: '121.65952' };
+
+  it('reads the GeoReport fields, attribute[code] included, with the query string as a fallback', () => {
+    const r = parsePostForm({ ...base, description: ' 井盖丢失\n有危险 ', 'attribute[case_standard]': 'missing', 'attribute[tags][]': ['a', 'b'], email: 'a@b.cn', phone: '13841815678' }, { jurisdiction_id: '210900', api_key: 'ignored' });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.value).toMatchObject({
+      apiKey: 'k', jurisdictionId: '210900', serviceCode: '0101', lat: 42.02698, lng: 121.65952, description: '井盖丢失\n有危险',
+      attributes: { case_standard: 'missing', tags: ['a', 'b'] }, personal: { email: 'a@b.cn', phone: '13841815678' },
+    });
+  });
+
+  it('names every bad field: unknown ones, half a location, wrong numbers, control characters, repeated values', () => {
+    const r = parsePostForm({ api_key: 'k', service_code: '01 01', lat: '1e999', colour: 'red', first_name: 'a\u0007', email: 'nope', phone: 'call me', description: ['a', 'b'] }, {});
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect([...new Set(r.errors.map((e) => e.field))].sort()).toEqual(['colour', 'description', 'email', 'first_name', 'lat', 'phone', 'service_code'].sort());
+    const noLocation = parsePostForm({ api_key: 'k', service_code: '0101', address_id: '17' }, {});
+    expect(noLocation.ok).toBe(false);
+    if (!noLocation.ok) expect(noLocation.errors[0]!.message).toContain('address_id is not supported');
+    const half = parsePostForm({ api_key: 'k', service_code: '0101', long: '121' }, {});
+    expect(half.ok || half.errors.map((e) => e.field)).toEqual(['lat']);
+    expect(parsePostForm('text', {}).ok).toBe(false);
+  });
+
+  it('accepts a JSON body with numbers for the coordinates', () => {
+    const r = parsePostForm({ api_key: 'k', service_code: '0101', lat: 42.02698, long: 121.65952 }, {});
+    expect(r.ok && [r.value.lat, r.value.lng]).toEqual([42.02698, 121.65952]);
+    expect(parsePostForm({ api_key: 'k', service_code: '0101', lat: { x: 1 }, long: 1 }, {}).ok).toBe(false);
+  });
+
+  it('accepts an address without coordinates', () => {
+    const r = parsePostForm({ api_key: 'k', service_code: '0101', address_string: '电务小区1号楼' }, {});
+    expect(r.ok && r.value.addressString).toBe('电务小区1号楼');
+  });
+
+  it('converts attribute texts to the platform types and takes the case standard out', () => {
+    expect(convertAttributes(COMMUNITY_GOVERNANCE.attributes, { case_standard: 'missing', selfHandled: 'true', componentId: ' A-1 ' }))
+      .toEqual({ standardCode: 'missing', attributes: { selfHandled: true, componentId: 'A-1' } });
+    expect(convertAttributes(PARTY_BUILDING.attributes, { beneficiaryCount: '12', wishType: 'micro_wish' }).attributes).toEqual({ beneficiaryCount: 12, wishType: 'micro_wish' });
+    // What does not convert stays text, so the platform validator names the field.
+    expect(convertAttributes(PARTY_BUILDING.attributes, { beneficiaryCount: 'many' }).attributes).toEqual({ beneficiaryCount: 'many' });
+    expect(convertAttributes(COMMUNITY_GOVERNANCE.attributes, { selfHandled: 'yes' }).attributes).toEqual({ selfHandled: 'yes' });
+  });
+
+  it('writes Chinese names family name first', () => {
+    expect(reporterName('建国', '张')).toBe('张建国');
+    expect(reporterName('Ada', 'Lovelace')).toBe('Ada Lovelace');
+    expect(reporterName(undefined, undefined)).toBeUndefined();
+  });
+});

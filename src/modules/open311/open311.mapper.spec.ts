@@ -1,0 +1,60 @@
+import type { CategoryView } from '../catalogue/catalogue.types';
+import { COMMUNITY_GOVERNANCE } from '../platforms/community-governance/community-governance.platform';
+import { DISPUTE_RESOLUTION } from '../platforms/dispute-resolution/dispute-resolution.platform';
+import { open311Status, scrubPersonalText, statusNotes, toRequest, toService, toServiceDefinition, type RequestRow } from './open311.mapper';
+
+const standard = (code: string, nameZh: string) => ({
+  id: code, code, nameZh, nameEn: code, filingConditionZh: '', closingConditionZh: '', priority: 'normal' as const, clockType: 'natural' as const,
+  resolveLimitSeconds: 3600, resolveLimitDays: null, startNextWorkingDay: false, defaultUnitType: null,
+});
+const manhole: CategoryView = {
+  id: 'c1', code: '0101', version: 1, platform: 'community_governance', level: 'minor', parentCode: '01', nameZh: '上水井盖', nameEn: 'Water supply manhole cover',
+  materials: [], current: true, standards: [standard('missing', '缺失'), standard('damaged', '破损/松动')],
+};
+
+describe('open311 mapping', () => {
+  it('maps our states to open/closed', () => {
+    for (const s of ['closed', 'archived', 'voided', 'cancelled']) expect(open311Status(s)).toBe('closed');
+    for (const s of ['reported', 'registered', 'dispatched', 'returned', 'in_progress', 'suspended', 'resolved', 'merged']) expect(open311Status(s)).toBe('open');
+  });
+
+  it('a category is a service grouped by its platform; its definition lists standards then attributes', () => {
+    expect(toService(manhole, COMMUNITY_GOVERNANCE)).toMatchObject({ service_code: '0101', service_name: '上水井盖', group: '社区治理', metadata: true, type: 'realtime' });
+    const def = toServiceDefinition(manhole, COMMUNITY_GOVERNANCE);
+    expect(def.attributes.map((a) => [a.code, a.datatype, a.order])).toEqual([
+      ['case_standard', 'singlevaluelist', 1], ['componentId', 'string', 2], ['selfHandled', 'singlevaluelist', 3],
+    ]);
+    expect(def.attributes[0]!.values).toEqual([{ key: 'missing', name: '缺失' }, { key: 'damaged', name: '破损/松动' }]);
+    // One standard: nothing to choose. Parties (personal data) are never asked for.
+    const single = toServiceDefinition({ ...manhole, standards: [standard('found', '发现')] }, DISPUTE_RESOLUTION);
+    expect(single.attributes.map((a) => a.code)).toEqual(['disputeType']);
+  });
+
+  it('masks what looks like personal data in free text', () => {
+    expect(scrubPersonalText('联系 13841815678 或 0418-2812345，邮箱 a.b@example.cn，身份证 21090219800101123X，3号楼2单元'))
+      .toBe('联系 *** 或 ***，邮箱 ***，身份证 ***，3号楼2单元');
+    expect(scrubPersonalText('井盖编号 A-102，深 1.5 米')).toBe('井盖编号 A-102，深 1.5 米');
+  });
+
+  it('status notes: the state in words and the public note that led to it', () => {
+    expect(statusNotes('resolved', '已更换 电话13900001111', null)).toBe('已办结，待核查：已更换 电话***');
+    expect(statusNotes('in_progress', null, null)).toBe('承办单位处置中');
+    expect(statusNotes('closed', null, 'FX-20261127-000001')).toBe('已并入其他工单处理（FX-20261127-000001）');
+  });
+
+  it('a ticket row becomes a request; expected_datetime only while open, updated = closing time when closed', () => {
+    const row: RequestRow = {
+      number: 'FX-20261127-000007', category_code: '0101', service_name: '上水井盖', description: '井盖丢失，电话 13841815678', address: null, lat: 42, lng: 121.6,
+      created_at: new Date('2026-11-27T00:00:00Z'), effective_status: 'in_progress', effective_updated_at: new Date('2026-11-27T01:00:00Z'),
+      effective_closed_at: null, merged_into: null, agency: '阜新市市政设施服务中心', expected_at: new Date('2026-11-27T02:00:00Z'), public_note: null,
+    };
+    expect(toRequest(row)).toEqual({
+      service_request_id: 'FX-20261127-000007', status: 'open', status_notes: '承办单位处置中', service_name: '上水井盖', service_code: '0101',
+      description: '井盖丢失，电话 ***', agency_responsible: '阜新市市政设施服务中心', service_notice: null,
+      requested_datetime: '2026-11-27T08:00:00+08:00', updated_datetime: '2026-11-27T09:00:00+08:00', expected_datetime: '2026-11-27T10:00:00+08:00',
+      address: null, lat: 42, long: 121.6,
+    });
+    const closed = toRequest({ ...row, effective_status: 'closed', effective_closed_at: new Date('2026-11-27T03:00:00Z'), effective_updated_at: new Date('2026-11-27T04:00:00Z') });
+    expect(closed).toMatchObject({ status: 'closed', updated_datetime: '2026-11-27T11:00:00+08:00', expected_datetime: null });
+  });
+});

@@ -1,0 +1,79 @@
+import type { DurationSummary } from '../histogram';
+import type { DurationMetric } from '../report-metrics';
+import type { Counts } from '../report-metrics';
+import type { Rates } from '../report-rates';
+
+/** Every report says how fresh its rollups are (数据截至). */
+export interface ReportMeta {
+  from: string;
+  to: string;
+  groupBy: string;
+  rollupLagMs: number;
+  asOf: string;
+}
+
+export type DurationMetrics = Record<DurationMetric, DurationSummary>;
+
+export interface DurationRow {
+  group: string;
+  label: string | null;
+  metrics: DurationMetrics;
+  mom: DurationMetrics | null;
+  yoy: DurationMetrics | null;
+}
+
+export interface DurationsResponse extends ReportMeta {
+  maxRelativeError: number;
+  rows: DurationRow[];
+}
+
+export interface RateRow {
+  group: string;
+  label: string | null;
+  counts: Counts & { overdueOpen: number };
+  rates: Rates;
+  mom: Rates | null;
+  yoy: Rates | null;
+}
+
+export interface ScoreVersionResponse {
+  effectiveFrom: string;
+  weights: Record<string, number>;
+  basicSatisfiedWeight: number;
+  redBelow: number;
+  commendFrom: number;
+}
+
+export interface RatesResponse extends ReportMeta {
+  scoreVersion: ScoreVersionResponse;
+  rows: RateRow[];
+}
+
+export interface BacklogRow {
+  group: string;
+  label: string | null;
+  open: number;
+  byAge: Record<string, number>;
+  byColour: Record<string, number>;
+}
+
+export interface BacklogResponse extends ReportMeta {
+  rows: BacklogRow[];
+}
+
+export interface RankingRow {
+  rank: number;
+  group: string;
+  label: string | null;
+  score: number | null;
+  list: 'red' | 'commended' | null;
+  valid: number;
+  rates: Rates;
+  scoreMom: number | null;
+  scoreYoy: number | null;
+}
+
+export interface RankingsResponse extends ReportMeta {
+  scoreVersion: ScoreVersionResponse;
+  rows: RankingRow[];
+}

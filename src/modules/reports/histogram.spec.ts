@@ -1,0 +1,42 @@
+import fc from 'fast-check';
+import { MAX_RELATIVE_ERROR, bucketOf, quantileMs, representativeMs, summarise } from './histogram';
+
+describe('log-bucket histogram 对数分桶', () => {
+  it('keeps every value within 1 % of its bucket representative', () => {
+    expect(MAX_RELATIVE_ERROR).toBeLessThan(0.01);
+    fc.assert(fc.property(fc.double({ min: 1, max: 1e12, noNaN: true }), (ms) => {
+      const rep = representativeMs(bucketOf(ms));
+      expect(Math.abs(rep - ms) / ms).toBeLessThanOrEqual(MAX_RELATIVE_ERROR + 1e-12);
+    }));
+  });
+
+  it('maps values below a millisecond to bucket 0, reported as 0', () => {
+    expect(bucketOf(0)).toBe(0);
+    expect(bucketOf(0.5)).toBe(0);
+    expect(representativeMs(0)).toBe(0);
+    expect(bucketOf(1)).toBe(1);
+    expect(representativeMs(1)).toBe(1);
+  });
+
+  it('buckets are monotone', () => {
+    fc.assert(fc.property(fc.double({ min: 0, max: 1e12, noNaN: true }), fc.double({ min: 0, max: 1e12, noNaN: true }), (a, b) => {
+      if (a <= b) expect(bucketOf(a)).toBeLessThanOrEqual(bucketOf(b));
+    }));
+  });
+
+  it('nearest-rank quantiles match sorting, within the bucket error', () => {
+    fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: 1e9 }), { minLength: 1, maxLength: 300 }), fc.constantFrom(0.5, 0.9, 0.95, 1), (values, q) => {
+      const h = new Map<number, number>();
+      for (const v of values) h.set(bucketOf(v), (h.get(bucketOf(v)) ?? 0) + 1);
+      const sorted = [...values].sort((a, b) => a - b);
+      const exact = sorted[Math.max(1, Math.ceil(q * sorted.length)) - 1]!;
+      const got = quantileMs(h, q)!;
+      if (exact < 1) expect(got).toBe(0);
+      else expect(Math.abs(got - exact) / exact).toBeLessThanOrEqual(MAX_RELATIVE_ERROR + 1e-12);
+    }));
+  });
+
+  it('summarises an empty histogram as nulls with count 0', () => {
+    expect(summarise(new Map(), 0, 0)).toEqual({ count: 0, meanSeconds: null, p50Seconds: null, p90Seconds: null, p95Seconds: null, maxSeconds: null });
+  });
+});

@@ -1,0 +1,19 @@
+/** The eight duration metrics (时长指标), in the order of the rollup arrays and histograms. */
+export const DURATION_METRICS = [
+  'fileToDispatch', 'dispatchToSign', 'dispatchToResolve', 'fileToClose',
+  'fileToDispatchBusiness', 'dispatchToSignBusiness', 'dispatchToResolveBusiness', 'fileToCloseBusiness',
+] as const;
+export type DurationMetric = (typeof DURATION_METRICS)[number];
+
+/** Counters of one ticket's contribution (each 0/1 except `returns`), in `report_rollup` column order. */
+export const COUNTERS = [
+  'filed', 'valid', 'dispatched', 'returned', 'returns', 'resolved', 'resolved_on_time', 'closed', 'closed_on_time',
+  'reworked', 'extended', 'callbacks', 'contacted', 'cb_resolved', 'satisfied', 'basically', 'dissatisfied',
+] as const;
+export type Counter = (typeof COUNTERS)[number];
+
+export type Counts = Record<Counter, number>;
+
+export function zeroCounts(): Counts {
+  return Object.fromEntries(COUNTERS.map((c) => [c, 0])) as Counts;
+}

@@ -1,0 +1,59 @@
+import { Controller, Get, Query, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import type { Readable } from 'node:stream';
+import { RequirePermission } from '../auth/permission.decorator';
+import { CurrentUser, type Principal } from '../auth/principal';
+import { Permission } from '../auth/roles';
+import { ReportQueryRequest } from './dto/report.request.dto';
+import type { BacklogResponse, DurationsResponse, RankingsResponse, RatesResponse } from './dto/report.response.dto';
+import { csvStream, xlsxStream } from './report-export';
+import { ReportsService } from './reports.service';
+
+type Report = DurationsResponse | RatesResponse | BacklogResponse | RankingsResponse;
+
+@ApiTags('reports 统计报表')
+@Controller('api/v1/reports')
+export class ReportsController {
+  constructor(private readonly reports: ReportsService) {}
+
+  /** 时长: filing → dispatch, dispatch → sign, dispatch → resolve, filing → close (natural and business time). */
+  @Get('durations')
+  @RequirePermission(Permission.ReportRead)
+  async durations(@CurrentUser() user: Principal, @Query() q: ReportQueryRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Report | Readable> {
+    return this.send(reply, q.format, 'durations', await this.reports.durations(user, q));
+  }
+
+  /** 结案率, 按期结案率, 按期处置率, 返工率, 延期率, 退单率, 准确派遣率, 响应率 / 解决率 / 满意率, composite score. */
+  @Get('rates')
+  @RequirePermission(Permission.ReportRead)
+  async rates(@CurrentUser() user: Principal, @Query() q: ReportQueryRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Report | Readable> {
+    return this.send(reply, q.format, 'rates', await this.reports.rates(user, q));
+  }
+
+  /** Open tickets by age and SLA colour (积压). */
+  @Get('backlog')
+  @RequirePermission(Permission.ReportRead)
+  async backlog(@CurrentUser() user: Principal, @Query() q: ReportQueryRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Report | Readable> {
+    return this.send(reply, q.format, 'backlog', await this.reports.backlog(user, q));
+  }
+
+  /** Streets or units ranked by composite score, with naming lists (排名, 通报 / 表扬). */
+  @Get('rankings')
+  @RequirePermission(Permission.ReportRead)
+  async rankings(@CurrentUser() user: Principal, @Query() q: ReportQueryRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Report | Readable> {
+    return this.send(reply, q.format, 'rankings', await this.reports.rankings(user, q));
+  }
+
+  private send(reply: FastifyReply, format: string | undefined, name: string, report: Report): Report | Readable {
+    if (format !== 'csv' && format !== 'xlsx') return report;
+    const file = `${name}-${report.from}-${report.to}-${report.groupBy}.${format}`;
+    void reply
+      .header('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+      .header('content-disposition', `attachment; filename="${file}"`)
+      .header('cache-control', 'private, no-store')
+      .header('x-rollup-lag-ms', String(report.rollupLagMs))
+      .header('x-as-of', report.asOf);
+    return format === 'csv' ? csvStream(report.rows) : xlsxStream(report.rows, name);
+  }
+}

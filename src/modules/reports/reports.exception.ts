@@ -1,0 +1,23 @@
+import { AppException, type Bilingual } from '../../common/problem';
+
+export enum ReportErrorCode {
+  INVALID_PERIOD = 'REPORT_INVALID_PERIOD',
+  GROUP_NOT_RANKABLE = 'REPORT_GROUP_NOT_RANKABLE',
+  NODE_OUT_OF_SCOPE = 'REPORT_NODE_OUT_OF_SCOPE',
+}
+
+function describe(code: ReportErrorCode): { status: number; text: Bilingual } {
+  switch (code) {
+    case ReportErrorCode.INVALID_PERIOD: return { status: 400, text: { en: 'The report period is invalid', zh: '统计时段无效' } };
+    case ReportErrorCode.GROUP_NOT_RANKABLE: return { status: 400, text: { en: 'Rankings group by district, street, community, grid or unit', zh: '排名只能按区县、街道、社区、网格或承办单位分组' } };
+    case ReportErrorCode.NODE_OUT_OF_SCOPE: return { status: 404, text: { en: 'Grid node not found in your scope', zh: '您的管辖范围内不存在该网格节点' } };
+  }
+}
+
+/** Errors of the reports context (统计报表). */
+export class ReportException extends AppException {
+  constructor(readonly reportCode: ReportErrorCode, detail?: Bilingual) {
+    const d = describe(reportCode);
+    super(d.status, reportCode, d.text, detail);
+  }
+}

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { ReportRollupJob } from './report-rollup.job';
+import { ReportsController } from './reports.controller';
+import { ReportsRepository } from './reports.repository';
+import { ReportsService } from './reports.service';
+import { RollupRepository } from './rollup.repository';
+import { RollupService } from './rollup.service';
+
+/** Reports for officials: rollups folded from the ticket event log, report queries and exports. */
+@Module({
+  controllers: [ReportsController],
+  providers: [RollupRepository, RollupService, ReportsRepository, ReportsService, ReportRollupJob],
+  exports: [RollupService, ReportRollupJob],
+})
+export class ReportsModule {}

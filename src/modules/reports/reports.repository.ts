@@ -1,0 +1,182 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { COUNTERS, DURATION_METRICS, zeroCounts, type Counts } from './report-metrics';
+import { toRollupRow } from './rollup.repository';
+import type { ScoreVersion } from './report-rates';
+
+export const GROUP_BYS = ['platform', 'category', 'district', 'street', 'community', 'grid', 'unit', 'channel', 'day', 'week', 'month'] as const;
+export type GroupBy = (typeof GROUP_BYS)[number];
+export const TIME_GROUPS = new Set<GroupBy>(['day', 'week', 'month']);
+const PATH_DEPTH: Partial<Record<GroupBy, number>> = { district: 2, street: 3, community: 4, grid: 5 };
+
+/** Whitelisted SQL for each grouping over `report_keys k` (never built from user text). */
+function groupExpr(g: GroupBy): string {
+  const depth = PATH_DEPTH[g];
+  if (depth) return `(CASE WHEN nlevel(k.path) >= ${depth} THEN subpath(k.path, 0, ${depth}) ELSE k.path END)::text`;
+  switch (g) {
+    case 'platform': return 'k.platform';
+    case 'category': return 'k.category_code';
+    case 'channel': return 'k.channel';
+    case 'unit': return `(CASE WHEN k.unit_id = '00000000-0000-0000-0000-000000000000' THEN '' ELSE k.unit_id::text END)`;
+    case 'day': return `to_char(k.day, 'YYYY-MM-DD')`;
+    case 'week': return `to_char(date_trunc('week', k.day), 'YYYY-MM-DD')`;
+    case 'month': return `to_char(k.day, 'YYYY-MM')`;
+    default: return 'k.platform';
+  }
+}
+
+export interface ReportFilter {
+  scopePath: string;
+  from: string;
+  to: string;
+  groupBy: GroupBy;
+  platform?: string;
+  categoryCode?: string;
+  channel?: string;
+  unitId?: string;
+  /** ltree path of a grid node inside the caller's scope. */
+  gridPath?: string;
+}
+
+export interface GroupCounts {
+  group: string;
+  counts: Counts;
+  durN: number[];
+  durSumMs: number[];
+  hist: Array<Map<number, number>>;
+}
+
+const MONTH_GROUPS = new Set<GroupBy>(['platform', 'district', 'street', 'month']);
+
+function lastDayOfMonth(d: string): boolean {
+  const next = new Date(`${d}T00:00:00Z`);
+  next.setUTCDate(next.getUTCDate() + 1);
+  return next.getUTCDate() === 1;
+}
+
+/** The month grain serves whole months, coarse groupings and paths down to the street; else the day grain. */
+export function grainFor(f: ReportFilter): 'day' | 'month' {
+  const shallow = (path: string | undefined) => path === undefined || path.split('.').length <= 3;
+  return MONTH_GROUPS.has(f.groupBy) && !f.categoryCode && !f.channel && !f.unitId && shallow(f.gridPath) && shallow(f.scopePath)
+    && f.from.endsWith('-01') && lastDayOfMonth(f.to) ? 'month' : 'day';
+}
+
+class Params {
+  readonly values: unknown[] = [];
+  add(v: unknown): string {
+    this.values.push(v);
+    return `$${this.values.length}`;
+  }
+}
+
+function where(p: Params, f: ReportFilter, withDays = true): string {
+  const w = [`k.path <@ ${p.add(f.scopePath)}::ltree`];
+  if (withDays) w.push(`k.day BETWEEN ${p.add(f.from)}::date AND ${p.add(f.to)}::date`);
+  if (f.gridPath) w.push(`k.path <@ ${p.add(f.gridPath)}::ltree`);
+  if (f.platform) w.push(`k.platform = ${p.add(f.platform)}`);
+  if (f.categoryCode) w.push(`k.category_code = ${p.add(f.categoryCode)}`);
+  if (f.channel) w.push(`k.channel = ${p.add(f.channel)}`);
+  if (f.unitId) w.push(`k.unit_id = ${p.add(f.unitId)}::uuid`);
+  return w.join(' AND ');
+}
+
+/** Report queries over the rollups (and, for what depends on "now", over the open tickets' facts). */
+@Injectable()
+export class ReportsRepository {
+  constructor(private readonly ds: DataSource) {}
+
+  /**
+   * Rollup rows of the period, summed per group (counters, duration sums, histograms). The month grain
+   * answers whole-month views by platform, district, street or month; everything else reads the day grain.
+   */
+  async rollup(f: ReportFilter): Promise<GroupCounts[]> {
+    const p = new Params();
+    const grain = grainFor(f);
+    const rows: Array<Record<string, unknown>> = await this.ds.query(
+      `SELECT ${groupExpr(f.groupBy)} AS g, r.key_id, ${COUNTERS.map((c) => `r.${c}`).join(', ')}, r.dur_n, r.dur_sum_ms::text[] AS dur_sum_ms, r.hist
+         FROM report_keys k JOIN report_rollup r ON r.key_id = k.id
+        WHERE k.grain = ${p.add(grain)} AND ${where(p, f)}`, p.values);
+    const out = new Map<string, GroupCounts>();
+    for (const raw of rows) {
+      const r = toRollupRow(raw);
+      const key = String(raw.g);
+      let g = out.get(key);
+      if (!g) {
+        g = { group: key, counts: zeroCounts(), durN: DURATION_METRICS.map(() => 0), durSumMs: DURATION_METRICS.map(() => 0), hist: DURATION_METRICS.map(() => new Map<number, number>()) };
+        out.set(key, g);
+      }
+      for (const c of COUNTERS) g.counts[c] += r.counts[c];
+      for (let i = 0; i < DURATION_METRICS.length; i++) {
+        g.durN[i]! += r.durN[i]!;
+        g.durSumMs[i]! += r.durSumMs[i]!;
+        const into = g.hist[i]!;
+        for (const [b, n] of r.hist[i]!) into.set(b, (into.get(b) ?? 0) + n);
+      }
+    }
+    return [...out.values()].filter((g) => g.counts.filed > 0).sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0));
+  }
+
+  /** Open tickets filed in the period, and how many of them are past their resolve deadline (now, DB clock). */
+  async openOverdue(f: ReportFilter): Promise<Map<string, { open: number; overdue: number }>> {
+    const p = new Params();
+    const rows: Array<{ g: string; open: number; overdue: number }> = await this.ds.query(
+      `SELECT ${groupExpr(f.groupBy)} AS g, count(*)::int AS open, count(*) FILTER (WHERE fa.resolve_deadline < now())::int AS overdue
+         FROM report_keys k JOIN report_ticket_facts fa ON fa.key_id = k.id AND fa.open
+        WHERE k.grain = 'day' AND ${where(p, f)}
+        GROUP BY 1`, p.values);
+    return new Map(rows.map((r) => [String(r.g), { open: r.open, overdue: r.overdue }]));
+  }
+
+  /** Open tickets by age bucket and SLA colour (蓝 50 %, 黄 80 %, 红 100 % of the resolve limit). */
+  async backlog(f: ReportFilter): Promise<Array<{ group: string; age: string; colour: string; n: number }>> {
+    const p = new Params();
+    return this.ds.query(
+      `WITH o AS (
+         SELECT ${groupExpr(f.groupBy)} AS g, now() - fa.filed_at AS age,
+                CASE WHEN fa.resolve_deadline IS NULL THEN 'none'
+                     WHEN now() >= fa.resolve_deadline THEN 'red'
+                     WHEN fa.resolve_deadline <= fa.resolve_started_at THEN 'red'
+                     WHEN extract(epoch FROM now() - fa.resolve_started_at) >= 0.8 * extract(epoch FROM fa.resolve_deadline - fa.resolve_started_at) THEN 'yellow'
+                     WHEN extract(epoch FROM now() - fa.resolve_started_at) >= 0.5 * extract(epoch FROM fa.resolve_deadline - fa.resolve_started_at) THEN 'blue'
+                     ELSE 'green' END AS colour
+           FROM report_keys k JOIN report_ticket_facts fa ON fa.key_id = k.id AND fa.open
+          WHERE k.grain = 'day' AND ${where(p, f)})
+       SELECT g AS "group",
+              CASE WHEN age < interval '1 day' THEN 'lt1d' WHEN age < interval '3 days' THEN '1to3d'
+                   WHEN age < interval '7 days' THEN '3to7d' WHEN age < interval '30 days' THEN '7to30d' ELSE 'ge30d' END AS age,
+              colour, count(*)::int AS n
+         FROM o GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`, p.values);
+  }
+
+  /** Display names of grid paths and units used as group keys. */
+  async labels(groupBy: GroupBy, keys: string[]): Promise<Map<string, string>> {
+    if (keys.length === 0) return new Map();
+    let rows: Array<{ k: string; name: string }> = [];
+    if (PATH_DEPTH[groupBy]) {
+      rows = await this.ds.query(`SELECT path::text AS k, name FROM grid_nodes WHERE path = ANY($1::ltree[])`, [keys]);
+    } else if (groupBy === 'unit') {
+      rows = await this.ds.query(`SELECT id::text AS k, name_zh AS name FROM units WHERE id = ANY($1::uuid[])`, [keys.filter((k) => k !== '')]);
+    }
+    return new Map(rows.map((r) => [r.k, r.name]));
+  }
+
+  async gridPath(scopePath: string, nodeId: string): Promise<string | undefined> {
+    const rows: Array<{ path: string }> = await this.ds.query(`SELECT path::text AS path FROM grid_nodes WHERE id = $1 AND path <@ $2::ltree`, [nodeId, scopePath]);
+    return rows[0]?.path;
+  }
+
+  /** The score version in force on `day` (the start of the evaluation period). */
+  async scoreVersion(day: string): Promise<ScoreVersion> {
+    const rows: Array<{ effective_from: string; weights: ScoreVersion['weights']; basic_satisfied_weight: string; red_below: string; commend_from: string }> = await this.ds.query(
+      `SELECT to_char(effective_from, 'YYYY-MM-DD') AS effective_from, weights, basic_satisfied_weight, red_below, commend_from
+         FROM report_score_versions WHERE effective_from <= $1::date ORDER BY effective_from DESC LIMIT 1`, [day]);
+    const r = rows[0];
+    if (!r) return { effectiveFrom: '2000-01-01', weights: {}, basicSatisfiedWeight: 0.9, redBelow: 60, commendFrom: 90 };
+    return { effectiveFrom: r.effective_from, weights: r.weights, basicSatisfiedWeight: Number(r.basic_satisfied_weight), redBelow: Number(r.red_below), commendFrom: Number(r.commend_from) };
+  }
+
+  async today(): Promise<string> {
+    const rows: Array<{ d: string }> = await this.ds.query(`SELECT to_char((now() AT TIME ZONE 'Asia/Shanghai')::date, 'YYYY-MM-DD') AS d`);
+    return rows[0]!.d;
+  }
+}

@@ -1,0 +1,153 @@
+import { Injectable } from '@nestjs/common';
+import type { Principal } from '../auth/principal';
+import type { BacklogResponse, DurationMetrics, DurationsResponse, RankingsResponse, RateRow, RatesResponse, ReportMeta, ScoreVersionResponse } from './dto/report.response.dto';
+import type { ReportQueryRequest } from './dto/report.request.dto';
+import { MAX_RELATIVE_ERROR, summarise } from './histogram';
+import { DURATION_METRICS, zeroCounts } from './report-metrics';
+import { computeRates, namingList, type Rates, type ScoreVersion } from './report-rates';
+import { ReportException, ReportErrorCode } from './reports.exception';
+import { ReportsRepository, TIME_GROUPS, type GroupBy, type GroupCounts, type ReportFilter } from './reports.repository';
+import { RollupRepository } from './rollup.repository';
+
+const RANKABLE = new Set<GroupBy>(['district', 'street', 'community', 'grid', 'unit']);
+const MAX_SPAN_DAYS = 3660;
+
+function validDate(s: string): boolean {
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+}
+
+/** Shifts a YYYY-MM-DD date by whole months, clamping to the month's last day (3-31 − 1 month → 2-28/29). */
+export function shiftMonths(s: string, months: number): string {
+  const [y, m, d] = s.split('-').map(Number) as [number, number, number];
+  const first = new Date(Date.UTC(y, m - 1 + months, 1));
+  const last = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + 1, 0)).getUTCDate();
+  first.setUTCDate(Math.min(d, last));
+  return first.toISOString().slice(0, 10);
+}
+
+/**
+ * Reports for officials (SPEC §8), answered from the rollups: exact counts and rates, percentiles from
+ * log-bucket histograms (≤ 1 % relative error), scoped to the caller's subtree, with their staleness.
+ */
+@Injectable()
+export class ReportsService {
+  constructor(private readonly repo: ReportsRepository, private readonly rollups: RollupRepository) {}
+
+  async durations(p: Principal, q: ReportQueryRequest): Promise<DurationsResponse> {
+    const f = await this.filter(p, q, 'street');
+    const [meta, current, mom, yoy] = await Promise.all([
+      this.meta(f), this.durationsOf(f), this.compare(f, -1, (g) => this.durationsOf(g)), this.compare(f, -12, (g) => this.durationsOf(g)),
+    ]);
+    const labels = await this.repo.labels(f.groupBy, [...current.keys()]);
+    return {
+      ...meta, maxRelativeError: MAX_RELATIVE_ERROR,
+      rows: [...current.entries()].map(([group, metrics]) => ({
+        group, label: labels.get(group) ?? null, metrics, mom: mom?.get(group) ?? null, yoy: yoy?.get(group) ?? null,
+      })),
+    };
+  }
+
+  async rates(p: Principal, q: ReportQueryRequest): Promise<RatesResponse> {
+    const f = await this.filter(p, q, 'street');
+    const version = await this.repo.scoreVersion(f.from);
+    const [meta, current, mom, yoy] = await Promise.all([
+      this.meta(f), this.ratesOf(f, version), this.compare(f, -1, (g) => this.ratesOf(g, version)), this.compare(f, -12, (g) => this.ratesOf(g, version)),
+    ]);
+    const labels = await this.repo.labels(f.groupBy, [...current.keys()]);
+    return {
+      ...meta, scoreVersion: versionView(version),
+      rows: [...current.values()].map((r) => ({ ...r, label: labels.get(r.group) ?? null, mom: mom?.get(r.group)?.rates ?? null, yoy: yoy?.get(r.group)?.rates ?? null })),
+    };
+  }
+
+  async rankings(p: Principal, q: ReportQueryRequest): Promise<RankingsResponse> {
+    const f = await this.filter(p, q, 'street');
+    if (!RANKABLE.has(f.groupBy)) throw new ReportException(ReportErrorCode.GROUP_NOT_RANKABLE);
+    const r = await this.rates(p, { ...q, groupBy: f.groupBy, from: f.from, to: f.to });
+    const sorted = [...r.rows].sort((a, b) => (b.rates.score ?? -1) - (a.rates.score ?? -1) || a.group.localeCompare(b.group));
+    let rank = 0;
+    let prev: number | null | undefined;
+    const rows = sorted.map((row, i) => {
+      // Competition ranking (1, 2, 2, 4): equal scores share a rank.
+      if (row.rates.score !== prev) { rank = i + 1; prev = row.rates.score; }
+      return {
+        rank, group: row.group, label: row.label, score: row.rates.score, list: namingList(row.rates.score, r.scoreVersion),
+        valid: row.counts.valid, rates: row.rates, scoreMom: row.mom?.score ?? null, scoreYoy: row.yoy?.score ?? null,
+      };
+    });
+    return { ...r, rows };
+  }
+
+  async backlog(p: Principal, q: ReportQueryRequest): Promise<BacklogResponse> {
+    const today = await this.repo.today();
+    const f = await this.filter(p, { ...q, from: q.from ?? '2000-01-01', to: q.to ?? today }, 'street', true);
+    const [meta, rows] = await Promise.all([this.meta(f), this.repo.backlog(f)]);
+    const byGroup = new Map<string, { open: number; byAge: Record<string, number>; byColour: Record<string, number> }>();
+    for (const r of rows) {
+      const g = byGroup.get(r.group) ?? {
+        open: 0, byAge: { lt1d: 0, '1to3d': 0, '3to7d': 0, '7to30d': 0, ge30d: 0 }, byColour: { green: 0, blue: 0, yellow: 0, red: 0, none: 0 },
+      };
+      g.open += r.n;
+      g.byAge[r.age] = (g.byAge[r.age] ?? 0) + r.n;
+      g.byColour[r.colour] = (g.byColour[r.colour] ?? 0) + r.n;
+      byGroup.set(r.group, g);
+    }
+    const labels = await this.repo.labels(f.groupBy, [...byGroup.keys()]);
+    return { ...meta, rows: [...byGroup.entries()].map(([group, g]) => ({ group, label: labels.get(group) ?? null, ...g })) };
+  }
+
+  private async durationsOf(f: ReportFilter): Promise<Map<string, DurationMetrics>> {
+    const out = new Map<string, DurationMetrics>();
+    for (const g of await this.repo.rollup(f)) {
+      out.set(g.group, Object.fromEntries(DURATION_METRICS.map((name, i) => [name, summarise(g.hist[i]!, g.durN[i]!, g.durSumMs[i]!)])) as DurationMetrics);
+    }
+    return out;
+  }
+
+  private async ratesOf(f: ReportFilter, version: ScoreVersion): Promise<Map<string, Omit<RateRow, 'label' | 'mom' | 'yoy'>>> {
+    const [counts, open] = await Promise.all([this.repo.rollup(f), this.repo.openOverdue(f)]);
+    const out = new Map<string, Omit<RateRow, 'label' | 'mom' | 'yoy'>>();
+    for (const g of counts) out.set(g.group, rateRow(g, open.get(g.group)?.overdue ?? 0, version));
+    return out;
+  }
+
+  /** The same report over the period shifted by whole months (环比 −1, 同比 −12); none for time groupings. */
+  private async compare<T>(f: ReportFilter, months: number, run: (f: ReportFilter) => Promise<T>): Promise<T | null> {
+    if (TIME_GROUPS.has(f.groupBy)) return null;
+    return run({ ...f, from: shiftMonths(f.from, months), to: shiftMonths(f.to, months) });
+  }
+
+  private async meta(f: ReportFilter): Promise<ReportMeta> {
+    const lag = await this.rollups.lag();
+    return { from: f.from, to: f.to, groupBy: f.groupBy, rollupLagMs: lag.lagMs, asOf: lag.asOf.toISOString() };
+  }
+
+  private async filter(p: Principal, q: ReportQueryRequest, defaultGroup: GroupBy, longSpan = false): Promise<ReportFilter> {
+    const to = q.to ?? (await this.repo.today());
+    const from = q.from ?? `${to.slice(0, 8)}01`;
+    if (!validDate(from) || !validDate(to) || from > to) {
+      throw new ReportException(ReportErrorCode.INVALID_PERIOD, { en: 'from and to must be real dates with from ≤ to', zh: '起止日期须为有效日期且起始不晚于截止' });
+    }
+    const span = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000;
+    if (!longSpan && span > MAX_SPAN_DAYS) throw new ReportException(ReportErrorCode.INVALID_PERIOD, { en: 'at most ten years', zh: '统计时段最长十年' });
+    let gridPath: string | undefined;
+    if (q.gridNodeId) {
+      gridPath = await this.repo.gridPath(p.scopePath, q.gridNodeId);
+      if (!gridPath) throw new ReportException(ReportErrorCode.NODE_OUT_OF_SCOPE);
+    }
+    return {
+      scopePath: p.scopePath, from, to, groupBy: (q.groupBy as GroupBy | undefined) ?? defaultGroup,
+      platform: q.platform, categoryCode: q.categoryCode, channel: q.channel, unitId: q.unitId, gridPath,
+    };
+  }
+}
+
+function rateRow(g: GroupCounts, overdueOpen: number, version: ScoreVersion): Omit<RateRow, 'label' | 'mom' | 'yoy'> {
+  const rates: Rates = computeRates(g.counts, overdueOpen, version);
+  return { group: g.group, counts: { ...zeroCounts(), ...g.counts, overdueOpen }, rates };
+}
+
+function versionView(v: ScoreVersion): ScoreVersionResponse {
+  return { effectiveFrom: v.effectiveFrom, weights: { ...v.weights } as Record<string, number>, basicSatisfiedWeight: v.basicSatisfiedWeight, redBelow: v.redBelow, commendFrom: v.commendFrom };
+}

@@ -1,0 +1,188 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { COUNTERS, DURATION_METRICS, zeroCounts, type Counts } from './report-metrics';
+import type { Contribution, FactEvent, FactTicket, RollupKey } from './ticket-facts';
+
+export interface FoldTicket extends FactTicket {
+  id: string;
+  events: FactEvent[];
+  clock: { startedAt: Date; deadline: Date | null } | null;
+  old: { keyId: number | null; monthKeyId: number | null; contrib: StoredContribution | null } | null;
+}
+
+/** A contribution as stored in `report_ticket_facts.contrib` (buckets precomputed). */
+export interface StoredContribution {
+  counts: Record<string, number>;
+  durationsMs: Array<number | null>;
+  buckets: Array<[number, number]>;
+}
+
+export interface RollupRow {
+  keyId: number;
+  counts: Counts;
+  durN: number[];
+  durSumMs: number[];
+  /** Per metric: bucket → count. */
+  hist: Array<Map<number, number>>;
+}
+
+export function toRollupRow(r: Record<string, unknown>): RollupRow {
+  const counts = zeroCounts();
+  for (const c of COUNTERS) counts[c] = Number(r[c]);
+  const hist = (r.hist as Array<Record<string, number>>).map((h) => new Map(Object.entries(h).map(([b, n]) => [Number(b), Number(n)])));
+  return { keyId: Number(r.key_id), counts, durN: (r.dur_n as number[]).map(Number), durSumMs: (r.dur_sum_ms as string[]).map(Number), hist };
+}
+
+export interface FactRow {
+  ticketId: string;
+  keyId: number | null;
+  monthKeyId: number | null;
+  contrib: StoredContribution | null;
+  open: boolean;
+  filedAt: Date;
+  resolveStartedAt: Date | null;
+  resolveDeadline: Date | null;
+}
+
+/** Rollup keys without a unit carry the nil uuid. */
+export const NO_UNIT = '00000000-0000-0000-0000-000000000000';
+
+/** SQL of the rollup fold: the cursor, the batch of touched tickets, and the delta upserts. */
+@Injectable()
+export class RollupRepository {
+  constructor(private readonly ds: DataSource) {}
+
+  transaction<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
+    return this.ds.transaction(fn);
+  }
+
+  /**
+   * Locks the cursor (one folder at a time, across workers) and returns the safe horizon: the start of the
+   * oldest other transaction that has written something. `ticket_events.at` defaults to `now()`, the start
+   * of the writing transaction, so every event with `at` below the horizon is already committed and visible.
+   */
+  async lockCursor(m: EntityManager, wait: boolean): Promise<{ horizon: string } | null> {
+    const locked: unknown[] = await m.query(`SELECT 1 FROM report_cursor WHERE id = 1 FOR UPDATE ${wait ? '' : 'SKIP LOCKED'}`);
+    if (locked.length === 0) return null;
+    const rows: Array<{ horizon: string }> = await m.query(
+      `SELECT coalesce(least(min(xact_start), now()), now())::text AS horizon FROM pg_stat_activity
+        WHERE datname = current_database() AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()`);
+    return { horizon: rows[0]!.horizon };
+  }
+
+  /** The next events past the cursor and below the horizon: their tickets and the new cursor position. */
+  async nextBatch(m: EntityManager, horizon: string, limit: number): Promise<{ ticketIds: string[]; events: number; lastAt: string | null; lastId: string | null }> {
+    const rows: Array<{ ticket_ids: string[] | null; n: number; last_at: string | null; last_id: string | null }> = await m.query(
+      `WITH c AS (SELECT last_at, last_id FROM report_cursor WHERE id = 1),
+            b AS (SELECT e.id, e.at, e.ticket_id FROM ticket_events e, c
+                   WHERE e.at >= c.last_at AND (e.at, e.id) > (c.last_at, c.last_id) AND e.at < $1::timestamptz
+                   ORDER BY e.at, e.id LIMIT $2),
+            l AS (SELECT at, id FROM b ORDER BY at DESC, id DESC LIMIT 1)
+       SELECT (SELECT array_agg(DISTINCT ticket_id) FROM b) AS ticket_ids, (SELECT count(*)::int FROM b) AS n,
+              (SELECT at::text FROM l) AS last_at, (SELECT id::text FROM l) AS last_id`, [horizon, limit]);
+    const r = rows[0]!;
+    return { ticketIds: r.ticket_ids ?? [], events: r.n, lastAt: r.last_at, lastId: r.last_id };
+  }
+
+  async loadTickets(m: EntityManager, ids: string[]): Promise<FoldTicket[]> {
+    const tickets: Array<{ id: string; platform: string; category_code: string; channel: string; grid_path: string; unit_id: string | null; callback: FactTicket['callback'] }> =
+      await m.query(`SELECT id, platform, category_code, channel, grid_path::text AS grid_path, unit_id, callback FROM tickets WHERE id = ANY($1::uuid[])`, [ids]);
+    const events: Array<{ ticket_id: string; action: string; to_status: string; at: Date; data: Record<string, unknown> }> = await m.query(
+      `SELECT ticket_id, action, to_status, at, data FROM ticket_events WHERE ticket_id = ANY($1::uuid[]) ORDER BY ticket_id, seq`, [ids]);
+    const clocks: Array<{ ticket_id: string; started_at: Date; deadline: Date | null }> = await m.query(
+      `SELECT DISTINCT ON (ticket_id) ticket_id, started_at, deadline FROM ticket_clocks
+        WHERE ticket_id = ANY($1::uuid[]) AND stage IN ('resolve', 'mediation') ORDER BY ticket_id, created_at DESC, started_at DESC`, [ids]);
+    const facts: Array<{ ticket_id: string; key_id: number | null; month_key_id: number | null; contrib: StoredContribution | null }> = await m.query(
+      `SELECT ticket_id, key_id, month_key_id, contrib FROM report_ticket_facts WHERE ticket_id = ANY($1::uuid[])`, [ids]);
+    const byTicket = new Map<string, FactEvent[]>();
+    for (const e of events) {
+      const list = byTicket.get(e.ticket_id) ?? [];
+      list.push({ action: e.action, to: e.to_status, at: e.at, data: e.data ?? {} });
+      byTicket.set(e.ticket_id, list);
+    }
+    const clockOf = new Map(clocks.map((c) => [c.ticket_id, { startedAt: c.started_at, deadline: c.deadline }]));
+    const factOf = new Map(facts.map((f) => [f.ticket_id, { keyId: f.key_id, monthKeyId: f.month_key_id, contrib: f.contrib }]));
+    return tickets.map((t) => ({
+      id: t.id, platform: t.platform, categoryCode: t.category_code, channel: t.channel, gridPath: t.grid_path, unitId: t.unit_id,
+      callback: t.callback, events: byTicket.get(t.id) ?? [], clock: clockOf.get(t.id) ?? null, old: factOf.get(t.id) ?? null,
+    }));
+  }
+
+  /** Ids of the rollup keys, creating the missing ones. */
+  async keyIds(m: EntityManager, keys: RollupKey[]): Promise<number[]> {
+    if (keys.length === 0) return [];
+    const params = [keys.map((k) => k.grain), keys.map((k) => k.day), keys.map((k) => k.path), keys.map((k) => k.unitId ?? NO_UNIT), keys.map((k) => k.platform),
+      keys.map((k) => k.categoryCode), keys.map((k) => k.channel)];
+    const input = `SELECT * FROM unnest($1::text[], $2::date[], $3::ltree[], $4::uuid[], $5::text[], $6::text[], $7::text[])
+                     WITH ORDINALITY AS x(grain, day, path, unit_id, platform, category_code, channel, ord)`;
+    const lookup = (): Promise<Array<{ ord: string; id: number }>> => m.query(
+      `SELECT i.ord::text, k.id FROM (${input}) i JOIN report_keys k
+          ON k.grain = i.grain AND k.day = i.day AND k.path = i.path AND k.unit_id = i.unit_id AND k.platform = i.platform
+         AND k.category_code = i.category_code AND k.channel = i.channel`, params);
+    let rows = await lookup();
+    if (rows.length < keys.length) {
+      // Only this folder creates keys (it holds the cursor lock), so no conflict can occur; DO NOTHING is a safety net.
+      await m.query(
+        `INSERT INTO report_keys (grain, day, path, unit_id, platform, category_code, channel)
+         SELECT grain, day, path, unit_id, platform, category_code, channel FROM (${input}) i
+          WHERE NOT EXISTS (SELECT 1 FROM report_keys k WHERE k.grain = i.grain AND k.day = i.day AND k.path = i.path AND k.unit_id = i.unit_id
+                              AND k.platform = i.platform AND k.category_code = i.category_code AND k.channel = i.channel)
+          ORDER BY ord
+         ON CONFLICT DO NOTHING`, params);
+      rows = await lookup();
+    }
+    const out = new Array<number>(keys.length);
+    for (const r of rows) out[Number(r.ord) - 1] = r.id;
+    return out;
+  }
+
+  /** Current rollup rows of these keys (the fold holds the cursor lock, so nobody else writes them). */
+  async rollupRows(m: EntityManager, keyIds: number[]): Promise<RollupRow[]> {
+    if (keyIds.length === 0) return [];
+    const rows: Array<Record<string, unknown>> = await m.query(
+      `SELECT key_id, ${COUNTERS.join(', ')}, dur_n, dur_sum_ms::text[] AS dur_sum_ms, hist FROM report_rollup WHERE key_id = ANY($1::int[])`, [keyIds]);
+    return rows.map(toRollupRow);
+  }
+
+  /** Writes rollup rows with their new absolute values. */
+  async writeRollupRows(m: EntityManager, rows: RollupRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const params: unknown[] = [rows.map((r) => r.keyId)];
+    const cols = COUNTERS.map((c) => { params.push(rows.map((r) => r.counts[c])); return `$${params.length}::int[]`; });
+    // Arrays travel as their text form and are cast per row: unnest would flatten a 2-D array.
+    params.push(rows.map((r) => `{${r.durN.join(',')}}`), rows.map((r) => `{${r.durSumMs.join(',')}}`),
+      rows.map((r) => JSON.stringify(r.hist.map((h) => Object.fromEntries(h)))));
+    const n = params.length;
+    await m.query(
+      `INSERT INTO report_rollup (key_id, ${COUNTERS.join(', ')}, dur_n, dur_sum_ms, hist)
+       SELECT key_id, ${COUNTERS.join(', ')}, dn::int[], ds::bigint[], h
+         FROM unnest($1::int[], ${cols.join(', ')}, $${n - 2}::text[], $${n - 1}::text[], $${n}::jsonb[]) AS x(key_id, ${COUNTERS.join(', ')}, dn, ds, h)
+       ON CONFLICT (key_id) DO UPDATE SET ${COUNTERS.map((c) => `${c} = excluded.${c}`).join(', ')},
+         dur_n = excluded.dur_n, dur_sum_ms = excluded.dur_sum_ms, hist = excluded.hist`,
+      params);
+  }
+
+  async upsertFacts(m: EntityManager, rows: FactRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await m.query(
+      `INSERT INTO report_ticket_facts (ticket_id, key_id, month_key_id, contrib, open, filed_at, resolve_started_at, resolve_deadline)
+       SELECT t, k, mk, c, o, f, s, d FROM unnest($1::uuid[], $2::int[], $8::int[], $3::jsonb[], $4::boolean[], $5::timestamptz[], $6::timestamptz[], $7::timestamptz[]) AS x(t, k, mk, c, o, f, s, d)
+       ON CONFLICT (ticket_id) DO UPDATE SET key_id = excluded.key_id, month_key_id = excluded.month_key_id, contrib = excluded.contrib, open = excluded.open,
+         filed_at = excluded.filed_at, resolve_started_at = excluded.resolve_started_at, resolve_deadline = excluded.resolve_deadline, updated_at = now()`,
+      [rows.map((r) => r.ticketId), rows.map((r) => r.keyId), rows.map((r) => (r.contrib ? JSON.stringify(r.contrib) : null)), rows.map((r) => r.open),
+        rows.map((r) => r.filedAt), rows.map((r) => r.resolveStartedAt), rows.map((r) => r.resolveDeadline), rows.map((r) => r.monthKeyId)]);
+  }
+
+  async advanceCursor(m: EntityManager, lastAt: string, lastId: string, events: number): Promise<void> {
+    await m.query(`UPDATE report_cursor SET last_at = $1::timestamptz, last_id = $2::bigint, folded = folded + $3, updated_at = now() WHERE id = 1`, [lastAt, lastId, events]);
+  }
+
+  /** Staleness: how long the oldest unfolded event has waited (0 when everything is folded), by the DB clock. */
+  async lag(): Promise<{ lagMs: number; asOf: Date }> {
+    const rows: Array<{ lag_ms: number; as_of: Date }> = await this.ds.query(
+      `WITH c AS (SELECT last_at, last_id FROM report_cursor WHERE id = 1),
+            o AS (SELECT min(e.at) AS at FROM ticket_events e, c WHERE e.at >= c.last_at AND (e.at, e.id) > (c.last_at, c.last_id))
+       SELECT coalesce(extract(epoch FROM now() - o.at) * 1000, 0)::float8 AS lag_ms, coalesce(o.at, now()) AS as_of FROM o`);
+    return { lagMs: Math.max(0, Math.round(Number(rows[0]!.lag_ms))), asOf: rows[0]!.as_of };
+  }
+}

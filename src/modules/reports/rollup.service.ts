@@ -1,0 +1,111 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { CN_NATIONAL_2025_2026, resolveCalendar, type ResolvedCalendar } from '../../../libs/sla-calendar';
+import { COUNTERS, DURATION_METRICS, zeroCounts } from './report-metrics';
+import { RollupRepository, type FactRow, type StoredContribution } from './rollup.repository';
+import { bucketsOf, keyString, monthKey, ticketFacts, type RollupKey } from './ticket-facts';
+
+export interface FoldResult {
+  events: number;
+  tickets: number;
+  /** True when the batch was full, so more events may be waiting. */
+  more: boolean;
+}
+
+/**
+ * Folds new ticket events into the report rollups. For each ticket touched by a new event it recomputes the
+ * ticket's facts from its whole log, removes the old contribution and adds the new one — so a fold applied
+ * twice, or a ticket seen in two batches, gives the same rollup (idempotent, order-independent).
+ */
+@Injectable()
+export class RollupService {
+  // Business time uses the national calendar (docs/reports.md).
+  private readonly calendar: ResolvedCalendar = resolveCalendar([CN_NATIONAL_2025_2026]);
+
+  constructor(private readonly repo: RollupRepository) {}
+
+  /** One batch. `wait` false: return at once when another worker is folding. */
+  async foldOnce(batchEvents = 5000, wait = false): Promise<FoldResult> {
+    return this.repo.transaction(async (m) => {
+      const lock = await this.repo.lockCursor(m, wait);
+      if (!lock) return { events: 0, tickets: 0, more: false };
+      const batch = await this.repo.nextBatch(m, lock.horizon, batchEvents);
+      if (batch.events === 0 || !batch.lastAt || !batch.lastId) return { events: 0, tickets: 0, more: false };
+      await this.refold(m, batch.ticketIds);
+      await this.repo.advanceCursor(m, batch.lastAt, batch.lastId, batch.events);
+      return { events: batch.events, tickets: batch.ticketIds.length, more: batch.events >= batchEvents };
+    });
+  }
+
+  /** Folds until caught up (or `maxBatches`); used by the job and by the benchmark's bulk build. */
+  async catchUp(maxBatches = 1000, batchEvents = 5000): Promise<{ events: number; batches: number }> {
+    let events = 0;
+    let batches = 0;
+    while (batches < maxBatches) {
+      const r = await this.foldOnce(batchEvents, batches === 0 ? false : true);
+      events += r.events;
+      batches += 1;
+      if (!r.more) break;
+    }
+    return { events, batches };
+  }
+
+  /** Replaces the contributions of these tickets (inside the caller's transaction). */
+  async refold(m: EntityManager, ticketIds: string[]): Promise<void> {
+    if (ticketIds.length === 0) return;
+    const tickets = await this.repo.loadTickets(m, ticketIds);
+    const newKeys = new Map<string, RollupKey>();
+    const computed = tickets.map((t) => {
+      const f = ticketFacts(t.events, t, t.clock, this.calendar);
+      if (f.contribution) {
+        for (const k of [f.contribution.key, monthKey(f.contribution.key)]) newKeys.set(keyString(k), k);
+      }
+      return { t, f };
+    });
+    const keyList = [...newKeys.values()];
+    const ids = await this.repo.keyIds(m, keyList);
+    const idOf = new Map(keyList.map((k, i) => [keyString(k), ids[i]!]));
+
+    const affected = new Set<number>(ids);
+    for (const { t } of computed) {
+      if (t.old?.keyId != null) affected.add(t.old.keyId);
+      if (t.old?.monthKeyId != null) affected.add(t.old.monthKeyId);
+    }
+    const rows = new Map((await this.repo.rollupRows(m, [...affected])).map((r) => [r.keyId, r]));
+    const add = (keyId: number, c: StoredContribution, sign: 1 | -1): void => {
+      let r = rows.get(keyId);
+      if (!r) {
+        r = { keyId, counts: zeroCounts(), durN: DURATION_METRICS.map(() => 0), durSumMs: DURATION_METRICS.map(() => 0), hist: DURATION_METRICS.map(() => new Map<number, number>()) };
+        rows.set(keyId, r);
+      }
+      for (const name of COUNTERS) r.counts[name] += sign * (c.counts[name] ?? 0);
+      c.durationsMs.forEach((ms, i) => { if (ms !== null) { r.durN[i]! += sign; r.durSumMs[i]! += sign * ms; } });
+      for (const [metric, bucket] of c.buckets) {
+        const h = r.hist[metric]!;
+        const n = (h.get(bucket) ?? 0) + sign;
+        if (n === 0) h.delete(bucket);
+        else h.set(bucket, n);
+      }
+    };
+    const facts: FactRow[] = [];
+    for (const { t, f } of computed) {
+      if (t.old?.contrib) {
+        if (t.old.keyId != null) add(t.old.keyId, t.old.contrib, -1);
+        if (t.old.monthKeyId != null) add(t.old.monthKeyId, t.old.contrib, -1);
+      }
+      let keyId: number | null = null;
+      let monthKeyId: number | null = null;
+      let contrib: StoredContribution | null = null;
+      if (f.contribution) {
+        keyId = idOf.get(keyString(f.contribution.key))!;
+        monthKeyId = idOf.get(keyString(monthKey(f.contribution.key)))!;
+        contrib = { counts: f.contribution.counts, durationsMs: f.contribution.durationsMs, buckets: bucketsOf(f.contribution) };
+        add(keyId, contrib, 1);
+        add(monthKeyId, contrib, 1);
+      }
+      facts.push({ ticketId: t.id, keyId, monthKeyId, contrib, open: f.open, filedAt: f.filedAt, resolveStartedAt: f.resolveStartedAt, resolveDeadline: f.resolveDeadline });
+    }
+    await this.repo.writeRollupRows(m, [...rows.values()].sort((a, b) => a.keyId - b.keyId));
+    await this.repo.upsertFacts(m, facts);
+  }
+}

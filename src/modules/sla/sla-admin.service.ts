@@ -1,0 +1,167 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import {
+  SlaCalendarError, applyHolidaySchedule, parseHolidaySchedule, resolveCalendar, type CalendarDefinition,
+} from '../../../libs/sla-calendar';
+import { QueueService } from '../../queue/queue.service';
+import type { Principal } from '../auth/principal';
+import type { CreateCalendarRequest, CreatePolicyRequest, ImportScheduleRequest, UpdateCalendarRequest, UpdatePolicyRequest } from './dto/sla.request.dto';
+import type { CalendarResponse, CalendarSummaryResponse, DeadLetterResponse, PolicyResponse } from './dto/sla.response.dto';
+import { policyProblems, type PolicyDefinition } from './sla-policy';
+import { SlaErrorCode, SlaException } from './sla.exception';
+import { SlaRepository } from './sla.repository';
+
+const RESERVED = ['code', 'version', 'parentCode'];
+
+function calendarErrors(err: unknown): Array<{ field: string; message: string }> | undefined {
+  if (!(err instanceof SlaCalendarError)) return undefined;
+  const details = err.details.map((d) => ({ field: d.line === undefined ? 'definition' : `line ${d.line}`, message: d.message }));
+  return details.length > 0 ? details : [{ field: 'definition', message: err.message }];
+}
+
+/** Calendars (工作日历) and policies (时限策略) as versioned data; every change is a new version. */
+@Injectable()
+export class SlaAdminService {
+  constructor(private readonly repo: SlaRepository, private readonly queues: QueueService) {}
+
+  async calendars(): Promise<CalendarSummaryResponse[]> {
+    return (await this.repo.listCalendars()).map((c) => ({
+      code: c.code, parentCode: c.parent_code, gridNodeId: c.grid_node_id, currentVersion: c.current_version, updatedAt: c.updated_at.toISOString(),
+    }));
+  }
+
+  async calendar(code: string): Promise<CalendarResponse> {
+    const c = await this.repo.calendar(this.repo.manager, code);
+    if (!c) throw new SlaException(SlaErrorCode.CALENDAR_NOT_FOUND);
+    const history = await this.repo.calendarHistory(code);
+    return {
+      code: c.code, parentCode: c.parent_code, gridNodeId: c.grid_node_id, currentVersion: c.current_version, updatedAt: c.updated_at.toISOString(),
+      definition: c.definition as unknown as Record<string, unknown>,
+      versions: history.map((h) => ({ version: h.version, note: h.note, createdAt: h.created_at.toISOString() })),
+    };
+  }
+
+  async createCalendar(p: Principal, body: CreateCalendarRequest): Promise<CalendarResponse> {
+    await this.repo.transaction(async (m) => {
+      const parent = await this.repo.calendar(m, body.parentCode);
+      if (!parent) throw new SlaException(SlaErrorCode.CALENDAR_NOT_FOUND, { en: `parent ${body.parentCode}`, zh: `上级日历 ${body.parentCode}` });
+      if (!(await this.repo.gridNodePath(m, body.gridNodeId, p.scopePath))) throw new SlaException(SlaErrorCode.GRID_NODE_NOT_FOUND);
+      const def = this.definition(body.definition, body.code, 1, body.parentCode);
+      await this.validateChain(m, body.parentCode, def);
+      if (!(await this.repo.insertCalendar(m, { code: body.code, parentCode: body.parentCode, gridNodeId: body.gridNodeId }))) {
+        throw new SlaException(SlaErrorCode.CALENDAR_CODE_TAKEN);
+      }
+      await this.repo.addCalendarVersion(m, body.code, 1, def, body.note ?? null, p.id);
+    });
+    return this.calendar(body.code);
+  }
+
+  async updateCalendar(p: Principal, code: string, body: UpdateCalendarRequest): Promise<CalendarResponse> {
+    await this.repo.transaction(async (m) => {
+      const c = await this.current(m, code, body.expectedVersion);
+      const def = this.definition(body.definition, code, c.current_version + 1, c.parent_code ?? undefined);
+      await this.validateChain(m, c.parent_code, def);
+      await this.repo.addCalendarVersion(m, code, def.version, def, body.note ?? null, p.id);
+    });
+    return this.calendar(code);
+  }
+
+  /** Imports a year's State Council schedule: the years it covers are replaced, other years kept; a new version. */
+  async importSchedule(p: Principal, code: string, body: ImportScheduleRequest): Promise<CalendarResponse> {
+    await this.repo.transaction(async (m) => {
+      const c = await this.current(m, code, body.expectedVersion);
+      let def: CalendarDefinition;
+      try {
+        def = applyHolidaySchedule(c.definition, parseHolidaySchedule(body.text), c.current_version + 1);
+      } catch (err) {
+        if (err instanceof SlaCalendarError) throw new SlaException(SlaErrorCode.SCHEDULE_INVALID, undefined, calendarErrors(err));
+        throw err;
+      }
+      await this.validateChain(m, c.parent_code, def);
+      await this.repo.addCalendarVersion(m, code, def.version, def, body.note ?? `schedule ${def.code}`, p.id);
+    });
+    return this.calendar(code);
+  }
+
+  async policies(): Promise<PolicyResponse[]> {
+    return (await this.repo.listPolicies()).map((r) => ({
+      code: r.code, platform: r.platform, currentVersion: r.current_version, definition: r.definition as unknown as Record<string, unknown>, updatedAt: r.updated_at.toISOString(),
+    }));
+  }
+
+  async createPolicy(p: Principal, body: CreatePolicyRequest): Promise<PolicyResponse> {
+    const def = this.policyDefinition(body.definition);
+    await this.repo.transaction(async (m) => {
+      if (!(await this.repo.platformExists(m, body.platform))) throw new SlaException(SlaErrorCode.POLICY_INVALID, { en: `unknown platform ${body.platform}`, zh: `平台 ${body.platform} 不存在` });
+      if (!(await this.repo.insertPolicy(m, body.code, body.platform))) throw new SlaException(SlaErrorCode.STALE_VERSION, { en: 'code or platform already has a policy', zh: '该编码或平台已有策略' });
+      await this.repo.addPolicyVersion(m, body.code, 1, def, body.note ?? null, p.id);
+    });
+    return (await this.policies()).find((x) => x.code === body.code)!;
+  }
+
+  async updatePolicy(p: Principal, code: string, body: UpdatePolicyRequest): Promise<PolicyResponse> {
+    const def = this.policyDefinition(body.definition);
+    await this.repo.transaction(async (m) => {
+      const row = await this.repo.policyForUpdate(m, code);
+      if (!row) throw new SlaException(SlaErrorCode.POLICY_NOT_FOUND);
+      if (row.current_version !== body.expectedVersion) throw new SlaException(SlaErrorCode.STALE_VERSION, { en: `current version is ${row.current_version}`, zh: `当前版本为 ${row.current_version}` });
+      await this.repo.addPolicyVersion(m, code, row.current_version + 1, def, body.note ?? null, p.id);
+    });
+    return (await this.policies()).find((x) => x.code === code)!;
+  }
+
+  async deadLetters(limit: number): Promise<DeadLetterResponse[]> {
+    return (await this.repo.deadLetters(limit)).map((d) => ({
+      id: d.id, firingId: d.firing_id, ticketId: d.ticket_id, ticketNumber: d.ticket_number, threshold: d.threshold, kind: d.kind,
+      firedAt: d.fired_at.toISOString(), attempts: d.attempts, lastError: d.last_error, createdAt: d.created_at.toISOString(),
+      retriedAt: d.retried_at?.toISOString() ?? null,
+    }));
+  }
+
+  /** Sends a dead-lettered notification again (a new job; the firing itself is not repeated). */
+  async retryDeadLetter(id: string): Promise<{ queued: boolean }> {
+    if (!/^\d{1,18}$/.test(id)) throw new SlaException(SlaErrorCode.DEAD_LETTER_NOT_FOUND);
+    const firingId = await this.repo.transaction((m) => this.repo.markDeadLetterRetried(m, id));
+    if (!firingId) throw new SlaException(SlaErrorCode.DEAD_LETTER_NOT_FOUND);
+    const stamp = Date.now().toString(36); // a fresh id: the first job of this firing still exists (failed)
+    await this.queues.add('sla.notify', { firingId }, { jobId: `sla-notify-${firingId}-retry-${stamp}` });
+    return { queued: true };
+  }
+
+  private async current(m: EntityManager, code: string, expectedVersion: number) {
+    const c = await this.repo.calendar(m, code, true);
+    if (!c) throw new SlaException(SlaErrorCode.CALENDAR_NOT_FOUND);
+    if (c.current_version !== expectedVersion) throw new SlaException(SlaErrorCode.STALE_VERSION, { en: `current version is ${c.current_version}`, zh: `当前版本为 ${c.current_version}` });
+    return c;
+  }
+
+  private definition(raw: Record<string, unknown>, code: string, version: number, parentCode: string | undefined): CalendarDefinition {
+    const reserved = Object.keys(raw).filter((k) => RESERVED.includes(k));
+    if (reserved.length > 0) throw new SlaException(SlaErrorCode.CALENDAR_INVALID, undefined, reserved.map((k) => ({ field: `definition.${k}`, message: 'set by the server' })));
+    return { ...(raw as object), code, version, ...(parentCode ? { parentCode } : {}) } as CalendarDefinition;
+  }
+
+  /** The new definition must resolve together with its ancestors' current versions. */
+  private async validateChain(m: EntityManager, parentCode: string | null, def: CalendarDefinition): Promise<void> {
+    const chain: CalendarDefinition[] = [def];
+    let code = parentCode;
+    while (code) {
+      const c = await this.repo.calendar(m, code);
+      if (!c) throw new SlaException(SlaErrorCode.CALENDAR_NOT_FOUND);
+      chain.unshift(c.definition);
+      code = c.parent_code;
+    }
+    try {
+      resolveCalendar(chain);
+    } catch (err) {
+      if (err instanceof SlaCalendarError) throw new SlaException(SlaErrorCode.CALENDAR_INVALID, undefined, calendarErrors(err));
+      throw err;
+    }
+  }
+
+  private policyDefinition(raw: Record<string, unknown>): PolicyDefinition {
+    const problems = policyProblems(raw);
+    if (problems.length > 0) throw new SlaException(SlaErrorCode.POLICY_INVALID, undefined, problems.map((message) => ({ field: 'definition', message })));
+    return raw as unknown as PolicyDefinition;
+  }
+}

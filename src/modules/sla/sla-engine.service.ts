@@ -1,0 +1,268 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { DataSource, type EntityManager, type EntitySubscriberInterface, type TransactionCommitEvent } from 'typeorm';
+import {
+  addBusinessDuration, addNatural, calendarVersionKey, instantAtFraction, resolveCalendar,
+  type CalendarDefinition, type ClockLimit, type ClockPause, type ResolvedCalendar,
+} from '../../../libs/sla-calendar';
+import { OutboxService } from '../../queue/outbox.service';
+import { DEFAULT_POLICY, scaleLimit, type PolicyDefinition, type SlaPriority } from './sla-policy';
+import { SlaErrorCode, SlaException } from './sla.exception';
+import { SlaRepository, type SlaClockRow, type TimerInsert } from './sla.repository';
+
+/** What a clock needs from its case standard (处置时限). */
+export interface StandardLimit {
+  priority: SlaPriority;
+  clockType: 'natural' | 'working_hours' | 'working_days';
+  resolveLimitSeconds: number | null;
+  resolveLimitDays: number | null;
+  startNextWorkingDay: boolean;
+}
+
+/** A clock's limit and the versions it was computed with. */
+export interface ClockPlan {
+  clockType: 'natural' | 'working_hours' | 'working_days';
+  limitSeconds: number | null;
+  limitDays: number | null;
+  startNextWorkingDay: boolean;
+  policyCode: string;
+  policyVersion: number;
+  calendarKey: string;
+  calendarVersions: Record<string, number>;
+  calendar: ResolvedCalendar;
+}
+
+/** The fields of a clock that decide its deadline. */
+export interface ClockFacts {
+  clock_type: 'natural' | 'working_hours' | 'working_days';
+  limit_seconds: number | null;
+  limit_days: string | number | null;
+  start_next_working_day: boolean;
+  extension_seconds: number;
+  started_at: Date;
+  pauses: Array<{ from: string; to: string }>;
+  paused_at: Date | null;
+}
+
+const HANDLING_STAGES = new Set(['resolve', 'mediation']);
+
+const OUTBOX_FLAG = 'slaOutboxPending';
+const RELAY_COALESCE_MS = 20;
+
+export function fireJobId(clockId: string, threshold: string, version: number): string {
+  // BullMQ job ids may not contain ':'.
+  return `sla-fire-${clockId}-${threshold}-v${version}`;
+}
+
+/** The limit a clock counts, extension included; null when the clock has no limit. */
+export function limitOf(c: ClockFacts): ClockLimit | null {
+  if (c.limit_seconds === null && c.limit_days === null) return null;
+  return c.clock_type === 'working_days'
+    ? { type: c.clock_type, days: Number(c.limit_days ?? 0) + c.extension_seconds / 86400, startNextWorkingDay: c.start_next_working_day }
+    : { type: c.clock_type, seconds: (c.limit_seconds ?? 0) + c.extension_seconds, startNextWorkingDay: c.start_next_working_day };
+}
+
+export function pausesOf(c: ClockFacts): ClockPause[] {
+  const pauses: ClockPause[] = c.pauses.map((p) => ({ from: new Date(p.from), to: new Date(p.to) }));
+  if (c.paused_at) pauses.push({ from: c.paused_at, to: null });
+  return pauses;
+}
+
+/**
+ * The SLA engine's core, used inside the workflow's transactions: which calendar and policy a clock uses,
+ * its deadline, and its threshold timers (rows in `sla_timers`, handed to BullMQ through the outbox).
+ * Calendar and policy versions are immutable, so resolved calendars and policy versions are cached by key.
+ */
+@Injectable()
+export class SlaEngine implements OnModuleInit, EntitySubscriberInterface {
+  private readonly calendars = new Map<string, ResolvedCalendar>();
+  private readonly policies = new Map<string, PolicyDefinition>();
+
+  constructor(private readonly repo: SlaRepository, private readonly outbox: OutboxService, private readonly ds: DataSource) {}
+
+  onModuleInit(): void {
+    // After-commit hook: relay the timers a transaction wrote as soon as it commits.
+    if (!this.ds.subscribers.includes(this)) this.ds.subscribers.push(this);
+  }
+
+  afterTransactionCommit(event: TransactionCommitEvent): void {
+    const data = event.queryRunner.data as Record<string, unknown> | undefined;
+    if (data?.[OUTBOX_FLAG]) {
+      data[OUTBOX_FLAG] = false;
+      this.relayCoalesced();
+    }
+  }
+
+  private relayTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * One relay for the commits of the next few milliseconds: under a burst of firings a relay per commit
+   * would double the commits; a relay batches up to 500 rows. The periodic relay remains the safety net.
+   */
+  private relayCoalesced(): void {
+    if (this.relayTimer) return;
+    this.relayTimer = setTimeout(() => {
+      this.relayTimer = null;
+      this.outbox.relaySoon();
+    }, RELAY_COALESCE_MS);
+    this.relayTimer.unref();
+  }
+
+  /** Marks the transaction so its outbox rows are relayed right after commit. */
+  markOutbox(m: EntityManager): void {
+    if (m.queryRunner) m.queryRunner.data = { ...(m.queryRunner.data ?? {}), [OUTBOX_FLAG]: true };
+  }
+
+  async currentCalendar(m: EntityManager, gridPath: string): Promise<{ calendar: ResolvedCalendar; key: string }> {
+    const chain = await this.repo.currentChainFor(m, gridPath);
+    const key = chain.map((c) => `${c.code}@${c.version}`).join('>');
+    return { calendar: await this.calendarByKey(m, key), key };
+  }
+
+  /** A calendar exactly as a clock recorded it (`cn-national@1>fuxin@2`). */
+  async calendarByKey(m: EntityManager, key: string): Promise<ResolvedCalendar> {
+    const cached = this.calendars.get(key);
+    if (cached) return cached;
+    const pairs = key.split('>').map((part) => {
+      const [code, version] = part.split('@');
+      return { code: code!, version: Number(version) };
+    });
+    const rows = await this.repo.calendarVersions(m, pairs);
+    const defs: CalendarDefinition[] = pairs.map((p) => {
+      const row = rows.find((r) => r.code === p.code && r.version === p.version);
+      if (!row) throw new SlaException(SlaErrorCode.CALENDAR_NOT_FOUND, { en: `calendar ${p.code}@${p.version}`, zh: `日历 ${p.code}@${p.version}` });
+      return row.definition;
+    });
+    const resolved = resolveCalendar(defs);
+    if (calendarVersionKey(resolved) !== key) throw new SlaException(SlaErrorCode.CALENDAR_INVALID, { en: `stored calendar ${key} does not match its versions`, zh: `日历 ${key} 与版本不符` });
+    this.calendars.set(key, resolved);
+    return resolved;
+  }
+
+  async policy(m: EntityManager, code: string | null, version: number | null): Promise<PolicyDefinition> {
+    if (code === null || version === null) return DEFAULT_POLICY;
+    const key = `${code}@${version}`;
+    const cached = this.policies.get(key);
+    if (cached) return cached;
+    const row = await this.repo.policyVersion(m, code, version);
+    if (!row) throw new SlaException(SlaErrorCode.POLICY_NOT_FOUND);
+    this.policies.set(key, row.definition);
+    return row.definition;
+  }
+
+  /** The limit of a new clock under the current policy and calendar of its ticket's platform and grid node. */
+  async plan(m: EntityManager, t: { platform: string; gridPath: string; priority: string; unitId: string | null }, stage: string, standard: StandardLimit | undefined): Promise<ClockPlan> {
+    const policyRow = await this.repo.currentPolicyFor(m, t.platform);
+    this.policies.set(`${policyRow.code}@${policyRow.version}`, policyRow.definition);
+    const policy = policyRow.definition;
+    const { calendar, key } = await this.currentCalendar(m, t.gridPath);
+    let limit: ClockLimit | null = null;
+    if (HANDLING_STAGES.has(stage) && standard) {
+      const base: ClockLimit = standard.clockType === 'working_days'
+        ? { type: 'working_days', days: standard.resolveLimitDays ?? 0, startNextWorkingDay: standard.startNextWorkingDay }
+        : { type: standard.clockType, seconds: standard.resolveLimitSeconds ?? 0, startNextWorkingDay: standard.startNextWorkingDay };
+      limit = scaleLimit(base, policy, t.priority as SlaPriority, standard.priority, t.unitId);
+    } else {
+      const stageLimit = policy.stageLimits[stage as keyof PolicyDefinition['stageLimits']];
+      if (stageLimit) limit = { ...stageLimit };
+    }
+    return {
+      clockType: limit?.type ?? 'natural',
+      limitSeconds: limit && limit.type !== 'working_days' ? (limit.seconds ?? 0) + (limit.days ?? 0) * 86400 : null,
+      limitDays: limit && limit.type === 'working_days' ? limit.days ?? 0 : null,
+      startNextWorkingDay: limit?.startNextWorkingDay ?? false,
+      policyCode: policyRow.code,
+      policyVersion: policyRow.version,
+      calendarKey: key,
+      calendarVersions: { ...calendar.versions },
+      calendar,
+    };
+  }
+
+  async setClockSla(m: EntityManager, clockId: string, plan: ClockPlan): Promise<void> {
+    await this.repo.setClockSla(m, clockId, plan);
+  }
+
+  /** The deadline of a clock, or null with no limit or while paused before reaching it. */
+  deadline(calendar: ResolvedCalendar, c: ClockFacts): Date | null {
+    const limit = limitOf(c);
+    if (!limit) return null;
+    try {
+      return addBusinessDuration(calendar, c.started_at, limit, pausesOf(c));
+    } catch {
+      return null; // paused before the limit was reached: no deadline until it resumes
+    }
+  }
+
+  /** The calendar a clock was computed with (its key), or the current one for clocks from before the SLA engine. */
+  async calendarOf(m: EntityManager, c: { calendar_key: string | null; grid_path: string }): Promise<ResolvedCalendar> {
+    if (c.calendar_key) return this.calendarByKey(m, c.calendar_key);
+    return (await this.currentCalendar(m, c.grid_path)).calendar;
+  }
+
+  /**
+   * Refuses a clock change (stop, pause, extension) when a threshold of the current clock version fired with a
+   * due instant after the change's own time: the firing won the race while this transaction was in flight, so
+   * the change must be retried (and then happens after the firing) — one consistent outcome, never both orders.
+   */
+  async guardChange(m: EntityManager, clockId: string, at: Date): Promise<void> {
+    if (await this.repo.firedAfter(m, clockId, at)) throw new SlaException(SlaErrorCode.FIRED_CONCURRENTLY);
+  }
+
+  /**
+   * Before a workflow action changes a clock at `at`: fires, in the action's transaction, every threshold of
+   * the clock's current version that was due by then and has not fired yet. So a resolve after the deadline
+   * always carries its breach, whichever of the job and the action ran first.
+   */
+  async fireDue(m: EntityManager, clockId: string, at: Date): Promise<void> {
+    const due = await this.repo.dueTimersOf(m, clockId, at);
+    if (due.length === 0) return;
+    const ticket = await this.repo.lockTicketOfClock(m, clockId);
+    if (!ticket) return;
+    for (const t of due) {
+      if (await this.repo.insertFiring(m, clockId, t.threshold, t.clock_version, 'action', at, ticket.status)) this.markOutbox(m);
+    }
+  }
+
+  /** Cancels every pending timer of a clock (it stopped or paused). */
+  async cancelTimers(m: EntityManager, clockId: string): Promise<void> {
+    await this.repo.cancelTimers(m, clockId, null);
+  }
+
+  /**
+   * Writes the threshold timers of a clock's current version and hands them to the outbox as delayed jobs
+   * with deterministic ids. Timers of older versions are cancelled. A threshold that already fired in an
+   * earlier version and is still reached (e.g. after a pause) is not fired again.
+   */
+  async schedule(m: EntityManager, clockId: string): Promise<number> {
+    const c = await this.repo.clock(m, clockId);
+    if (!c) return 0;
+    await this.repo.cancelTimers(m, clockId, c.state === 'running' ? c.clock_version : null);
+    if (c.state !== 'running' || !c.deadline) return 0;
+    const timers = await this.timersFor(m, c);
+    const inserted = await this.repo.insertTimers(m, c.id, c.ticket_id, c.clock_version, timers);
+    for (const t of inserted) {
+      await this.outbox.add(m, 'sla.fire', { clockId: c.id, threshold: t.threshold, clockVersion: c.clock_version }, fireJobId(c.id, t.threshold, c.clock_version), t.dueAt);
+    }
+    if (inserted.length > 0) this.markOutbox(m);
+    return inserted.length;
+  }
+
+  private async timersFor(m: EntityManager, c: SlaClockRow): Promise<TimerInsert[]> {
+    const limit = limitOf(c);
+    if (!limit || !c.deadline) return [];
+    const calendar = await this.calendarOf(m, c);
+    const policy = await this.policy(m, c.policy_code, c.policy_version);
+    const pauses = pausesOf(c);
+    const now = await this.repo.now(m);
+    const out: TimerInsert[] = [];
+    for (const th of policy.thresholds) {
+      const due = th.fraction === 1 ? c.deadline : instantAtFraction(calendar, c.started_at, limit, th.fraction, pauses);
+      out.push({ threshold: th.code, kind: th.kind, level: th.level, dueAt: due });
+    }
+    for (const step of policy.ladder) {
+      out.push({ threshold: step.code, kind: step.kind, level: 'red', dueAt: addNatural(c.deadline, step.afterBreachSeconds) });
+    }
+    // Already reached and already fired under an earlier version: carried over, not fired twice.
+    return out.filter((t) => !(c.thresholds_fired.includes(t.threshold) && t.dueAt.getTime() <= now.getTime()));
+  }
+}

@@ -1,0 +1,43 @@
+import { DEFAULT_POLICY, policyProblems, scaleLimit, type PolicyDefinition } from './sla-policy';
+
+describe('SLA policy (时限策略)', () => {
+  it('the default policy is valid: 50 % 催办 blue, 80 % 预警 yellow, 100 % 超期 red, breach + 2 h 督办 district, + 24 h 通报', () => {
+    expect(policyProblems(DEFAULT_POLICY)).toEqual([]);
+    expect(DEFAULT_POLICY.thresholds.map((t) => [t.code, t.fraction, t.level])).toEqual([['remind', 0.5, 'blue'], ['warning', 0.8, 'yellow'], ['breach', 1, 'red']]);
+    expect(DEFAULT_POLICY.ladder.map((s) => [s.kind, s.afterBreachSeconds, s.target])).toEqual([['supervise', 7200, 'district'], ['notice', 86400, 'city']]);
+  });
+
+  it('reports every problem of a bad definition', () => {
+    const problems = policyProblems({
+      priorityFactors: { urgent: 0, normal: 'x', bogus: 1 },
+      unitOverrides: [{ unitId: 'nope', factor: 1 }],
+      stageLimits: { sign: { type: 'weeks', seconds: 1 }, lunch: { type: 'natural', seconds: 1 } },
+      thresholds: [{ code: 'remind', fraction: 0.5, kind: 'remind', level: 'blue', nameZh: '催办', nameEn: 'R' }, { code: 'remind', fraction: 0.6, kind: 'remind', level: 'blue', nameZh: '催办', nameEn: 'R' }],
+      ladder: [{ code: 'x', afterBreachSeconds: 0, kind: 'supervise', target: 'district', nameZh: 'x', nameEn: 'x' }],
+      extra: true,
+    });
+    for (const fragment of ['unknown field extra', 'priorityFactors.extra_urgent', 'priorityFactors.urgent', 'priorityFactors.normal', 'unknown priority bogus',
+      'unitOverrides[0]', 'stageLimits.sign', 'unknown stage lunch', 'code remind repeated', 'must contain the breach', 'ladder[0]']) {
+      expect(problems.join('\n')).toContain(fragment);
+    }
+    expect(policyProblems(null)).toEqual(['definition must be an object']);
+    expect(policyProblems([])).toEqual(['definition must be an object']);
+  });
+
+  describe('limit = case standard × priority factor (relative to the standard’s own priority) × unit override', () => {
+    const policy: PolicyDefinition = { ...DEFAULT_POLICY, unitOverrides: [{ unitId: '00000000-0000-4000-8000-000000000001', factor: 0.5 }] };
+
+    it('a ticket of the standard’s own priority keeps the standard’s limit', () => {
+      expect(scaleLimit({ type: 'natural', seconds: 4 * 3600 }, policy, 'urgent', 'urgent', null)).toEqual({ type: 'natural', seconds: 4 * 3600 });
+    });
+    it('a normal standard filed as extra urgent is halved; days keep fractions', () => {
+      expect(scaleLimit({ type: 'working_hours', seconds: 16 * 3600 }, policy, 'extra_urgent', 'normal', null)).toEqual({ type: 'working_hours', seconds: 8 * 3600 });
+      expect(scaleLimit({ type: 'working_days', days: 5, startNextWorkingDay: true }, policy, 'urgent', 'normal', null)).toEqual({ type: 'working_days', days: 3.75, startNextWorkingDay: true });
+    });
+    it('a unit override multiplies; seconds round up so a limit never shrinks below the exact product', () => {
+      expect(scaleLimit({ type: 'natural', seconds: 4 * 3600 }, policy, 'urgent', 'urgent', '00000000-0000-4000-8000-000000000001')).toEqual({ type: 'natural', seconds: 2 * 3600 });
+      expect(scaleLimit({ type: 'natural', seconds: 7 }, policy, 'urgent', 'normal', null)).toEqual({ type: 'natural', seconds: 6 }); // 5.25 → 6
+      expect(scaleLimit({ type: 'natural', seconds: 4 * 3600 }, policy, 'urgent', 'urgent', '00000000-0000-4000-8000-000000000009')).toEqual({ type: 'natural', seconds: 4 * 3600 });
+    });
+  });
+});

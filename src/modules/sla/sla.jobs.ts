@@ -1,0 +1,152 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Job } from 'bullmq';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import type { JobPayloads } from '../../queue/job-registry';
+import { QueueService } from '../../queue/queue.service';
+import type { JobHandler } from '../../queue/worker.service';
+import { fireJobId } from './sla-engine.service';
+import { SlaFiringService, type FireOutcome } from './sla-firing.service';
+import { SlaRepository } from './sla.repository';
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Early deliveries up to this are waited out in the handler; longer ones are re-delayed as a new job. */
+const WAIT_IN_HANDLER_MS = 2000;
+/** After this many re-delays (a worker host whose clock runs ahead), the handler waits instead. */
+const MAX_HOPS = 3;
+/** The handler never waits longer than this; the reconciler takes over. */
+const MAX_WAIT_MS = 5 * 60 * 1000;
+
+/**
+ * `sla.fire`: fires one threshold of one clock version. BullMQ may deliver it early (its Postgres backend by
+ * ~130 ms; a host with a skewed clock by more), twice, or after a crash: the handler asks the database clock
+ * and the firing is idempotent, so it never fires early and never twice.
+ */
+@Injectable()
+export class SlaFireJob implements JobHandler<'sla.fire'> {
+  readonly jobName = 'sla.fire' as const;
+
+  constructor(private readonly firing: SlaFiringService, private readonly queues: QueueService) {}
+
+  async handle(data: JobPayloads['sla.fire']): Promise<FireOutcome | { outcome: 'redelayed'; remainingMs: number }> {
+    const hop = data.hop ?? 0;
+    let waited = 0;
+    for (;;) {
+      const r = await this.firing.fire(data.clockId, data.threshold, data.clockVersion, 'job');
+      if (r.outcome !== 'not_due') return r;
+      if (r.remainingMs > WAIT_IN_HANDLER_MS && hop < MAX_HOPS) {
+        await this.queues.add('sla.fire', { ...data, hop: hop + 1 }, {
+          jobId: `${fireJobId(data.clockId, data.threshold, data.clockVersion)}-h${hop + 1}`, delay: Math.ceil(r.remainingMs),
+        });
+        return { outcome: 'redelayed', remainingMs: r.remainingMs };
+      }
+      if (waited + r.remainingMs > MAX_WAIT_MS) return r; // the reconciler fires it when due
+      const pause = Math.min(Math.ceil(r.remainingMs) + 2, WAIT_IN_HANDLER_MS);
+      await sleep(pause);
+      waited += pause;
+    }
+  }
+}
+
+/**
+ * `sla.reconcile` (every minute): fires timers that are overdue (their job was lost: Redis flushed, queue
+ * obliterated, worker killed), re-creates missing jobs for timers due within the horizon, and retries
+ * 督办 actions left pending by a crash.
+ */
+@Injectable()
+export class SlaReconcileJob implements JobHandler<'sla.reconcile'> {
+  readonly jobName = 'sla.reconcile' as const;
+  private readonly logger = new Logger('SlaReconcile');
+  static readonly HORIZON_MS = 5 * 60 * 1000;
+  static readonly OVERDUE_GRACE_MS = 1000;
+
+  constructor(private readonly repo: SlaRepository, private readonly firing: SlaFiringService, private readonly queues: QueueService) {}
+
+  async handle(): Promise<{ fired: number; restored: number; actions: number }> {
+    const fired = await this.fireOverdue();
+    const restored = await this.restoreMissing();
+    const actions = await this.retryPendingActions(10_000);
+    if (fired + restored > 0) this.logger.warn(`reconciler fired ${fired} overdue and restored ${restored} missing SLA timers`);
+    return { fired, restored, actions };
+  }
+
+  /** Fires every pending timer overdue by more than the grace period (its job was lost or is late). */
+  async fireOverdue(): Promise<number> {
+    let fired = 0;
+    for (;;) {
+      const overdue = await this.repo.overdueTimers(500, SlaReconcileJob.OVERDUE_GRACE_MS);
+      if (overdue.length === 0) break;
+      let progressed = 0;
+      for (const t of overdue) {
+        const r = await this.firing.fire(t.clock_id, t.threshold, t.clock_version, 'reconciler');
+        if (r.outcome === 'fired') fired++;
+        if (r.outcome !== 'not_due') progressed++;
+      }
+      if (progressed === 0) break;
+    }
+    return fired;
+  }
+
+  /** Re-creates the job of every pending timer due within the horizon whose job is missing from the queue. */
+  async restoreMissing(): Promise<number> {
+    let restored = 0;
+    const queue = this.queues.queue('sla');
+    const upcoming = await this.repo.upcomingTimers(SlaReconcileJob.HORIZON_MS, 20_000);
+    for (let i = 0; i < upcoming.length; i += 100) {
+      await Promise.all(upcoming.slice(i, i + 100).map(async (t) => {
+        const jobId = fireJobId(t.clock_id, t.threshold, t.clock_version);
+        if (await queue.getJob(jobId)) return;
+        await this.queues.add('sla.fire', { clockId: t.clock_id, threshold: t.threshold, clockVersion: t.clock_version }, { jobId, delay: t.delay_ms });
+        restored++;
+      }));
+    }
+    return restored;
+  }
+
+  /** Retries 督办 actions left pending by a crash between the firing and the workflow action. */
+  async retryPendingActions(olderThanMs: number): Promise<number> {
+    const pending = await this.repo.pendingActions(olderThanMs, 200);
+    for (const id of pending) await this.firing.supervise(id);
+    return pending.length;
+  }
+}
+
+/**
+ * `sla.notify`: posts one firing to `SLA_WEBHOOK_URL` (ids, codes and instants only — no personal data), with
+ * an `Idempotency-Key` so the receiver can drop a repeated delivery. Retries with backoff; after the last
+ * attempt the firing goes to the dead-letter list.
+ */
+@Injectable()
+export class SlaNotifyJob implements JobHandler<'sla.notify'> {
+  readonly jobName = 'sla.notify' as const;
+
+  constructor(private readonly repo: SlaRepository, @Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  async handle(data: JobPayloads['sla.notify'], job?: Job): Promise<{ sent: boolean; reason?: string }> {
+    const f = await this.repo.firing(data.firingId);
+    if (!f) return { sent: false, reason: 'firing not found' };
+    if (f.notified_at) return { sent: false, reason: 'already sent' };
+    const url = this.config.sla.webhookUrl;
+    if (!url) return { sent: false, reason: 'no SLA_WEBHOOK_URL configured' };
+    const body = {
+      firingId: f.id, ticketId: f.ticket_id, ticketNumber: f.ticket_number, platform: f.platform, gridPath: f.grid_path,
+      stage: f.stage, threshold: f.threshold, kind: f.kind, level: f.level, clockVersion: f.clock_version,
+      dueAt: f.due_at.toISOString(), firedAt: f.fired_at.toISOString(),
+    };
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': `sla-${f.id}` },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(this.config.sla.webhookTimeoutMs),
+      });
+      if (!res.ok) throw new Error(`webhook answered ${res.status}`);
+    } catch (err) {
+      const attempts = (job?.attemptsMade ?? 0) + 1;
+      if (!job || attempts >= (job.opts.attempts ?? 1)) await this.repo.deadLetter(f.id, attempts, (err as Error).message);
+      throw err;
+    }
+    await this.repo.markNotified(f.id);
+    return { sent: true };
+  }
+}

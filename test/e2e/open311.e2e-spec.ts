@@ -1,0 +1,403 @@
+import { createHash } from 'node:crypto';
+import { Open3111764230900000 } from '../../src/database/migrations/1764230900000-open311';
+import { DEMO_OPEN311_KEY } from '../../src/database/seeds/demo-open311';
+import { Open311RatePurgeJob } from '../../src/modules/open311/open311-rate-purge.job';
+import { asText, assertJson, assertXml, Open311Client, undate } from '../support/open311';
+import { createTestApp, type HttpResponse, type TestApp } from '../support/test-app';
+import { codeIds, mustAct } from '../support/tickets';
+
+// The reporter's personal data: it must never come back in any Open311 (or API) output.
+const REPORTER = { first_name: '建国', last_name: '张', phone: '13841815678', email: 'zhang.jianguo@example.cn', device_id: 'device-7f3a91' };
+const SECRETS = [REPORTER.phone, REPORTER.email, REPORTER.device_id, '张建国', 'zhang.jianguo'];
+const MANHOLE_POINT = { lat: 42.02698, long: 121.65952 };
+
+describe('Open311 GeoReport v2', () => {
+  let t: TestApp;
+  let base: string;
+  let json: Open311Client;
+  let xml: Open311Client;
+  let ids: Record<string, string>;
+  const seen: string[] = [];
+
+  /** Every raw answer goes through here, so the personal-data check sees all of them. */
+  async function get(path: string, opts: { token?: string; headers?: Record<string, string> } = {}): Promise<HttpResponse> {
+    const res = await t.request('GET', path, opts);
+    seen.push(res.text);
+    return res;
+  }
+  async function postForm(path: string, form: Record<string, string | string[]>, headers: Record<string, string> = {}): Promise<HttpResponse> {
+    const body = new URLSearchParams();
+    for (const [k, v] of Object.entries(form)) for (const x of Array.isArray(v) ? v : [v]) body.append(k, x);
+    const res = await t.request('POST', path, { raw: body.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } });
+    seen.push(res.text);
+    return res;
+  }
+  const keep = <T>(data: T): T => {
+    seen.push(JSON.stringify(data));
+    return data;
+  };
+  const xmlOf = (res: HttpResponse) => {
+    expect(res.headers['content-type']).toBe('text/xml; charset=utf-8');
+    return res.text;
+  };
+
+  beforeAll(async () => {
+    t = await createTestApp({ env: { OPEN311_ANON_PER_MINUTE: '100000' } });
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const address = t.app.getHttpServer().address() as { port: number };
+    base = `http://127.0.0.1:${address.port}/open311/v2/`;
+    json = new Open311Client({ endpoint: base, apiKey: DEMO_OPEN311_KEY, jurisdiction: '210900', discovery: `${base}discovery.json` });
+    xml = new Open311Client({ endpoint: base, apiKey: DEMO_OPEN311_KEY, jurisdiction: '210900', format: 'xml', discovery: `${base}discovery.xml` });
+    ids = await codeIds(t);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('discovery names this endpoint, in JSON and XML', async () => {
+    const doc = keep(await json.discovery());
+    assertJson('discovery', doc);
+    expect(doc.endpoints[0].url).toBe(base);
+    expect(doc.endpoints[0].formats).toEqual(['text/xml', 'application/json']);
+    const res = await get('/open311/v2/discovery.xml');
+    const root = assertXml('discovery', xmlOf(res));
+    expect(root.endpoints.endpoint[0].formats.format).toEqual(['text/xml', 'application/json']);
+    expect(root.changeset).toBe(doc.changeset);
+  });
+
+  it('services are the leaf categories, grouped by platform, never the private dispute platform', async () => {
+    const services = keep(await json.services());
+    assertJson('services', services);
+    const byCode = new Map<string, any>(services.map((s: any) => [s.service_code, s]));
+    expect(byCode.get('0101')).toMatchObject({ service_name: '上水井盖', group: '社区治理', type: 'realtime', metadata: true });
+    expect(byCode.has('01')).toBe(false); // 大类 (major) is not a service
+    const platforms = new Set(services.map((s: any) => s.group));
+    expect(platforms).toEqual(new Set(['社区治理', '诉求办理', '便民服务', '智慧党建']));
+    const disputes: Array<{ code: string }> = await t.ds.query(`SELECT code FROM categories WHERE platform = 'dispute_resolution' AND superseded_at IS NULL`);
+    expect(disputes.length).toBeGreaterThan(0);
+    for (const d of disputes) expect(byCode.has(d.code)).toBe(false);
+
+    // The same list in XML, element by element, and through the client's XML path too.
+    const res = await get('/open311/v2/services.xml?jurisdiction_id=210900');
+    const members = assertXml('services', xmlOf(res));
+    expect(members).toEqual(asText(services));
+    const viaClient = keep(await xml.services());
+    expect(viaClient).toHaveLength(services.length);
+    expect(viaClient[0].service_name).toBe(services[0].service_name);
+  });
+
+  it('a service definition offers the case standards and the platform attributes', async () => {
+    const def = keep(await json.definition('0101'));
+    assertJson('service_definition', def);
+    expect(def.service_code).toBe('0101');
+    const standard = def.attributes.find((a: any) => a.code === 'case_standard');
+    expect(standard).toMatchObject({ datatype: 'singlevaluelist', required: false, order: 1 });
+    expect(standard.values.map((v: any) => v.key)).toEqual(expect.arrayContaining(['missing', 'damaged']));
+    expect(def.attributes.map((a: any) => a.code)).toEqual(['case_standard', 'componentId', 'selfHandled']);
+
+    const cs: Array<{ code: string }> = await t.ds.query(
+      `SELECT c.code FROM categories c WHERE c.platform = 'convenience_services' AND c.superseded_at IS NULL
+          AND NOT EXISTS (SELECT 1 FROM categories k WHERE k.parent_code = c.code AND k.superseded_at IS NULL) ORDER BY c.code LIMIT 1`);
+    const csDef = keep(await json.definition(cs[0]!.code));
+    assertJson('service_definition', csDef);
+    const serviceType = csDef.attributes.find((a: any) => a.code === 'serviceType');
+    expect(serviceType).toMatchObject({ datatype: 'singlevaluelist', required: true });
+    expect(serviceType.values).toEqual(expect.arrayContaining([{ key: 'errand', name: '帮办代办' }]));
+
+    const res = await get('/open311/v2/services/0101.xml');
+    const root = assertXml('service_definition', xmlOf(res));
+    expect(root.service_code).toBe('0101');
+    expect(root.attributes.attribute.map((a: any) => a.code)).toEqual(['case_standard', 'componentId', 'selfHandled']);
+    expect(root.attributes.attribute[0].values.value.map((v: any) => v.key)).toEqual(standard.values.map((v: any) => v.key));
+  });
+
+  it('errors are GeoReport error lists with 400, 403 and 404, in JSON and XML', async () => {
+    const notFound = await get('/open311/v2/services/9999.json');
+    expect(notFound.status).toBe(404);
+    assertJson('errors', notFound.body);
+    expect(notFound.body[0].code).toBe(404);
+    const notFoundXml = await get('/open311/v2/services/9999.xml');
+    expect(notFoundXml.status).toBe(404);
+    expect(assertXml('errors', xmlOf(notFoundXml))[0].code).toBe('404');
+    const dispute: Array<{ code: string }> = await t.ds.query(`SELECT code FROM categories WHERE platform = 'dispute_resolution' AND level <> 'major' LIMIT 1`);
+    expect((await get(`/open311/v2/services/${dispute[0]!.code}.json`)).status).toBe(404);
+    expect((await get('/open311/v2/requests/FX-20000101-000001.json')).status).toBe(404);
+    expect((await get('/open311/v2/unknown.json')).status).toBe(404);
+    const badFormat = await get('/open311/v2/services.csv');
+    expect(badFormat.status).toBe(404);
+    assertJson('errors', badFormat.body);
+    expect((await get('/open311/v2/services.json?jurisdiction_id=999999')).status).toBe(404);
+
+    const noKey = await postForm('/open311/v2/requests.json', { service_code: '0101', lat: '42.02698', long: '121.65952' });
+    expect(noKey.status).toBe(403);
+    assertJson('errors', noKey.body);
+    const badKey = await postForm('/open311/v2/requests.xml', { api_key: 'not-a-key', service_code: '0101', lat: '42.02698', long: '121.65952' });
+    expect(badKey.status).toBe(403);
+    expect(assertXml('errors', xmlOf(badKey))[0]).toEqual({ code: '403', description: 'Invalid api_key / api_key 无效' });
+
+    const bad = await postForm('/open311/v2/requests.json', { api_key: DEMO_OPEN311_KEY, service_code: '0101', lat: '91', long: 'east', __proto__x: '1' });
+    expect(bad.status).toBe(400);
+    assertJson('errors', bad.body);
+    expect(bad.body.map((e: any) => e.description.split(':')[0])).toEqual(expect.arrayContaining(['lat', 'long', '__proto__x']));
+    const noLocation = await postForm('/open311/v2/requests.xml', { api_key: DEMO_OPEN311_KEY, service_code: '0101' });
+    expect(noLocation.status).toBe(400);
+    assertXml('errors', xmlOf(noLocation));
+    const badAttr = await postForm('/open311/v2/requests.json', { api_key: DEMO_OPEN311_KEY, service_code: '0101', ...str(MANHOLE_POINT), 'attribute[case_standard]': 'gone', 'attribute[colour]': 'red' });
+    expect(badAttr.status).toBe(400);
+    const range = await get('/open311/v2/requests.json?start_date=2026-01-01T00:00:00Z&end_date=2026-06-01T00:00:00Z');
+    expect(range.status).toBe(400);
+    assertJson('errors', range.body);
+    expect((await get('/open311/v2/requests.json?status=pending')).status).toBe(400);
+    expect((await get('/open311/v2/requests.xml?start_date=yesterday')).status).toBe(400);
+    const far = await postForm('/open311/v2/requests.json', { api_key: DEMO_OPEN311_KEY, service_code: '0101', lat: '41.80', long: '123.43' });
+    expect(far.status).toBe(400);
+    expect(far.body[0].description).toContain('outside the jurisdiction');
+    const nul = await t.request('POST', '/open311/v2/requests.xml', { raw: `api_key=${DEMO_OPEN311_KEY}&service_code=0101&description=a%00b`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    seen.push(nul.text);
+    expect(nul.status).toBe(400);
+    assertXml('errors', xmlOf(nul));
+    const deep = await get('/open311/v2/services/0101/extra.json');
+    expect(deep.status).toBe(404);
+    assertJson('errors', deep.body);
+    const huge = await t.request('POST', '/open311/v2/requests.json', { raw: `api_key=${DEMO_OPEN311_KEY}&description=${'x'.repeat(1024 * 1024 + 10)}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(huge.status).toBe(413);
+    assertJson('errors', huge.body);
+    // None of the refused filings changed anything.
+    const count: Array<{ n: number }> = await t.ds.query(`SELECT count(*)::int AS n FROM tickets`);
+    expect(count[0]!.n).toBe(0);
+  });
+
+  it('a request filed through Open311 is triaged, handled, verified and then shows closed', async () => {
+    const created = keep(await json.submit({
+      service_code: '0101', ...MANHOLE_POINT, address_string: '阜新市海州区站前街道电务小区1号楼南侧',
+      description: '1号楼南侧人行道上井盖丢失，有坠落危险', attributes: { case_standard: 'missing' }, ...REPORTER,
+    }));
+    assertJson('post_response', created);
+    const number: string = created[0].service_request_id;
+    expect(number).toMatch(/^FX-\d{8}-\d{6}$/);
+
+    // Stored: channel open311, no filing user, located at the nearest building, reporter and e-mail encrypted.
+    const [row] = await t.ds.query(
+      `SELECT t.id, t.channel, t.filed_by, t.status, g.code AS node, t.reporter_phone_enc, r.email_enc, r.device_id_enc, k.is_demo
+         FROM tickets t JOIN grid_nodes g ON g.id = t.grid_node_id JOIN open311_requests r ON r.ticket_id = t.id
+         JOIN open311_api_keys k ON k.id = r.api_key_id WHERE t.number = $1`, [number]);
+    expect(row).toMatchObject({ channel: 'open311', filed_by: null, status: 'reported', node: '210902001001001001', is_demo: true });
+    expect(JSON.stringify(row)).not.toContain(REPORTER.email);
+    expect(JSON.stringify(row)).not.toContain(REPORTER.phone);
+    expect(row.email_enc).toBeTruthy();
+    const events: Array<{ actor_role: string; actor_id: string | null }> = await t.ds.query(`SELECT actor_role, actor_id FROM ticket_events WHERE ticket_id = $1`, [row.id]);
+    expect(events).toEqual([{ actor_role: 'resident', actor_id: null }]);
+
+    const dispatcher = await t.login('demo.dispatcher');
+    const handler = await t.login('demo.handler');
+    const grid = await t.login('demo.grid');
+    const triage = await get('/api/v1/tickets?status=reported', { token: dispatcher });
+    const listed = triage.body.items.find((i: any) => i.number === number);
+    expect(listed).toMatchObject({ channel: 'open311', status: 'reported', reporter: { name: '张**', phone: '138****5678' } });
+    const queue = await get('/api/v1/queues/triage', { token: dispatcher });
+    expect(queue.status).toBe(200);
+    expect(queue.body.items.some((i: any) => i.number === number)).toBe(true);
+
+    const open = keep(await json.request(number));
+    assertJson('service_requests', undate(open));
+    expect(open[0]).toMatchObject({ service_request_id: number, status: 'open', service_code: '0101', service_name: '上水井盖', status_notes: '已受理，待立案' });
+    expect(open[0].requested_datetime).toBeInstanceOf(Date); // the client parsed our ISO 8601 dates
+
+    await mustAct(t, dispatcher, row.id, 'register');
+    await mustAct(t, dispatcher, row.id, 'dispatch', { unitId: ids['FX-SZSS'] });
+    await mustAct(t, handler, row.id, 'sign');
+    const raw = await get(`/open311/v2/requests/${number}.json`);
+    assertJson('service_requests', raw.body);
+    const clock: Array<{ deadline: Date }> = await t.ds.query(
+      `SELECT deadline FROM ticket_clocks WHERE ticket_id = $1 AND stage = 'resolve' AND state = 'running'`, [row.id]);
+    expect(raw.body[0]).toMatchObject({ status: 'open', agency_responsible: '阜新市市政设施服务中心', status_notes: '承办单位处置中' });
+    expect(raw.body[0].requested_datetime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/);
+    expect(new Date(raw.body[0].expected_datetime).getTime()).toBe(Math.floor(clock[0]!.deadline.getTime() / 1000) * 1000);
+
+    await mustAct(t, handler, row.id, 'resolve', { note: '已更换新井盖，联系电话 13900001111' });
+    const resolved = await get(`/open311/v2/requests/${number}.json`);
+    // The outcome note is public, but whatever looks like a phone number in it is masked.
+    expect(resolved.body[0]).toMatchObject({ status: 'open', status_notes: '已办结，待核查：已更换新井盖，联系电话 ***' });
+    await mustAct(t, grid, row.id, 'verify', { passed: true, note: '现场核查，井盖已安装' });
+
+    const closed = keep(await json.request(number));
+    assertJson('service_requests', undate(closed));
+    expect(closed[0]).toMatchObject({ status: 'closed', status_notes: '已结案：现场核查，井盖已安装' });
+    expect(closed[0].expected_datetime).toBeUndefined();
+    const closedXml = await get(`/open311/v2/requests/${number}.xml`);
+    const [member] = assertXml('service_requests', xmlOf(closedXml));
+    expect(member).toMatchObject({ service_request_id: number, status: 'closed' });
+    const closedJson = await get(`/open311/v2/request/${number}.json`); // the description's singular path
+    expect(closedJson.body).toEqual([expect.objectContaining({ status: 'closed' })]);
+    expect(asText(closedJson.body)).toEqual([member]);
+
+    // The list filters: status, service_code, dates, several ids at once.
+    const closedList = keep(await json.requests({ status: 'closed' }));
+    assertJson('service_requests', undate(closedList));
+    expect(closedList.map((r: any) => r.service_request_id)).toEqual([number]);
+    expect(keep(await json.requests({ status: 'open' }))).toEqual([]);
+    expect(keep(await json.requests({ service_code: '0102' }))).toEqual([]);
+    const today = new Date();
+    const inRange = await get(`/open311/v2/requests.json?start_date=${encodeURIComponent(new Date(today.getTime() - 3600e3).toISOString())}&end_date=${encodeURIComponent(new Date(today.getTime() + 3600e3).toISOString())}`);
+    expect(inRange.body.map((r: any) => r.service_request_id)).toEqual([number]);
+    const before = await get(`/open311/v2/requests.json?end_date=${encodeURIComponent(new Date(today.getTime() - 86400e3).toISOString())}`);
+    expect(before.body).toEqual([]);
+    const listXml = await get(`/open311/v2/requests.xml?service_request_id=${number},FX-20000101-000009`);
+    expect(assertXml('service_requests', xmlOf(listXml)).map((r: any) => r.service_request_id)).toEqual([number]);
+    const emptyXml = await get('/open311/v2/requests.xml?service_code=0102');
+    expect(assertXml('service_requests', xmlOf(emptyXml))).toEqual([]);
+  });
+
+  it('locates by polygon first, by address text without coordinates, and files idempotently', async () => {
+    const admin = await t.login('demo.admin');
+    // A square far from every node's point: only the polygon can place a report there.
+    const square = { type: 'Polygon', coordinates: [[[121.70, 42.05], [121.71, 42.05], [121.71, 42.06], [121.70, 42.06], [121.70, 42.05]]] };
+    const patched = await t.request('PATCH', `/api/v1/admin/grid-nodes/${ids['210902001001002']}`, { token: admin, body: { polygon: square } });
+    expect(patched.status).toBe(200);
+    const inSquare = await postForm('/open311/v2/requests.json', { api_key: DEMO_OPEN311_KEY, service_code: 'SJ0101', lat: '42.055', long: '121.705', description: '路边暴露垃圾' });
+    expect(inSquare.status).toBe(200);
+    assertJson('post_response', inSquare.body);
+    const [a] = await t.ds.query(`SELECT g.code FROM tickets t JOIN grid_nodes g ON g.id = t.grid_node_id WHERE t.number = $1`, [inSquare.body[0].service_request_id]);
+    expect(a.code).toBe('210902001001002');
+
+    const byAddress = await postForm('/open311/v2/requests.xml', { api_key: DEMO_OPEN311_KEY, service_code: 'SJ0101', address_string: '海州区电务小区3号楼东侧垃圾堆放' });
+    expect(byAddress.status).toBe(200);
+    const [created] = assertXml('post_response', xmlOf(byAddress));
+    const [b] = await t.ds.query(`SELECT g.code, t.title FROM tickets t JOIN grid_nodes g ON g.id = t.grid_node_id WHERE t.number = $1`, [created.service_request_id]);
+    expect(b).toEqual({ code: '210902001001001003', title: '暴露垃圾（海州区电务小区3号楼东侧垃圾堆放）' });
+
+    const form = { api_key: DEMO_OPEN311_KEY, service_code: 'SJ0101', ...str(MANHOLE_POINT), description: '重复提交测试' };
+    const first = await postForm('/open311/v2/requests.json', form, { 'idempotency-key': 'open311-retry-0001' });
+    const again = await postForm('/open311/v2/requests.json', form, { 'idempotency-key': 'open311-retry-0001' });
+    expect(again.body[0].service_request_id).toBe(first.body[0].service_request_id);
+  });
+
+  it('a merged request (并单) shows its parent\'s status; a voided parent closes both', async () => {
+    const dispatcher = await t.login('demo.dispatcher');
+    const file = async (description: string) => {
+      const res = await postForm('/open311/v2/requests.json', { api_key: DEMO_OPEN311_KEY, service_code: 'SJ0102', ...str(MANHOLE_POINT), description });
+      expect(res.status).toBe(200);
+      const number: string = res.body[0].service_request_id;
+      const [row] = await t.ds.query(`SELECT id FROM tickets WHERE number = $1`, [number]);
+      return { number, id: row.id as string };
+    };
+    const parent = await file('电务小区门口渣土堆积');
+    const child = await file('电务小区门口有一堆渣土');
+    await mustAct(t, dispatcher, child.id, 'merge', { parentId: parent.id });
+    const merged = await get(`/open311/v2/requests/${child.number}.json`);
+    assertJson('service_requests', merged.body);
+    expect(merged.body[0]).toMatchObject({ service_request_id: child.number, status: 'open', status_notes: `已并入其他工单处理（${parent.number}）` });
+    await mustAct(t, dispatcher, parent.id, 'void', { reason: '已由环卫部门清理' });
+    const both = await get(`/open311/v2/requests.json?service_request_id=${parent.number},${child.number}`);
+    assertJson('service_requests', both.body);
+    const byNumber = new Map(both.body.map((r: any) => [r.service_request_id, r]));
+    expect(byNumber.get(parent.number)).toMatchObject({ status: 'closed' });
+    expect(byNumber.get(child.number)).toMatchObject({ status: 'closed', status_notes: `已并入其他工单处理（${parent.number}）` });
+    // The status filter follows the merge root too.
+    const closedOnes = await get('/open311/v2/requests.json?status=closed&service_code=SJ0102');
+    expect(closedOnes.body.map((r: any) => r.service_request_id).sort()).toEqual([parent.number, child.number].sort());
+    expect((await get('/open311/v2/requests.json?status=open&service_code=SJ0102')).body).toEqual([]);
+  });
+
+  it('admins create, list and revoke keys; a key is scoped and rate-limited; every change is audited', async () => {
+    const admin = await t.login('demo.admin');
+    const dispatcher = await t.login('demo.dispatcher');
+    const refused = await t.request('POST', '/api/v1/admin/open311-keys', { token: dispatcher, body: { name: 'x', jurisdictionNodeId: ids['210902'] } });
+    expect(refused.status).toBe(403);
+    const invalid = await t.request('POST', '/api/v1/admin/open311-keys', { token: admin, body: { name: '', jurisdictionNodeId: 'nope', extra: 1 } });
+    expect(invalid.status).toBe(400);
+    const created = await t.request('POST', '/api/v1/admin/open311-keys', { token: admin, body: { name: '细河区测试客户端', jurisdictionNodeId: ids['210911'], rateLimitPerMinute: 3 } });
+    expect(created.status).toBe(201);
+    const key: string = created.body.key;
+    expect(key).toMatch(/^o311_[A-Za-z0-9_-]{43}$/);
+    const stored: Array<{ key_hash: string }> = await t.ds.query(`SELECT key_hash FROM open311_api_keys WHERE id = $1`, [created.body.id]);
+    expect(stored[0]!.key_hash).not.toContain(key);
+    const listed = await t.request('GET', '/api/v1/admin/open311-keys', { token: admin });
+    expect(listed.body.map((k: any) => k.name)).toEqual(expect.arrayContaining(['细河区测试客户端', '演示客户端 Demo client']));
+    expect(listed.text).not.toContain(key);
+
+    // 细河区's nodes have no coordinates: a point in 海州区 is outside this key's jurisdiction.
+    const outside = await postForm('/open311/v2/requests.json', { api_key: key, service_code: 'SJ0101', ...str(MANHOLE_POINT) });
+    expect(outside.status).toBe(400);
+    expect(outside.body[0].description).toContain('outside the jurisdiction');
+    // Three calls a minute: the fourth is refused with 429 and Retry-After.
+    expect((await get(`/open311/v2/services.json?api_key=${key}`)).status).toBe(200);
+    expect((await get(`/open311/v2/services.json?api_key=${key}`)).status).toBe(200);
+    const limited = await get(`/open311/v2/services.json?api_key=${key}`);
+    expect(limited.status).toBe(429);
+    assertJson('errors', limited.body);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+
+    const revoked = await t.request('DELETE', `/api/v1/admin/open311-keys/${created.body.id}`, { token: admin });
+    expect(revoked.status).toBe(200);
+    expect(revoked.body).toMatchObject({ active: false });
+    expect((await t.request('DELETE', '/api/v1/admin/open311-keys/00000000-0000-0000-0000-000000000000', { token: admin })).status).toBe(404);
+    await t.ds.query(`DELETE FROM open311_rate_windows`);
+    const afterRevoke = await postForm('/open311/v2/requests.json', { api_key: key, service_code: 'SJ0101', ...str(MANHOLE_POINT) });
+    expect(afterRevoke.status).toBe(403);
+
+    const audit: Array<{ action: string; actor_username: string }> = await t.ds.query(
+      `SELECT action, actor_username FROM audit_log WHERE action LIKE 'open311.key.%' ORDER BY at`);
+    expect(audit).toEqual([{ action: 'open311.key.create', actor_username: 'demo.admin' }, { action: 'open311.key.revoke', actor_username: 'demo.admin' }]);
+  });
+
+  it('anonymous readers are rate-limited per IP; old windows are purged by the worker job', async () => {
+    const subject = `ip:${createHash('sha256').update('127.0.0.1').digest('hex').slice(0, 40)}`;
+    await t.ds.query(
+      `INSERT INTO open311_rate_windows (subject, window_start, hits) VALUES ($1, date_trunc('minute', now()), 100000)
+       ON CONFLICT (subject, window_start) DO UPDATE SET hits = 100000`, [subject]);
+    const limited = await get('/open311/v2/services.xml');
+    expect(limited.status).toBe(429);
+    expect(assertXml('errors', xmlOf(limited))[0].code).toBe('429');
+    // A key has its own counter: the same IP with a key still gets through.
+    expect((await get(`/open311/v2/services.json?api_key=${DEMO_OPEN311_KEY}`)).status).toBe(200);
+    await t.ds.query(`INSERT INTO open311_rate_windows (subject, window_start, hits) VALUES ('ip:old', now() - interval '1 hour', 3)`);
+    const purged = await t.app.get(Open311RatePurgeJob).handle();
+    expect(purged.deleted).toBeGreaterThanOrEqual(1);
+    const left: Array<{ subject: string }> = await t.ds.query(`SELECT subject FROM open311_rate_windows`);
+    expect(left.map((r) => r.subject)).not.toContain('ip:old');
+    expect(left.map((r) => r.subject)).toContain(subject);
+    await t.ds.query(`DELETE FROM open311_rate_windows`);
+  });
+
+  it('the point-in-polygon test handles holes, multipolygons and malformed polygons', async () => {
+    const ring = (x0: number, y0: number, x1: number, y1: number) => [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]];
+    const withHole = { type: 'Polygon', coordinates: [ring(0, 0, 10, 10), ring(4, 4, 6, 6)] };
+    const multi = { type: 'MultiPolygon', coordinates: [[ring(0, 0, 1, 1)], [ring(20, 20, 21, 21)]] };
+    const cases: Array<[unknown, number, number, boolean]> = [
+      [withHole, 2, 2, true], [withHole, 5, 5, false], [withHole, 11, 5, false],
+      [multi, 20.5, 20.5, true], [multi, 10, 10, false],
+      [{ type: 'Polygon', coordinates: 'x' }, 1, 1, false], [{ type: 'Polygon', coordinates: [[['a', 1]]] }, 1, 1, false],
+      [{ type: 'Point', coordinates: [1, 1] }, 1, 1, false], [[1, 2], 1, 1, false],
+    ];
+    for (const [g, lat, lng, expected] of cases) {
+      const [r] = await t.ds.query(`SELECT open311_point_in_geojson($1::jsonb, $2, $3) AS inside`, [JSON.stringify(g), lat, lng]);
+      expect([g, lat, lng, r.inside]).toEqual([g, lat, lng, expected]);
+    }
+  });
+
+  it('never outputs the reporter personal data (every response of this suite checked)', async () => {
+    // Raw answers, the client's parsed answers and the staff API's masked views: none holds the full values.
+    expect(seen.length).toBeGreaterThan(30);
+    for (const text of seen) for (const secret of SECRETS) expect(text).not.toContain(secret);
+    for (const text of seen) expect(text).not.toContain('13900001111');
+  });
+
+  it('the migration reverts and re-applies cleanly (last: it drops the Open311 tables)', async () => {
+    const runner = t.ds.createQueryRunner();
+    try {
+      await new Open3111764230900000().down(runner);
+      const [gone] = await t.ds.query(`SELECT to_regclass('open311_api_keys') AS t, to_regprocedure('open311_point_in_geojson(jsonb,float8,float8)') AS f`);
+      expect(gone).toEqual({ t: null, f: null });
+      await new Open3111764230900000().up(runner);
+      const [back] = await t.ds.query(`SELECT to_regclass('open311_api_keys')::text AS t`);
+      expect(back.t).toBe('open311_api_keys');
+    } finally {
+      await runner.release();
+    }
+  });
+});
+
+function str(p: { lat: number; long: number }): { lat: string; long: string } {
+  return { lat: String(p.lat), long: String(p.long) };
+}

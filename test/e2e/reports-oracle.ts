@@ -1,0 +1,65 @@
+import { elapsedBusinessSeconds, resolveCalendar, CN_NATIONAL_2025_2026 } from '../../libs/sla-calendar';
+import type { PlannedTicket } from './reports-history';
+
+const cal = resolveCalendar([CN_NATIONAL_2025_2026]);
+
+export interface OracleGroup {
+  filed: number; valid: number; dispatched: number; returned: number; returns: number; resolved: number; resolvedOnTime: number;
+  closed: number; closedOnTime: number; reworked: number; extended: number; callbacks: number; contacted: number; cbResolved: number;
+  satisfied: number; basically: number; dissatisfied: number; overdueOpen: number;
+  durations: number[][];
+}
+
+/** Brute force over the planned histories: what every report should say, grouped by street (3 path levels). */
+export function oracle(plans: PlannedTicket[], nowMs: number): Map<string, OracleGroup> {
+  const out = new Map<string, OracleGroup>();
+  for (const p of plans) {
+    const t = p.truth;
+    if (t.merged) continue;
+    const group = p.gridPath.split('.').slice(0, 3).join('.');
+    const g = out.get(group) ?? {
+      filed: 0, valid: 0, dispatched: 0, returned: 0, returns: 0, resolved: 0, resolvedOnTime: 0, closed: 0, closedOnTime: 0, reworked: 0,
+      extended: 0, callbacks: 0, contacted: 0, cbResolved: 0, satisfied: 0, basically: 0, dissatisfied: 0, overdueOpen: 0,
+      durations: Array.from({ length: 8 }, () => [] as number[]),
+    };
+    out.set(group, g);
+    const filedAt = p.events[0]!.atMs;
+    g.filed += 1;
+    if (t.valid) g.valid += 1;
+    if (t.dispatchAt !== null) g.dispatched += 1;
+    g.returns += t.returns;
+    if (t.returns > 0) g.returned += 1;
+    const onTime = t.lastResolveAt !== null && (p.deadlineMs === null || t.lastResolveAt <= p.deadlineMs);
+    if (t.lastResolveAt !== null) g.resolved += 1;
+    if (onTime) g.resolvedOnTime += 1;
+    if (t.closedAt !== null) { g.closed += 1; if (onTime) g.closedOnTime += 1; }
+    if (t.reworked) g.reworked += 1;
+    if (t.extended) g.extended += 1;
+    if (p.callback) {
+      g.callbacks += 1;
+      if (p.callback.contacted) {
+        g.contacted += 1;
+        if (p.callback.resolved) g.cbResolved += 1;
+        if (p.callback.satisfaction === 'satisfied') g.satisfied += 1;
+        if (p.callback.satisfaction === 'basically_satisfied') g.basically += 1;
+        if (p.callback.satisfaction === 'dissatisfied') g.dissatisfied += 1;
+      }
+    }
+    const open = !['closed', 'archived', 'voided', 'cancelled'].includes(t.status);
+    if (open && p.deadlineMs !== null && p.deadlineMs < nowMs) g.overdueOpen += 1;
+    const spans: Array<[number | null, number | null]> = [[filedAt, t.dispatchAt], [t.dispatchAt, t.signAt], [t.dispatchAt, t.firstResolveAt], [filedAt, t.closedAt]];
+    spans.forEach(([a, b], i) => {
+      if (a === null || b === null) return;
+      g.durations[i]!.push(b - a);
+      g.durations[i + 4]!.push(Math.round(elapsedBusinessSeconds(cal, new Date(a), new Date(b), 'working_hours') * 1000));
+    });
+  }
+  return out;
+}
+
+/** Nearest-rank quantile of exact values (percentile_disc). */
+export function exactQuantile(values: number[], q: number): number | null {
+  if (values.length === 0) return null;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.max(1, Math.ceil(q * s.length)) - 1]!;
+}

@@ -1,0 +1,90 @@
+import fc from 'fast-check';
+import { randomUUID } from 'node:crypto';
+import type { Principal } from '../../src/modules/auth/principal';
+import { Role } from '../../src/modules/auth/roles';
+import { MAX_RELATIVE_ERROR } from '../../src/modules/reports/histogram';
+import { DURATION_METRICS } from '../../src/modules/reports/report-metrics';
+import { grainFor } from '../../src/modules/reports/reports.repository';
+import { ReportsService } from '../../src/modules/reports/reports.service';
+import { RollupService } from '../../src/modules/reports/rollup.service';
+import { createTestApp, type TestApp } from '../support/test-app';
+import { loadFixture, planTicket, rng, writeEvents, writeTickets, type Fixture } from './reports-history';
+import { exactQuantile, oracle } from './reports-oracle';
+
+const CITY: Principal = { id: randomUUID(), username: 'city', role: Role.Official, scopeNodeId: randomUUID(), scopePath: '210900', unitId: null, mfaPending: false };
+
+describe('reports: rollups folded incrementally equal a brute-force computation over the event log (property)', () => {
+  let t: TestApp;
+  let fx: Fixture;
+  let run = 0;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    fx = await loadFixture(t.ds);
+  });
+  afterAll(async () => { await t.close(); });
+
+  it('random histories, folded in random rounds → exact counts and rates, percentiles within 1 %', async () => {
+    const reports = t.app.get(ReportsService);
+    const rollups = t.app.get(RollupService);
+    await fc.assert(fc.asyncProperty(
+      fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.integer({ min: 5, max: 40 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 7 }),
+      async (seed, n, rounds, batch) => {
+        run += 1;
+        // Each run lives in its own (past, increasing) year, so earlier runs never leak into its period and the events are older than the fold horizon.
+        const year = 1980 + run;
+        const base = Date.parse(`${year}-03-01T00:00:00+08:00`);
+        const r = rng(seed);
+        const plans = Array.from({ length: n }, () => planTicket(r, fx, base, randomUUID()));
+        await writeTickets(t.ds, plans, seed * 1000 + run);
+        const last = Math.max(...plans.flatMap((p) => p.events.map((e) => e.atMs))) + 1;
+        const cuts = [base, ...Array.from({ length: rounds - 1 }, () => base + Math.floor(r() * (last - base))).sort((a, b) => a - b), last];
+        for (let i = 0; i + 1 < cuts.length; i++) {
+          await writeEvents(t.ds, plans, cuts[i]!, cuts[i + 1]!);
+          // Small batches make one ticket's events straddle several folds.
+          await rollups.catchUp(10_000, batch);
+        }
+        const now = Date.now();
+        const expected = oracle(plans, now);
+        // Whole months read the month grain; any other period reads the day grain. Both must agree with the oracle.
+        for (const q of [{ from: `${year}-01-01`, to: `${year}-12-31`, groupBy: 'street' }, { from: `${year}-01-02`, to: `${year}-12-31`, groupBy: 'street' }]) {
+        expect(grainFor({ ...q, scopePath: CITY.scopePath, groupBy: 'street' })).toBe(q.from.endsWith('-01') ? 'month' : 'day');
+        const rates = await reports.rates(CITY, q);
+        const durations = await reports.durations(CITY, q);
+        expect(rates.rollupLagMs).toBe(0);
+        expect(new Set(rates.rows.map((x) => x.group))).toEqual(new Set(expected.keys()));
+        for (const row of rates.rows) {
+          const e = expected.get(row.group)!;
+          expect(row.counts).toEqual({
+            filed: e.filed, valid: e.valid, dispatched: e.dispatched, returned: e.returned, returns: e.returns, resolved: e.resolved,
+            resolved_on_time: e.resolvedOnTime, closed: e.closed, closed_on_time: e.closedOnTime, reworked: e.reworked, extended: e.extended,
+            callbacks: e.callbacks, contacted: e.contacted, cb_resolved: e.cbResolved, satisfied: e.satisfied, basically: e.basically,
+            dissatisfied: e.dissatisfied, overdueOpen: e.overdueOpen,
+          });
+          expect(row.rates.closeRate).toBe(e.valid ? e.closed / e.valid : null);
+          expect(row.rates.onTimeCloseRate).toBe(e.closed + e.overdueOpen ? e.closedOnTime / (e.closed + e.overdueOpen) : null);
+          expect(row.rates.accurateDispatchRate).toBe(e.dispatched ? (e.dispatched - e.returned) / e.dispatched : null);
+          const rated = e.satisfied + e.basically + e.dissatisfied;
+          expect(row.rates.satisfactionRate).toBe(rated ? (e.satisfied + 0.9 * e.basically) / rated : null);
+        }
+        for (const row of durations.rows) {
+          const e = expected.get(row.group)!;
+          DURATION_METRICS.forEach((name, i) => {
+            const values = e.durations[i]!;
+            const got = row.metrics[name];
+            expect(got.count).toBe(values.length);
+            if (values.length === 0) { expect(got.p50Seconds).toBeNull(); return; }
+            expect(got.meanSeconds).toBe(Math.round(values.reduce((a, b) => a + b, 0) / values.length) / 1000);
+            for (const [qq, key] of [[0.5, 'p50Seconds'], [0.9, 'p90Seconds'], [0.95, 'p95Seconds'], [1, 'maxSeconds']] as const) {
+              const exact = exactQuantile(values, qq)! / 1000;
+              const approx = got[key]!;
+              if (exact < 0.001) expect(approx).toBe(0);
+              // 1 ms rounding of the reported seconds on top of the bucket error.
+              else expect(Math.abs(approx - exact)).toBeLessThanOrEqual(exact * MAX_RELATIVE_ERROR + 0.001);
+            }
+          });
+        }
+        }
+      }), { numRuns: 12, endOnFailure: true });
+  }, 300_000);
+});

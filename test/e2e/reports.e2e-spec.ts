@@ -1,0 +1,226 @@
+import ExcelJS from 'exceljs';
+import { randomUUID } from 'node:crypto';
+import { DEMO_PASSWORD } from '../../src/database/seeds/demo-city';
+import { hashPassword } from '../../src/modules/auth/password.service';
+import { RollupService } from '../../src/modules/reports/rollup.service';
+import { createTestApp, type TestApp } from '../support/test-app';
+import { MANHOLE, codeIds, fileTicket, mustAct } from '../support/tickets';
+import { loadFixture, planTicket, rng, writeEvents, writeTickets } from './reports-history';
+
+const ZHANQIAN = '210900.210902.210902001'; // 站前街道
+const HAIZHOU = '210900.210902'; // 海州区 itself (tickets filed at district level)
+const SIHE = '210900.210911.210911001'; // 四合街道 (细河区)
+
+describe('reports for officials 统计报表', () => {
+  let t: TestApp;
+  let ids: Record<string, string>;
+  let grid: string;
+  let dispatcher: string;
+  let handler: string;
+  let official: string;
+  let streetOfficial: string;
+  let today: string;
+  let closedId: string;
+  let month: { from: string; to: string };
+
+  const get = (token: string, path: string) => t.request('GET', `/api/v1/reports/${path}`, { token });
+  const fold = () => t.app.get(RollupService).catchUp();
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    ids = await codeIds(t);
+    [grid, dispatcher, handler, official] = await Promise.all(['demo.grid', 'demo.dispatcher', 'demo.handler', 'demo.official'].map((u) => t.login(u)));
+    await t.ds.query(
+      `INSERT INTO users (username, display_name, role, scope_node_id, password_hash) VALUES ('street.official', '站前街道领导', 'official', $1, $2)`,
+      [ids['210902001'], await hashPassword(DEMO_PASSWORD)]);
+    streetOfficial = await t.login('street.official');
+    today = (await t.ds.query(`SELECT to_char((now() AT TIME ZONE 'Asia/Shanghai')::date, 'YYYY-MM-DD') AS d`))[0].d;
+    month = { from: `${today.slice(0, 8)}01`, to: today };
+
+    // Two manhole covers through the real workflow: one closed, one still open at the unit.
+    const a = (await fileTicket(t, grid, MANHOLE)).body;
+    const b = (await fileTicket(t, grid, { ...MANHOLE, title: '电务小区2号楼井盖松动', standardCode: 'damaged' })).body;
+    for (const id of [a.id, b.id]) {
+      await mustAct(t, dispatcher, id, 'register');
+      await mustAct(t, dispatcher, id, 'dispatch', { unitId: ids['FX-SZSS'] });
+    }
+    await mustAct(t, handler, a.id, 'sign');
+    await mustAct(t, handler, a.id, 'resolve', { note: '已更换' });
+    await mustAct(t, grid, a.id, 'verify', { passed: true, note: '核查通过' });
+    closedId = a.id;
+
+    // Synthetic history elsewhere: 海州区 itself and 四合街道 (细河区), this month and in earlier periods.
+    const fx = await loadFixture(t.ds);
+    const elsewhere = { ...fx, nodes: fx.nodes.filter((n) => n.path === HAIZHOU || n.path.startsWith(SIHE)) };
+    const r = rng(42);
+    const now = Date.now();
+    const monthStart = Date.parse(`${month.from}T00:00:00+08:00`);
+    const plans = [
+      ...Array.from({ length: 12 }, () => planTicket(r, elsewhere, monthStart - 30 * 86_400_000, randomUUID())),
+      ...Array.from({ length: 12 }, () => planTicket(r, elsewhere, monthStart - 365 * 86_400_000, randomUUID())),
+    ].filter((p) => p.events[p.events.length - 1]!.atMs < now);
+    await writeTickets(t.ds, plans, 7);
+    await writeEvents(t.ds, plans, 0, now);
+  });
+  afterAll(async () => { await t.close(); });
+
+  it('the scheduled rollup job folds new events within seconds, and every report shows its staleness', async () => {
+    let body: any;
+    for (let i = 0; i < 50; i++) {
+      body = (await get(official, `rates?from=${month.from}&to=${month.to}&groupBy=street`)).body;
+      if (body.rollupLagMs === 0 && body.rows.some((row: any) => row.group === ZHANQIAN)) break;
+      await new Promise((res) => setTimeout(res, 500));
+    }
+    expect(body.rollupLagMs).toBe(0);
+    expect(Date.parse(body.asOf)).toBeGreaterThan(0);
+    const zq = body.rows.find((row: any) => row.group === ZHANQIAN);
+    expect(zq).toMatchObject({ label: '站前街道', counts: { filed: 2, valid: 2, dispatched: 2, resolved: 1, closed: 1, returned: 0 } });
+
+    // A new event makes the rollup stale until the next fold.
+    await mustAct(t, handler, (await t.ds.query(`SELECT id FROM tickets WHERE title = '电务小区2号楼井盖松动'`))[0].id, 'sign');
+    // Either the sign is not folded yet and the lag says so, or it is folded already (a scheduled fold ran).
+    const stale = (await get(official, `durations?from=${month.from}&to=${month.to}&groupBy=street`)).body;
+    const signs = stale.rows.find((row: any) => row.group === ZHANQIAN).metrics.dispatchToSign.count;
+    expect(stale.rollupLagMs > 0 ? signs : 2).toBe(stale.rollupLagMs > 0 ? 1 : signs);
+    await fold();
+    expect((await get(official, 'rates')).body.rollupLagMs).toBe(0);
+  }, 40_000);
+
+  it('durations: count, mean and percentiles per street, natural and business time', async () => {
+    await fold();
+    const res = await get(official, `durations?from=${month.from}&to=${month.to}&groupBy=street`);
+    expect(res.status).toBe(200);
+    expect(res.body.maxRelativeError).toBeLessThan(0.01);
+    const zq = res.body.rows.find((row: any) => row.group === ZHANQIAN);
+    expect(zq.metrics.fileToDispatch.count).toBe(2);
+    expect(zq.metrics.dispatchToSign.count).toBe(2);
+    expect(zq.metrics.dispatchToResolve.count).toBe(1);
+    expect(zq.metrics.fileToClose.count).toBe(1);
+    const events = (await t.request('GET', `/api/v1/tickets/${closedId}/events`, { token: official })).body;
+    const exact = (Date.parse(events.find((e: any) => e.action === 'verify').at) - Date.parse(events[0].at)) / 1000;
+    expect(Math.abs(zq.metrics.fileToClose.p50Seconds - exact)).toBeLessThanOrEqual(exact * 0.01 + 0.001);
+    expect(zq.metrics.fileToClose.meanSeconds).toBeCloseTo(exact, 2);
+    expect(zq.metrics.fileToCloseBusiness.count).toBe(1);
+    expect(zq.metrics.fileToCloseBusiness.p50Seconds).toBeLessThanOrEqual(zq.metrics.fileToClose.p50Seconds + 0.001);
+    for (const g of ['platform', 'category', 'district', 'community', 'grid', 'unit', 'channel', 'day', 'week', 'month']) {
+      const r = await get(official, `durations?from=${month.from}&to=${month.to}&groupBy=${g}`);
+      expect(r.status).toBe(200);
+      expect(r.body.groupBy).toBe(g);
+      expect(r.body.rows.reduce((s: number, row: any) => s + row.metrics.fileToDispatch.count, 0))
+        .toBe(res.body.rows.reduce((s: number, row: any) => s + row.metrics.fileToDispatch.count, 0));
+    }
+    const unit = await get(official, `durations?from=${month.from}&to=${month.to}&groupBy=unit&unitId=${ids['FX-SZSS']}`);
+    expect(unit.body.rows.map((row: any) => row.label)).toEqual(['阜新市市政设施服务中心']);
+  });
+
+  it('rates: the 结案率 family, the 12345 trio and the composite score, with month-on-month and year-on-year', async () => {
+    const res = await get(dispatcher, `rates?from=${month.from}&to=${month.to}&groupBy=street`);
+    expect(res.status).toBe(200);
+    expect(res.body.scoreVersion).toMatchObject({ basicSatisfiedWeight: 0.9, redBelow: 60, commendFrom: 90 });
+    const zq = res.body.rows.find((row: any) => row.group === ZHANQIAN);
+    expect(zq.rates.closeRate).toBe(0.5);
+    expect(zq.rates.accurateDispatchRate).toBe(1);
+    expect(zq.rates.returnRate).toBe(0);
+    expect(zq.rates.onTimeResolveRate).toBe(1);
+    expect(zq.rates.score).not.toBeNull();
+    // Synthetic history a month and a year back in 海州区 / 四合 gives comparisons there.
+    const all = await get(official, `rates?from=${month.from}&to=${month.to}&groupBy=district`);
+    expect(all.body.rows.some((row: any) => row.mom !== null || row.yoy !== null)).toBe(true);
+    const timeGrouped = await get(official, `rates?from=${month.from}&to=${month.to}&groupBy=day`);
+    expect(timeGrouped.body.rows.every((row: any) => row.mom === null)).toBe(true);
+  });
+
+  it('backlog: open tickets by age bucket and SLA colour', async () => {
+    const res = await get(official, 'backlog?groupBy=street');
+    expect(res.status).toBe(200);
+    const zq = res.body.rows.find((row: any) => row.group === ZHANQIAN);
+    expect(zq.open).toBe(1);
+    expect(zq.byAge.lt1d).toBe(1);
+    expect(zq.byColour.green + zq.byColour.blue + zq.byColour.yellow + zq.byColour.red + zq.byColour.none).toBe(1);
+  });
+
+  it('rankings: streets by composite score with naming lists; only rankable groupings', async () => {
+    const res = await get(official, `rankings?from=${month.from}&to=${month.to}&groupBy=street`);
+    expect(res.status).toBe(200);
+    expect(res.body.rows[0].rank).toBe(1);
+    const scores = res.body.rows.map((row: any) => row.score ?? -1);
+    expect(scores).toEqual([...scores].sort((a: number, b: number) => b - a));
+    for (const row of res.body.rows) {
+      if (row.score !== null && row.score < 60) expect(row.list).toBe('red');
+      if (row.score !== null && row.score >= 90) expect(row.list).toBe('commended');
+    }
+    const units = await get(official, `rankings?from=${month.from}&to=${month.to}&groupBy=unit`);
+    expect(units.status).toBe(200);
+    const bad = await get(official, 'rankings?groupBy=platform');
+    expect(bad.status).toBe(400);
+    expect(bad.body.code).toBe('REPORT_GROUP_NOT_RANKABLE');
+  });
+
+  it('scoping: a street official sees only their street; a district official not the other district', async () => {
+    const from = `${Number(today.slice(0, 4)) - 9}-01-01`;
+    const street = await get(streetOfficial, `rates?from=${from}&to=${today}&groupBy=street`);
+    expect(street.status).toBe(200);
+    expect(street.body.rows.map((row: any) => row.group)).toEqual([ZHANQIAN]);
+    const streetDistricts = await get(streetOfficial, `durations?from=${from}&to=${today}&groupBy=district`);
+    expect(streetDistricts.body.rows.map((row: any) => row.group)).toEqual([HAIZHOU]);
+    expect(streetDistricts.body.rows[0].metrics.fileToDispatch.count).toBe(2); // only 站前's own tickets, not 海州区-level ones
+    const district = await get(official, `rates?from=${from}&to=${today}&groupBy=street`);
+    const groups = district.body.rows.map((row: any) => row.group);
+    expect(groups).toContain(ZHANQIAN);
+    expect(groups.some((g: string) => g.startsWith('210900.210911'))).toBe(false);
+    for (const path of ['backlog', 'rankings']) {
+      const r = await get(streetOfficial, `${path}?from=${from}&to=${today}&groupBy=street`);
+      expect(r.body.rows.every((row: any) => row.group === ZHANQIAN)).toBe(true);
+    }
+    const outside = await get(streetOfficial, `rates?gridNodeId=${ids['210911001']}`);
+    expect(outside.status).toBe(404);
+    expect(outside.body.code).toBe('REPORT_NODE_OUT_OF_SCOPE');
+  });
+
+  it('refuses roles without ReportRead and bad input with 4xx problems', async () => {
+    const admin = await t.login('demo.admin');
+    for (const token of [admin, handler, grid]) expect((await get(token, 'rates')).status).toBe(403);
+    expect((await t.request('GET', '/api/v1/reports/rates')).status).toBe(401);
+    for (const q of ['from=2026-02-30', 'from=2026-05-01&to=2026-04-01', 'groupBy=planet', 'format=pdf', 'unitId=x', 'from=1990-01-01&to=2026-01-01', "platform=a'b", 'nonsense=1']) {
+      const r = await get(official, `durations?${q}`);
+      expect([r.status, q]).toEqual([400, q]);
+      expect(String(r.headers['content-type'])).toContain('application/problem+json');
+    }
+  });
+
+  it('exports CSV and XLSX streams with the same rows', async () => {
+    const q = `from=${month.from}&to=${month.to}&groupBy=street`;
+    const json = (await get(official, `rates?${q}`)).body;
+    const csv = await get(official, `rates?${q}&format=csv`);
+    expect(csv.status).toBe(200);
+    expect(csv.headers['content-type']).toContain('text/csv');
+    expect(csv.headers['content-disposition']).toContain('.csv');
+    expect(csv.headers['x-rollup-lag-ms']).toBeDefined();
+    const lines = csv.text.replace(/^\uFEFF/, '').trim().split('\r\n');
+    expect(lines).toHaveLength(json.rows.length + 1);
+    const header = lines[0]!.split(',');
+    expect(header).toEqual(expect.arrayContaining(['group', 'label', 'counts.filed', 'rates.closeRate', 'rates.score']));
+    const zqLine = lines.find((l) => l.startsWith(ZHANQIAN))!.split(',');
+    expect(zqLine[header.indexOf('label')]).toBe('站前街道');
+    expect(zqLine[header.indexOf('counts.filed')]).toBe('2');
+
+    const fastify = t.app.getHttpAdapter().getInstance();
+    const xlsx = await fastify.inject({ method: 'GET', url: `/api/v1/reports/durations?${q}&format=xlsx`, headers: { authorization: `Bearer ${official}` } });
+    expect(xlsx.statusCode).toBe(200);
+    expect(xlsx.headers['content-type']).toContain('spreadsheetml');
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(xlsx.rawPayload as unknown as ExcelJS.Buffer);
+    const sheet = wb.worksheets[0]!;
+    const durations = (await get(official, `durations?${q}`)).body;
+    expect(sheet.rowCount).toBe(durations.rows.length + 1);
+    const head = (sheet.getRow(1).values as unknown[]).slice(1);
+    expect(head).toEqual(expect.arrayContaining(['group', 'metrics.fileToClose.p95Seconds']));
+    const groups = [];
+    for (let i = 2; i <= sheet.rowCount; i++) groups.push(sheet.getRow(i).getCell(head.indexOf('group') + 1).value);
+    expect(groups).toEqual(durations.rows.map((row: any) => row.group));
+
+    const backlogCsv = await get(official, 'backlog?format=csv&groupBy=street');
+    expect(backlogCsv.status).toBe(200);
+    expect(backlogCsv.text).toContain('byColour.red');
+  });
+});

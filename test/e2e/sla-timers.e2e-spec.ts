@@ -1,0 +1,396 @@
+import { createServer, type Server } from 'node:http';
+import type { EntityManager } from 'typeorm';
+import type { AddressInfo } from 'node:net';
+import { QueueService } from '../../src/queue/queue.service';
+import { SlaEngine, fireJobId } from '../../src/modules/sla/sla-engine.service';
+import { SlaFireJob, SlaReconcileJob } from '../../src/modules/sla/sla.jobs';
+import { SlaRepository } from '../../src/modules/sla/sla.repository';
+import { armResolveClock, firingsOf, inProgressTicket, sleep, waitFor } from '../support/sla';
+import { createTestApp, type TestApp } from '../support/test-app';
+import { act, codeIds } from '../support/tickets';
+
+const LIMIT = 4 * 3600; // the demo manhole: 4 hours, natural time
+
+jest.setTimeout(90_000);
+
+/**
+ * Timer correctness and its faults: each threshold fires exactly once per clock version, never before its
+ * due instant by the database clock, and within seconds — through duplicate deliveries, killed workers, a
+ * wiped queue backend, a crash before the outbox relay, bursts, races with resolve and skewed host clocks.
+ */
+describe('sla timers: exactly once, never early, within seconds 时限定时器', () => {
+  let t: TestApp;
+  let ids: Record<string, string>;
+  let tokens: { grid: string; dispatcher: string; handler: string };
+  let admin: string;
+  let hook: Server;
+  const posts: Array<Record<string, unknown>> = [];
+  const raw: string[] = [];
+  const failingTickets = new Set<string>();
+
+  beforeAll(async () => {
+    hook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => { body += c.toString('utf8'); });
+      req.on('end', () => {
+        const parsed = JSON.parse(body) as Record<string, unknown>;
+        if (failingTickets.has(parsed.ticketId as string)) {
+          res.writeHead(503).end();
+          return;
+        }
+        raw.push(body);
+        posts.push({ ...parsed, idempotencyKey: req.headers['idempotency-key'] });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+    const port = (hook.address() as AddressInfo).port;
+    t = await createTestApp({ env: { SLA_WEBHOOK_URL: `http://127.0.0.1:${port}/sla` } });
+    ids = await codeIds(t);
+    const [grid, dispatcher, handler, a] = await Promise.all(['demo.grid', 'demo.dispatcher', 'demo.handler', 'demo.admin'].map((u) => t.login(u)));
+    tokens = { grid: grid!, dispatcher: dispatcher!, handler: handler! };
+    admin = a!;
+  });
+  afterAll(async () => {
+    await t.close();
+    await new Promise<void>((resolve) => hook.close(() => resolve()));
+  });
+
+  const ticket = () => inProgressTicket(t, tokens, ids['FX-SZSS']!);
+  const queue = () => t.app.get(QueueService, { strict: false }).queue('sla');
+  const reconciler = () => t.app.get(SlaReconcileJob, { strict: false });
+  const byThreshold = (fs: Array<{ threshold: string }>) => fs.reduce<Record<string, number>>((acc, f) => ({ ...acc, [f.threshold]: (acc[f.threshold] ?? 0) + 1 }), {});
+  async function eventsOf(id: string, action: string): Promise<number> {
+    const rows = await t.ds.query(`SELECT count(*)::int AS n FROM ticket_events WHERE ticket_id = $1 AND action = $2`, [id, action]);
+    return rows[0].n;
+  }
+  /**
+   * Arms a ticket's resolve clock by hand, in one transaction that ends like a process dying right after
+   * commit (no immediate relay): `during` runs inside it, after the timers are written.
+   */
+  async function armQuietly(id: string, secondsToBreach: number, during?: (m: EntityManager, clockId: string, version: number) => Promise<void>) {
+    const engine = t.app.get(SlaEngine, { strict: false });
+    return t.ds.transaction(async (m) => {
+      const rows = await m.query(
+        `WITH u AS (UPDATE ticket_clocks SET started_at = now() - make_interval(secs => $2::double precision), deadline = now() + make_interval(secs => $3::double precision),
+           clock_version = clock_version + 1 WHERE ticket_id = $1 AND stage = 'resolve' AND state = 'running' RETURNING id, clock_version, deadline)
+         SELECT id, clock_version, deadline FROM u`, [id, LIMIT - secondsToBreach, secondsToBreach]);
+      const clock = rows[0] as { id: string; clock_version: number; deadline: Date };
+      expect(await engine.schedule(m, clock.id)).toBe(5);
+      if (during) await during(m, clock.id, clock.clock_version);
+      m.queryRunner!.data = {};
+      return clock;
+    });
+  }
+
+  async function relayed(clockId: string, version: number): Promise<boolean> {
+    const rows = await t.ds.query(`SELECT bool_and(relayed_at IS NOT NULL) AS done FROM outbox WHERE job_name = 'sla.fire' AND payload->>'clockId' = $1 AND (payload->>'clockVersion')::int = $2`, [clockId, version]);
+    return rows[0].done === true;
+  }
+
+  it('fires thresholds already reached at once and the breach on time; each once, with an event, the clock colour and a webhook without personal data', async () => {
+    const { id } = await ticket();
+    const clock = await armResolveClock(t, admin, id, LIMIT, 3);
+    const fired = await waitFor('breach', async () => {
+      const fs = await firingsOf(t, id);
+      return fs.some((f) => f.threshold === 'breach') && fs;
+    });
+    expect(byThreshold(fired)).toEqual({ remind: 1, warning: 1, breach: 1 });
+    for (const f of fired) {
+      expect(f.clock_version).toBe(clock.clock_version);
+      expect(Number(f.lateness_ms)).toBeGreaterThanOrEqual(0);
+    }
+    const breach = fired.find((f) => f.threshold === 'breach')!;
+    expect(breach.due_at.getTime()).toBe(clock.deadline.getTime());
+    expect(Number(breach.lateness_ms)).toBeLessThan(1500);
+
+    const view = (await t.request('GET', `/api/v1/tickets/${id}`, { token: tokens.dispatcher })).body;
+    const rc = view.clocks.find((c: { stage: string; state: string }) => c.stage === 'resolve' && c.state === 'running');
+    expect([...rc.thresholdsFired].sort()).toEqual(['breach', 'remind', 'warning']);
+    expect(rc.overdue).toBe(true);
+    for (const action of ['sla-remind', 'sla-warning', 'sla-breach']) expect(await eventsOf(id, action)).toBe(1);
+    const [row] = await t.ds.query(`SELECT level FROM ticket_clocks WHERE id = $1`, [clock.id]);
+    expect(row.level).toBe('red');
+
+    const mine = await waitFor('three webhooks', async () => {
+      const p = posts.filter((x) => x.ticketId === id);
+      return p.length >= 3 && p;
+    });
+    expect(mine.map((p) => p.threshold).sort()).toEqual(['breach', 'remind', 'warning']);
+    expect(new Set(mine.map((p) => p.idempotencyKey)).size).toBe(3);
+    for (const body of raw) {
+      expect(body).not.toContain('13841812345');
+      expect(body).not.toContain('张建国');
+    }
+  });
+
+  it('a webhook that keeps failing is retried, then dead-lettered; an admin sees the list and resends', async () => {
+    const { id } = await ticket();
+    failingTickets.add(id);
+    await armResolveClock(t, admin, id, LIMIT, -1); // breach a second ago: three thresholds fire at once
+    // 5 attempts with exponential backoff from 1 s (1 + 2 + 4 + 8 s between them).
+    const letters = await waitFor('dead letters', async () => {
+      const list = await t.request('GET', '/api/v1/sla/dead-letters', { token: admin });
+      const mine = (list.body as Array<{ id: string; ticketId: string; attempts: number; lastError: string; ticketNumber: string }>).filter((d) => d.ticketId === id);
+      return mine.length === 3 && mine;
+    }, 45_000, 500);
+    for (const d of letters) {
+      expect(d.attempts).toBe(5);
+      expect(d.lastError).toContain('503');
+      expect(d.ticketNumber).toMatch(/^FX-/);
+    }
+    expect(posts.filter((p) => p.ticketId === id)).toHaveLength(0);
+    expect((await t.request('GET', '/api/v1/sla/dead-letters', { token: tokens.dispatcher })).status).toBe(403);
+    failingTickets.delete(id);
+    for (const d of letters) {
+      const retry = await t.request('POST', `/api/v1/sla/dead-letters/${d.id}/retry`, { token: admin });
+      expect(retry.status).toBe(202);
+    }
+    expect((await t.request('POST', '/api/v1/sla/dead-letters/999999999/retry', { token: admin })).status).toBe(404);
+    await waitFor('resent', async () => posts.filter((p) => p.ticketId === id).length === 3);
+    const sent = await t.ds.query(`SELECT count(*)::int AS n FROM sla_firings WHERE ticket_id = $1 AND notified_at IS NOT NULL`, [id]);
+    expect(sent[0].n).toBe(3);
+    expect(byThreshold(await firingsOf(t, id))).toEqual({ remind: 1, warning: 1, breach: 1 });
+  });
+
+  it('every job delivered twice (and the handler run concurrently) fires once', async () => {
+    const { id } = await ticket();
+    const clock = await armResolveClock(t, admin, id, LIMIT, 3);
+    await waitFor('relay', () => relayed(clock.id, clock.clock_version));
+    const data = { clockId: clock.id, threshold: 'breach', clockVersion: clock.clock_version };
+    const delay = Math.max(0, clock.deadline.getTime() - Date.now());
+    // Second deliveries of the same timer under other ids, plus two direct runs racing them at the due instant.
+    await queue().add('sla.fire', data, { jobId: `dup1-${clock.id}`, delay });
+    await queue().add('sla.fire', data, { jobId: `dup2-${clock.id}`, delay });
+    const fire = t.app.get(SlaFireJob, { strict: false });
+    const direct = await Promise.all([fire.handle(data), fire.handle(data)]);
+    expect(direct.filter((r) => r.outcome === 'fired').length).toBeLessThanOrEqual(1);
+    await sleep(Math.max(0, clock.deadline.getTime() - Date.now()) + 2000);
+    const fs = await firingsOf(t, id);
+    expect(byThreshold(fs)).toEqual({ remind: 1, warning: 1, breach: 1 });
+    expect(await eventsOf(id, 'sla-breach')).toBe(1);
+    const notify = await t.ds.query(`SELECT count(*)::int AS n FROM outbox WHERE job_name = 'sla.notify' AND payload->>'firingId' IN (SELECT id::text FROM sla_firings WHERE ticket_id = $1)`, [id]);
+    expect(notify[0].n).toBe(3);
+    for (const f of fs) expect(Number(f.lateness_ms)).toBeGreaterThanOrEqual(0);
+  });
+
+  it('a worker killed mid-firing (before commit) loses nothing: the firing rolls back and the reconciler fires it once', async () => {
+    const { id } = await ticket();
+    const repo = t.app.get(SlaRepository, { strict: false });
+    const clock = await armQuietly(id, 1, async (m, clockId, version) => {
+      // The breach job was taken by a worker that then died: it is gone from the queue, the outbox row is spent.
+      await m.query(`UPDATE outbox SET relayed_at = now() WHERE job_id = $1`, [fireJobId(clockId, 'breach', version)]);
+    });
+    await sleep(Math.max(0, clock.deadline.getTime() - Date.now()) + 200);
+    // That worker had locked the ticket and inserted the firing when it died: Postgres rolls its transaction back.
+    const qr = t.ds.createQueryRunner();
+    await qr.connect();
+    try {
+      await qr.startTransaction();
+      await repo.lockTicketOfClock(qr.manager, clock.id);
+      expect(await repo.insertFiring(qr.manager, clock.id, 'breach', clock.clock_version, 'job')).toBeDefined();
+      await qr.rollbackTransaction();
+    } finally {
+      await qr.release();
+    }
+    expect((await firingsOf(t, id)).filter((f) => f.threshold === 'breach')).toHaveLength(0);
+    await sleep(SlaReconcileJob.OVERDUE_GRACE_MS);
+    expect(await reconciler().fireOverdue()).toBeGreaterThanOrEqual(1);
+    expect(await reconciler().fireOverdue()).toBe(0);
+    await waitFor('all thresholds', async () => (await firingsOf(t, id)).length >= 3 && true);
+    await sleep(1000);
+    const fs = await firingsOf(t, id);
+    expect(byThreshold(fs)).toEqual({ remind: 1, warning: 1, breach: 1 });
+    expect(fs.find((f) => f.threshold === 'breach')!.via).toBe('reconciler');
+    expect(await eventsOf(id, 'sla-breach')).toBe(1);
+  });
+
+  it('a worker killed between the firing and its 督办, or after the 督办 but before marking it, still supervises exactly once', async () => {
+    const { id } = await ticket();
+    const repo = t.app.get(SlaRepository, { strict: false });
+    // 2 h 1 s after the breach: every threshold and the district 督办 step are due.
+    const clock = await armQuietly(id, -(2 * 3600 + 1), async (m, clockId, version) => {
+      // Crash 1: the 督办 firing committed, the worker died before the workflow action.
+      await repo.lockTicketOfClock(m, clockId);
+      const f = await repo.insertFiring(m, clockId, 'supervise_district', version, 'job');
+      expect(f?.action_state).toBe('pending');
+    });
+    const clockId = clock.id;
+    await waitFor('remaining firings', async () => (await firingsOf(t, id)).length >= 4 && true);
+    await sleep(500);
+    expect(await reconciler().retryPendingActions(0)).toBe(1);
+    expect(await eventsOf(id, 'supervise')).toBe(1);
+    // Crash 2: the 督办 committed but the firing was never marked done; a retry finds the marker and does not repeat it.
+    await t.ds.query(`UPDATE sla_firings SET action_state = 'pending' WHERE clock_id = $1 AND threshold = 'supervise_district'`, [clockId]);
+    expect(await reconciler().retryPendingActions(0)).toBe(1);
+    expect(await eventsOf(id, 'supervise')).toBe(1);
+    const [f] = await t.ds.query(`SELECT action_state, action_result FROM sla_firings WHERE clock_id = $1 AND threshold = 'supervise_district'`, [clockId]);
+    expect(f).toMatchObject({ action_state: 'done', action_result: 'supervise' });
+    const view = (await t.request('GET', `/api/v1/tickets/${id}`, { token: tokens.dispatcher })).body;
+    expect(view.supervisionCount).toBe(1);
+    expect(byThreshold(await firingsOf(t, id))).toEqual({ remind: 1, warning: 1, breach: 1, supervise_district: 1 });
+  });
+
+  it('the queue backend wiped (Redis flushed / Postgres queue obliterated): the reconciler fires overdue timers once and restores missing ones on time', async () => {
+    const overdue = await ticket();
+    const upcoming = await ticket();
+    const c1 = await armResolveClock(t, admin, overdue.id, LIMIT, 3);
+    const c2 = await armResolveClock(t, admin, upcoming.id, LIMIT, 12);
+    await waitFor('relay', async () => (await relayed(c1.id, c1.clock_version)) && (await relayed(c2.id, c2.clock_version)));
+    await waitFor('immediate thresholds', async () => (await firingsOf(t, overdue.id)).length >= 2 && (await firingsOf(t, upcoming.id)).length >= 2);
+    await queue().obliterate({ force: true });
+    await queue().resume();
+    expect(await queue().getJob(fireJobId(c2.id, 'breach', c2.clock_version))).toBeFalsy();
+    await sleep(Math.max(0, c1.deadline.getTime() - Date.now()) + 1500);
+    expect((await firingsOf(t, overdue.id)).some((f) => f.threshold === 'breach')).toBe(false); // lost with the queue
+    const r = await reconciler().handle();
+    expect(r.fired).toBe(1);
+    expect(r.restored).toBeGreaterThanOrEqual(1);
+    expect(await queue().getJob(fireJobId(c2.id, 'breach', c2.clock_version))).toBeTruthy();
+    expect((await reconciler().handle()).fired).toBe(0);
+    const b2 = await waitFor('restored breach', async () => (await firingsOf(t, upcoming.id)).find((f) => f.threshold === 'breach'), 20_000);
+    expect(b2.via).toBe('job');
+    expect(Number(b2.lateness_ms)).toBeGreaterThanOrEqual(0);
+    expect(Number(b2.lateness_ms)).toBeLessThan(1500);
+    expect(byThreshold(await firingsOf(t, overdue.id))).toEqual({ remind: 1, warning: 1, breach: 1 });
+    expect(byThreshold(await firingsOf(t, upcoming.id))).toEqual({ remind: 1, warning: 1, breach: 1 });
+  });
+
+  it('the API crashing after commit but before the outbox relay: the periodic relay hands the timers over, still on time', async () => {
+    const { id } = await ticket();
+    const { id: clockId, clock_version: version } = await armQuietly(id, 8);
+    const c = { id: clockId };
+    const pending = await t.ds.query(`SELECT count(*)::int AS n FROM outbox WHERE relayed_at IS NULL AND payload->>'clockId' = $1 AND (payload->>'clockVersion')::int = $2`, [c.id, version]);
+    expect(pending[0].n).toBe(5);
+    const breach = await waitFor('breach', async () => (await firingsOf(t, id)).find((f) => f.threshold === 'breach' && f.clock_version === version), 20_000);
+    expect(Number(breach.lateness_ms)).toBeGreaterThanOrEqual(0);
+    expect(Number(breach.lateness_ms)).toBeLessThan(1500);
+  });
+
+  it('many timers due at the same instant all fire once, none early, within seconds', async () => {
+    const n = 24;
+    const made: string[] = [];
+    for (let i = 0; i < n; i++) made.push((await ticket()).id);
+    await t.ds.query(`UPDATE ticket_clocks SET started_at = now() - interval '4 hours' + interval '6 seconds' WHERE ticket_id = ANY($1::uuid[]) AND stage = 'resolve' AND state = 'running'`, [made]);
+    const report = await t.request('POST', '/api/v1/sla/recompute', { token: admin, body: { ticketIds: made } });
+    expect(report.body.moved).toBe(n);
+    expect(new Set(report.body.changes.map((c: { toDeadline: string }) => c.toDeadline)).size).toBe(1);
+    await waitFor('all breaches', async () => {
+      const rows = await t.ds.query(`SELECT count(*)::int AS n FROM sla_firings WHERE ticket_id = ANY($1::uuid[]) AND threshold = 'breach'`, [made]);
+      return rows[0].n === n;
+    }, 30_000);
+    await sleep(500);
+    // Reminder and warning were already past when armed (they fire at once); the breaches share one due instant.
+    const all = await t.ds.query(
+      `SELECT count(*)::int AS firings, count(DISTINCT (clock_id, threshold, clock_version))::int AS distinct_keys FROM sla_firings WHERE ticket_id = ANY($1::uuid[])`, [made]);
+    expect(all[0]).toEqual({ firings: 3 * n, distinct_keys: 3 * n });
+    const stats = await t.ds.query(
+      `SELECT min(extract(epoch FROM fired_at - due_at) * 1000)::float8 AS min_ms, max(extract(epoch FROM fired_at - due_at) * 1000)::float8 AS max_ms
+         FROM sla_firings WHERE ticket_id = ANY($1::uuid[]) AND threshold = 'breach'`, [made]);
+    expect(stats[0].min_ms).toBeGreaterThanOrEqual(0);
+    expect(stats[0].max_ms).toBeLessThan(3000);
+  });
+
+  it('resolve racing the breach: a breach is recorded exactly when the clock stopped at or after its deadline', async () => {
+    const n = 8;
+    const made: string[] = [];
+    for (let i = 0; i < n; i++) made.push((await ticket()).id);
+    await t.ds.query(`UPDATE ticket_clocks SET started_at = now() - interval '4 hours' + interval '3 seconds' WHERE ticket_id = ANY($1::uuid[]) AND stage = 'resolve' AND state = 'running'`, [made]);
+    const report = await t.request('POST', '/api/v1/sla/recompute', { token: admin, body: { ticketIds: made } });
+    const due = Date.parse(report.body.changes[0].toDeadline);
+    const conflicts: string[] = [];
+    await Promise.all(made.map(async (id, i) => {
+      // Spread the resolves around the due instant: −120 ms … +90 ms.
+      await sleep(Math.max(0, due - Date.now() - 120 + i * 30));
+      for (let attempt = 0; attempt < 10; attempt++) {
+        const res = await act(t, tokens.handler, id, 'resolve', { note: '已处置' });
+        if (res.status === 200) return;
+        conflicts.push(res.body.code);
+        if (res.status !== 409) throw new Error(`resolve: ${res.status} ${res.text}`);
+      }
+      throw new Error('resolve never succeeded');
+    }));
+    await sleep(1500);
+    for (const id of made) {
+      const [c] = await t.ds.query(`SELECT id, stopped_at, deadline FROM ticket_clocks WHERE ticket_id = $1 AND stage = 'resolve' ORDER BY created_at DESC LIMIT 1`, [id]);
+      const breaches = (await firingsOf(t, id)).filter((f) => f.threshold === 'breach');
+      expect(breaches.length).toBeLessThanOrEqual(1);
+      const late = c.stopped_at.getTime() >= c.deadline.getTime();
+      expect({ id, breach: breaches.length === 1 }).toEqual({ id, breach: late });
+      expect(await eventsOf(id, 'sla-breach')).toBe(breaches.length);
+    }
+    for (const code of conflicts) expect(['SLA_FIRED_CONCURRENTLY', 'STALE_VERSION']).toContain(code);
+  });
+
+  it('Postgres connections dropped while timers are due (what a Postgres restart looks like to the app): each fires once, none early', async () => {
+    const made = [await ticket(), await ticket(), await ticket()];
+    const clocks = [];
+    for (const m of made) clocks.push(await armResolveClock(t, admin, m.id, LIMIT, 2));
+    for (const c of clocks) await waitFor('relay', () => relayed(c.id, c.clock_version));
+    const due = Math.max(...clocks.map((c) => c.deadline.getTime()));
+    await sleep(Math.max(0, due - Date.now() - 100));
+    // Kill every other session of this database around the due instant, twice.
+    for (let i = 0; i < 2; i++) {
+      await t.ds.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
+      await sleep(150);
+    }
+    await waitFor('breaches after the outage', async () => {
+      for (const m of made) if (!(await firingsOf(t, m.id).catch(() => [])).some((f) => f.threshold === 'breach')) return false;
+      return true;
+    }, 75_000, 250);
+    await reconciler().fireOverdue();
+    await sleep(1000);
+    for (const m of made) {
+      const fs = await firingsOf(t, m.id);
+      expect(byThreshold(fs)).toEqual({ remind: 1, warning: 1, breach: 1 });
+      for (const f of fs) expect(Number(f.lateness_ms)).toBeGreaterThanOrEqual(0);
+      // Late by at most one reconciler period (60 s) plus its grace, when the outage took the queue's own connections.
+      expect(Number(fs.find((f) => f.threshold === 'breach')!.lateness_ms)).toBeLessThan(65_000);
+      expect(await eventsOf(m.id, 'sla-breach')).toBe(1);
+    }
+  });
+
+  it('host clocks ahead or behind change nothing: deadlines come from the database clock, and an early delivery is re-delayed, not fired', async () => {
+    const real = Date.now.bind(Date);
+    const spy = jest.spyOn(Date, 'now').mockImplementation(() => real() + 10 * 60_000); // this host is 10 minutes ahead (tokens still valid)
+    let made: Awaited<ReturnType<typeof ticket>>;
+    try {
+      made = await ticket();
+    } finally {
+      spy.mockRestore();
+    }
+    const [db] = await t.ds.query(`SELECT now() AS now`);
+    const rc = made.signed.clocks.find((c: { stage: string; state: string }) => c.stage === 'resolve' && c.state === 'running');
+    expect(Math.abs(Date.parse(made.dispatched.dispatchedAt) - db.now.getTime())).toBeLessThan(60_000);
+    expect(Date.parse(rc.deadline) - Date.parse(made.dispatched.dispatchedAt)).toBe(LIMIT * 1000);
+
+    const clock = await armResolveClock(t, admin, made.id, LIMIT, 6);
+    await waitFor('relay', () => relayed(clock.id, clock.clock_version));
+    // A worker whose clock runs ~6 s ahead takes the job now: the database says it is not due, so it is re-delayed.
+    const data = { clockId: clock.id, threshold: 'breach', clockVersion: clock.clock_version };
+    const ahead = await t.app.get(SlaFireJob, { strict: false }).handle(data);
+    expect(ahead).toMatchObject({ outcome: 'redelayed' });
+    expect((ahead as { remainingMs: number }).remainingMs).toBeGreaterThan(2000);
+    expect(await queue().getJob(`${fireJobId(clock.id, 'breach', clock.clock_version)}-h1`)).toBeTruthy();
+    // A producer host 20 s behind enqueues the same timer: BullMQ will hand it out about 20 s early.
+    const behind = jest.spyOn(Date, 'now').mockImplementation(() => real() - 20_000);
+    const skewedId = `skewed-${clock.id}`;
+    try {
+      await queue().add('sla.fire', { clockId: clock.id, threshold: 'breach', clockVersion: clock.clock_version }, { jobId: skewedId, delay: Math.max(0, clock.deadline.getTime() - real()) });
+    } finally {
+      behind.mockRestore();
+    }
+    const breach = await waitFor('breach', async () => (await firingsOf(t, made.id)).find((f) => f.threshold === 'breach'));
+    expect(Number(breach.lateness_ms)).toBeGreaterThanOrEqual(0);
+    expect(Number(breach.lateness_ms)).toBeLessThan(1500);
+    // The skewed producer's job: the Postgres backend hands it out ~20 s early (re-delayed, not fired); a backend
+    // that promotes by its own clock hands it out on time, after the firing (nothing left to do). Never a firing.
+    const skewed = await waitFor('skewed job', async () => {
+      const job = await queue().getJob(skewedId);
+      return job?.returnvalue ? job.returnvalue as { outcome: string } : undefined;
+    });
+    expect(['redelayed', 'gone']).toContain(skewed.outcome);
+    await sleep(1000);
+    expect(byThreshold(await firingsOf(t, made.id))).toEqual({ remind: 1, warning: 1, breach: 1 });
+  });
+});

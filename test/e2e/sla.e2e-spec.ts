@@ -1,0 +1,200 @@
+import { createTestApp, type TestApp } from '../support/test-app';
+import { codeIds, mustAct } from '../support/tickets';
+import { inProgressTicket } from '../support/sla';
+
+const HOUR = 3600;
+
+describe('sla: deadlines, calendars and policies as data, recomputation 时限', () => {
+  let t: TestApp;
+  let ids: Record<string, string>;
+  let grid: string;
+  let dispatcher: string;
+  let handler: string;
+  let admin: string;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    ids = await codeIds(t);
+    [grid, dispatcher, handler, admin] = await Promise.all(['demo.grid', 'demo.dispatcher', 'demo.handler', 'demo.admin'].map((u) => t.login(u)));
+  });
+  afterAll(async () => { await t.close(); });
+
+  const tokens = () => ({ grid, dispatcher, handler });
+  const resolveClock = (ticket: { clocks: Array<{ stage: string; state: string }> }) => ticket.clocks.find((c) => c.stage === 'resolve' && c.state === 'running') as any;
+
+  /** Moves the resolve clock's start to a fixed instant (the controlled clock) and recomputes it. */
+  async function startResolveAt(id: string, instant: string) {
+    await t.ds.query(`UPDATE ticket_clocks SET started_at = $2 WHERE ticket_id = $1 AND stage = 'resolve' AND state = 'running'`, [id, instant]);
+    const res = await t.request('POST', '/api/v1/sla/recompute', { token: admin, body: { ticketIds: [id] } });
+    expect(res.status).toBe(200);
+    return res.body;
+  }
+
+  it('the demo manhole (缺失, urgent) gets a resolve deadline 4 hours after dispatch, natural time, with its timers in Postgres', async () => {
+    const { id, dispatched, signed } = await inProgressTicket(t, tokens(), ids['FX-SZSS']!);
+    const clock = resolveClock(signed);
+    expect(clock).toMatchObject({ clockType: 'natural', thresholdsFired: [], calendarVersions: { 'cn-national': 1 } });
+    const limitMs = Date.parse(clock.deadline) - Date.parse(dispatched.dispatchedAt);
+    expect(limitMs).toBeLessThanOrEqual(4 * HOUR * 1000);
+    expect(limitMs).toBe(4 * HOUR * 1000);
+
+    const [row] = await t.ds.query(`SELECT id, policy_code, policy_version, calendar_key, clock_version FROM ticket_clocks WHERE ticket_id = $1 AND stage = 'resolve'`, [id]);
+    expect(row).toMatchObject({ policy_code: 'default', policy_version: 1, calendar_key: 'cn-national@1' });
+    const timers: Array<{ threshold: string; offset: number; state: string }> = await t.ds.query(
+      `SELECT tm.threshold, extract(epoch FROM tm.due_at - $2::timestamptz)::float8 AS offset, tm.state FROM sla_timers tm WHERE tm.clock_id = $1 ORDER BY tm.due_at`,
+      [row.id, dispatched.dispatchedAt]);
+    expect(timers.map((x) => [x.threshold, Math.round(x.offset), x.state])).toEqual([
+      ['remind', 2 * HOUR, 'pending'], ['warning', 3.2 * HOUR, 'pending'], ['breach', 4 * HOUR, 'pending'],
+      ['supervise_district', 6 * HOUR, 'pending'], ['notice', 28 * HOUR, 'pending'],
+    ]);
+    // Handed to BullMQ through the outbox with deterministic ids (no ':').
+    const outbox: Array<{ job_id: string; relayed: boolean }> = await t.ds.query(
+      `SELECT job_id, relayed_at IS NOT NULL AS relayed FROM outbox WHERE job_name = 'sla.fire' AND payload->>'clockId' = $1 ORDER BY job_id`, [row.id]);
+    expect(outbox.map((o) => o.job_id)).toEqual(['breach', 'notice', 'remind', 'supervise_district', 'warning'].map((th) => `sla-fire-${row.id}-${th}-v${row.clock_version}`));
+    for (const o of outbox) expect(o.job_id).not.toContain(':');
+
+    // Resolving stops the clock and cancels its timers.
+    await mustAct(t, handler, id, 'resolve', { note: '已补装' });
+    const states: Array<{ state: string }> = await t.ds.query(`SELECT DISTINCT state FROM sla_timers WHERE clock_id = $1`, [row.id]);
+    expect(states.map((s) => s.state)).toEqual(['cancelled']);
+  });
+
+  it('a 破损 cover dispatched on Friday afternoon before 清明 (2026-04-03 15:00) is due Wednesday 16:00, skipping the holiday and the lunch breaks', async () => {
+    const { id } = await inProgressTicket(t, tokens(), ids['FX-SZSS']!, { standardCode: 'damaged', title: '井盖破损', priority: 'normal' });
+    const report = await startResolveAt(id, '2026-04-03T15:00:00+08:00');
+    expect(report.moved).toBe(1);
+    // Fri 15:00–17:30 (2.5 h) · Sat–Mon 4–6 April 清明 · Tue 08:30–12:00 + 13:30–17:30 (7.5 h) · Wed 08:30–12:00 (3.5 h) and 13:30–16:00 (2.5 h) = 16 working hours.
+    expect(report.changes[0]).toMatchObject({ ticketId: id, stage: 'resolve', toDeadline: '2026-04-08T08:00:00.000Z', toPolicy: 'default@1', toCalendar: 'cn-national@1' });
+    const view = (await t.request('GET', `/api/v1/tickets/${id}`, { token: dispatcher })).body;
+    expect(resolveClock(view)).toMatchObject({ clockType: 'working_hours', deadline: '2026-04-08T08:00:00.000Z' });
+    // The recomputation is recorded: a ticket event, a stored run and an audit entry.
+    expect(view.timeline.filter((e: { action: string }) => e.action === 'sla-recompute')).toHaveLength(1);
+    const [run] = await t.ds.query(`SELECT examined, moved, requested_by FROM sla_recomputations WHERE id = $1`, [report.recomputationId]);
+    expect(run).toMatchObject({ examined: 1, moved: 1 });
+    const audit = await t.ds.query(`SELECT action, target FROM audit_log WHERE action = 'sla.recompute' AND target = $1`, [report.recomputationId]);
+    expect(audit).toHaveLength(1);
+    // Recomputing again moves nothing.
+    const again = await t.request('POST', '/api/v1/sla/recompute', { token: admin, body: { ticketIds: [id] } });
+    expect(again.body).toMatchObject({ examined: 1, moved: 0, changes: [] });
+  });
+
+  it('dispatched Thursday 16:00 before 中秋 (Fri 2026-09-25 – Sun 27): due Tuesday 29 September 17:00', async () => {
+    const { id } = await inProgressTicket(t, tokens(), ids['FX-SZSS']!, { standardCode: 'damaged', title: '井盖松动', priority: 'normal' });
+    const report = await startResolveAt(id, '2026-09-24T16:00:00+08:00');
+    // Thu 16:00–17:30 (1.5 h) · Fri–Sun holiday · Mon 7.5 h · Tue 08:30–12:00 (3.5 h) and 13:30–17:00 (3.5 h) = 16 h.
+    expect(report.changes[0].toDeadline).toBe('2026-09-29T09:00:00.000Z');
+  });
+
+  it('a policy change applies to new clocks only, until an admin recomputes; the report says what moved', async () => {
+    const before = await inProgressTicket(t, tokens(), ids['FX-SZSS']!);
+    const created = await t.request('POST', '/api/v1/sla/policies', { token: admin, body: {
+      code: 'community', platform: 'community_governance', note: '市政设施中心时限减半',
+      definition: {
+        priorityFactors: { extra_urgent: 0.5, urgent: 0.75, normal: 1 },
+        unitOverrides: [{ unitId: ids['FX-SZSS'], factor: 0.5 }],
+        stageLimits: {},
+        thresholds: [
+          { code: 'remind', fraction: 0.5, kind: 'remind', level: 'blue', nameZh: '催办', nameEn: 'Reminder' },
+          { code: 'breach', fraction: 1, kind: 'breach', level: 'red', nameZh: '超期', nameEn: 'Breach' },
+        ],
+        ladder: [],
+      },
+    } });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ code: 'community', platform: 'community_governance', currentVersion: 1 });
+
+    const after = await inProgressTicket(t, tokens(), ids['FX-SZSS']!);
+    expect(Date.parse(resolveClock(after.signed).deadline) - Date.parse(after.dispatched.dispatchedAt)).toBe(2 * HOUR * 1000);
+    const old = (await t.request('GET', `/api/v1/tickets/${before.id}`, { token: dispatcher })).body;
+    expect(Date.parse(resolveClock(old).deadline) - Date.parse(before.dispatched.dispatchedAt)).toBe(4 * HOUR * 1000);
+
+    const dry = await t.request('POST', '/api/v1/sla/recompute', { token: admin, body: { ticketIds: [before.id, after.id], dryRun: true } });
+    expect(dry.body).toMatchObject({ dryRun: true, recomputationId: null, moved: 1 });
+    const report = await t.request('POST', '/api/v1/sla/recompute', { token: admin, body: { ticketIds: [before.id, after.id] } });
+    expect(report.body).toMatchObject({ examined: 2, moved: 1 });
+    expect(report.body.changes[0]).toMatchObject({ ticketId: before.id, movedSeconds: -2 * HOUR, fromPolicy: 'default@1', toPolicy: 'community@1' });
+    const [clock] = await t.ds.query(`SELECT policy_code, policy_version, clock_version FROM ticket_clocks WHERE ticket_id = $1 AND stage = 'resolve'`, [before.id]);
+    expect(clock).toMatchObject({ policy_code: 'community', policy_version: 1, clock_version: 2 });
+    // The old version's timers are cancelled, the new version has the policy's two thresholds.
+    const timers: Array<{ clock_version: number; threshold: string; state: string }> = await t.ds.query(
+      `SELECT tm.clock_version, tm.threshold, tm.state FROM sla_timers tm JOIN ticket_clocks c ON c.id = tm.clock_id WHERE c.ticket_id = $1 AND c.stage = 'resolve' ORDER BY 1, 2`, [before.id]);
+    expect(timers.filter((x) => x.clock_version === 1).every((x) => x.state === 'cancelled')).toBe(true);
+    expect(timers.filter((x) => x.clock_version === 2).map((x) => [x.threshold, x.state])).toEqual([['breach', 'pending'], ['remind', 'pending']]);
+
+    // A stale edit is refused and changes nothing; a valid edit is version 2.
+    const stale = await t.request('PUT', '/api/v1/sla/policies/community', { token: admin, body: { expectedVersion: 7, definition: created.body.definition } });
+    expect(stale.status).toBe(409);
+    expect(stale.body.code).toBe('SLA_STALE_VERSION');
+    const v2 = await t.request('PUT', '/api/v1/sla/policies/community', { token: admin, body: { expectedVersion: 1, definition: { ...created.body.definition, unitOverrides: [] } } });
+    expect(v2.status).toBe(200);
+    expect(v2.body.currentVersion).toBe(2);
+  });
+
+  it('refuses invalid policies and calendars with problem+json codes, changing nothing', async () => {
+    const policiesBefore = await t.ds.query(`SELECT count(*)::int AS n FROM sla_policy_versions`);
+    const bad = await t.request('PUT', '/api/v1/sla/policies/default', { token: admin, body: { expectedVersion: 1, definition: {
+      priorityFactors: { urgent: -1 }, unitOverrides: 'x', stageLimits: { nope: {} }, thresholds: [{ code: 'x', fraction: 2 }], ladder: [], extra: 1,
+    } } });
+    expect(bad.status).toBe(400);
+    expect(bad.headers['content-type']).toContain('application/problem+json');
+    expect(bad.body.code).toBe('SLA_POLICY_INVALID');
+    expect(bad.body.errors.length).toBeGreaterThan(3);
+    expect(await t.ds.query(`SELECT count(*)::int AS n FROM sla_policy_versions`)).toEqual(policiesBefore);
+
+    const badCal = await t.request('PUT', '/api/v1/sla/calendars/cn-national', { token: admin, body: { expectedVersion: 1, definition: { weekPeriods: { 1: [{ start: '25:00', end: '12:00' }] }, holidays: [], workdays: [], closures: [] } } });
+    expect(badCal.status).toBe(400);
+    expect(badCal.body.code).toBe('SLA_CALENDAR_INVALID');
+    expect((await t.request('GET', '/api/v1/sla/calendars/cn-national', { token: admin })).body.currentVersion).toBe(1);
+    expect((await t.request('GET', '/api/v1/sla/calendars/no-such', { token: admin })).status).toBe(404);
+    expect((await t.request('GET', "/api/v1/sla/calendars/x'--", { token: admin })).status).toBe(404);
+    expect((await t.request('POST', '/api/v1/sla/recompute', { token: admin, body: {} })).body.code).toBe('SLA_RECOMPUTE_FILTER_REQUIRED');
+    expect((await t.request('POST', '/api/v1/sla/recompute', { token: admin, body: { ticketIds: ['not-a-uuid'] } })).status).toBe(400);
+  });
+
+  it('only an admin manages SLA settings', async () => {
+    for (const token of [dispatcher, handler, grid]) {
+      expect((await t.request('GET', '/api/v1/sla/policies', { token })).status).toBe(403);
+      expect((await t.request('POST', '/api/v1/sla/recompute', { token, body: { platform: 'community_governance' } })).status).toBe(403);
+    }
+    expect((await t.request('GET', '/api/v1/sla/calendars')).status).toBe(401);
+    const list = await t.request('GET', '/api/v1/sla/calendars', { token: admin });
+    expect(list.status).toBe(200);
+    expect(list.body).toEqual([expect.objectContaining({ code: 'cn-national', parentCode: null, currentVersion: 1 })]);
+  });
+
+  it('a district calendar inherits the national one; its local closure moves new and recomputed deadlines; a year schedule imports as a new version', async () => {
+    const created = await t.request('POST', '/api/v1/sla/calendars', { token: admin, body: {
+      code: 'haizhou', parentCode: 'cn-national', gridNodeId: ids['210902'], note: '海州区',
+      definition: { holidays: [{ date: '2026-04-07', name: { zh: '区内停工', en: 'District closure day' } }], workdays: [], closures: [] },
+    } });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ code: 'haizhou', parentCode: 'cn-national', currentVersion: 1 });
+    const { id } = await inProgressTicket(t, tokens(), ids['FX-SZSS']!, { standardCode: 'damaged', title: '井盖移位', priority: 'normal' });
+    const report = await t.request('POST', '/api/v1/sla/recompute', { token: admin, body: { ticketIds: [id] } });
+    // New clocks already use the district calendar (nothing to move); backdate to the Friday before 清明.
+    expect(report.body.moved).toBe(0);
+    await t.ds.query(`UPDATE ticket_clocks SET started_at = '2026-04-03T15:00:00+08:00' WHERE ticket_id = $1 AND stage = 'resolve' AND state = 'running'`, [id]);
+    const moved = await t.request('POST', '/api/v1/sla/recompute', { token: admin, body: { ticketIds: [id] } });
+    // Tuesday 7 April is a district holiday, so the deadline is Thursday 16:00.
+    expect(moved.body.changes[0]).toMatchObject({ toDeadline: '2026-04-09T08:00:00.000Z', toCalendar: 'cn-national@1>haizhou@1' });
+    const view = (await t.request('GET', `/api/v1/tickets/${id}`, { token: dispatcher })).body;
+    expect(resolveClock(view).calendarVersions).toEqual({ 'cn-national': 1, haizhou: 1 });
+
+    // A bad schedule is refused with its line numbers; a good one is the next national version.
+    const bad = await t.request('POST', '/api/v1/sla/calendars/cn-national/schedule', { token: admin, body: { expectedVersion: 1, text: 'date,kind\n2027-13-01,holiday\n2027-01-02,maybe' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.code).toBe('SLA_SCHEDULE_INVALID');
+    expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual(['line 2', 'line 3']);
+    const good = await t.request('POST', '/api/v1/sla/calendars/cn-national/schedule', { token: admin, body: {
+      expectedVersion: 1, text: '# 2027\ndate,kind,name_zh,name_en\n2027-01-01,holiday,元旦,New Year\n2027-02-20,workday,春节调休,Make-up day\n',
+    } });
+    expect(good.status).toBe(200);
+    expect(good.body.currentVersion).toBe(2);
+    expect(good.body.versions.map((v: { version: number }) => v.version)).toEqual([1, 2]);
+    expect(good.body.definition.holidays).toEqual(expect.arrayContaining([expect.objectContaining({ date: '2027-01-01' }), expect.objectContaining({ date: '2026-10-01' })]));
+    // New clocks record the new national version; existing ones keep theirs until recomputed.
+    const fresh = await inProgressTicket(t, tokens(), ids['FX-SZSS']!);
+    expect(resolveClock(fresh.signed).calendarVersions).toEqual({ 'cn-national': 2, haizhou: 1 });
+    expect(resolveClock((await t.request('GET', `/api/v1/tickets/${id}`, { token: dispatcher })).body).calendarVersions).toEqual({ 'cn-national': 1, haizhou: 1 });
+  });
+});
