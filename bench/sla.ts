@@ -218,7 +218,8 @@ async function main(): Promise<void> {
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
-    if (app) await app.close().catch(() => undefined);
+    // Closing waits for running jobs (a reconciler run may take up to its 45 s budget): bounded here.
+    if (app) await Promise.race([app.close().catch(() => undefined), sleep(30_000)]);
     if (ds?.isInitialized) await ds.destroy().catch(() => undefined);
     await stopProcess(redis);
     if (pg) await pg.stop().catch(() => undefined);

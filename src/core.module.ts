@@ -37,7 +37,7 @@ export class CoreModule {
         { provide: APP_CONFIG, useValue: runtime.config },
         {
           provide: DataSource,
-          useFactory: async () => createDataSource(runtime.databaseUrl, 10).initialize(),
+          useFactory: async () => createDataSource(runtime.databaseUrl, runtime.config.dbPoolSize).initialize(),
         },
         { provide: QUEUE_BACKEND, useFactory: () => createQueueBackend(runtime.config, runtime.databaseUrl) },
         { provide: FieldCipher, useFactory: () => new FieldCipher(runtime.config.piiKey, runtime.config.piiPreviousKeys) },

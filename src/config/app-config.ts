@@ -30,6 +30,10 @@ export interface AppConfig {
   duplicates: { radiusM: number; windowHours: number };
   /** Attachments (photos) live on disk, outside the database. */
   storage: { dir: string; maxBytes: number };
+  /** Connections in each process's database pool (DB_POOL_SIZE). */
+  dbPoolSize: number;
+  /** Jobs each worker process runs at once per queue (WORKER_CONCURRENCY); keep below the DB pool size. */
+  workerConcurrency: number;
   /** Run the queue workers inside the API process (WITH_WORKER; always on for the demo). */
   withWorker: boolean;
   /** Dispatch: returns (退单) after which a ticket is flagged ownerless (无主案件) to the district. */
@@ -157,6 +161,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     duplicates: { radiusM: int('DUPLICATE_RADIUS_M', 200, 1, 100_000), windowHours: int('DUPLICATE_WINDOW_HOURS', 72, 1, 24 * 365) },
     storage: { dir: str('STORAGE_DIR', '.data/attachments')!, maxBytes: int('ATTACHMENT_MAX_BYTES', 10 * 1024 * 1024, 1024, 100 * 1024 * 1024) },
     withWorker: bool('WITH_WORKER', false),
+    workerConcurrency: int('WORKER_CONCURRENCY', 8, 1, 64),
+    dbPoolSize: int('DB_POOL_SIZE', 20, 2, 200),
     dispatch: { ownerlessAfterBounces: int('OWNERLESS_AFTER_BOUNCES', 3, 1, 100) },
     sla: { webhookUrl: slaWebhookUrl, webhookTimeoutMs: int('SLA_WEBHOOK_TIMEOUT_MS', 5000, 100, 60_000) },
     open311: { anonymousPerMinute: int('OPEN311_ANON_PER_MINUTE', 60, 1, 1_000_000), maxDistanceM: int('OPEN311_MAX_DISTANCE_M', 30_000, 100, 1_000_000) },

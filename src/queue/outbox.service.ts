@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { JOB_QUEUES, type JobName, type JobPayloads } from './job-registry';
+import { JOB_QUEUES, type JobName, type JobPayloads, type QueueName } from './job-registry';
 import { QueueService } from './queue.service';
 
 interface OutboxRow {
@@ -8,7 +8,9 @@ interface OutboxRow {
   job_name: JobName;
   job_id: string;
   payload: unknown;
-  delay_ms: number;
+  /** Due time in epoch ms (database clock), null for "now". */
+  run_at_ms: string | null;
+  db_now_ms: string;
 }
 
 /**
@@ -34,15 +36,30 @@ export class OutboxService {
     return this.ds.transaction(async (m) => {
       const rows: OutboxRow[] = await m.query(
         `SELECT id::text, job_name, job_id, payload,
-                greatest(0, floor(extract(epoch FROM (coalesce(run_at, now()) - now())) * 1000))::int AS delay_ms
+                (extract(epoch FROM run_at) * 1000)::bigint::text AS run_at_ms,
+                (extract(epoch FROM clock_timestamp()) * 1000)::bigint::text AS db_now_ms
            FROM outbox WHERE relayed_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`, [batch]);
       if (rows.length === 0) return 0;
+      // Delays are relative to this host's clock, so measure how far it is from the database clock and
+      // compute each delay at the moment of enqueueing (a big batch must not make later jobs late).
+      const skew = Number(rows[0]!.db_now_ms) - Date.now();
+      const byQueue = new Map<string, OutboxRow[]>();
       for (const r of rows) {
+        const q = JOB_QUEUES[r.job_name];
+        byQueue.set(q, [...(byQueue.get(q) ?? []), r]);
+      }
+      for (const [queue, list] of byQueue) {
+        const hostNow = Date.now() + skew;
         // BullMQ job ids may not contain ':' (Redis key separator); ours use '.' and '-'.
-        await this.queues.queue(JOB_QUEUES[r.job_name]).add(r.job_name, r.payload, {
-          jobId: r.job_id, delay: r.delay_ms, attempts: 5, backoff: { type: 'exponential', delay: 1000 },
-          removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 7 * 24 * 3600 },
-        });
+        await this.queues.queue(queue as QueueName).addBulk(list.map((r) => ({
+          name: r.job_name,
+          data: r.payload,
+          opts: {
+            jobId: r.job_id, delay: r.run_at_ms === null ? 0 : Math.max(0, Number(r.run_at_ms) - hostNow),
+            attempts: 5, backoff: { type: 'exponential' as const, delay: 1000 },
+            removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 7 * 24 * 3600 },
+          },
+        })));
       }
       await m.query(`UPDATE outbox SET relayed_at = now() WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
       return rows.length;

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Job, Worker } from 'bullmq';
 import { JOB_QUEUES, QUEUE_NAMES, type JobName, type JobPayloads } from './job-registry';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { JOB_HANDLERS, QUEUE_BACKEND } from './queue.tokens';
 import type { QueueBackend } from './queue-backend';
 
@@ -20,6 +21,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
   constructor(
     @Inject(QUEUE_BACKEND) private readonly backend: QueueBackend,
     @Inject(JOB_HANDLERS) handlers: JobHandler[],
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     for (const h of handlers) this.byName.set(h.jobName, h);
     const missing = (Object.keys(JOB_QUEUES) as JobName[]).filter((n) => !this.byName.has(n));
@@ -32,7 +34,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
         const handler = this.byName.get(job.name);
         if (!handler) throw new Error(`no handler for job ${job.name}`);
         return handler.handle(job.data as never, job);
-      }, 4);
+      }, this.config.workerConcurrency);
       worker.on('failed', (job, err) => this.logger.warn(`job ${job?.name}#${job?.id} failed: ${err.message}`));
       worker.on('error', (err) => this.logger.error(`worker error on ${queue}: ${err.message}`));
       this.workers.push(worker);

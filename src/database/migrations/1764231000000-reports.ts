@@ -60,8 +60,8 @@ export class Reports1764231000000 implements MigrationInterface {
         dissatisfied      integer NOT NULL DEFAULT 0,
         dur_n             integer[] NOT NULL DEFAULT '{0,0,0,0,0,0,0,0}',
         dur_sum_ms        bigint[] NOT NULL DEFAULT '{0,0,0,0,0,0,0,0}',
-        -- one sparse histogram per duration metric: {"bucket": count}
-        hist              jsonb NOT NULL DEFAULT '[{},{},{},{},{},{},{},{}]',
+        -- one sparse histogram per duration metric, as flat pairs [bucket, count, bucket, count, …]
+        hist              jsonb NOT NULL DEFAULT '[[],[],[],[],[],[],[],[]]',
         CHECK (filed >= 0 AND valid >= 0 AND closed >= 0)
       )`);
     await q.query(`

@@ -7,11 +7,13 @@
 export const GAMMA = 1.02;
 export const MAX_RELATIVE_ERROR = (GAMMA - 1) / (GAMMA + 1);
 const LN_GAMMA = Math.log(GAMMA);
+export const MAX_BUCKET = 2047;
 
 export function bucketOf(ms: number): number {
   if (!(ms >= 1)) return 0;
   // The tiny epsilon keeps exact powers of γ in their own bucket despite floating-point noise.
-  return 1 + Math.max(0, Math.ceil(Math.log(ms) / LN_GAMMA - 1e-9));
+  // Capped at 2047 (about 10^17 ms): no real span comes near it, and readers size their arrays by it.
+  return Math.min(MAX_BUCKET, 1 + Math.max(0, Math.ceil(Math.log(ms) / LN_GAMMA - 1e-9)));
 }
 
 export function representativeMs(bucket: number): number {

@@ -39,5 +39,8 @@ describe('report rates 指标公式', () => {
     expect(shiftMonths('2026-03-31', -1)).toBe('2026-02-28');
     expect(shiftMonths('2026-01-15', -1)).toBe('2025-12-15');
     expect(shiftMonths('2024-02-29', -12)).toBe('2023-02-28');
+    expect(shiftMonths('2025-06-30', -1)).toBe('2025-05-31');
+    expect(shiftMonths('2025-02-28', -12)).toBe('2024-02-29');
+    expect(shiftMonths('2025-06-29', -1)).toBe('2025-05-29');
   });
 });

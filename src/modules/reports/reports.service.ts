@@ -22,7 +22,9 @@ export function shiftMonths(s: string, months: number): string {
   const [y, m, d] = s.split('-').map(Number) as [number, number, number];
   const first = new Date(Date.UTC(y, m - 1 + months, 1));
   const last = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + 1, 0)).getUTCDate();
-  first.setUTCDate(Math.min(d, last));
+  const monthEnd = new Date(Date.UTC(y, m, 0)).getUTCDate() === d;
+  // A month end stays a month end (06-30 − 1 month → 05-31), so whole months compare with whole months.
+  first.setUTCDate(monthEnd ? last : Math.min(d, last));
   return first.toISOString().slice(0, 10);
 }
 

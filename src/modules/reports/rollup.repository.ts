@@ -29,7 +29,11 @@ export interface RollupRow {
 export function toRollupRow(r: Record<string, unknown>): RollupRow {
   const counts = zeroCounts();
   for (const c of COUNTERS) counts[c] = Number(r[c]);
-  const hist = (r.hist as Array<Record<string, number>>).map((h) => new Map(Object.entries(h).map(([b, n]) => [Number(b), Number(n)])));
+  const hist = (r.hist as number[][]).map((pairs) => {
+    const h = new Map<number, number>();
+    for (let i = 0; i + 1 < pairs.length; i += 2) h.set(pairs[i]!, pairs[i + 1]!);
+    return h;
+  });
   return { keyId: Number(r.key_id), counts, durN: (r.dur_n as number[]).map(Number), durSumMs: (r.dur_sum_ms as string[]).map(Number), hist };
 }
 
@@ -151,7 +155,7 @@ export class RollupRepository {
     const cols = COUNTERS.map((c) => { params.push(rows.map((r) => r.counts[c])); return `$${params.length}::int[]`; });
     // Arrays travel as their text form and are cast per row: unnest would flatten a 2-D array.
     params.push(rows.map((r) => `{${r.durN.join(',')}}`), rows.map((r) => `{${r.durSumMs.join(',')}}`),
-      rows.map((r) => JSON.stringify(r.hist.map((h) => Object.fromEntries(h)))));
+      rows.map((r) => JSON.stringify(r.hist.map((h) => [...h].sort((a, b) => a[0] - b[0]).flat()))));
     const n = params.length;
     await m.query(
       `INSERT INTO report_rollup (key_id, ${COUNTERS.join(', ')}, dur_n, dur_sum_ms, hist)

@@ -59,6 +59,8 @@ export class SlaReconcileJob implements JobHandler<'sla.reconcile'> {
   private readonly logger = new Logger('SlaReconcile');
   static readonly HORIZON_MS = 5 * 60 * 1000;
   static readonly OVERDUE_GRACE_MS = 1000;
+  /** Time budget of one run's overdue firing (the scheduler runs every 60 s). */
+  static readonly BUDGET_MS = 45_000;
 
   constructor(private readonly repo: SlaRepository, private readonly firing: SlaFiringService, private readonly queues: QueueService) {}
 
@@ -70,14 +72,19 @@ export class SlaReconcileJob implements JobHandler<'sla.reconcile'> {
     return { fired, restored, actions };
   }
 
-  /** Fires every pending timer overdue by more than the grace period (its job was lost or is late). */
-  async fireOverdue(): Promise<number> {
+  /**
+   * Fires pending timers overdue by more than the grace period (their job was lost or is late), oldest first,
+   * for at most `budgetMs` (the next run continues), so a huge backlog never pins a worker or blocks shutdown.
+   */
+  async fireOverdue(budgetMs = SlaReconcileJob.BUDGET_MS): Promise<number> {
     let fired = 0;
-    for (;;) {
+    const until = Date.now() + budgetMs;
+    while (Date.now() < until) {
       const overdue = await this.repo.overdueTimers(500, SlaReconcileJob.OVERDUE_GRACE_MS);
       if (overdue.length === 0) break;
       let progressed = 0;
       for (const t of overdue) {
+        if (Date.now() >= until) break;
         const r = await this.firing.fire(t.clock_id, t.threshold, t.clock_version, 'reconciler');
         if (r.outcome === 'fired') fired++;
         if (r.outcome !== 'not_due') progressed++;
