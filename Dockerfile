@@ -20,6 +20,7 @@ WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json /app/package-lock.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
+RUN mkdir -p /var/lib/fuxin/attachments && chown -R node:node /var/lib/fuxin
 USER node
 EXPOSE 3000
 CMD ["node", "dist/src/main.js"]

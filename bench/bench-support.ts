@@ -25,10 +25,12 @@ export function percentile(sorted: number[], p: number): number {
 export function startProcess(name: string, cmd: string, args: string[], env: Record<string, string | undefined>): ChildProcess {
   const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let tail = '';
-  const keep = (d: Buffer) => { tail = (tail + d.toString()).slice(-4000); };
+  let bytes = 0;
+  const keep = (d: Buffer) => { bytes += d.length; tail = (tail + d.toString()).slice(-4000); };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   child.on('exit', (code, signal) => {
+    if (process.env.BENCH_VERBOSE) process.stderr.write(`${name}: ${bytes} bytes of output; last:\n${tail.slice(-1500)}\n`);
     if (code !== 0 && signal !== 'SIGTERM' && signal !== 'SIGKILL') process.stderr.write(`${name} exited ${code ?? signal}:\n${tail}\n`);
   });
   return child;

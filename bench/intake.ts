@@ -72,7 +72,9 @@ async function main(): Promise<void> {
       JWT_SECRET: randomUUID() + randomUUID(), PII_KEY: Buffer.alloc(32, 9).toString('base64'), LOG_LEVEL: 'warn', RUN_MIGRATIONS: 'false',
       JWT_ACCESS_TTL_SECONDS: '86400', STORAGE_DIR: join(dir, 'attachments'), QUEUE_PREFIX: 'bench',
     };
-    api = startProcess('api', process.execPath, ['dist/src/main.js'], env);
+    // BENCH_API_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the API process.
+    const apiArgs = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    api = startProcess('api', process.execPath, [...apiArgs, 'dist/src/main.js'], env);
     worker = startProcess('worker', process.execPath, ['dist/src/worker.js'], env);
     const base = `http://127.0.0.1:${port}`;
     await waitFor(`${base}/health/ready`, 60_000);

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
@@ -26,13 +26,14 @@ export interface BenchDb {
   stop(): Promise<void>;
 }
 
-/** DATABASE_URL when given, else an embedded Postgres on a free port with its data under /tmp. */
+/** DATABASE_URL when given, else an embedded Postgres on a free port with its data under /tmp (removed at the end). */
 export async function openBenchDatabase(log: (s: string) => void): Promise<BenchDb> {
   let pg: EmbeddedPostgresHandle | undefined;
+  let dataDir: string | undefined;
   let url = process.env.DATABASE_URL;
   if (!url) {
     const port = await freePort();
-    const dataDir = mkdtempSync(join(tmpdir(), 'fx-bench-reports-'));
+    dataDir = mkdtempSync(join(tmpdir(), 'fx-bench-reports-'));
     pg = await startEmbeddedPostgres({ dataDir, port, log });
     await pg.createDatabase('fx_bench');
     url = pg.url('fx_bench');
@@ -41,7 +42,8 @@ export async function openBenchDatabase(log: (s: string) => void): Promise<Bench
   const ds = createDataSource(url, 4);
   await ds.initialize();
   await runMigrations(ds);
-  return { ds, url, stop: async () => { await ds.destroy(); await pg?.stop(); } };
+  // The embedded data directory goes with the run (GBs at a million tickets); use DATABASE_URL to keep data.
+  return { ds, url, stop: async () => { await ds.destroy(); await pg?.stop(); if (dataDir) rmSync(dataDir, { recursive: true, force: true }); } };
 }
 
 /** Synthetic streets, communities and grids under every district (the demo city has only two streets). */
@@ -198,7 +200,7 @@ async function main(): Promise<void> {
     // Rollups through the same fold the worker runs (src/modules/reports/rollup.service.ts).
     const t0 = Date.now();
     const fold = await new RollupService(new RollupRepository(db.ds)).catchUp(1_000_000, 100_000);
-    process.stdout.write(`${JSON.stringify({ ...r, foldedEvents: fold.events, foldSeconds: (Date.now() - t0) / 1000, database: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded (stopped; data kept under /tmp)' })}\n`);
+    process.stdout.write(`${JSON.stringify({ ...r, foldedEvents: fold.events, foldSeconds: (Date.now() - t0) / 1000, database: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded (stopped and removed)' })}\n`);
   } finally {
     await db.stop();
   }

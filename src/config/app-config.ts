@@ -162,7 +162,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     storage: { dir: str('STORAGE_DIR', '.data/attachments')!, maxBytes: int('ATTACHMENT_MAX_BYTES', 10 * 1024 * 1024, 1024, 100 * 1024 * 1024) },
     withWorker: bool('WITH_WORKER', false),
     workerConcurrency: int('WORKER_CONCURRENCY', 8, 1, 64),
-    dbPoolSize: int('DB_POOL_SIZE', 20, 2, 200),
+    dbPoolSize: int('DB_POOL_SIZE', 40, 2, 200),
     dispatch: { ownerlessAfterBounces: int('OWNERLESS_AFTER_BOUNCES', 3, 1, 100) },
     sla: { webhookUrl: slaWebhookUrl, webhookTimeoutMs: int('SLA_WEBHOOK_TIMEOUT_MS', 5000, 100, 60_000) },
     open311: { anonymousPerMinute: int('OPEN311_ANON_PER_MINUTE', 60, 1, 1_000_000), maxDistanceM: int('OPEN311_MAX_DISTANCE_M', 30_000, 100, 1_000_000) },

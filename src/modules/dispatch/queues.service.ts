@@ -14,7 +14,7 @@ import { DispatchRepository, type QueueScope, type UnitRow } from './dispatch.re
  * the catalogue through another; capping them below the pool size (10) keeps connections free for those
  * reads and for other requests, so a burst of callers queues here instead of deadlocking the pool.
  */
-const CLAIM_CONCURRENCY = 6;
+const CLAIM_CONCURRENCY = 16;
 
 class Semaphore {
   private active = 0;

@@ -36,6 +36,16 @@ describe('log-bucket histogram 对数分桶', () => {
     }));
   });
 
+  it('summarise agrees with quantileMs for every quantile', () => {
+    fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: 1e9 }), { minLength: 1, maxLength: 200 }), (values) => {
+      const h = new Map<number, number>();
+      for (const v of values) h.set(bucketOf(v), (h.get(bucketOf(v)) ?? 0) + 1);
+      const s = summarise(h, values.length, values.reduce((a, b) => a + b, 0));
+      const sec = (ms: number | null) => (ms === null ? null : Math.round(ms) / 1000);
+      expect([s.p50Seconds, s.p90Seconds, s.p95Seconds, s.maxSeconds]).toEqual([0.5, 0.9, 0.95, 1].map((q) => sec(quantileMs(h, q))));
+    }));
+  });
+
   it('summarises an empty histogram as nulls with count 0', () => {
     expect(summarise(new Map(), 0, 0)).toEqual({ count: 0, meanSeconds: null, p50Seconds: null, p90Seconds: null, p95Seconds: null, maxSeconds: null });
   });

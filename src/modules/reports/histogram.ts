@@ -51,16 +51,45 @@ export function quantileMs(h: Histogram, q: number): number | null {
   return null;
 }
 
-export function summarise(h: Histogram, count: number, sumMs: number): DurationSummary {
+/** A histogram as a dense array of bucket counts, with the highest non-empty bucket (−1 when empty). */
+export interface DenseHistogram {
+  counts: Float64Array;
+  top: number;
+}
+
+export function toDense(h: Histogram): DenseHistogram {
+  const counts = new Float64Array(MAX_BUCKET + 1);
+  let top = -1;
+  for (const [b, n] of h) {
+    counts[b]! += n;
+    if (n !== 0 && b > top) top = b;
+  }
+  return { counts, top };
+}
+
+export function summarise(h: Histogram | DenseHistogram, count: number, sumMs: number): DurationSummary {
+  const { counts, top } = h instanceof Map ? toDense(h) : h;
   const sec = (ms: number | null): number | null => (ms === null ? null : Math.round(ms) / 1000);
-  let maxBucket = -1;
-  for (const [b, n] of h) if (n > 0 && b > maxBucket) maxBucket = b;
+  let total = 0;
+  for (let b = 0; b <= top; b++) total += counts[b]!;
+  // One pass for all quantiles (the nearest-rank rule of quantileMs).
+  const ranks = [0.5, 0.9, 0.95].map((q) => Math.max(1, Math.ceil(q * total)));
+  const found: Array<number | null> = [null, null, null];
+  let seen = 0;
+  let max: number | null = null;
+  for (let b = 0; b <= top && total > 0; b++) {
+    const n = counts[b]!;
+    if (n <= 0) continue;
+    seen += n;
+    max = b;
+    for (let i = 0; i < ranks.length; i++) if (found[i] === null && seen >= ranks[i]!) found[i] = representativeMs(b);
+  }
   return {
     count,
     meanSeconds: count > 0 ? Math.round(sumMs / count) / 1000 : null,
-    p50Seconds: sec(quantileMs(h, 0.5)),
-    p90Seconds: sec(quantileMs(h, 0.9)),
-    p95Seconds: sec(quantileMs(h, 0.95)),
-    maxSeconds: maxBucket < 0 ? null : sec(representativeMs(maxBucket)),
+    p50Seconds: sec(found[0]!),
+    p90Seconds: sec(found[1]!),
+    p95Seconds: sec(found[2]!),
+    maxSeconds: max === null ? null : sec(representativeMs(max)),
   };
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { MAX_BUCKET } from './histogram';
+import { MAX_BUCKET, type DenseHistogram } from './histogram';
 import { COUNTERS, DURATION_METRICS, zeroCounts, type Counts } from './report-metrics';
 import type { ScoreVersion } from './report-rates';
 
@@ -43,7 +43,7 @@ export interface GroupCounts {
   counts: Counts;
   durN: number[];
   durSumMs: number[];
-  hist: Array<Map<number, number>>;
+  hist: DenseHistogram[];
 }
 
 const DENSE_BUCKETS = MAX_BUCKET + 1;
@@ -98,15 +98,15 @@ export class ReportsRepository {
       `SELECT ${groupExpr(f.groupBy)} AS g, r.key_id, ${COUNTERS.map((c) => `r.${c}`).join(', ')}, r.dur_n, r.dur_sum_ms::text[] AS dur_sum_ms, r.hist
          FROM report_keys k JOIN report_rollup r ON r.key_id = k.id
         WHERE k.grain = ${p.add(grain)} AND ${where(p, f)}`, p.values);
-    // Merge into dense per-group bucket arrays (far cheaper than a Map per row), then keep the non-empty buckets.
-    const out = new Map<string, GroupCounts & { dense: Float64Array[]; top: number[] }>();
+    // Merge into dense per-group bucket arrays: far cheaper than a Map per row.
+    const out = new Map<string, GroupCounts>();
     for (const raw of rows) {
       const key = String(raw.g);
       let g = out.get(key);
       if (!g) {
         g = {
-          group: key, counts: zeroCounts(), durN: DURATION_METRICS.map(() => 0), durSumMs: DURATION_METRICS.map(() => 0), hist: [],
-          dense: DURATION_METRICS.map(() => new Float64Array(DENSE_BUCKETS)), top: DURATION_METRICS.map(() => -1),
+          group: key, counts: zeroCounts(), durN: DURATION_METRICS.map(() => 0), durSumMs: DURATION_METRICS.map(() => 0),
+          hist: DURATION_METRICS.map(() => ({ counts: new Float64Array(DENSE_BUCKETS), top: -1 })),
         };
         out.set(key, g);
       }
@@ -117,23 +117,16 @@ export class ReportsRepository {
       for (let i = 0; i < DURATION_METRICS.length; i++) {
         g.durN[i]! += Number(durN[i]);
         g.durSumMs[i]! += Number(durSum[i]);
-        const dense = g.dense[i]!;
+        const dense = g.hist[i]!;
         const pairs = hist[i]!;
         for (let j = 0; j + 1 < pairs.length; j += 2) {
           const b = pairs[j]!;
-          dense[b]! += pairs[j + 1]!;
-          if (b > g.top[i]!) g.top[i] = b;
+          dense.counts[b]! += pairs[j + 1]!;
+          if (b > dense.top) dense.top = b;
         }
       }
     }
-    for (const g of out.values()) {
-      g.hist = g.dense.map((dense, i) => {
-        const m = new Map<number, number>();
-        for (let b = 0; b <= g.top[i]!; b++) if (dense[b] !== 0) m.set(b, dense[b]!);
-        return m;
-      });
-    }
-    return [...out.values()].map(({ dense: _dense, top: _top, ...g }) => g).filter((g) => g.counts.filed > 0).sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0));
+    return [...out.values()].filter((g) => g.counts.filed > 0).sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0));
   }
 
   /** Open tickets filed in the period, and how many of them are past their resolve deadline (now, DB clock). */

@@ -132,7 +132,7 @@ export class TicketActionsService {
         if (DONE.has(decision.to)) patch.closed_at = now;
       }
       for (const e of decision.effects) this.applyToTicket(e, t, patch, data, now);
-      for (const key of ['unitId', 'coUnitIds', 'reason', 'passed', 'approved', 'satisfaction', 'extraSeconds', 'parentId', 'mediationOutcome', 'volunteerHours'] as const) {
+      for (const key of ['unitId', 'coUnitIds', 'reason', 'passed', 'approved', 'contacted', 'resolved', 'satisfaction', 'extraSeconds', 'parentId', 'mediationOutcome', 'volunteerHours'] as const) {
         if (body[key] !== undefined) data[key] = body[key];
       }
       await this.repo.updateTicket(m, t.id, patch);
