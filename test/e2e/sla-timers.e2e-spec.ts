@@ -148,8 +148,10 @@ describe('sla timers: exactly once, never early, within seconds 时限定时器'
     }
     expect((await t.request('POST', '/api/v1/sla/dead-letters/999999999/retry', { token: admin })).status).toBe(404);
     await waitFor('resent', async () => posts.filter((p) => p.ticketId === id).length === 3);
-    const sent = await t.ds.query(`SELECT count(*)::int AS n FROM sla_firings WHERE ticket_id = $1 AND notified_at IS NOT NULL`, [id]);
-    expect(sent[0].n).toBe(3);
+    // The receiver sees the post before the job records it as delivered: wait for the record, not a race.
+    await waitFor('marked as notified', async () => (await t.ds.query(
+      `SELECT count(*)::int AS n FROM sla_firings WHERE ticket_id = $1 AND notified_at IS NOT NULL`, [id]))[0].n === 3);
+    expect(posts.filter((p) => p.ticketId === id)).toHaveLength(3);
     expect(byThreshold(await firingsOf(t, id))).toEqual({ remind: 1, warning: 1, breach: 1 });
   });
 
