@@ -1,30 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { CalendarDefinition } from '../../../libs/sla-calendar';
+import type { ClockRow } from '../tickets/ticket-clock.types';
 import type { PolicyDefinition } from './sla-policy';
 
 /** A clock as the SLA engine reads it, with what it needs of its ticket. */
-export interface SlaClockRow {
-  id: string;
-  ticket_id: string;
-  stage: string;
-  state: 'running' | 'paused' | 'stopped';
-  clock_type: 'natural' | 'working_hours' | 'working_days';
-  limit_seconds: number | null;
-  limit_days: string | null;
-  start_next_working_day: boolean;
-  extension_seconds: number;
-  started_at: Date;
-  stopped_at: Date | null;
-  paused_at: Date | null;
-  pauses: Array<{ from: string; to: string }>;
-  deadline: Date | null;
-  calendar_versions: Record<string, number>;
-  clock_version: number;
-  policy_code: string | null;
-  policy_version: number | null;
-  calendar_key: string | null;
-  thresholds_fired: string[];
+export interface SlaClockRow extends ClockRow {
   grid_path: string;
   platform: string;
   priority: string;

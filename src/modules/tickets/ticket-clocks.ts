@@ -90,7 +90,7 @@ export class TicketClocks {
   }
 
   private async calendarOf(m: EntityManager, c: ClockRow) {
-    const key = (c as ClockRow & { calendar_key?: string | null }).calendar_key ?? null;
+    const key = c.calendar_key ?? null;
     const t = (await this.repo.findById(m, c.ticket_id))!;
     return this.sla.calendarOf(m, { calendar_key: key, grid_path: t.grid_path });
   }

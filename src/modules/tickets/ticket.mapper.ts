@@ -13,7 +13,7 @@ export function toClockResponse(c: ClockRow, now: Date): ClockResponse {
     stoppedAt: c.stopped_at?.toISOString() ?? null,
     overdue: c.deadline !== null && (c.stopped_at ?? now).getTime() > c.deadline.getTime(),
     // Thresholds this clock has fired (催办 remind, 预警 warning, 超期 breach, 督办 / 通报 ladder steps), in firing order.
-    thresholdsFired: [...((c as ClockRow & { thresholds_fired?: string[] }).thresholds_fired ?? [])],
+    thresholdsFired: [...(c.thresholds_fired ?? [])],
     clockVersion: c.clock_version,
     calendarVersions: c.calendar_versions,
   };

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import type { ClockRow } from './ticket-clock.types';
 
 /** Who is asking: every ticket query is limited by this in SQL (grid subtree, unit, protected platforms). */
 export interface TicketScope {
@@ -75,24 +76,7 @@ export interface EventRow {
   at: Date;
 }
 
-export interface ClockRow {
-  id: string;
-  ticket_id: string;
-  stage: string;
-  state: 'running' | 'paused' | 'stopped';
-  clock_type: 'natural' | 'working_hours' | 'working_days';
-  limit_seconds: number | null;
-  limit_days: string | null;
-  start_next_working_day: boolean;
-  extension_seconds: number;
-  started_at: Date;
-  stopped_at: Date | null;
-  paused_at: Date | null;
-  pauses: Array<{ from: string; to: string }>;
-  deadline: Date | null;
-  calendar_versions: Record<string, number>;
-  clock_version: number;
-}
+export type { ClockRow } from './ticket-clock.types';
 
 export interface ListFilter {
   status?: string[];
@@ -309,7 +293,7 @@ export class TicketsRepository {
     return rows[0];
   }
 
-  async insertClock(m: EntityManager, c: Omit<ClockRow, 'id' | 'stopped_at' | 'paused_at' | 'clock_version' | 'pauses' | 'limit_days'> & { limit_days: number | null }): Promise<void> {
+  async insertClock(m: EntityManager, c: Omit<ClockRow, 'id' | 'stopped_at' | 'paused_at' | 'clock_version' | 'pauses' | 'limit_days' | 'policy_code' | 'policy_version' | 'calendar_key' | 'thresholds_fired' | 'level'> & { limit_days: number | null }): Promise<void> {
     await m.query(
       `INSERT INTO ticket_clocks (ticket_id, stage, state, clock_type, limit_seconds, limit_days, start_next_working_day, extension_seconds, started_at, deadline, calendar_versions)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
