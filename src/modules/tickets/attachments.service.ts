@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
-import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import type { Principal } from '../auth/principal';
 import { ATTACHMENT_STORAGE, sniffContentType, type AttachmentStorage } from './storage/attachment-storage';
 import { TicketQueryService } from './ticket-query.service';
@@ -24,14 +23,12 @@ export class AttachmentsService {
     private readonly repo: TicketsRepository,
     private readonly query: TicketQueryService,
     @Inject(ATTACHMENT_STORAGE) private readonly storage: AttachmentStorage,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async upload(p: Principal, ticketId: string, declaredType: string | undefined, body: unknown): Promise<AttachmentResponse> {
     const t = await this.repo.findVisible(ticketScope(p, await this.query.unitTypeOf(p)), ticketId);
     if (!t) throw new TicketException(TicketErrorCode.TICKET_NOT_FOUND);
     if (!Buffer.isBuffer(body) || body.length === 0) throw new TicketException(TicketErrorCode.ATTACHMENT_TYPE);
-    if (body.length > this.config.storage.maxBytes) throw new TicketException(TicketErrorCode.ATTACHMENT_TOO_LARGE);
     const sniffed = sniffContentType(body);
     if (!sniffed || sniffed !== declaredType?.split(';')[0]?.trim()) throw new TicketException(TicketErrorCode.ATTACHMENT_TYPE);
     const now = new Date();

@@ -14,8 +14,6 @@ export enum TicketErrorCode {
   IDEMPOTENCY_KEY_INVALID = 'IDEMPOTENCY_KEY_INVALID',
   UNKNOWN_ACTION = 'UNKNOWN_ACTION',
   ATTACHMENT_TYPE = 'ATTACHMENT_TYPE',
-  ATTACHMENT_TOO_LARGE = 'ATTACHMENT_TOO_LARGE',
-  REVEAL_REASON_REQUIRED = 'REVEAL_REASON_REQUIRED',
   INVALID_CURSOR = 'INVALID_CURSOR',
 }
 
@@ -34,8 +32,6 @@ function describe(code: TicketErrorCode): { status: number; text: Bilingual } {
     case TicketErrorCode.IDEMPOTENCY_KEY_INVALID: return { status: 400, text: { en: 'Idempotency-Key must be 8–128 letters, digits, - or _', zh: '幂等键须为 8–128 位字母、数字、- 或 _' } };
     case TicketErrorCode.UNKNOWN_ACTION: return { status: 404, text: { en: 'Unknown action', zh: '未知的操作' } };
     case TicketErrorCode.ATTACHMENT_TYPE: return { status: 415, text: { en: 'Only JPEG, PNG, WebP images and PDF files are accepted', zh: '仅支持 JPEG、PNG、WebP 图片和 PDF 文件' } };
-    case TicketErrorCode.ATTACHMENT_TOO_LARGE: return { status: 413, text: { en: 'Attachment too large', zh: '附件过大' } };
-    case TicketErrorCode.REVEAL_REASON_REQUIRED: return { status: 400, text: { en: 'A reason is required to reveal personal data', zh: '查看个人信息须填写理由' } };
     case TicketErrorCode.INVALID_CURSOR: return { status: 400, text: { en: 'Invalid cursor', zh: '分页游标无效' } };
   }
 }

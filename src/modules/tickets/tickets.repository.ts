@@ -187,14 +187,6 @@ export class TicketsRepository {
     return rows[0];
   }
 
-  async findByNumber(scope: TicketScope, number: string): Promise<TicketRow | undefined> {
-    const p = new Params();
-    const n = p.add(number);
-    const rows: TicketRow[] = await this.ds.query(
-      `SELECT t.*, t.grid_path::text AS grid_path FROM tickets t WHERE t.number = ${n} AND ${scopeClause(p, scope)}`, p.values);
-    return rows[0];
-  }
-
   async findById(m: EntityManager, id: string, lock = false): Promise<TicketRow | undefined> {
     const rows: TicketRow[] = await m.query(`SELECT t.*, t.grid_path::text AS grid_path FROM tickets t WHERE t.id = $1 ${lock ? 'FOR UPDATE' : ''}`, [id]);
     return rows[0];
