@@ -8,6 +8,7 @@ import { SlaModule } from './modules/sla/sla.module';
 import { DispatchModule } from './modules/dispatch/dispatch.module';
 import { Open311JobsModule } from './modules/open311/open311-jobs.module';
 import { Open311RatePurgeJob } from './modules/open311/open311-rate-purge.job';
+import { RouteReconcileJob } from './modules/dispatch/route-reconcile.job';
 import { RouteTicketJob } from './modules/dispatch/route-ticket.job';
 import { ReportRollupJob } from './modules/reports/report-rollup.job';
 import { ReportsModule } from './modules/reports/reports.module';
@@ -44,6 +45,7 @@ class Schedules implements OnApplicationBootstrap {
       name: 'audit.purge', data: { retentionDays: this.config.auditRetentionDays },
     });
     await this.queues.queue('maintenance').upsertJobScheduler('outbox.relay.every5s', { every: 5000 }, { name: 'outbox.relay', data: {} });
+    await this.queues.queue('tickets').upsertJobScheduler('dispatch.reconcile.every1m', { every: 60_000 }, { name: 'dispatch.reconcile', data: {} });
     await this.queues.queue('sla').upsertJobScheduler('sla.reconcile.every1m', { every: 60_000 }, { name: 'sla.reconcile', data: {} });
     await this.queues.queue('maintenance').upsertJobScheduler('reports.rollup.every10s', { every: 10_000 }, { name: 'reports.rollup', data: {} });
     await this.queues.queue('maintenance').upsertJobScheduler('open311.rate-purge.every10min', { every: 600_000 }, { name: 'open311.rate-purge', data: {} });
@@ -56,7 +58,7 @@ class Schedules implements OnApplicationBootstrap {
   providers: [
     PingJob,
     OutboxRelayJob,
-    { provide: JOB_HANDLERS, useFactory: (...handlers: JobHandler[]) => handlers, inject: [ReportRollupJob, AuditPurgeJob, PingJob, OutboxRelayJob, RouteTicketJob, Open311RatePurgeJob, SlaFireJob, SlaReconcileJob, SlaNotifyJob] },
+    { provide: JOB_HANDLERS, useFactory: (...handlers: JobHandler[]) => handlers, inject: [ReportRollupJob, AuditPurgeJob, PingJob, OutboxRelayJob, RouteTicketJob, RouteReconcileJob, Open311RatePurgeJob, SlaFireJob, SlaReconcileJob, SlaNotifyJob] },
     WorkerService,
     Schedules,
   ],

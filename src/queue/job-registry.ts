@@ -9,6 +9,8 @@ export interface JobPayloads {
   'outbox.relay': Record<string, never>;
   /** Routes a freshly filed ticket by the dispatch rules (派单目录); enqueued through the outbox. */
   'dispatch.route': { ticketId: string };
+  /** Re-creates routing jobs lost from the queue (job scheduler, every minute). */
+  'dispatch.reconcile': Record<string, never>;
   /** Fires one SLA threshold of one clock version (催办, 预警, 超期, 督办, 通报); `hop` counts re-delays of an early delivery. */
   'sla.fire': { clockId: string; threshold: string; clockVersion: number; hop?: number };
   /** Re-creates missing SLA timers and fires overdue ones (job scheduler, every minute). */
@@ -28,6 +30,7 @@ export const JOB_QUEUES: Record<JobName, QueueName> = {
   'system.ping': 'maintenance',
   'outbox.relay': 'maintenance',
   'dispatch.route': 'tickets',
+  'dispatch.reconcile': 'tickets',
   'sla.fire': 'sla',
   'sla.reconcile': 'sla',
   'sla.notify': 'notify',

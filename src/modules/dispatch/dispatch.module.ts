@@ -7,6 +7,7 @@ import { DispatchRepository } from './dispatch.repository';
 import { QueueEventsService } from './queue-events.service';
 import { QueuesController } from './queues.controller';
 import { QueuesService } from './queues.service';
+import { RouteReconcileJob } from './route-reconcile.job';
 import { RouteTicketJob } from './route-ticket.job';
 import { RouterService } from './router.service';
 
@@ -14,7 +15,7 @@ import { RouterService } from './router.service';
 @Module({
   imports: [AuditModule, TicketsModule],
   controllers: [DispatchController, QueuesController],
-  providers: [DispatchRepository, DispatchRulesService, RouterService, RouteTicketJob, QueuesService, QueueEventsService],
-  exports: [RouteTicketJob, QueuesService],
+  providers: [DispatchRepository, DispatchRulesService, RouterService, RouteTicketJob, RouteReconcileJob, QueuesService, QueueEventsService],
+  exports: [RouteTicketJob, RouteReconcileJob, QueuesService],
 })
 export class DispatchModule {}

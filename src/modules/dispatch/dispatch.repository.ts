@@ -203,6 +203,21 @@ export class DispatchRepository {
     return rows[0];
   }
 
+  /**
+   * Tickets the routing job should have handled by now: still `reported` (or `registered` by the routing job
+   * itself, which stopped before dispatching), filed between `minAgeMs` and `maxAgeMs` ago. Oldest first.
+   */
+  async unroutedTickets(minAgeMs: number, maxAgeMs: number, limit: number): Promise<string[]> {
+    const rows: Array<{ id: string }> = await this.ds.query(
+      `SELECT t.id FROM tickets t
+         JOIN LATERAL (SELECT action, actor_role FROM ticket_events WHERE ticket_id = t.id ORDER BY seq DESC LIMIT 1) e ON true
+        WHERE t.status IN ('reported', 'registered')
+          AND t.created_at BETWEEN now() - make_interval(secs => $2 / 1000.0) AND now() - make_interval(secs => $1 / 1000.0)
+          AND (t.status = 'reported' OR (e.action = 'register' AND e.actor_role = 'system'))
+        ORDER BY t.created_at LIMIT $3`, [minAgeMs, maxAgeMs, limit]);
+    return rows.map((r) => r.id);
+  }
+
   // ── dispatch settings ──────────────────────────────────────────────────────────────────────────────
 
   async settings(unitId: string): Promise<{ auto_assign: boolean }> {
