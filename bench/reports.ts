@@ -33,7 +33,12 @@ async function main(): Promise<void> {
     log(`seeded ${seeded.tickets} tickets, ${seeded.events} events in ${seeded.seconds.toFixed(0)} s`);
     const rollups = new RollupService(new RollupRepository(db.ds));
     const t0 = Date.now();
-    const fold = await rollups.catchUp(1_000_000, 100_000);
+    let logged = 0;
+    const fold = await rollups.catchUp(1_000_000, 100_000, (n) => {
+      if (n - logged < 1_000_000) return;
+      logged = n;
+      log(`folded ${n} events (${Math.round((Date.now() - t0) / 1000)} s, ${Math.round(n / ((Date.now() - t0) / 1000))} events/s)`);
+    });
     const foldSeconds = (Date.now() - t0) / 1000;
     log(`folded ${fold.events} events in ${foldSeconds.toFixed(0)} s (${Math.round(fold.events / foldSeconds)} events/s)`);
     await db.ds.query(`ANALYZE report_keys; ANALYZE report_rollup; ANALYZE report_ticket_facts`);

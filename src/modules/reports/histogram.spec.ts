@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { MAX_RELATIVE_ERROR, bucketOf, quantileMs, representativeMs, summarise } from './histogram';
+import { HistogramMerger, MAX_RELATIVE_ERROR, bucketOf, quantileMs, representativeMs, summarise } from './histogram';
 
 describe('log-bucket histogram 对数分桶', () => {
   it('keeps every value within 1 % of its bucket representative', () => {
@@ -48,5 +48,24 @@ describe('log-bucket histogram 对数分桶', () => {
 
   it('summarises an empty histogram as nulls with count 0', () => {
     expect(summarise(new Map(), 0, 0)).toEqual({ count: 0, meanSeconds: null, p50Seconds: null, p90Seconds: null, p95Seconds: null, maxSeconds: null });
+  });
+
+  it('HistogramMerger: merged pair lists summarise like one histogram, and a reused merger starts clean', () => {
+    const merger = new HistogramMerger();
+    const toPairs = (values: number[]): number[] => {
+      const h = new Map<number, number>();
+      for (const v of values) h.set(bucketOf(v), (h.get(bucketOf(v)) ?? 0) + 1);
+      return [...h].sort((a, b) => a[0] - b[0]).flat();
+    };
+    fc.assert(fc.property(fc.array(fc.array(fc.integer({ min: 0, max: 1e9 }), { maxLength: 60 }), { minLength: 1, maxLength: 6 }), (parts) => {
+      const all = parts.flat();
+      const h = new Map<number, number>();
+      for (const v of all) h.set(bucketOf(v), (h.get(bucketOf(v)) ?? 0) + 1);
+      const sum = all.reduce((a, b) => a + b, 0);
+      // Twice through the same merger: the second result must not carry counts from the first.
+      expect(merger.summarise(parts.map(toPairs), all.length, sum)).toEqual(summarise(h, all.length, sum));
+      expect(merger.summarise(parts.map(toPairs), all.length, sum)).toEqual(summarise(h, all.length, sum));
+    }));
+    expect(merger.summarise([], 0, 0)).toEqual({ count: 0, meanSeconds: null, p50Seconds: null, p90Seconds: null, p95Seconds: null, maxSeconds: null });
   });
 });

@@ -69,27 +69,63 @@ export function toDense(h: Histogram): DenseHistogram {
 
 export function summarise(h: Histogram | DenseHistogram, count: number, sumMs: number): DurationSummary {
   const { counts, top } = h instanceof Map ? toDense(h) : h;
+  return summariseRange(counts, 0, top, count, sumMs);
+}
+
+/**
+ * Sums sparse histograms (flat `[bucket, count, …]` pairs, as stored in `report_rollup.hist`) into one reusable
+ * dense buffer and summarises them. One instance per report keeps a report free of per-group allocations.
+ */
+export class HistogramMerger {
+  private readonly counts = new Float64Array(MAX_BUCKET + 1);
+
+  summarise(pairLists: ReadonlyArray<ReadonlyArray<number>>, count: number, sumMs: number): DurationSummary {
+    const counts = this.counts;
+    let lo = MAX_BUCKET + 1;
+    let hi = -1;
+    for (const pairs of pairLists) {
+      for (let j = 0; j + 1 < pairs.length; j += 2) {
+        const b = pairs[j]!;
+        if (!(b >= 0 && b <= MAX_BUCKET)) continue; // never written by the fold; ignored rather than corrupting the buffer
+        counts[b]! += pairs[j + 1]!;
+        if (b < lo) lo = b;
+        if (b > hi) hi = b;
+      }
+    }
+    const s = summariseRange(counts, lo, hi, count, sumMs);
+    if (hi >= lo) counts.fill(0, lo, hi + 1);
+    return s;
+  }
+}
+
+function summariseRange(counts: Float64Array, lo: number, top: number, count: number, sumMs: number): DurationSummary {
   const sec = (ms: number | null): number | null => (ms === null ? null : Math.round(ms) / 1000);
   let total = 0;
-  for (let b = 0; b <= top; b++) total += counts[b]!;
-  // One pass for all quantiles (the nearest-rank rule of quantileMs).
-  const ranks = [0.5, 0.9, 0.95].map((q) => Math.max(1, Math.ceil(q * total)));
-  const found: Array<number | null> = [null, null, null];
+  for (let b = lo; b <= top; b++) total += counts[b]!;
+  // One pass for all quantiles (the nearest-rank rule of quantileMs), stopping at p95; max is the top non-empty bucket.
+  const r50 = Math.max(1, Math.ceil(0.5 * total));
+  const r90 = Math.max(1, Math.ceil(0.9 * total));
+  const r95 = Math.max(1, Math.ceil(0.95 * total));
+  let p50: number | null = null;
+  let p90: number | null = null;
+  let p95: number | null = null;
   let seen = 0;
-  let max: number | null = null;
-  for (let b = 0; b <= top && total > 0; b++) {
+  for (let b = lo; b <= top && total > 0 && p95 === null; b++) {
     const n = counts[b]!;
     if (n <= 0) continue;
     seen += n;
-    max = b;
-    for (let i = 0; i < ranks.length; i++) if (found[i] === null && seen >= ranks[i]!) found[i] = representativeMs(b);
+    if (p50 === null && seen >= r50) p50 = representativeMs(b);
+    if (p90 === null && seen >= r90) p90 = representativeMs(b);
+    if (seen >= r95) p95 = representativeMs(b);
   }
+  let max = total > 0 ? top : -1;
+  while (max >= lo && !(counts[max]! > 0)) max--;
   return {
     count,
     meanSeconds: count > 0 ? Math.round(sumMs / count) / 1000 : null,
-    p50Seconds: sec(found[0]!),
-    p90Seconds: sec(found[1]!),
-    p95Seconds: sec(found[2]!),
-    maxSeconds: max === null ? null : sec(representativeMs(max)),
+    p50Seconds: sec(p50),
+    p90Seconds: sec(p90),
+    p95Seconds: sec(p95),
+    maxSeconds: max >= lo && max >= 0 ? sec(representativeMs(max)) : null,
   };
 }

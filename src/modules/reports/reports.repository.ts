@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { MAX_BUCKET, type DenseHistogram } from './histogram';
 import { COUNTERS, DURATION_METRICS, zeroCounts, type Counts } from './report-metrics';
 import type { ScoreVersion } from './report-rates';
 
@@ -43,10 +42,9 @@ export interface GroupCounts {
   counts: Counts;
   durN: number[];
   durSumMs: number[];
-  hist: DenseHistogram[];
+  /** Per metric, the sparse pair lists of the group's rollup rows (only when asked for). */
+  hists?: number[][][];
 }
-
-const DENSE_BUCKETS = MAX_BUCKET + 1;
 
 const MONTH_GROUPS = new Set<GroupBy>(['platform', 'district', 'street', 'month']);
 
@@ -88,45 +86,36 @@ export class ReportsRepository {
   constructor(private readonly ds: DataSource) {}
 
   /**
-   * Rollup rows of the period, summed per group (counters, duration sums, histograms). The month grain
-   * answers whole-month views by platform, district, street or month; everything else reads the day grain.
+   * Rollup rows of the period, summed per group in SQL (counters, duration counts and sums). With `withHist`,
+   * each group also carries its rows' sparse histograms (`hists[metric]` = one pair list per rollup row), merged
+   * by the caller (HistogramMerger). The month grain answers whole-month views by platform, district, street or
+   * month; everything else reads the day grain.
    */
-  async rollup(f: ReportFilter): Promise<GroupCounts[]> {
+  async rollup(f: ReportFilter, withHist: boolean): Promise<GroupCounts[]> {
     const p = new Params();
     const grain = grainFor(f);
+    const metrics = DURATION_METRICS.map((_, i) => i + 1);
+    // Postgres sums the arrays element by element; json_agg hands the histograms over as one JSON text per group.
     const rows: Array<Record<string, unknown>> = await this.ds.query(
-      `SELECT ${groupExpr(f.groupBy)} AS g, r.key_id, ${COUNTERS.map((c) => `r.${c}`).join(', ')}, r.dur_n, r.dur_sum_ms::text[] AS dur_sum_ms, r.hist
+      `SELECT ${groupExpr(f.groupBy)} AS g, ${COUNTERS.map((c) => `sum(r.${c})::int AS ${c}`).join(', ')},
+              ARRAY[${metrics.map((i) => `sum(r.dur_n[${i}])`).join(', ')}]::text AS dur_n,
+              ARRAY[${metrics.map((i) => `sum(r.dur_sum_ms[${i}])`).join(', ')}]::text AS dur_sum_ms
+              ${withHist ? ', json_agg(r.hist)::text AS hists' : ''}
          FROM report_keys k JOIN report_rollup r ON r.key_id = k.id
-        WHERE k.grain = ${p.add(grain)} AND ${where(p, f)}`, p.values);
-    // Merge into dense per-group bucket arrays: far cheaper than a Map per row.
-    const out = new Map<string, GroupCounts>();
-    for (const raw of rows) {
-      const key = String(raw.g);
-      let g = out.get(key);
-      if (!g) {
-        g = {
-          group: key, counts: zeroCounts(), durN: DURATION_METRICS.map(() => 0), durSumMs: DURATION_METRICS.map(() => 0),
-          hist: DURATION_METRICS.map(() => ({ counts: new Float64Array(DENSE_BUCKETS), top: -1 })),
-        };
-        out.set(key, g);
+        WHERE k.grain = ${p.add(grain)} AND ${where(p, f)}
+        GROUP BY 1 HAVING sum(r.filed) > 0`, p.values);
+    const nums = (text: unknown): number[] => String(text).slice(1, -1).split(',').map(Number);
+    return rows.map((raw) => {
+      const counts = zeroCounts();
+      for (const c of COUNTERS) counts[c] = Number(raw[c]);
+      let hists: number[][][] | undefined;
+      if (withHist) {
+        // One JSON.parse per group; regrouped per metric: hists[metric][row] = that row's pairs.
+        const perRow = JSON.parse(String(raw.hists)) as number[][][];
+        hists = DURATION_METRICS.map((_, i) => perRow.map((h) => h[i] ?? []));
       }
-      for (const c of COUNTERS) g.counts[c] += Number(raw[c]);
-      const durN = raw.dur_n as number[];
-      const durSum = raw.dur_sum_ms as string[];
-      const hist = raw.hist as number[][];
-      for (let i = 0; i < DURATION_METRICS.length; i++) {
-        g.durN[i]! += Number(durN[i]);
-        g.durSumMs[i]! += Number(durSum[i]);
-        const dense = g.hist[i]!;
-        const pairs = hist[i]!;
-        for (let j = 0; j + 1 < pairs.length; j += 2) {
-          const b = pairs[j]!;
-          dense.counts[b]! += pairs[j + 1]!;
-          if (b > dense.top) dense.top = b;
-        }
-      }
-    }
-    return [...out.values()].filter((g) => g.counts.filed > 0).sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0));
+      return { group: String(raw.g), counts, durN: nums(raw.dur_n), durSumMs: nums(raw.dur_sum_ms), hists };
+    }).sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0));
   }
 
   /** Open tickets filed in the period, and how many of them are past their resolve deadline (now, DB clock). */

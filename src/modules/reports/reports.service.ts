@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Principal } from '../auth/principal';
 import type { BacklogResponse, DurationMetrics, DurationsResponse, RankingsResponse, RateRow, RatesResponse, ReportMeta, ScoreVersionResponse } from './dto/report.response.dto';
 import type { ReportQueryRequest } from './dto/report.request.dto';
-import { MAX_RELATIVE_ERROR, summarise } from './histogram';
+import { HistogramMerger, MAX_RELATIVE_ERROR } from './histogram';
 import { DURATION_METRICS, zeroCounts } from './report-metrics';
 import { computeRates, namingList, type Rates, type ScoreVersion } from './report-rates';
 import { ReportException, ReportErrorCode } from './reports.exception';
@@ -101,14 +101,15 @@ export class ReportsService {
 
   private async durationsOf(f: ReportFilter): Promise<Map<string, DurationMetrics>> {
     const out = new Map<string, DurationMetrics>();
-    for (const g of await this.repo.rollup(f)) {
-      out.set(g.group, Object.fromEntries(DURATION_METRICS.map((name, i) => [name, summarise(g.hist[i]!, g.durN[i]!, g.durSumMs[i]!)])) as DurationMetrics);
+    const merger = new HistogramMerger();
+    for (const g of await this.repo.rollup(f, true)) {
+      out.set(g.group, Object.fromEntries(DURATION_METRICS.map((name, i) => [name, merger.summarise(g.hists![i]!, g.durN[i]!, g.durSumMs[i]!)])) as DurationMetrics);
     }
     return out;
   }
 
   private async ratesOf(f: ReportFilter, version: ScoreVersion): Promise<Map<string, Omit<RateRow, 'label' | 'mom' | 'yoy'>>> {
-    const [counts, open] = await Promise.all([this.repo.rollup(f), this.repo.openOverdue(f)]);
+    const [counts, open] = await Promise.all([this.repo.rollup(f, false), this.repo.openOverdue(f)]);
     const out = new Map<string, Omit<RateRow, 'label' | 'mom' | 'yoy'>>();
     for (const g of counts) out.set(g.group, rateRow(g, open.get(g.group)?.overdue ?? 0, version));
     return out;

@@ -76,14 +76,18 @@ export class RollupRepository {
 
   /** The next events past the cursor and below the horizon: their tickets and the new cursor position. */
   async nextBatch(m: EntityManager, horizon: string, limit: number): Promise<{ ticketIds: string[]; events: number; lastAt: string | null; lastId: string | null }> {
+    const cursor: Array<{ last_at: string; last_id: string }> = await m.query(`SELECT last_at::text AS last_at, last_id::text AS last_id FROM report_cursor WHERE id = 1`);
+    const c = cursor[0]!;
     const rows: Array<{ ticket_ids: string[] | null; n: number; last_at: string | null; last_id: string | null }> = await m.query(
-      `WITH c AS (SELECT last_at, last_id FROM report_cursor WHERE id = 1),
-            b AS (SELECT e.id, e.at, e.ticket_id FROM ticket_events e, c
-                   WHERE e.at >= c.last_at AND (e.at, e.id) > (c.last_at, c.last_id) AND e.at < $1::timestamptz
+      // The cursor travels as parameters (read under the lock just before), so the planner sees where the scan on
+      // `at` starts and walks the index in order under the LIMIT; joined as a table it became a filter, and every
+      // batch rescanned the log from its beginning.
+      `WITH b AS (SELECT e.id, e.at, e.ticket_id FROM ticket_events e
+                   WHERE e.at >= $3::timestamptz AND (e.at, e.id) > ($3::timestamptz, $4::bigint) AND e.at < $1::timestamptz
                    ORDER BY e.at, e.id LIMIT $2),
             l AS (SELECT at, id FROM b ORDER BY at DESC, id DESC LIMIT 1)
        SELECT (SELECT array_agg(DISTINCT ticket_id) FROM b) AS ticket_ids, (SELECT count(*)::int FROM b) AS n,
-              (SELECT at::text FROM l) AS last_at, (SELECT id::text FROM l) AS last_id`, [horizon, limit]);
+              (SELECT at::text FROM l) AS last_at, (SELECT id::text FROM l) AS last_id`, [horizon, limit, c.last_at, c.last_id]);
     const r = rows[0]!;
     return { ticketIds: r.ticket_ids ?? [], events: r.n, lastAt: r.last_at, lastId: r.last_id };
   }
@@ -91,19 +95,27 @@ export class RollupRepository {
   async loadTickets(m: EntityManager, ids: string[]): Promise<FoldTicket[]> {
     const tickets: Array<{ id: string; platform: string; category_code: string; channel: string; grid_path: string; unit_id: string | null; callback: FactTicket['callback'] }> =
       await m.query(`SELECT id, platform, category_code, channel, grid_path::text AS grid_path, unit_id, callback FROM tickets WHERE id = ANY($1::uuid[])`, [ids]);
-    const events: Array<{ ticket_id: string; action: string; to_status: string; at: Date; data: Record<string, unknown> }> = await m.query(
-      `SELECT ticket_id, action, to_status, at, data FROM ticket_events WHERE ticket_id = ANY($1::uuid[]) ORDER BY ticket_id, seq`, [ids]);
+    // Only the two keys of `data` the facts read (ticket-facts.ts), and no ORDER BY: each ticket's few events are
+    // sorted by seq below, which is cheaper than sorting the whole batch in Postgres.
+    const events: Array<{ ticket_id: string; seq: number; action: string; to_status: string; at: Date; reopen: unknown; extension_granted: unknown }> = await m.query(
+      `SELECT ticket_id, seq, action, to_status, at, data->'reopen' AS reopen, data->'extensionGranted' AS extension_granted
+         FROM ticket_events WHERE ticket_id = ANY($1::uuid[])`, [ids]);
     const clocks: Array<{ ticket_id: string; started_at: Date; deadline: Date | null }> = await m.query(
       `SELECT DISTINCT ON (ticket_id) ticket_id, started_at, deadline FROM ticket_clocks
         WHERE ticket_id = ANY($1::uuid[]) AND stage IN ('resolve', 'mediation') ORDER BY ticket_id, created_at DESC, started_at DESC`, [ids]);
     const facts: Array<{ ticket_id: string; key_id: number | null; month_key_id: number | null; contrib: StoredContribution | null }> = await m.query(
       `SELECT ticket_id, key_id, month_key_id, contrib FROM report_ticket_facts WHERE ticket_id = ANY($1::uuid[])`, [ids]);
-    const byTicket = new Map<string, FactEvent[]>();
+    const bySeq = new Map<string, Array<{ seq: number; e: FactEvent }>>();
     for (const e of events) {
-      const list = byTicket.get(e.ticket_id) ?? [];
-      list.push({ action: e.action, to: e.to_status, at: e.at, data: e.data ?? {} });
-      byTicket.set(e.ticket_id, list);
+      const data: Record<string, unknown> = {};
+      if (e.reopen !== null) data.reopen = e.reopen;
+      if (e.extension_granted !== null) data.extensionGranted = e.extension_granted;
+      let list = bySeq.get(e.ticket_id);
+      if (!list) bySeq.set(e.ticket_id, (list = []));
+      list.push({ seq: e.seq, e: { action: e.action, to: e.to_status, at: e.at, data } });
     }
+    const byTicket = new Map<string, FactEvent[]>();
+    for (const [id, list] of bySeq) byTicket.set(id, list.sort((a, b) => a.seq - b.seq).map((x) => x.e));
     const clockOf = new Map(clocks.map((c) => [c.ticket_id, { startedAt: c.started_at, deadline: c.deadline }]));
     const factOf = new Map(facts.map((f) => [f.ticket_id, { keyId: f.key_id, monthKeyId: f.month_key_id, contrib: f.contrib }]));
     return tickets.map((t) => ({
@@ -117,24 +129,21 @@ export class RollupRepository {
     if (keys.length === 0) return [];
     const params = [keys.map((k) => k.grain), keys.map((k) => k.day), keys.map((k) => k.path), keys.map((k) => k.unitId ?? NO_UNIT), keys.map((k) => k.platform),
       keys.map((k) => k.categoryCode), keys.map((k) => k.channel)];
-    const input = `SELECT * FROM unnest($1::text[], $2::date[], $3::ltree[], $4::uuid[], $5::text[], $6::text[], $7::text[])
-                     WITH ORDINALITY AS x(grain, day, path, unit_id, platform, category_code, channel, ord)`;
-    const lookup = (): Promise<Array<{ ord: string; id: number }>> => m.query(
-      `SELECT i.ord::text, k.id FROM (${input}) i JOIN report_keys k
-          ON k.grain = i.grain AND k.day = i.day AND k.path = i.path AND k.unit_id = i.unit_id AND k.platform = i.platform
-         AND k.category_code = i.category_code AND k.channel = i.channel`, params);
-    let rows = await lookup();
-    if (rows.length < keys.length) {
-      // Only this folder creates keys (it holds the cursor lock), so no conflict can occur; DO NOTHING is a safety net.
-      await m.query(
-        `INSERT INTO report_keys (grain, day, path, unit_id, platform, category_code, channel)
-         SELECT grain, day, path, unit_id, platform, category_code, channel FROM (${input}) i
-          WHERE NOT EXISTS (SELECT 1 FROM report_keys k WHERE k.grain = i.grain AND k.day = i.day AND k.path = i.path AND k.unit_id = i.unit_id
-                              AND k.platform = i.platform AND k.category_code = i.category_code AND k.channel = i.channel)
-          ORDER BY ord
-         ON CONFLICT DO NOTHING`, params);
-      rows = await lookup();
-    }
+    const cols = 'grain, day, path, unit_id, platform, category_code, channel';
+    const same = (a: string, b: string): string => ['grain', 'day', 'path', 'unit_id', 'platform', 'category_code', 'channel'].map((c) => `${a}.${c} = ${b}.${c}`).join(' AND ');
+    // One statement: the missing keys are created (only this folder creates keys: it holds the cursor lock, so
+    // DO NOTHING is a safety net) and every key's id comes from the existing row or the new one.
+    const rows: Array<{ ord: string; id: number }> = await m.query(
+      `WITH i AS (SELECT * FROM unnest($1::text[], $2::date[], $3::ltree[], $4::uuid[], $5::text[], $6::text[], $7::text[])
+                    WITH ORDINALITY AS x(${cols}, ord)),
+            old AS (SELECT i.ord, k.id FROM i JOIN report_keys k ON ${same('k', 'i')}),
+            ins AS (INSERT INTO report_keys (${cols})
+                    SELECT ${cols} FROM i WHERE i.ord NOT IN (SELECT ord FROM old) ORDER BY ord
+                    ON CONFLICT DO NOTHING RETURNING id, ${cols})
+       SELECT ord::text, id FROM old
+       UNION ALL
+       SELECT i.ord::text, n.id FROM ins n JOIN i ON ${same('n', 'i')}`, params);
+    if (rows.length !== keys.length) throw new Error(`report keys: ${rows.length} ids for ${keys.length} keys`); // rolls the batch back; the next run retries
     const out = new Array<number>(keys.length);
     for (const r of rows) out[Number(r.ord) - 1] = r.id;
     return out;
@@ -160,7 +169,7 @@ export class RollupRepository {
     await m.query(
       `INSERT INTO report_rollup (key_id, ${COUNTERS.join(', ')}, dur_n, dur_sum_ms, hist)
        SELECT key_id, ${COUNTERS.join(', ')}, dn::int[], ds::bigint[], h
-         FROM unnest($1::int[], ${cols.join(', ')}, $${n - 2}::text[], $${n - 1}::text[], $${n}::jsonb[]) AS x(key_id, ${COUNTERS.join(', ')}, dn, ds, h)
+         FROM unnest($1::int[], ${cols.join(', ')}, $${n - 2}::text[], $${n - 1}::text[], $${n}::json[]) AS x(key_id, ${COUNTERS.join(', ')}, dn, ds, h)
        ON CONFLICT (key_id) DO UPDATE SET ${COUNTERS.map((c) => `${c} = excluded.${c}`).join(', ')},
          dur_n = excluded.dur_n, dur_sum_ms = excluded.dur_sum_ms, hist = excluded.hist`,
       params);
@@ -170,7 +179,7 @@ export class RollupRepository {
     if (rows.length === 0) return;
     await m.query(
       `INSERT INTO report_ticket_facts (ticket_id, key_id, month_key_id, contrib, open, filed_at, resolve_started_at, resolve_deadline)
-       SELECT t, k, mk, c, o, f, s, d FROM unnest($1::uuid[], $2::int[], $8::int[], $3::jsonb[], $4::boolean[], $5::timestamptz[], $6::timestamptz[], $7::timestamptz[]) AS x(t, k, mk, c, o, f, s, d)
+       SELECT t, k, mk, c, o, f, s, d FROM unnest($1::uuid[], $2::int[], $8::int[], $3::json[], $4::boolean[], $5::timestamptz[], $6::timestamptz[], $7::timestamptz[]) AS x(t, k, mk, c, o, f, s, d)
        ON CONFLICT (ticket_id) DO UPDATE SET key_id = excluded.key_id, month_key_id = excluded.month_key_id, contrib = excluded.contrib, open = excluded.open,
          filed_at = excluded.filed_at, resolve_started_at = excluded.resolve_started_at, resolve_deadline = excluded.resolve_deadline, updated_at = now()`,
       [rows.map((r) => r.ticketId), rows.map((r) => r.keyId), rows.map((r) => (r.contrib ? JSON.stringify(r.contrib) : null)), rows.map((r) => r.open),
@@ -184,8 +193,9 @@ export class RollupRepository {
   /** Staleness: how long the oldest unfolded event has waited (0 when everything is folded), by the DB clock. */
   async lag(): Promise<{ lagMs: number; asOf: Date }> {
     const rows: Array<{ lag_ms: number; as_of: Date }> = await this.ds.query(
-      `WITH c AS (SELECT last_at, last_id FROM report_cursor WHERE id = 1),
-            o AS (SELECT min(e.at) AS at FROM ticket_events e, c WHERE e.at >= c.last_at AND (e.at, e.id) > (c.last_at, c.last_id))
+      `WITH o AS (SELECT min(e.at) AS at FROM ticket_events e
+                   WHERE e.at >= (SELECT last_at FROM report_cursor WHERE id = 1)
+                     AND (e.at, e.id) > ((SELECT last_at FROM report_cursor WHERE id = 1), (SELECT last_id FROM report_cursor WHERE id = 1)))
        SELECT coalesce(extract(epoch FROM now() - o.at) * 1000, 0)::float8 AS lag_ms, coalesce(o.at, now()) AS as_of FROM o`);
     return { lagMs: Math.max(0, Math.round(Number(rows[0]!.lag_ms))), asOf: rows[0]!.as_of };
   }

@@ -38,13 +38,14 @@ export class RollupService {
   }
 
   /** Folds until caught up (or `maxBatches`); used by the job and by the benchmark's bulk build. */
-  async catchUp(maxBatches = 1000, batchEvents = 5000): Promise<{ events: number; batches: number }> {
+  async catchUp(maxBatches = 1000, batchEvents = 5000, onBatch?: (eventsSoFar: number) => void): Promise<{ events: number; batches: number }> {
     let events = 0;
     let batches = 0;
     while (batches < maxBatches) {
       const r = await this.foldOnce(batchEvents, batches === 0 ? false : true);
       events += r.events;
       batches += 1;
+      onBatch?.(events);
       if (!r.more) break;
     }
     return { events, batches };
