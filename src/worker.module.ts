@@ -26,13 +26,16 @@ export class PingJob implements JobHandler<'system.ping'> {
   }
 }
 
-/** Relays outbox rows that were not handed to BullMQ right after their commit (e.g. after a crash). */
+/**
+ * Relays outbox rows that were not handed to BullMQ right after their commit (e.g. after a crash), the whole
+ * backlog within a few seconds' budget, then purges relayed rows older than `OUTBOX_RETENTION_DAYS`.
+ */
 @Injectable()
 export class OutboxRelayJob implements JobHandler<'outbox.relay'> {
   readonly jobName = 'outbox.relay' as const;
   constructor(private readonly outbox: OutboxService) {}
-  async handle(): Promise<{ relayed: number }> {
-    return { relayed: await this.outbox.relay() };
+  async handle(): Promise<{ relayed: number; purged: number }> {
+    return { relayed: await this.outbox.relayAll(4000), purged: await this.outbox.purge() };
   }
 }
 

@@ -39,7 +39,15 @@ export interface AppConfig {
   /** Dispatch: returns (退单) after which a ticket is flagged ownerless (无主案件) to the district. */
   dispatch: { ownerlessAfterBounces: number };
   /** SLA notifications (催办, 预警, 超期, 督办): webhook URL (unset: none sent) and its timeout. */
-  sla: { webhookUrl?: string; webhookTimeoutMs: number };
+  sla: {
+    webhookUrl?: string; webhookTimeoutMs: number;
+    /** Jobs of the `sla` queue each worker process runs at once (SLA_WORKER_CONCURRENCY). */
+    workerConcurrency: number;
+    /** Timers fired per transaction by the batch firing (SLA_FIRE_BATCH). */
+    fireBatchSize: number;
+  };
+  /** Relayed outbox rows are deleted after this many days (OUTBOX_RETENTION_DAYS). */
+  outboxRetentionDays: number;
   /** Open311: requests per minute for callers without an API key (per IP), and how far (m) a point may lie from the nearest grid node. */
   open311: { anonymousPerMinute: number; maxDistanceM: number };
 }
@@ -164,7 +172,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
     workerConcurrency: int('WORKER_CONCURRENCY', 8, 1, 64),
     dbPoolSize: int('DB_POOL_SIZE', 40, 2, 200),
     dispatch: { ownerlessAfterBounces: int('OWNERLESS_AFTER_BOUNCES', 3, 1, 100) },
-    sla: { webhookUrl: slaWebhookUrl, webhookTimeoutMs: int('SLA_WEBHOOK_TIMEOUT_MS', 5000, 100, 60_000) },
+    sla: {
+      webhookUrl: slaWebhookUrl, webhookTimeoutMs: int('SLA_WEBHOOK_TIMEOUT_MS', 5000, 100, 60_000),
+      workerConcurrency: int('SLA_WORKER_CONCURRENCY', 16, 1, 64),
+      fireBatchSize: int('SLA_FIRE_BATCH', 1000, 1, 10_000),
+    },
+    outboxRetentionDays: int('OUTBOX_RETENTION_DAYS', 7, 1, 3650),
     open311: { anonymousPerMinute: int('OPEN311_ANON_PER_MINUTE', 60, 1, 1_000_000), maxDistanceM: int('OPEN311_MAX_DISTANCE_M', 30_000, 100, 1_000_000) },
   };
   if (problems.length > 0) throw new ConfigError(problems);

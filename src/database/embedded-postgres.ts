@@ -92,10 +92,22 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     const pwFile = join(tmpdir(), `fuxin-pgpass-${process.pid}-${Date.now()}`);
     writeFileSync(pwFile, password + '\n', { mode: 0o600 });
     if (owner) { chownSync(dataDir, owner.uid, owner.gid); chownSync(pwFile, owner.uid, owner.gid); }
+    // Byte-order collation (fast, the same everywhere), but Unicode character classes (C.UTF-8) so pg_trgm
+    // treats Chinese characters as word characters: text similarity and the trigram index work for Chinese.
+    // Where the OS has no C.UTF-8 locale, plain C (Chinese then matches by substring only).
+    const initdb = (ctype: string) => execFileSync(join(bin, 'initdb'), [
+      '-D', dataDir, '-U', user, '--pwfile', pwFile, '-A', 'scram-sha-256', '-E', 'UTF8', '--locale=C', `--lc-ctype=${ctype}`, '--no-sync',
+    ], { ...spawnOpts, stdio: 'pipe' });
     try {
-      execFileSync(join(bin, 'initdb'), [
-        '-D', dataDir, '-U', user, '--pwfile', pwFile, '-A', 'scram-sha-256', '-E', 'UTF8', '--locale=C', '--no-sync',
-      ], { ...spawnOpts, stdio: 'pipe' });
+      try {
+        initdb('C.UTF-8');
+      } catch {
+        log(`initdb: no C.UTF-8 locale on this machine, using C (Chinese text similarity will not work)`);
+        rmSync(dataDir, { recursive: true, force: true });
+        mkdirSync(dataDir, { recursive: true });
+        if (owner) chownSync(dataDir, owner.uid, owner.gid);
+        initdb('C');
+      }
     } catch (err) {
       const e = err as { stderr?: Buffer };
       throw new Error(`initdb failed in ${dataDir}: ${e.stderr?.toString() ?? String(err)}`);

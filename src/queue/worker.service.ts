@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Job, Worker } from 'bullmq';
-import { JOB_QUEUES, QUEUE_NAMES, type JobName, type JobPayloads } from './job-registry';
+import { JOB_QUEUES, QUEUE_NAMES, type JobName, type JobPayloads, type QueueName } from './job-registry';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { JOB_HANDLERS, QUEUE_BACKEND } from './queue.tokens';
 import type { QueueBackend } from './queue-backend';
@@ -34,11 +34,16 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
         const handler = this.byName.get(job.name);
         if (!handler) throw new Error(`no handler for job ${job.name}`);
         return handler.handle(job.data as never, job);
-      }, this.config.workerConcurrency);
+      }, this.concurrency(queue));
       worker.on('failed', (job, err) => this.logger.warn(`job ${job?.name}#${job?.id} failed: ${err.message}`));
       worker.on('error', (err) => this.logger.error(`worker error on ${queue}: ${err.message}`));
       this.workers.push(worker);
     }
+  }
+
+  /** Jobs at once per queue: `sla` has its own setting (its jobs mostly wait on the batch firing or do one read). */
+  concurrency(queue: QueueName): number {
+    return queue === 'sla' ? this.config.sla.workerConcurrency : this.config.workerConcurrency;
   }
 
   async onApplicationShutdown(): Promise<void> {

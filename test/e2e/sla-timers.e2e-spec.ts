@@ -1,8 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { EntityManager } from 'typeorm';
 import type { AddressInfo } from 'node:net';
+import { OutboxService } from '../../src/queue/outbox.service';
 import { QueueService } from '../../src/queue/queue.service';
+import { WorkerService } from '../../src/queue/worker.service';
+import { OutboxRelayJob } from '../../src/worker.module';
 import { SlaEngine, fireJobId } from '../../src/modules/sla/sla-engine.service';
+import { SlaFiringService } from '../../src/modules/sla/sla-firing.service';
 import { SlaFireJob, SlaReconcileJob } from '../../src/modules/sla/sla.jobs';
 import { SlaRepository } from '../../src/modules/sla/sla.repository';
 import { armResolveClock, firingsOf, inProgressTicket, sleep, waitFor } from '../support/sla';
@@ -45,7 +49,10 @@ describe('sla timers: exactly once, never early, within seconds 时限定时器'
     });
     await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
     const port = (hook.address() as AddressInfo).port;
-    t = await createTestApp({ env: { SLA_WEBHOOK_URL: `http://127.0.0.1:${port}/sla` } });
+    // Small batches (7) so that every burst below spans several batch transactions.
+    t = await createTestApp({ env: {
+      SLA_WEBHOOK_URL: `http://127.0.0.1:${port}/sla`, SLA_FIRE_BATCH: '7', SLA_WORKER_CONCURRENCY: '12', OUTBOX_RETENTION_DAYS: '30',
+    } });
     ids = await codeIds(t);
     const [grid, dispatcher, handler, a] = await Promise.all(['demo.grid', 'demo.dispatcher', 'demo.handler', 'demo.admin'].map((u) => t.login(u)));
     tokens = { grid: grid!, dispatcher: dispatcher!, handler: handler! };
@@ -180,8 +187,9 @@ describe('sla timers: exactly once, never early, within seconds 时限定时器'
     const { id } = await ticket();
     const repo = t.app.get(SlaRepository, { strict: false });
     const clock = await armQuietly(id, 1, async (m, clockId, version) => {
-      // The breach job was taken by a worker that then died: it is gone from the queue, the outbox row is spent.
-      await m.query(`UPDATE outbox SET relayed_at = now() WHERE job_id = $1`, [fireJobId(clockId, 'breach', version)]);
+      // The clock's jobs were taken by a worker that then died: gone from the queue, the outbox rows spent. (With
+      // any of them alive, its batch firing would fire the breach on time, which is the point of the batch.)
+      await m.query(`UPDATE outbox SET relayed_at = now() WHERE job_name = 'sla.fire' AND payload->>'clockId' = $1 AND (payload->>'clockVersion')::int = $2`, [clockId, version]);
     });
     await sleep(Math.max(0, clock.deadline.getTime() - Date.now()) + 200);
     // That worker had locked the ticket and inserted the firing when it died: Postgres rolls its transaction back.
@@ -274,7 +282,7 @@ describe('sla timers: exactly once, never early, within seconds 时限定时器'
     const made: string[] = [];
     for (let i = 0; i < n; i++) made.push((await ticket()).id);
     await t.ds.query(`UPDATE ticket_clocks SET started_at = now() - interval '4 hours' + interval '6 seconds' WHERE ticket_id = ANY($1::uuid[]) AND stage = 'resolve' AND state = 'running'`, [made]);
-    const report = await t.request('POST', '/api/v1/sla/recompute', { token: admin, body: { ticketIds: made } });
+    const report = await t.request('POST', '/api/v1/sla/recompute', { token: admin, body: { ticketIds: made, source: 'clocks' } }); // keep the moved starts (see armResolveClock)
     expect(report.body.moved).toBe(n);
     expect(new Set(report.body.changes.map((c: { toDeadline: string }) => c.toDeadline)).size).toBe(1);
     await waitFor('all breaches', async () => {
@@ -298,7 +306,7 @@ describe('sla timers: exactly once, never early, within seconds 时限定时器'
     const made: string[] = [];
     for (let i = 0; i < n; i++) made.push((await ticket()).id);
     await t.ds.query(`UPDATE ticket_clocks SET started_at = now() - interval '4 hours' + interval '3 seconds' WHERE ticket_id = ANY($1::uuid[]) AND stage = 'resolve' AND state = 'running'`, [made]);
-    const report = await t.request('POST', '/api/v1/sla/recompute', { token: admin, body: { ticketIds: made } });
+    const report = await t.request('POST', '/api/v1/sla/recompute', { token: admin, body: { ticketIds: made, source: 'clocks' } }); // keep the moved starts (see armResolveClock)
     const due = Date.parse(report.body.changes[0].toDeadline);
     const conflicts: string[] = [];
     await Promise.all(made.map(async (id, i) => {
@@ -394,5 +402,176 @@ describe('sla timers: exactly once, never early, within seconds 时限定时器'
     expect(['redelayed', 'gone']).toContain(skewed.outcome);
     await sleep(1000);
     expect(byThreshold(await firingsOf(t, made.id))).toEqual({ remind: 1, warning: 1, breach: 1 });
+  });
+  // ── the batch firing (set-based), without jobs: what a worker does when many timers fall due at once ──────
+
+  const firing = () => t.app.get(SlaFiringService, { strict: false });
+  let bulkRun = 0;
+
+  /**
+   * `n` tickets in progress, each with a running resolve clock and one pending breach timer whose due instant is
+   * `dueSql` (SQL over `i`, 1…n, evaluated by the database) — written in bulk SQL, with no job and no outbox row,
+   * so only a batch firing can fire them.
+   */
+  async function bulkTimers(n: number, dueSql: string): Promise<Array<{ ticket_id: string; clock_id: string; due_at: Date }>> {
+    const prefix = `BT${process.pid}x${++bulkRun}-`;
+    const [ref] = await t.ds.query(
+      `SELECT c.id AS category_id, s.id AS standard_id, g.id AS node_id, g.path::text AS path, u.id AS unit_id
+         FROM categories c JOIN case_standards s ON s.category_id = c.id AND s.code = 'missing'
+         JOIN grid_nodes g ON g.code = '210902001001001' JOIN units u ON u.code = 'FX-SZSS'
+        WHERE c.code = '0101' ORDER BY c.version DESC LIMIT 1`);
+    return t.ds.query(
+      `WITH tk AS (
+         INSERT INTO tickets (number, platform, category_id, category_code, case_standard_id, priority, title, description, grid_node_id, grid_path,
+                              channel, status, unit_id, dispatched_at)
+         SELECT $1 || i, 'community_governance', $2, '0101', $3, 'urgent', 'batch', 'batch', $4, $5::ltree, 'patrol', 'in_progress', $6, now()
+           FROM generate_series(1, $7::int) i RETURNING id, number),
+       ck AS (
+         INSERT INTO ticket_clocks (ticket_id, stage, state, clock_type, limit_seconds, started_at, deadline, calendar_versions, policy_code, policy_version, calendar_key)
+         SELECT tk.id, 'resolve', 'running', 'natural', 14400, now() - interval '4 hours', x.due, '{"cn-national":1}', 'default', 1, 'cn-national@1'
+           FROM tk CROSS JOIN LATERAL (SELECT substring(tk.number FROM length($1) + 1)::int AS i) n CROSS JOIN LATERAL (SELECT ${dueSql} AS due FROM (SELECT n.i) AS s(i)) x
+         RETURNING id, ticket_id, deadline, clock_version),
+       tm AS (
+         INSERT INTO sla_timers (clock_id, threshold, clock_version, ticket_id, kind, level, due_at)
+         SELECT id, 'breach', clock_version, ticket_id, 'breach', 'red', deadline FROM ck RETURNING clock_id, ticket_id, due_at)
+       SELECT ticket_id, clock_id, due_at FROM tm ORDER BY due_at`,
+      [prefix, ref.category_id, ref.standard_id, ref.node_id, ref.path, ref.unit_id, n]);
+  }
+
+  async function firingStats(ticketIds: string[]) {
+    const [row] = await t.ds.query(
+      `SELECT count(*)::int AS firings, count(DISTINCT (clock_id, threshold, clock_version))::int AS keys,
+              count(*) FILTER (WHERE fired_at < due_at)::int AS early,
+              (SELECT count(*)::int FROM ticket_events e WHERE e.ticket_id = ANY($1::uuid[]) AND e.action = 'sla-breach') AS events,
+              (SELECT count(*)::int FROM outbox o WHERE o.job_name = 'sla.notify' AND o.payload->>'firingId' IN (SELECT id::text FROM sla_firings WHERE ticket_id = ANY($1::uuid[]))) AS notifications,
+              (SELECT count(*)::int FROM ticket_clocks k WHERE k.ticket_id = ANY($1::uuid[]) AND k.level = 'red' AND k.thresholds_fired = '{breach}') AS coloured
+         FROM sla_firings WHERE ticket_id = ANY($1::uuid[])`, [ticketIds]);
+    return row as { firings: number; keys: number; early: number; events: number; notifications: number; coloured: number };
+  }
+
+  it('a burst due at once is fired set-based, in bounded batches, by concurrent drains: each timer once, none early, nothing not yet due', async () => {
+    expect(t.app.get(WorkerService, { strict: false }).concurrency('sla')).toBe(12);
+    expect(t.app.get(WorkerService, { strict: false }).concurrency('notify')).toBe(t.config.workerConcurrency);
+    const due = await bulkTimers(40, `now() - make_interval(secs => i::double precision / 100)`);
+    const later = await bulkTimers(5, `now() + interval '1 hour'`);
+    const first = await firing().fireBatch('job');
+    expect(first.candidates).toBeLessThanOrEqual(7); // one batch takes at most SLA_FIRE_BATCH timers
+    expect(first.fired).toBeGreaterThanOrEqual(1);
+    expect(first.fired).toBeLessThanOrEqual(7);
+    // Three drains at once, as three worker processes would run them: SKIP LOCKED shares the work out.
+    const counts = await Promise.all([firing().drain('job'), firing().drain('job'), firing().drain('job')]);
+    expect(first.fired + counts.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(40);
+    const ids = due.map((d) => d.ticket_id);
+    expect(await firingStats(ids)).toEqual({ firings: 40, keys: 40, early: 0, events: 40, notifications: 40, coloured: 40 });
+    const [via] = await t.ds.query(`SELECT array_agg(DISTINCT via) AS via FROM sla_firings WHERE ticket_id = ANY($1::uuid[])`, [ids]);
+    expect(via.via).toEqual(['job']);
+    const pending = await t.ds.query(`SELECT count(*)::int AS n FROM sla_timers WHERE ticket_id = ANY($1::uuid[]) AND state = 'pending'`, [later.map((d) => d.ticket_id)]);
+    expect(pending[0].n).toBe(5);
+    expect(await firing().drain('job')).toBe(0);
+    expect((await firingStats(later.map((d) => d.ticket_id))).firings).toBe(0);
+  });
+
+  it('a batch never waits for a ticket held by a workflow action: it fires the others, and that one once the action ends', async () => {
+    const due = await bulkTimers(5, `now() - interval '50 milliseconds'`);
+    const held = due[0]!.ticket_id;
+    const qr = t.ds.createQueryRunner();
+    await qr.connect();
+    try {
+      await qr.startTransaction();
+      await qr.query(`SELECT id FROM tickets WHERE id = $1 FOR UPDATE`, [held]);
+      const outcome = await Promise.race([firing().drain('job'), sleep(15_000).then(() => 'waited' as const)]);
+      expect(outcome).not.toBe('waited');
+      expect((await firingStats(due.slice(1).map((d) => d.ticket_id))).firings).toBe(4);
+      expect((await firingStats([held])).firings).toBe(0);
+      await qr.rollbackTransaction();
+    } finally {
+      await qr.release();
+    }
+    expect(await firing().drain('job')).toBeGreaterThanOrEqual(1);
+    expect(await firingStats(due.map((d) => d.ticket_id))).toEqual({ firings: 5, keys: 5, early: 0, events: 5, notifications: 5, coloured: 5 });
+  });
+
+  it('while timers fall due within a second, the batch loop fires them on time without waiting for their jobs', async () => {
+    const now = await bulkTimers(1, `now() - interval '10 milliseconds'`);
+    const soon = await bulkTimers(3, `now() + make_interval(secs => 0.3 * i)`);
+    await firing().fireDue();
+    expect((await firingStats(now.map((d) => d.ticket_id))).firings).toBe(1);
+    const fired = await waitFor('the timers due soon', async () => {
+      const fs = await t.ds.query(
+        `SELECT via, extract(epoch FROM fired_at - due_at) * 1000 AS lateness_ms FROM sla_firings WHERE ticket_id = ANY($1::uuid[])`, [soon.map((d) => d.ticket_id)]);
+      return fs.length === 3 && (fs as Array<{ via: string; lateness_ms: number }>);
+    }, 10_000, 50);
+    for (const f of fired) {
+      expect(f.via).toBe('job');
+      expect(Number(f.lateness_ms)).toBeGreaterThanOrEqual(0);
+      expect(Number(f.lateness_ms)).toBeLessThan(1000);
+    }
+  });
+
+  it('resolve racing a batch firing: a breach exactly when the clock stopped at or after its deadline, once', async () => {
+    const n = 6;
+    const made: string[] = [];
+    for (let i = 0; i < n; i++) made.push((await ticket()).id);
+    const clocks: Array<{ id: string; deadline: Date }> = [];
+    for (const id of made) {
+      clocks.push(await armQuietly(id, 3, async (m, clockId, version) => {
+        // No jobs for these timers: only the batch firing below (and the resolves' own firing) can fire them.
+        await m.query(`UPDATE outbox SET relayed_at = now() WHERE job_name = 'sla.fire' AND payload->>'clockId' = $1 AND (payload->>'clockVersion')::int = $2`, [clockId, version]);
+      }));
+    }
+    await firing().drain('job'); // the reminders and warnings already reached
+    const due = Math.max(...clocks.map((c) => c.deadline.getTime()));
+    const conflicts: string[] = [];
+    let batches = 0;
+    const drains = (async () => {
+      await sleep(Math.max(0, due - Date.now() - 100));
+      const until = Date.now() + 1500;
+      while (Date.now() < until) {
+        await firing().drain('job');
+        batches++;
+      }
+    })();
+    await Promise.all([drains, ...made.map(async (id, i) => {
+      await sleep(Math.max(0, due - Date.now() - 90 + i * 30)); // −90 ms … +60 ms around the breach
+      for (let attempt = 0; attempt < 10; attempt++) {
+        const res = await act(t, tokens.handler, id, 'resolve', { note: '已处置' });
+        if (res.status === 200) return;
+        conflicts.push(res.body.code);
+        if (res.status !== 409) throw new Error(`resolve: ${res.status} ${res.text}`);
+      }
+      throw new Error('resolve never succeeded');
+    })]);
+    expect(batches).toBeGreaterThan(0);
+    for (const id of made) {
+      const [c] = await t.ds.query(`SELECT stopped_at, deadline FROM ticket_clocks WHERE ticket_id = $1 AND stage = 'resolve' ORDER BY created_at DESC LIMIT 1`, [id]);
+      const breaches = (await firingsOf(t, id)).filter((f) => f.threshold === 'breach');
+      expect(breaches.length).toBeLessThanOrEqual(1);
+      expect({ id, breach: breaches.length === 1 }).toEqual({ id, breach: c.stopped_at.getTime() >= c.deadline.getTime() });
+      expect(await eventsOf(id, 'sla-breach')).toBe(breaches.length);
+      for (const f of breaches) expect(Number(f.lateness_ms)).toBeGreaterThanOrEqual(0);
+    }
+    for (const code of conflicts) expect(['SLA_FIRED_CONCURRENTLY', 'STALE_VERSION']).toContain(code);
+  });
+
+  it('outbox housekeeping: relayed rows older than the retention are deleted in bounded batches; unrelayed and recent rows stay', async () => {
+    const tag = `purge-${process.pid}-${Date.now()}`;
+    const rows: Array<[string, string | null]> = [
+      ['old1', '10 days'], ['old2', '10 days'], ['old3', '12 days'], ['recent', '1 day'], ['unrelayed', null], ['ancient', '40 days'],
+    ];
+    for (const [name, age] of rows) {
+      await t.ds.query(
+        `INSERT INTO outbox (job_name, job_id, payload, created_at, relayed_at)
+         VALUES ('system.ping', $1, '{"token":"x"}', now() - interval '45 days', CASE WHEN $2::text IS NULL THEN NULL ELSE now() - $2::interval END)`,
+        [`${tag}-${name}`, age]);
+    }
+    const left = async () => (await t.ds.query(`SELECT job_id FROM outbox WHERE job_id LIKE $1 ORDER BY job_id`, [`${tag}-%`])).map((r: { job_id: string }) => r.job_id.slice(tag.length + 1));
+    // The scheduler (retention 30 days here) deletes the 40-day row and keeps the others.
+    await t.app.get(OutboxRelayJob, { strict: false }).handle();
+    expect(await left()).toEqual(['old1', 'old2', 'old3', 'recent', 'unrelayed']);
+    const outbox = t.app.get(OutboxService, { strict: false });
+    expect(await outbox.purge(7, 2, 1)).toBe(2); // one bounded batch
+    expect(await outbox.purge(7, 2, 5)).toBe(1);
+    expect(await left()).toEqual(['recent', 'unrelayed']);
+    expect(await outbox.purge(7)).toBe(0);
   });
 });

@@ -21,7 +21,8 @@ export async function armResolveClock(t: TestApp, admin: string, ticketId: strin
   await t.ds.query(
     `UPDATE ticket_clocks SET started_at = now() - make_interval(secs => $2::double precision) WHERE ticket_id = $1 AND stage = 'resolve' AND state = 'running'`,
     [ticketId, limitSeconds - secondsToBreach]);
-  const res = await t.request('POST', '/api/v1/sla/recompute', { token: admin, body: { ticketIds: [ticketId] } });
+  // `source: 'clocks'` keeps the moved start (a recompute from the event log would repair it back to the dispatch).
+  const res = await t.request('POST', '/api/v1/sla/recompute', { token: admin, body: { ticketIds: [ticketId], source: 'clocks' } });
   if (res.status !== 200 || res.body.moved !== 1) throw new Error(`recompute failed: ${res.status} ${res.text}`);
   const [clock] = await t.ds.query(`SELECT id, clock_version, deadline FROM ticket_clocks WHERE ticket_id = $1 AND stage = 'resolve' AND state = 'running'`, [ticketId]);
   return clock as { id: string; clock_version: number; deadline: Date };

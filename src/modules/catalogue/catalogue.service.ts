@@ -27,6 +27,28 @@ export class CatalogueService {
     return row ? (await this.assemble([row]))[0]!.view : undefined;
   }
 
+  private readonly current = new Map<string, CategoryView>();
+
+  /**
+   * Like `currentCategory`, from a per-process cache: for callers that re-check in their own write that the
+   * version is still current (the filing statement does) and call `forgetCurrent` when it is not.
+   */
+  async currentCategoryCached(code: string): Promise<CategoryView | undefined> {
+    const cached = this.current.get(code);
+    if (cached) return cached;
+    const view = await this.currentCategory(code);
+    if (view) {
+      if (this.current.size > 10_000) this.current.clear();
+      this.current.set(code, view);
+    }
+    return view;
+  }
+
+  /** Drops a cached current version (it was superseded). */
+  forgetCurrent(code: string): void {
+    this.current.delete(code);
+  }
+
   /**
    * Any version of a category by its id, superseded ones included. A version never changes (the database
    * refuses it), so it is cached for the life of the process. Pass the caller's transaction manager when

@@ -280,11 +280,12 @@ export class DispatchRepository {
    * claim-next 领取: the most urgent ticket of the unit's inbox that no one else is taking right now. The
    * inbox index is walked in claim order; rows locked by a concurrent claim are skipped, and a row whose
    * claim committed meanwhile fails the re-checked `status = 'dispatched'`. Tickets auto-assigned to
-   * someone else are left to them. Returns the locked ticket's id and version.
+   * someone else are left to them. Returns the locked ticket's id and version, and the unit's type (read in
+   * the same statement, for the sign action that follows).
    */
-  async lockNextCandidate(m: EntityManager, unitId: string, userId: string, scopePath: string): Promise<{ id: string; version: number } | undefined> {
-    const rows: Array<{ id: string; version: number }> = await m.query(
-      `SELECT t.id, t.version
+  async lockNextCandidate(m: EntityManager, unitId: string, userId: string, scopePath: string): Promise<{ id: string; version: number; unit_type: string | null } | undefined> {
+    const rows: Array<{ id: string; version: number; unit_type: string | null }> = await m.query(
+      `SELECT t.id, t.version, (SELECT u.type FROM units u WHERE u.id = $1) AS unit_type
          FROM dispatch_inbox i JOIN tickets t ON t.id = i.ticket_id
         WHERE i.unit_id = $1 AND t.unit_id = $1 AND t.status = 'dispatched'
           AND (t.handler_id IS NULL OR t.handler_id = $2) AND t.grid_path <@ $3::ltree

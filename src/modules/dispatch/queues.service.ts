@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import type { Principal } from '../auth/principal';
 import { Role } from '../auth/roles';
 import { TicketActionsService } from '../tickets/ticket-actions.service';
-import { TicketQueryService } from '../tickets/ticket-query.service';
 import type { TicketResponse } from '../tickets/dto/ticket.response.dto';
 import type { QueueResponse } from './dto/dispatch.response.dto';
 import { DispatchErrorCode, DispatchException } from './dispatch.exception';
@@ -10,9 +9,9 @@ import { toQueueResponse } from './dispatch.mapper';
 import { DispatchRepository, type QueueScope, type UnitRow } from './dispatch.repository';
 
 /**
- * Claim transactions in flight per process. Each holds a pooled connection while the sign action may read
- * the catalogue through another; capping them below the pool size (10) keeps connections free for those
- * reads and for other requests, so a burst of callers queues here instead of deadlocking the pool.
+ * Claim transactions in flight per process. Each holds one pooled connection (every read of the sign runs on
+ * it); capping them below the pool size (`DB_POOL_SIZE`, 40 by default) keeps connections free for other
+ * requests, so a burst of callers queues here instead of exhausting the pool.
  */
 const CLAIM_CONCURRENCY = 16;
 
@@ -41,7 +40,6 @@ export class QueuesService {
   constructor(
     private readonly repo: DispatchRepository,
     private readonly actions: TicketActionsService,
-    private readonly tickets: TicketQueryService,
   ) {}
 
   /** The caller's triage queue 待处理: reported and returned tickets of their subtree (ownerless ones flagged). */
@@ -67,13 +65,13 @@ export class QueuesService {
       await this.unitFor(p, unitId);
       throw new DispatchException(DispatchErrorCode.NOT_UNIT_HANDLER);
     }
-    const claimed = await this.claims.run(() => this.repo.transaction(async (m) => {
+    // The answer is the signed ticket as the claim transaction left it (clocks included, no timeline: one
+    // read less per claim; `GET /tickets/:id` has the timeline).
+    return this.claims.run(() => this.repo.transaction(async (m) => {
       const next = await this.repo.lockNextCandidate(m, unitId, p.id, p.scopePath);
       if (!next) return null;
-      await this.actions.actWithin(m, p, next.id, 'sign', { expectedVersion: next.version, note: '领取 (claim-next)' });
-      return next.id;
+      return this.actions.actWithin(m, p, next.id, 'sign', { expectedVersion: next.version, note: '领取 (claim-next)' }, next.unit_type);
     }));
-    return claimed ? this.tickets.get(p, claimed) : null;
   }
 
   /** The unit behind a queue, if the caller may look at it: 404 outside their scope, 403 for another unit's handler. */

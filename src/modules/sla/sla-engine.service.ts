@@ -1,4 +1,5 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager, type EntitySubscriberInterface, type TransactionCommitEvent } from 'typeorm';
 import {
   addBusinessDuration, addNatural, calendarVersionKey, instantAtFraction, resolveCalendar,
@@ -7,7 +8,8 @@ import {
 import { OutboxService } from '../../queue/outbox.service';
 import { DEFAULT_POLICY, scaleLimit, type PolicyDefinition, type SlaPriority } from './sla-policy';
 import { SlaErrorCode, SlaException } from './sla.exception';
-import { SlaRepository, type SlaClockRow, type TimerInsert } from './sla.repository';
+import type { ClockRow } from '../tickets/ticket-clock.types';
+import { SlaRepository, type SlaClockRow, type TimerInsert, type VersionedRow } from './sla.repository';
 
 /** What a clock needs from its case standard (处置时限). */
 export interface StandardLimit {
@@ -47,6 +49,10 @@ const HANDLING_STAGES = new Set(['resolve', 'mediation']);
 
 const OUTBOX_FLAG = 'slaOutboxPending';
 const RELAY_COALESCE_MS = 20;
+/** Bound on the cached "current" lookups (platforms are few; grid paths are the grid's leaves). */
+const CURRENT_CACHE_MAX = 10_000;
+/** A clock start retries with fresh lookups when an admin changed the policy or calendar meanwhile. */
+const START_ATTEMPTS = 4;
 
 export function fireJobId(clockId: string, threshold: string, version: number): string {
   // BullMQ job ids may not contain ':'.
@@ -153,8 +159,15 @@ export class SlaEngine implements OnModuleInit, EntitySubscriberInterface {
   async plan(m: EntityManager, t: { platform: string; gridPath: string; priority: string; unitId: string | null }, stage: string, standard: StandardLimit | undefined): Promise<ClockPlan> {
     const policyRow = await this.repo.currentPolicyFor(m, t.platform);
     this.policies.set(`${policyRow.code}@${policyRow.version}`, policyRow.definition);
-    const policy = policyRow.definition;
     const { calendar, key } = await this.currentCalendar(m, t.gridPath);
+    return this.planWith(policyRow, calendar, key, t, stage, standard);
+  }
+
+  private planWith(
+    policyRow: VersionedRow<PolicyDefinition>, calendar: ResolvedCalendar, key: string,
+    t: { priority: string; unitId: string | null }, stage: string, standard: StandardLimit | undefined,
+  ): ClockPlan {
+    const policy = policyRow.definition;
     let limit: ClockLimit | null = null;
     if (HANDLING_STAGES.has(stage) && standard) {
       const base: ClockLimit = standard.clockType === 'working_days'
@@ -178,8 +191,76 @@ export class SlaEngine implements OnModuleInit, EntitySubscriberInterface {
     };
   }
 
-  async setClockSla(m: EntityManager, clockId: string, plan: ClockPlan): Promise<void> {
-    await this.repo.setClockSla(m, clockId, plan);
+  // The current policy per platform and calendar chain per grid path, as last seen. Used only by `startClock`,
+  // whose insert re-checks both against the database in the same statement, so a change by an admin (in any
+  // process) is seen by the next clock: the check fails, nothing is written, and the start retries fresh.
+  private readonly currentPolicies = new Map<string, VersionedRow<PolicyDefinition>>();
+  private readonly currentCalendarKeys = new Map<string, string>();
+
+  private async cachedPlan(m: EntityManager, t: { platform: string; gridPath: string; priority: string; unitId: string | null }, stage: string, standard: StandardLimit | undefined): Promise<ClockPlan> {
+    let policyRow = this.currentPolicies.get(t.platform);
+    if (!policyRow) {
+      policyRow = await this.repo.currentPolicyFor(m, t.platform);
+      this.policies.set(`${policyRow.code}@${policyRow.version}`, policyRow.definition);
+      if (this.currentPolicies.size >= CURRENT_CACHE_MAX) this.currentPolicies.clear();
+      this.currentPolicies.set(t.platform, policyRow);
+    }
+    let key = this.currentCalendarKeys.get(t.gridPath);
+    let calendar: ResolvedCalendar;
+    if (key === undefined) {
+      ({ calendar, key } = await this.currentCalendar(m, t.gridPath));
+      if (this.currentCalendarKeys.size >= CURRENT_CACHE_MAX) this.currentCalendarKeys.clear();
+      this.currentCalendarKeys.set(t.gridPath, key);
+    } else {
+      calendar = await this.calendarByKey(m, key);
+    }
+    return this.planWith(policyRow, calendar, key, t, stage, standard);
+  }
+
+  /**
+   * Starts a stage's clock: plan (cached current policy and calendar), deadline and threshold timers computed
+   * here, then one statement writes the clock, its timers and their outbox rows, checking that the plan's
+   * versions are still current. Returns the new clock, or `live` when the stage already has a live clock
+   * (nothing written: the caller stops it and calls again).
+   */
+  async startClock(
+    m: EntityManager, t: { id: string; platform: string; gridPath: string; priority: string; unitId: string | null },
+    stage: string, standard: StandardLimit | undefined, startedAt: Date,
+  ): Promise<ClockRow | 'live'> {
+    for (let attempt = 1; ; attempt++) {
+      const plan = await this.cachedPlan(m, t, stage, standard);
+      const facts: ClockFacts = {
+        clock_type: plan.clockType, limit_seconds: plan.limitSeconds, limit_days: plan.limitDays, start_next_working_day: plan.startNextWorkingDay,
+        extension_seconds: 0, started_at: startedAt, pauses: [], paused_at: null,
+      };
+      const deadline = this.deadline(plan.calendar, facts);
+      const policy = await this.policy(m, plan.policyCode, plan.policyVersion);
+      const r = await this.repo.startClock(m, {
+        id: randomUUID(), ticketId: t.id, stage, platform: t.platform, gridPath: t.gridPath,
+        clockType: plan.clockType, limitSeconds: plan.limitSeconds, limitDays: plan.limitDays, startNextWorkingDay: plan.startNextWorkingDay,
+        startedAt, deadline, calendarVersions: plan.calendarVersions, policyCode: plan.policyCode, policyVersion: plan.policyVersion,
+        calendarKey: plan.calendarKey, timers: deadline ? thresholdTimers(plan.calendar, policy, facts, deadline) : [],
+      });
+      if (!r.free) return 'live';
+      if (r.clock) {
+        if (r.queued > 0) this.markOutbox(m);
+        return r.clock;
+      }
+      // The policy or calendar changed since it was cached: forget it and plan again from the database.
+      this.currentPolicies.delete(t.platform);
+      this.currentCalendarKeys.delete(t.gridPath);
+      if (attempt >= START_ATTEMPTS) throw new SlaException(SlaErrorCode.STALE_VERSION);
+    }
+  }
+
+  /**
+   * Stops a ticket's live clocks (one stage, or all) at `at`: one statement in the usual case; a paused clock,
+   * a threshold due by `at` or one that fired after it takes the step-by-step path (fire due thresholds in
+   * this transaction, refuse a change overtaken by a firing, stop, cancel timers).
+   */
+  async stopClocks(m: EntityManager, ticketId: string, stage: string | null, at: Date, slow: () => Promise<void>): Promise<void> {
+    const r = await this.repo.stopClocks(m, ticketId, stage, at);
+    if (r.blocked) await slow();
   }
 
   /** The deadline of a clock, or null with no limit or while paused before reaching it. */
@@ -240,29 +321,37 @@ export class SlaEngine implements OnModuleInit, EntitySubscriberInterface {
     if (c.state !== 'running' || !c.deadline) return 0;
     const timers = await this.timersFor(m, c);
     const inserted = await this.repo.insertTimers(m, c.id, c.ticket_id, c.clock_version, timers);
-    for (const t of inserted) {
-      await this.outbox.add(m, 'sla.fire', { clockId: c.id, threshold: t.threshold, clockVersion: c.clock_version }, fireJobId(c.id, t.threshold, c.clock_version), t.dueAt);
-    }
+    await this.outbox.addMany(m, inserted.map((t) => ({
+      name: 'sla.fire' as const, data: { clockId: c.id, threshold: t.threshold, clockVersion: c.clock_version }, jobId: fireJobId(c.id, t.threshold, c.clock_version), runAt: t.dueAt,
+    })));
     if (inserted.length > 0) this.markOutbox(m);
     return inserted.length;
   }
 
   private async timersFor(m: EntityManager, c: SlaClockRow): Promise<TimerInsert[]> {
-    const limit = limitOf(c);
-    if (!limit || !c.deadline) return [];
+    if (!limitOf(c) || !c.deadline) return [];
     const calendar = await this.calendarOf(m, c);
     const policy = await this.policy(m, c.policy_code, c.policy_version);
-    const pauses = pausesOf(c);
+    const out = thresholdTimers(calendar, policy, c, c.deadline);
+    if (c.thresholds_fired.length === 0) return out;
     const now = await this.repo.now(m);
-    const out: TimerInsert[] = [];
-    for (const th of policy.thresholds) {
-      const due = th.fraction === 1 ? c.deadline : instantAtFraction(calendar, c.started_at, limit, th.fraction, pauses);
-      out.push({ threshold: th.code, kind: th.kind, level: th.level, dueAt: due });
-    }
-    for (const step of policy.ladder) {
-      out.push({ threshold: step.code, kind: step.kind, level: 'red', dueAt: addNatural(c.deadline, step.afterBreachSeconds) });
-    }
     // Already reached and already fired under an earlier version: carried over, not fired twice.
     return out.filter((t) => !(c.thresholds_fired.includes(t.threshold) && t.dueAt.getTime() <= now.getTime()));
   }
+}
+
+/** The threshold timers (催办, 预警, 超期, then the 督办 / 通报 ladder) of a clock with a deadline, from its policy. */
+export function thresholdTimers(calendar: ResolvedCalendar, policy: PolicyDefinition, c: ClockFacts, deadline: Date): TimerInsert[] {
+  const limit = limitOf(c);
+  if (!limit) return [];
+  const pauses = pausesOf(c);
+  const out: TimerInsert[] = [];
+  for (const th of policy.thresholds) {
+    const due = th.fraction === 1 ? deadline : instantAtFraction(calendar, c.started_at, limit, th.fraction, pauses);
+    out.push({ threshold: th.code, kind: th.kind, level: th.level, dueAt: due });
+  }
+  for (const step of policy.ladder) {
+    out.push({ threshold: step.code, kind: step.kind, level: 'red', dueAt: addNatural(deadline, step.afterBreachSeconds) });
+  }
+  return out;
 }

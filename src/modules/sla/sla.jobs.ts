@@ -32,7 +32,7 @@ export class SlaFireJob implements JobHandler<'sla.fire'> {
     const hop = data.hop ?? 0;
     let waited = 0;
     for (;;) {
-      const r = await this.firing.fire(data.clockId, data.threshold, data.clockVersion, 'job');
+      const r = await this.fireIfDue(data.clockId, data.threshold, data.clockVersion);
       if (r.outcome !== 'not_due') return r;
       if (r.remainingMs > WAIT_IN_HANDLER_MS && hop < MAX_HOPS) {
         await this.queues.add('sla.fire', { ...data, hop: hop + 1 }, {
@@ -45,6 +45,24 @@ export class SlaFireJob implements JobHandler<'sla.fire'> {
       await sleep(pause);
       waited += pause;
     }
+  }
+
+  /**
+   * One read first: a timer already fired (by a batch, usually before its job arrives), cancelled or stale
+   * ends here. A due one is fired by the batch firing together with every other due timer; if the batch had to
+   * skip it (its ticket locked by an action), the job fires it alone, waiting for the lock.
+   */
+  private async fireIfDue(clockId: string, threshold: string, version: number): Promise<FireOutcome> {
+    const s = await this.firing.status(clockId, threshold, version);
+    if (!s) return { outcome: 'gone', reason: 'no such timer' };
+    if (s.state !== 'pending' || s.clock_state !== 'running' || s.clock_version !== version) {
+      return { outcome: 'gone', reason: `timer ${s.state}, clock ${s.clock_state} v${s.clock_version}` };
+    }
+    if (s.remaining_ms > 0) return { outcome: 'not_due', remainingMs: s.remaining_ms };
+    await this.firing.fireDue();
+    const after = await this.firing.status(clockId, threshold, version);
+    if (after && after.state !== 'pending') return { outcome: 'gone', reason: `timer ${after.state} (batch)` };
+    return this.firing.fire(clockId, threshold, version, 'job');
   }
 }
 
@@ -77,21 +95,8 @@ export class SlaReconcileJob implements JobHandler<'sla.reconcile'> {
    * for at most `budgetMs` (the next run continues), so a huge backlog never pins a worker or blocks shutdown.
    */
   async fireOverdue(budgetMs = SlaReconcileJob.BUDGET_MS): Promise<number> {
-    let fired = 0;
-    const until = Date.now() + budgetMs;
-    while (Date.now() < until) {
-      const overdue = await this.repo.overdueTimers(500, SlaReconcileJob.OVERDUE_GRACE_MS);
-      if (overdue.length === 0) break;
-      let progressed = 0;
-      for (const t of overdue) {
-        if (Date.now() >= until) break;
-        const r = await this.firing.fire(t.clock_id, t.threshold, t.clock_version, 'reconciler');
-        if (r.outcome === 'fired') fired++;
-        if (r.outcome !== 'not_due') progressed++;
-      }
-      if (progressed === 0) break;
-    }
-    return fired;
+    // Set-based, like the jobs' batch firing: timers whose ticket is busy are skipped and left to the next run.
+    return this.firing.drain('reconciler', SlaReconcileJob.OVERDUE_GRACE_MS, Date.now() + budgetMs);
   }
 
   /** Re-creates the job of every pending timer due within the horizon whose job is missing from the queue. */
@@ -130,11 +135,11 @@ export class SlaNotifyJob implements JobHandler<'sla.notify'> {
   constructor(private readonly repo: SlaRepository, @Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
   async handle(data: JobPayloads['sla.notify'], job?: Job): Promise<{ sent: boolean; reason?: string }> {
+    const url = this.config.sla.webhookUrl;
+    if (!url) return { sent: false, reason: 'no SLA_WEBHOOK_URL configured' }; // checked first: no read for nothing
     const f = await this.repo.firing(data.firingId);
     if (!f) return { sent: false, reason: 'firing not found' };
     if (f.notified_at) return { sent: false, reason: 'already sent' };
-    const url = this.config.sla.webhookUrl;
-    if (!url) return { sent: false, reason: 'no SLA_WEBHOOK_URL configured' };
     const body = {
       firingId: f.id, ticketId: f.ticket_id, ticketNumber: f.ticket_number, platform: f.platform, gridPath: f.grid_path,
       stage: f.stage, threshold: f.threshold, kind: f.kind, level: f.level, clockVersion: f.clock_version,

@@ -15,11 +15,76 @@ export interface SlaClockRow extends ClockRow {
   ticket_status: string;
 }
 
+/** A ticket as a recomputation reads it. */
+export interface RecomputeTicketRow {
+  id: string;
+  status: string;
+  platform: string;
+  grid_path: string;
+  priority: string;
+  unit_id: string | null;
+  category_id: string;
+  case_standard_id: string | null;
+}
+
+/** What a recomputation writes to a clock: the replayed facts and the plan under the current versions. */
+export interface ReplayedClockWrite {
+  state: 'running' | 'paused' | 'stopped';
+  startedAt: Date;
+  stoppedAt: Date | null;
+  pausedAt: Date | null;
+  pauses: Array<{ from: string; to: string }>;
+  extensionSeconds: number;
+  limitSeconds: number | null;
+  limitDays: number | null;
+  clockType: string;
+  startNextWorkingDay: boolean;
+  deadline: Date | null;
+  policyCode: string;
+  policyVersion: number;
+  calendarKey: string;
+  calendarVersions: Record<string, number>;
+}
+
+function replayedClockParams(s: ReplayedClockWrite): unknown[] {
+  return [s.state, s.startedAt, s.stoppedAt, s.pausedAt, JSON.stringify(s.pauses), s.extensionSeconds, s.limitSeconds, s.limitDays, s.clockType,
+    s.startNextWorkingDay, s.deadline, s.policyCode, s.policyVersion, s.calendarKey, JSON.stringify(s.calendarVersions)];
+}
+
 export interface TimerInsert {
   threshold: string;
   kind: string;
   level: string | null;
   dueAt: Date;
+}
+
+/** A clock to start with its SLA columns and timers (`SlaRepository.startClock`). */
+export interface StartClockInsert {
+  id: string;
+  ticketId: string;
+  stage: string;
+  platform: string;
+  gridPath: string;
+  clockType: string;
+  limitSeconds: number | null;
+  limitDays: number | null;
+  startNextWorkingDay: boolean;
+  startedAt: Date;
+  deadline: Date | null;
+  calendarVersions: Record<string, number>;
+  policyCode: string;
+  policyVersion: number;
+  calendarKey: string;
+  timers: TimerInsert[];
+}
+
+/** The checks of `startClock` and, when they all passed, the new clock and how many timer jobs it queued. */
+export interface StartClockResult {
+  free: boolean;
+  policyCurrent: boolean;
+  calendarCurrent: boolean;
+  queued: number;
+  clock: ClockRow | null;
 }
 
 export interface FiringRow {
@@ -37,6 +102,14 @@ export interface FiringRow {
   action_state: string;
   action_result: string | null;
   notified_at: Date | null;
+}
+
+/** A timer's key (clock, threshold, clock version) and its ticket, as the batch firing locks it. */
+export interface DueTimerKey {
+  clock_id: string;
+  threshold: string;
+  clock_version: number;
+  ticket_id: string;
 }
 
 export interface VersionedRow<T> {
@@ -207,6 +280,72 @@ export class SlaRepository {
     return m.query(`${CLOCK_SELECT} WHERE ${where.join(' AND ')} ORDER BY c.created_at, c.id LIMIT ${add(f.limit)}`, params);
   }
 
+  // ── recomputation from the event log (重算) ────────────────────────────────
+
+  /**
+   * Tickets inside the caller's subtree that match a recompute filter, oldest first, at most `limit`. Without
+   * `includeStopped`, only tickets that are open or still have a live clock (a closed ticket with a live clock is
+   * a clock to repair).
+   */
+  async ticketsToRecompute(m: EntityManager, f: { ticketIds?: string[]; platform?: string; categoryCode?: string; status?: string[]; includeStopped: boolean; limit: number; scopePath: string; afterTicketId?: string }): Promise<RecomputeTicketRow[]> {
+    const params: unknown[] = [];
+    const add = (v: unknown) => { params.push(v); return `$${params.length}`; };
+    const where: string[] = [`t.grid_path <@ ${add(f.scopePath)}::ltree`];
+    if (f.afterTicketId) where.push(`(t.created_at, t.id) > (SELECT a.created_at, a.id FROM tickets a WHERE a.id = ${add(f.afterTicketId)}::uuid)`);
+    if (f.ticketIds) where.push(`t.id = ANY(${add(f.ticketIds)}::uuid[])`);
+    if (f.platform) where.push(`t.platform = ${add(f.platform)}`);
+    if (f.categoryCode) where.push(`t.category_code = ${add(f.categoryCode)}`);
+    if (f.status) where.push(`t.status = ANY(${add(f.status)}::text[])`);
+    if (!f.includeStopped) {
+      where.push(`(t.status NOT IN ('closed','archived','voided','cancelled','merged')
+        OR EXISTS (SELECT 1 FROM ticket_clocks c WHERE c.ticket_id = t.id AND c.state <> 'stopped'))`);
+    }
+    return m.query(
+      `SELECT t.id, t.status, t.platform, t.grid_path::text AS grid_path, t.priority, t.unit_id, t.category_id, t.case_standard_id
+         FROM tickets t WHERE ${where.join(' AND ')} ORDER BY t.created_at, t.id LIMIT ${add(f.limit)}`, params);
+  }
+
+  /** A ticket's event log in order, as the clock replay reads it. */
+  async eventsForReplay(m: EntityManager, ticketId: string): Promise<Array<{ action: string; from_status: string | null; to_status: string; at: Date; data: Record<string, unknown> }>> {
+    return m.query(`SELECT action, from_status, to_status, at, data FROM ticket_events WHERE ticket_id = $1 ORDER BY seq`, [ticketId]);
+  }
+
+  /** Every clock of a ticket in the order it was started, locked (the caller holds the ticket lock). */
+  async clocksOfTicket(m: EntityManager, ticketId: string): Promise<SlaClockRow[]> {
+    return m.query(`${CLOCK_SELECT} WHERE c.ticket_id = $1 ORDER BY c.created_at, c.id FOR UPDATE OF c`, [ticketId]);
+  }
+
+  /** A clock rewritten from the log: facts, limit, deadline and versions, and a new clock version (old timers go stale). */
+  async rewriteClock(m: EntityManager, id: string, s: ReplayedClockWrite): Promise<number> {
+    const rows: Array<{ clock_version: number }> = await m.query(
+      `WITH u AS (UPDATE ticket_clocks SET state = $2, started_at = $3, stopped_at = $4, paused_at = $5, pauses = $6, extension_seconds = $7,
+          limit_seconds = $8, limit_days = $9, clock_type = $10, start_next_working_day = $11, deadline = $12,
+          policy_code = $13, policy_version = $14, calendar_key = $15, calendar_versions = $16, clock_version = clock_version + 1
+        WHERE id = $1 RETURNING clock_version) SELECT clock_version FROM u`,
+      [id, ...replayedClockParams(s)]);
+    return rows[0]!.clock_version;
+  }
+
+  /**
+   * A clock run the log implies but no row records (a repair): inserted with its facts, created at the instant of
+   * the event that started it, so that clocks keep the order in which they were started.
+   */
+  async insertReplayedClock(m: EntityManager, ticketId: string, stage: string, createdAt: Date, s: ReplayedClockWrite): Promise<string> {
+    const rows: Array<{ id: string }> = await m.query(
+      `INSERT INTO ticket_clocks (ticket_id, stage, created_at, state, started_at, stopped_at, paused_at, pauses, extension_seconds, limit_seconds, limit_days, clock_type,
+          start_next_working_day, deadline, policy_code, policy_version, calendar_key, calendar_versions)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id`,
+      [ticketId, stage, createdAt, ...replayedClockParams(s)]);
+    return rows[0]!.id;
+  }
+
+  /** A clock row no run of the log explains: stopped (if live) by the database clock, with a new clock version. */
+  async stopUnexplainedClock(m: EntityManager, id: string): Promise<void> {
+    await m.query(
+      `UPDATE ticket_clocks SET state = 'stopped', stopped_at = coalesce(stopped_at, now()), paused_at = NULL, clock_version = clock_version + 1
+        WHERE id = $1 AND state <> 'stopped'`, [id]);
+  }
+
   // ── timers ─────────────────────────────────────────────────────────────────
 
   async cancelTimers(m: EntityManager, clockId: string, keepVersion: number | null): Promise<void> {
@@ -233,14 +372,6 @@ export class SlaRepository {
     return m.query(
       `SELECT tm.threshold, tm.clock_version FROM sla_timers tm JOIN ticket_clocks c ON c.id = tm.clock_id AND c.clock_version = tm.clock_version
         WHERE tm.clock_id = $1 AND tm.state = 'pending' AND tm.due_at <= $2 ORDER BY tm.due_at`, [clockId, at]);
-  }
-
-  /** Overdue pending timers of live clock versions (the reconciler fires them). */
-  async overdueTimers(limit: number, graceMs: number): Promise<Array<{ clock_id: string; threshold: string; clock_version: number }>> {
-    return this.ds.query(
-      `SELECT tm.clock_id, tm.threshold, tm.clock_version FROM sla_timers tm
-        WHERE tm.state = 'pending' AND tm.due_at <= clock_timestamp() - make_interval(secs => $2::double precision / 1000)
-        ORDER BY tm.due_at LIMIT $1`, [limit, graceMs]);
   }
 
   /** Pending timers due within the horizon, with the delay the job should have (from the database clock). */
@@ -316,6 +447,101 @@ export class SlaRepository {
        SELECT id::text, clock_id, ticket_id, stage, threshold, clock_version, kind, level, due_at, fired_at, via, action_state, action_result, notified_at FROM ins`,
       [clockId, threshold, version, via, at ?? null, ticketStatus ?? null]);
     return rows[0];
+  }
+
+  // ── batch firing (set-based: many due timers per transaction) ───────────────
+
+  /**
+   * Locks up to `limit` pending timers due by the database clock (minus `graceMs`) whose clock still runs at
+   * their version, oldest first, then their tickets, then their clocks — all `SKIP LOCKED`, so this never waits
+   * (no deadlock with workflow actions, which lock ticket then clock) and concurrent batches take disjoint rows.
+   * Returns the timers whose ticket and clock this transaction now holds, and how many due timers it saw.
+   * The bound is an InitPlan (`(SELECT clock_timestamp())`) so that the due-time index can stop at it.
+   */
+  async lockDueTimers(m: EntityManager, limit: number, graceMs: number): Promise<{ candidates: number; locked: DueTimerKey[] }> {
+    const rows: Array<{ candidates: number; locked: DueTimerKey[] | null }> = await m.query(
+      `WITH due AS (
+         SELECT tm.clock_id, tm.threshold, tm.clock_version, tm.ticket_id, tm.due_at
+           FROM sla_timers tm JOIN ticket_clocks c ON c.id = tm.clock_id AND c.clock_version = tm.clock_version AND c.state = 'running'
+          WHERE tm.state = 'pending' AND tm.due_at <= (SELECT clock_timestamp() - make_interval(secs => $2::double precision / 1000))
+          ORDER BY tm.due_at LIMIT $1
+          FOR UPDATE OF tm SKIP LOCKED),
+       lt AS (
+         SELECT t.id FROM tickets t WHERE t.id IN (SELECT ticket_id FROM due) FOR UPDATE OF t SKIP LOCKED),
+       lc AS (
+         SELECT c.id FROM ticket_clocks c
+          WHERE (c.id, c.clock_version) IN (SELECT clock_id, clock_version FROM due WHERE ticket_id IN (SELECT id FROM lt)) AND c.state = 'running'
+          FOR UPDATE OF c SKIP LOCKED)
+       SELECT (SELECT count(*) FROM due)::int AS candidates,
+              (SELECT json_agg(json_build_object('clock_id', d.clock_id, 'threshold', d.threshold, 'clock_version', d.clock_version, 'ticket_id', d.ticket_id)
+                               ORDER BY d.due_at, d.threshold)
+                 FROM due d WHERE d.clock_id IN (SELECT id FROM lc)) AS locked`,
+      [limit, graceMs]);
+    return { candidates: rows[0]!.candidates, locked: rows[0]!.locked ?? [] };
+  }
+
+  /**
+   * THE firing, for many timers at once: the same conditional insert as `insertFiring` (unique key clock,
+   * threshold, clock version; only for a running clock at that version and a pending timer due by
+   * `clock_timestamp()`), with the same effects in the same statement — timer marked fired, clock's fired
+   * thresholds and colour, ticket event (not for 督办), `sla.notify` outbox row. At most one timer per ticket
+   * per statement (events are numbered per ticket; the caller fires the next one in its next statement).
+   * The caller holds the tickets' and clocks' row locks (`lockDueTimers`). Keep in step with `insertFiring`.
+   */
+  async fireTimers(m: EntityManager, keys: DueTimerKey[], via: 'job' | 'reconciler'): Promise<Array<{ id: string; kind: FiringRow['kind'] }>> {
+    if (keys.length === 0) return [];
+    return m.query(
+      `WITH x AS (
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[]) AS x(clock_id, threshold, clock_version)),
+       tm AS (
+         SELECT DISTINCT ON (tm.ticket_id) tm.clock_id, tm.threshold, tm.clock_version, tm.ticket_id, tm.kind, tm.level, tm.due_at, c.stage
+           FROM x JOIN sla_timers tm ON tm.clock_id = x.clock_id AND tm.threshold = x.threshold AND tm.clock_version = x.clock_version
+           JOIN ticket_clocks c ON c.id = tm.clock_id AND c.clock_version = tm.clock_version AND c.state = 'running'
+          WHERE tm.state = 'pending' AND tm.due_at <= clock_timestamp()
+          ORDER BY tm.ticket_id, tm.due_at, tm.threshold),
+       ins AS (
+         INSERT INTO sla_firings (clock_id, ticket_id, stage, threshold, clock_version, kind, level, due_at, fired_at, via, action_state)
+         SELECT tm.clock_id, tm.ticket_id, tm.stage, tm.threshold, tm.clock_version, tm.kind, tm.level, tm.due_at, clock_timestamp(), $4,
+                CASE WHEN tm.kind = 'supervise' THEN 'pending' ELSE 'none' END FROM tm
+         ON CONFLICT (clock_id, threshold, clock_version) DO NOTHING
+         RETURNING id, clock_id, ticket_id, stage, threshold, clock_version, kind, level, due_at),
+       upd AS (
+         UPDATE sla_timers s SET state = 'fired' FROM ins
+          WHERE s.clock_id = ins.clock_id AND s.threshold = ins.threshold AND s.clock_version = ins.clock_version),
+       mark AS (
+         UPDATE ticket_clocks k SET
+           thresholds_fired = CASE WHEN ins.threshold = ANY(k.thresholds_fired) THEN k.thresholds_fired ELSE array_append(k.thresholds_fired, ins.threshold) END,
+           level = CASE WHEN ins.level IS NULL THEN k.level
+                        WHEN k.level IS NULL OR array_position(ARRAY['blue','yellow','red'], ins.level) > array_position(ARRAY['blue','yellow','red'], k.level) THEN ins.level
+                        ELSE k.level END
+         FROM ins WHERE k.id = ins.clock_id),
+       ev AS (
+         INSERT INTO ticket_events (ticket_id, seq, action, actor_id, actor_role, from_status, to_status, note, data)
+         SELECT ins.ticket_id, (SELECT coalesce(max(e.seq), 0) + 1 FROM ticket_events e WHERE e.ticket_id = ins.ticket_id),
+                'sla-' || ins.kind, NULL, 'system', t.status, t.status,
+                CASE ins.kind WHEN 'remind' THEN '催办 reminder' WHEN 'warning' THEN '预警 warning' WHEN 'breach' THEN '超期 breach' ELSE '通报 public notice' END || ' (' || ins.stage || ')',
+                jsonb_build_object('clockId', ins.clock_id, 'stage', ins.stage, 'threshold', ins.threshold, 'kind', ins.kind, 'level', ins.level,
+                  'clockVersion', ins.clock_version, 'dueAt', to_char(ins.due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'firingId', ins.id::text)
+           FROM ins JOIN tickets t ON t.id = ins.ticket_id WHERE ins.kind <> 'supervise'),
+       ob AS (
+         INSERT INTO outbox (job_name, job_id, payload)
+         SELECT 'sla.notify', 'sla-notify-' || ins.id, jsonb_build_object('firingId', ins.id::text) FROM ins
+         ON CONFLICT (job_id) DO NOTHING)
+       SELECT id::text AS id, kind FROM ins`,
+      [keys.map((k) => k.clock_id), keys.map((k) => k.threshold), keys.map((k) => k.clock_version), via]);
+  }
+
+  /**
+   * Milliseconds (database clock) until the earliest pending timer of a running clock version that is due
+   * within `horizonMs`, or null when none is; ≤ 0 means one is due now (not fired yet, or locked by another).
+   */
+  async msUntilNextDue(horizonMs: number): Promise<number | null> {
+    const rows: Array<{ ms: number }> = await this.ds.query(
+      `SELECT (extract(epoch FROM (tm.due_at - clock_timestamp())) * 1000)::float8 AS ms
+         FROM sla_timers tm JOIN ticket_clocks c ON c.id = tm.clock_id AND c.clock_version = tm.clock_version AND c.state = 'running'
+        WHERE tm.state = 'pending' AND tm.due_at <= (SELECT clock_timestamp() + make_interval(secs => $1::double precision / 1000))
+        ORDER BY tm.due_at LIMIT 1`, [horizonMs]);
+    return rows[0] ? rows[0].ms : null;
   }
 
   /** Appends an SLA event to the ticket's log (the ticket row is locked by the caller). Changes no ticket state or version. */
@@ -402,5 +628,81 @@ export class SlaRepository {
       `INSERT INTO sla_recomputations (requested_by, filter, examined, moved, changes) VALUES ($1, $2, $3, $4, $5) RETURNING id::text`,
       [r.userId, JSON.stringify(r.filter), r.examined, r.moved, JSON.stringify(r.changes)]);
     return rows[0]!.id;
+  }
+
+  // ── clock start and stop in one statement each (the hot paths: filing, dispatch, sign) ────────────
+
+  /**
+   * Starts a clock in one statement: the clock row with its SLA columns, its threshold timers and their
+   * `sla.fire` outbox rows (the outbox contract: job name, deterministic job id `sla-fire-<clock>-<threshold>-v<version>`,
+   * payload). The caller computed the plan from cached policy and calendar versions; the statement checks that
+   * they are still the current ones for the ticket's platform and grid path, and that no live clock of the stage
+   * exists. When a check fails nothing is written and the flags say which.
+   */
+  async startClock(m: EntityManager, c: StartClockInsert): Promise<StartClockResult> {
+    const rows: Array<{ free: boolean; policy_current: boolean; calendar_current: boolean; queued: number } & { [K in keyof ClockRow]: ClockRow[K] | null }> = await m.query(
+      `WITH chk AS (
+         SELECT NOT EXISTS (SELECT 1 FROM ticket_clocks WHERE ticket_id = $2 AND stage = $3 AND state <> 'stopped') AS free,
+                coalesce((SELECT p.code || '@' || p.current_version FROM sla_policies p
+                           WHERE p.platform = $14 OR p.platform IS NULL ORDER BY p.platform NULLS LAST LIMIT 1), '') = $15 AS policy_current,
+                coalesce((WITH RECURSIVE start AS (
+                            SELECT coalesce(
+                              (SELECT k.code FROM sla_calendars k JOIN grid_nodes g ON g.id = k.grid_node_id
+                                WHERE $16::ltree <@ g.path ORDER BY nlevel(g.path) DESC LIMIT 1),
+                              (SELECT code FROM sla_calendars WHERE parent_code IS NULL)) AS code),
+                          chain AS (
+                            SELECT k.code, k.parent_code, k.current_version, 0 AS depth FROM sla_calendars k JOIN start s ON s.code = k.code
+                            UNION ALL
+                            SELECT p.code, p.parent_code, p.current_version, chain.depth + 1 FROM sla_calendars p JOIN chain ON chain.parent_code = p.code)
+                          SELECT string_agg(code || '@' || current_version, '>' ORDER BY depth DESC) FROM chain), '') = $13 AS calendar_current),
+       c AS (
+         INSERT INTO ticket_clocks (id, ticket_id, stage, state, clock_type, limit_seconds, limit_days, start_next_working_day, extension_seconds,
+                                    started_at, deadline, calendar_versions, policy_code, policy_version, calendar_key)
+         SELECT $1::uuid, $2::uuid, $3::text, 'running', $4::text, $5::int, $6::numeric, $7::boolean, 0, $8::timestamptz, $9::timestamptz,
+                $10::jsonb, $11::text, $12::int, $13::text FROM chk
+          WHERE chk.free AND chk.policy_current AND chk.calendar_current
+         RETURNING *),
+       tm AS (
+         INSERT INTO sla_timers (clock_id, threshold, clock_version, ticket_id, kind, level, due_at)
+         SELECT c.id, x.threshold, c.clock_version, c.ticket_id, x.kind, x.level, x.due_at
+           FROM c, unnest($17::text[], $18::text[], $19::text[], $20::timestamptz[]) AS x(threshold, kind, level, due_at)
+         ON CONFLICT DO NOTHING RETURNING clock_id, threshold, clock_version, due_at),
+       ob AS (
+         INSERT INTO outbox (job_name, job_id, payload, run_at)
+         SELECT 'sla.fire', 'sla-fire-' || tm.clock_id::text || '-' || tm.threshold || '-v' || tm.clock_version,
+                jsonb_build_object('clockId', tm.clock_id::text, 'threshold', tm.threshold, 'clockVersion', tm.clock_version), tm.due_at FROM tm
+         ON CONFLICT (job_id) DO NOTHING RETURNING 1)
+       SELECT chk.free, chk.policy_current, chk.calendar_current, (SELECT count(*)::int FROM ob) AS queued, c.*
+         FROM chk LEFT JOIN c ON true`,
+      [c.id, c.ticketId, c.stage, c.clockType, c.limitSeconds, c.limitDays, c.startNextWorkingDay, c.startedAt, c.deadline,
+        JSON.stringify(c.calendarVersions), c.policyCode, c.policyVersion, c.calendarKey, c.platform, `${c.policyCode}@${c.policyVersion}`, c.gridPath,
+        c.timers.map((t) => t.threshold), c.timers.map((t) => t.kind), c.timers.map((t) => t.level), c.timers.map((t) => t.dueAt.toISOString())]);
+    const { free, policy_current: policyCurrent, calendar_current: calendarCurrent, queued, ...clock } = rows[0]!;
+    return { free, policyCurrent, calendarCurrent, queued, clock: clock.id === null ? null : (clock as ClockRow) };
+  }
+
+  /**
+   * Stops the live clocks of a ticket (one stage, or all with `stage` null) at `at` and cancels their pending
+   * timers, in one statement — unless a clock is paused, has a timer of its current version due by `at` (it
+   * must fire first, see `SlaEngine.fireDue`) or fired after `at` (see `SlaEngine.guardChange`): then nothing is
+   * written and `blocked` is true, and the caller takes the step-by-step path.
+   */
+  async stopClocks(m: EntityManager, ticketId: string, stage: string | null, at: Date): Promise<{ blocked: boolean; stopped: number }> {
+    const rows: Array<{ blocked: boolean; stopped: number }> = await m.query(
+      `WITH live AS (
+         SELECT id, state, clock_version FROM ticket_clocks WHERE ticket_id = $1 AND state <> 'stopped' AND ($2::text IS NULL OR stage = $2)),
+       chk AS (
+         SELECT EXISTS (SELECT 1 FROM live WHERE state <> 'running')
+             OR EXISTS (SELECT 1 FROM sla_timers tm JOIN live ON live.id = tm.clock_id AND live.clock_version = tm.clock_version
+                         WHERE tm.state = 'pending' AND tm.due_at <= $3)
+             OR EXISTS (SELECT 1 FROM sla_firings f JOIN live ON live.id = f.clock_id AND live.clock_version = f.clock_version
+                         WHERE f.due_at > $3) AS blocked),
+       s AS (
+         UPDATE ticket_clocks k SET state = 'stopped', stopped_at = $3, paused_at = NULL
+           FROM live, chk WHERE k.id = live.id AND NOT chk.blocked RETURNING k.id),
+       x AS (
+         UPDATE sla_timers tm SET state = 'cancelled' FROM s WHERE tm.clock_id = s.id AND tm.state = 'pending')
+       SELECT chk.blocked, (SELECT count(*)::int FROM s) AS stopped FROM chk`, [ticketId, stage, at]);
+    return rows[0]!;
   }
 }

@@ -79,10 +79,13 @@ export class TicketActionsService {
    * A staff member's action inside the caller's transaction (claim-next locks its candidate with SKIP LOCKED,
    * then signs it in the same transaction). The caller commits; a refusal throws and rolls everything back.
    */
-  async actWithin(m: EntityManager, p: Principal, id: string, action: Action, body: TicketActionRequest): Promise<void> {
+  async actWithin(m: EntityManager, p: Principal, id: string, action: Action, body: TicketActionRequest, knownUnitType?: string | null): Promise<TicketResponse> {
     // Read through the caller's connection: a second pooled connection per transaction can starve the pool.
-    const unitType = p.unitId ? (await this.repo.unitInfo(m, p.unitId))?.type ?? null : null;
-    await this.perform({ id: p.id, role: p.role, unitId: p.unitId, unitType, eventActorId: p.id, scope: ticketScope(p, unitType) }, id, action, body, m);
+    // The caller may already have read the type of the actor's unit in its own statement (claim-next does).
+    const unitType = !p.unitId ? null : knownUnitType !== undefined ? knownUnitType : (await this.repo.unitInfo(m, p.unitId))?.type ?? null;
+    const { row, now } = await this.perform({ id: p.id, role: p.role, unitId: p.unitId, unitType, eventActorId: p.id, scope: ticketScope(p, unitType) }, id, action, body, m);
+    // The ticket as the action left it, with its clocks, at the transaction's time (no timeline: see docs/api.md).
+    return this.query.viewOf(row, await this.repo.clocks(m, [row.id]), now);
   }
 
   private async perform(
@@ -91,12 +94,13 @@ export class TicketActionsService {
     action: Action,
     body: TicketActionRequest,
     within?: EntityManager,
-  ): Promise<void> {
+  ): Promise<{ row: TicketRow; now: Date }> {
     const scope = actor.scope;
     const inTransaction = <T>(fn: (m: EntityManager) => Promise<T>): Promise<T> => (within ? fn(within) : this.repo.transaction(fn));
-    await inTransaction(async (m) => {
-      const t = scope ? await this.repo.findVisible(scope, id, m, true) : await this.repo.findById(m, id, true);
-      if (!t) throw new TicketException(TicketErrorCode.TICKET_NOT_FOUND);
+    return inTransaction(async (m) => {
+      const locked = await this.repo.lockForAction(m, scope, id);
+      if (!locked) throw new TicketException(TicketErrorCode.TICKET_NOT_FOUND);
+      const { row: t, now } = locked;
       if (t.version !== body.expectedVersion) {
         throw new TicketException(TicketErrorCode.STALE_VERSION, { en: `current version is ${t.version}`, zh: `当前版本为 ${t.version}` });
       }
@@ -121,7 +125,6 @@ export class TicketActionsService {
       });
       if (!decision.ok) throw new WorkflowRefusal(httpStatusFor(decision.code), decision.code, decision.message);
 
-      const now = await this.repo.now(m);
       const patch: Record<string, unknown> = {};
       const data: Record<string, unknown> = {};
       if (decision.to !== t.status) {
@@ -135,17 +138,16 @@ export class TicketActionsService {
       for (const key of ['unitId', 'coUnitIds', 'reason', 'passed', 'approved', 'contacted', 'resolved', 'satisfaction', 'extraSeconds', 'parentId', 'mediationOutcome', 'volunteerHours'] as const) {
         if (body[key] !== undefined) data[key] = body[key];
       }
-      await this.repo.updateTicket(m, t.id, patch);
-      const eventId = await this.repo.insertEvent(m, {
-        ticketId: t.id, action, actorId: actor.eventActorId, actorRole: actor.role, from: t.status, to: decision.to, note: body.note ?? null, data,
+      const { row: updated, eventId } = await this.repo.applyAction(m, t.id, patch, {
+        action, actorId: actor.eventActorId, actorRole: actor.role, from: t.status, to: decision.to, note: body.note ?? null, data,
       });
       if (body.attachmentIds?.length) {
         const linked = await this.repo.linkAttachments(m, t.id, body.attachmentIds, eventId);
         if (linked !== new Set(body.attachmentIds).size) throw new TicketException(TicketErrorCode.ATTACHMENT_NOT_FOUND);
       }
-      const updated = (await this.repo.findById(m, t.id))!;
       await this.applyClockEffects(m, updated, decision.effects, now);
       if (DONE.has(decision.to)) await this.closeMergedChildren(m, updated, actor, now);
+      return { row: updated, now };
     });
   }
 

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { CaseStandardView } from '../catalogue/catalogue.types';
 import { SlaEngine } from '../sla/sla-engine.service';
+import { TicketErrorCode, TicketException } from './tickets.exception';
 import { TicketsRepository, type ClockRow, type TicketRow } from './tickets.repository';
 
 /**
@@ -14,39 +15,33 @@ import { TicketsRepository, type ClockRow, type TicketRow } from './tickets.repo
 export class TicketClocks {
   constructor(private readonly repo: TicketsRepository, private readonly sla: SlaEngine) {}
 
-  async start(m: EntityManager, ticket: TicketRow, stage: string, standard: CaseStandardView | undefined, now: Date): Promise<void> {
-    const existing = await this.repo.liveClock(m, ticket.id, stage);
-    if (existing) {
-      await this.sla.fireDue(m, existing.id, now);
-      await this.sla.guardChange(m, existing.id, now);
-      await this.repo.updateClock(m, existing.id, { state: 'stopped', stopped_at: now });
-      await this.sla.cancelTimers(m, existing.id);
-    }
-    const plan = await this.sla.plan(m, { platform: ticket.platform, gridPath: ticket.grid_path, priority: ticket.priority, unitId: ticket.unit_id }, stage, standard);
+  /**
+   * Starts a stage's clock with its SLA timers; a live clock of the same stage is stopped first. Usually one
+   * statement (see `SlaEngine.startClock`). Returns the new clock.
+   */
+  async start(m: EntityManager, ticket: TicketRow, stage: string, standard: CaseStandardView | undefined, now: Date): Promise<ClockRow> {
     const startedAt = stage === 'resolve' && ticket.dispatched_at ? ticket.dispatched_at : now;
-    const facts = {
-      clock_type: plan.clockType, limit_seconds: plan.limitSeconds, limit_days: plan.limitDays, start_next_working_day: plan.startNextWorkingDay,
-      extension_seconds: 0, started_at: startedAt, pauses: [], paused_at: null,
-    };
-    await this.repo.insertClock(m, {
-      ticket_id: ticket.id,
-      stage,
-      state: 'running',
-      clock_type: plan.clockType,
-      limit_seconds: plan.limitSeconds,
-      limit_days: plan.limitDays,
-      start_next_working_day: plan.startNextWorkingDay,
-      extension_seconds: 0,
-      started_at: startedAt,
-      deadline: this.sla.deadline(plan.calendar, facts),
-      calendar_versions: plan.calendarVersions,
-    });
-    const clock = (await this.repo.liveClock(m, ticket.id, stage))!;
-    await this.sla.setClockSla(m, clock.id, plan);
-    await this.sla.schedule(m, clock.id);
+    const t = { id: ticket.id, platform: ticket.platform, gridPath: ticket.grid_path, priority: ticket.priority, unitId: ticket.unit_id };
+    const first = await this.sla.startClock(m, t, stage, standard, startedAt);
+    if (first !== 'live') return first;
+    await this.stop(m, ticket.id, stage, now);
+    const second = await this.sla.startClock(m, t, stage, standard, startedAt);
+    // The stage's live clock was just stopped under the ticket's row lock, so this cannot be 'live' again.
+    if (second === 'live') throw new TicketException(TicketErrorCode.STALE_VERSION);
+    return second;
   }
 
+  /** Relays the transaction's outbox rows right after it commits (coalesced with other commits' relays). */
+  relayAfterCommit(m: EntityManager): void {
+    this.sla.markOutbox(m);
+  }
+
+  /** Stops live clocks (one stage or all): one statement unless a clock is paused or has a threshold to fire first. */
   async stop(m: EntityManager, ticketId: string, stage: string | 'all', now: Date): Promise<void> {
+    await this.sla.stopClocks(m, ticketId, stage === 'all' ? null : stage, now, () => this.stopStepByStep(m, ticketId, stage, now));
+  }
+
+  private async stopStepByStep(m: EntityManager, ticketId: string, stage: string | 'all', now: Date): Promise<void> {
     const clocks = await this.repo.clocks(m, [ticketId]);
     for (const c of clocks) {
       if (c.state === 'stopped' || (stage !== 'all' && c.stage !== stage)) continue;

@@ -7,7 +7,7 @@ import { toEventResponse, toTicketResponse } from './ticket.mapper';
 import { TicketPersonalService } from './ticket-personal.service';
 import { ticketScope } from './ticket-scope';
 import { TicketErrorCode, TicketException } from './tickets.exception';
-import { TicketsRepository, type TicketRow } from './tickets.repository';
+import { TicketsRepository, type ClockRow, type TicketRow } from './tickets.repository';
 
 /** Reads: one ticket with clocks and timeline, the scoped list, events, and the audited reveal. */
 @Injectable()
@@ -26,6 +26,11 @@ export class TicketQueryService {
   async view(rows: TicketRow[]): Promise<TicketResponse[]> {
     const { now, clocks } = await this.repo.clocksWithNow(rows.map((r) => r.id));
     return rows.map((t) => toTicketResponse(t, this.personal.open(t), clocks, now));
+  }
+
+  /** The response for a ticket whose clocks the caller already holds (e.g. just written), at `now`. */
+  viewOf(t: TicketRow, clocks: ClockRow[], now: Date): TicketResponse {
+    return toTicketResponse(t, this.personal.open(t), clocks, now);
   }
 
   async get(p: Principal, id: string): Promise<TicketResponse & { timeline: TicketEventResponse[] }> {

@@ -109,6 +109,11 @@ function scopeClause(p: Params, s: TicketScope, alias = 't'): string {
     AND (${alias}.platform <> 'dispute_resolution' OR ${role} IN ('dispatcher', 'handler') OR ${alias}.filed_by = ${p.add(s.userId)}::uuid)`;
 }
 
+/** Types of the non-text columns a filing writes (`fileTicket` casts its parameters). */
+const FILING_COLUMN_TYPES: Record<string, string> = {
+  case_standard_id: 'uuid', lat: 'float8', lng: 'float8', attributes: 'jsonb', filed_by: 'uuid', materials_complete: 'boolean',
+};
+
 const UPDATABLE = new Set([
   'status', 'previous_status', 'unit_id', 'co_unit_ids', 'handler_id', 'resolved_by', 'parent_id', 'first_contact_at',
   'extension_pending_seconds', 'suspension_pending', 'bounce_count', 'ownerless', 'supervision_count', 'materials_complete',
@@ -125,21 +130,10 @@ export class TicketsRepository {
     return this.ds.transaction(fn);
   }
 
-  /**
-   * Reserves an Idempotency-Key inside the filing transaction. A concurrent retry blocks on the primary
-   * key until the first transaction ends, then sees its ticket: one key, one ticket.
-   */
-  async claimIdempotencyKey(m: EntityManager, userId: string, key: string, hash: string): Promise<{ fresh: true } | { fresh: false; ticketId: string | null; hash: string }> {
-    const inserted: unknown[] = await m.query(
-      `INSERT INTO idempotency_keys (user_id, key, request_hash) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING key`, [userId, key, hash]);
-    if (inserted.length > 0) return { fresh: true };
+  async idempotencyKey(m: EntityManager, owner: string, key: string): Promise<{ ticket_id: string | null; request_hash: string } | undefined> {
     const rows: Array<{ ticket_id: string | null; request_hash: string }> = await m.query(
-      `SELECT ticket_id, request_hash FROM idempotency_keys WHERE user_id = $1 AND key = $2`, [userId, key]);
-    return { fresh: false, ticketId: rows[0]?.ticket_id ?? null, hash: rows[0]?.request_hash ?? '' };
-  }
-
-  async bindIdempotencyKey(m: EntityManager, userId: string, key: string, ticketId: string): Promise<void> {
-    await m.query(`UPDATE idempotency_keys SET ticket_id = $3 WHERE user_id = $1 AND key = $2`, [userId, key, ticketId]);
+      `SELECT ticket_id, request_hash FROM idempotency_keys WHERE user_id = $1 AND key = $2`, [owner, key]);
+    return rows[0];
   }
 
   /**
@@ -159,14 +153,51 @@ export class TicketsRepository {
     return rows[0]!.number;
   }
 
-  /** Inserts a ticket and returns the stored row (created_at is the transaction's database time). */
-  async insertTicket(m: EntityManager, t: Record<string, unknown>): Promise<TicketRow> {
-    const cols = Object.keys(t);
+  /**
+   * A filing in one statement: claims the Idempotency-Key (bound to the new ticket), inserts the ticket, its
+   * `file` event and the `dispatch.route` outbox row (contract: job name, job id `route-<ticket>`, payload). It
+   * first checks what the caller read from caches: the category version is still current and the grid node
+   * still has that path; `valid` false means nothing was written. `ticket` undefined with `valid` true: the key
+   * was already taken (a concurrent retry waits here on the key until the first filing commits or rolls back).
+   */
+  async fileTicket(m: EntityManager, f: {
+    id: string; columns: Record<string, unknown>; idempotency: { owner: string; key: string; hash: string } | null;
+    event: { actorId: string | null; actorRole: string; to: string; data: Record<string, unknown> };
+  }): Promise<{ valid: boolean; ticket: TicketRow | undefined }> {
     const p = new Params();
-    const vals = cols.map((c) => (c === 'grid_path' ? `${p.add(t[c])}::ltree` : p.add(t[c])));
-    const rows: TicketRow[] = await m.query(
-      `INSERT INTO tickets (${cols.join(', ')}) VALUES (${vals.join(', ')}) RETURNING *, grid_path::text AS grid_path`, p.values);
-    return rows[0]!;
+    const id = p.add(f.id);
+    const cat = p.add(f.columns.category_id);
+    const node = p.add(f.columns.grid_node_id);
+    const path = p.add(f.columns.grid_path);
+    const cols = Object.keys(f.columns);
+    // INSERT … SELECT infers no parameter types from the target columns: cast each one.
+    const vals = cols.map((c) => (c === 'grid_path' ? `${path}::ltree` : c === 'category_id' ? `${cat}::uuid` : c === 'grid_node_id' ? `${node}::uuid`
+      : `${p.add(f.columns[c])}::${FILING_COLUMN_TYPES[c] ?? 'text'}`));
+    const key = f.idempotency
+      ? `k AS (INSERT INTO idempotency_keys (user_id, key, request_hash, ticket_id)
+               SELECT ${p.add(f.idempotency.owner)}::uuid, ${p.add(f.idempotency.key)}::text, ${p.add(f.idempotency.hash)}::text, ${id}::uuid FROM chk WHERE chk.valid
+               ON CONFLICT DO NOTHING RETURNING key),`
+      : '';
+    const rows: Array<{ valid: boolean } & TicketRow> = await m.query(
+      `WITH chk AS (
+         SELECT EXISTS (SELECT 1 FROM categories WHERE id = ${cat}::uuid AND superseded_at IS NULL)
+            AND EXISTS (SELECT 1 FROM grid_nodes WHERE id = ${node}::uuid AND path = ${path}::ltree) AS valid),
+       ${key}
+       t AS (
+         INSERT INTO tickets (id, ${cols.join(', ')}) SELECT ${id}::uuid, ${vals.join(', ')} FROM chk
+          WHERE chk.valid ${f.idempotency ? 'AND EXISTS (SELECT 1 FROM k)' : ''}
+         RETURNING *),
+       e AS (
+         INSERT INTO ticket_events (ticket_id, seq, action, actor_id, actor_role, from_status, to_status, note, data)
+         SELECT t.id, 1, 'file', ${p.add(f.event.actorId)}::uuid, ${p.add(f.event.actorRole)}::text, NULL, ${p.add(f.event.to)}::text, NULL,
+                ${p.add(JSON.stringify(f.event.data))}::jsonb FROM t),
+       o AS (
+         INSERT INTO outbox (job_name, job_id, payload)
+         SELECT 'dispatch.route', 'route-' || t.id::text, jsonb_build_object('ticketId', t.id::text) FROM t
+         ON CONFLICT (job_id) DO NOTHING)
+       SELECT chk.valid, t.* FROM chk LEFT JOIN t ON true`, p.values);
+    const { valid, ...ticket } = rows[0]!;
+    return { valid, ticket: ticket.id === null ? undefined : (ticket as TicketRow) };
   }
 
   async insertEvent(m: EntityManager, e: { ticketId: string; action: string; actorId: string | null; actorRole: string; from: string | null; to: string; note?: string | null; data?: Record<string, unknown> }): Promise<string> {
@@ -187,18 +218,55 @@ export class TicketsRepository {
     return rows[0];
   }
 
+  /** Locks a ticket for an action (scoped for a person, unscoped for the system) and reads the transaction's time with it. */
+  async lockForAction(m: EntityManager, scope: TicketScope | null, id: string): Promise<{ row: TicketRow; now: Date } | undefined> {
+    const p = new Params();
+    const idParam = p.add(id);
+    const rows: Array<TicketRow & { db_now: Date }> = await m.query(
+      `SELECT t.*, t.grid_path::text AS grid_path, now() AS db_now FROM tickets t
+        WHERE t.id = ${idParam} ${scope ? `AND ${scopeClause(p, scope)}` : ''} FOR UPDATE OF t`, p.values);
+    if (!rows[0]) return undefined;
+    const { db_now: now, ...row } = rows[0];
+    return { row, now };
+  }
+
+  /**
+   * An action's write in one statement: the ticket patch (whitelisted columns, version bumped) and its event.
+   * Returns the updated row and the event id.
+   */
+  async applyAction(m: EntityManager, id: string, patch: Record<string, unknown>, e: { action: string; actorId: string | null; actorRole: string; from: string | null; to: string; note?: string | null; data?: Record<string, unknown> }): Promise<{ row: TicketRow; eventId: string }> {
+    const p = new Params();
+    const sets = this.patchSets(p, patch);
+    const rows: Array<TicketRow & { event_id: string }> = await m.query(
+      `WITH u AS (
+         UPDATE tickets SET ${[...sets, 'version = version + 1', 'updated_at = now()'].join(', ')}
+          WHERE id = ${p.add(id)} RETURNING *),
+       e AS (
+         INSERT INTO ticket_events (ticket_id, seq, action, actor_id, actor_role, from_status, to_status, note, data)
+         SELECT u.id, (SELECT coalesce(max(seq), 0) + 1 FROM ticket_events WHERE ticket_id = u.id), ${p.add(e.action)}::text, ${p.add(e.actorId)}::uuid,
+                ${p.add(e.actorRole)}::text, ${p.add(e.from)}::text, ${p.add(e.to)}::text, ${p.add(e.note ?? null)}::text, ${p.add(JSON.stringify(e.data ?? {}))}::jsonb
+           FROM u RETURNING id::text AS event_id)
+       SELECT u.*, e.event_id FROM u, e`, p.values);
+    const { event_id: eventId, ...row } = rows[0]!;
+    return { row, eventId };
+  }
+
   async findById(m: EntityManager, id: string, lock = false): Promise<TicketRow | undefined> {
     const rows: TicketRow[] = await m.query(`SELECT t.*, t.grid_path::text AS grid_path FROM tickets t WHERE t.id = $1 ${lock ? 'FOR UPDATE' : ''}`, [id]);
     return rows[0];
   }
 
   /** Applies a patch and bumps the version; only whitelisted columns can be written. */
-  async updateTicket(m: EntityManager, id: string, patch: Record<string, unknown>): Promise<number> {
-    const p = new Params();
-    const sets = Object.entries(patch).map(([col, v]) => {
+  private patchSets(p: Params, patch: Record<string, unknown>): string[] {
+    return Object.entries(patch).map(([col, v]) => {
       if (!UPDATABLE.has(col)) throw new Error(`column ${col} is not updatable`);
       return `${col} = ${p.add(col === 'callback' || col === 'attributes' ? (v === null ? null : JSON.stringify(v)) : v)}`;
     });
+  }
+
+  async updateTicket(m: EntityManager, id: string, patch: Record<string, unknown>): Promise<number> {
+    const p = new Params();
+    const sets = this.patchSets(p, patch);
     const rows: Array<{ version: number }> = await m.query(
       `WITH u AS (UPDATE tickets SET ${[...sets, 'version = version + 1', 'updated_at = now()'].join(', ')}
         WHERE id = ${p.add(id)} RETURNING version) SELECT version FROM u`, p.values);
@@ -249,6 +317,13 @@ export class TicketsRepository {
     const distance = `CASE WHEN t.lat IS NULL OR ${lat}::float8 IS NULL THEN NULL ELSE
       6371000 * sqrt(power(radians(t.lat - ${lat}::float8), 2) + power(radians(t.lng - ${lng}::float8) * cos(radians(${lat}::float8)), 2)) END`;
     const text = p.add(c.text);
+    const radius = p.add(c.radiusM);
+    // A bounding box that contains the radius (exactly, for this distance formula), so similarity() runs only
+    // for tickets nearby or without a location, not for every ticket of the category in the window.
+    const box = `(t.lat IS NULL OR ${lat}::float8 IS NULL OR (
+      t.lat BETWEEN ${lat}::float8 - degrees(${radius}::float8 / 6371000) AND ${lat}::float8 + degrees(${radius}::float8 / 6371000)
+      AND t.lng BETWEEN ${lng}::float8 - degrees(${radius}::float8 / (6371000 * cos(radians(${lat}::float8))))
+                    AND ${lng}::float8 + degrees(${radius}::float8 / (6371000 * cos(radians(${lat}::float8))))))`;
     const rows = await this.ds.query(
       `SELECT * FROM (
          SELECT t.id, t.number, t.status, ${distance} AS distance_m,
@@ -259,8 +334,9 @@ export class TicketsRepository {
             AND t.status NOT IN ('closed','archived','voided','cancelled','merged')
             AND t.created_at > now() - make_interval(hours => ${p.add(c.windowHours)})
             AND t.id <> coalesce(${p.add(c.excludeId ?? null)}::uuid, '00000000-0000-0000-0000-000000000000')
+            AND ${box}
        ) x
-       WHERE (x.distance_m IS NULL OR x.distance_m <= ${p.add(c.radiusM)}) AND (x.similarity >= 0.2 OR x.distance_m <= 50)
+       WHERE (x.distance_m IS NULL OR x.distance_m <= ${radius}::float8) AND (x.similarity >= 0.2 OR x.distance_m <= 50)
        ORDER BY x.distance_m NULLS LAST, x.similarity DESC LIMIT 5`, p.values);
     return rows.map((r: { distance_m: number | null; similarity: number }) => ({ ...r, distance_m: r.distance_m === null ? null : Number(r.distance_m), similarity: Number(r.similarity) }));
   }
@@ -283,13 +359,6 @@ export class TicketsRepository {
   async liveClock(m: EntityManager, ticketId: string, stage: string): Promise<ClockRow | undefined> {
     const rows: ClockRow[] = await m.query(`SELECT * FROM ticket_clocks WHERE ticket_id = $1 AND stage = $2 AND state <> 'stopped'`, [ticketId, stage]);
     return rows[0];
-  }
-
-  async insertClock(m: EntityManager, c: Omit<ClockRow, 'id' | 'stopped_at' | 'paused_at' | 'clock_version' | 'pauses' | 'limit_days' | 'policy_code' | 'policy_version' | 'calendar_key' | 'thresholds_fired' | 'level'> & { limit_days: number | null }): Promise<void> {
-    await m.query(
-      `INSERT INTO ticket_clocks (ticket_id, stage, state, clock_type, limit_seconds, limit_days, start_next_working_day, extension_seconds, started_at, deadline, calendar_versions)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      [c.ticket_id, c.stage, c.state, c.clock_type, c.limit_seconds, c.limit_days, c.start_next_working_day, c.extension_seconds, c.started_at, c.deadline, JSON.stringify(c.calendar_versions)]);
   }
 
   async updateClock(m: EntityManager, id: string, patch: { state?: string; stopped_at?: Date | null; paused_at?: Date | null; pauses?: unknown; deadline?: Date | null; extension_seconds?: number; bumpVersion?: boolean }): Promise<void> {

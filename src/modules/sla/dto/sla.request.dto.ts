@@ -50,7 +50,16 @@ export class RecomputeRequest {
   @IsOptional() @IsBoolean() includeStopped?: boolean;
   /** Report what would move without changing anything. */
   @IsOptional() @IsBoolean() dryRun?: boolean;
+  /**
+   * Where a clock's facts (start, pauses, extensions, stop) come from: `events` (default) replays the ticket's event
+   * log and repairs clocks that disagree with it; `clocks` keeps the stored facts and only re-derives limits and
+   * deadlines (for a clock corrected by hand, e.g. the controlled clock of the SLA tests).
+   */
+  @IsOptional() @IsIn(['events', 'clocks']) source?: string;
+  /** At most this many tickets (oldest first); `limitReached` in the answer says when more matched. */
   @IsOptional() @IsInt() @Min(1) @Max(5000) limit?: number;
+  /** Continue a long run after this ticket (the previous answer's `nextAfterTicketId`). */
+  @IsOptional() @IsUUID() afterTicketId?: string;
   @IsOptional() @IsString() @Length(0, 500) @Matches(TEXT) note?: string;
 }
 
