@@ -238,6 +238,27 @@ describe('dispatch: routing rules, queues, claim-next, returns 派单', () => {
       expect((await act(t, dispatcher, moved.id, 'reassign', { unitId: ids['FX-WATER'] })).status).toBe(422);
     });
 
+    it('gives tickets only to units whose jurisdiction lies on the same line of the grid tree as the ticket', async () => {
+      const tk = await dispatched(null); // registered, in 站前社区
+      const { version } = await ticket(tk.id);
+      const refused = async (body: Record<string, unknown>, action = 'dispatch') => {
+        const res = await act(t, dispatcher, tk.id, action, body);
+        expect(res.status).toBe(422);
+        expect(res.headers['content-type']).toContain('application/problem+json');
+        return res.body.code;
+      };
+      expect(await refused({ unitId: ids['XH-CC'] })).toBe('UNIT_OUT_OF_JURISDICTION'); // another district
+      expect(await refused({ unitId: ids['HZ-DW-DZB'] })).toBe('UNIT_OUT_OF_JURISDICTION'); // another community of the street
+      expect(await refused({ unitId: ids['FX-SZSS'], coUnitIds: [ids['XH-CC']] })).toBe('UNIT_OUT_OF_JURISDICTION');
+      expect(await refused({ unitId: '00000000-0000-4000-8000-000000000000' })).toBe('UNIT_NOT_FOUND');
+      expect(await ticket(tk.id)).toMatchObject({ status: 'registered', version, unitId: null });
+      // The street's committee covers its communities; a city bureau covers every ticket.
+      const street = await mustAct(t, dispatcher, tk.id, 'dispatch', { unitId: ids['HZ-ZQ-TJW'], coUnitIds: [ids['FX-CGJ']] });
+      expect(street).toMatchObject({ status: 'dispatched', unitId: ids['HZ-ZQ-TJW'], coUnitIds: [ids['FX-CGJ']] });
+      const res = await act(t, dispatcher, tk.id, 'reassign', { unitId: ids['XH-CC'] });
+      expect([res.status, res.body.code]).toEqual([422, 'UNIT_OUT_OF_JURISDICTION']);
+    });
+
     it('the third return flags the ticket ownerless to the district triage queue', async () => {
       const tk = await dispatched('FX-SZSS');
       for (let i = 1; i <= 3; i++) {

@@ -104,11 +104,11 @@ export class TicketActionsService {
       if (t.version !== body.expectedVersion) {
         throw new TicketException(TicketErrorCode.STALE_VERSION, { en: `current version is ${t.version}`, zh: `当前版本为 ${t.version}` });
       }
-      if (body.unitId) {
-        const unit = await this.repo.unitInfo(m, body.unitId);
-        if (!unit || !unit.active) throw new TicketException(TicketErrorCode.UNIT_NOT_FOUND);
+      for (const [unitId, lead] of [...(body.unitId ? [[body.unitId, true] as const] : []), ...(body.coUnitIds ?? []).map((u) => [u, false] as const)]) {
+        const unit = await this.repo.unitForTicket(m, unitId, t.grid_path);
+        if (!unit || (lead && !unit.active)) throw new TicketException(TicketErrorCode.UNIT_NOT_FOUND);
+        if (!unit.covers) throw new TicketException(TicketErrorCode.UNIT_OUT_OF_JURISDICTION);
       }
-      for (const u of body.coUnitIds ?? []) if (!(await this.repo.unitInfo(m, u))) throw new TicketException(TicketErrorCode.UNIT_NOT_FOUND);
       if (body.parentId) {
         const parent = scope ? await this.repo.findVisible(scope, body.parentId, m) : await this.repo.findById(m, body.parentId);
         if (!parent || parent.id === t.id || ['closed', 'archived', 'voided', 'cancelled', 'merged'].includes(parent.status)) {

@@ -6,6 +6,7 @@ export enum TicketErrorCode {
   STANDARD_NOT_FOUND = 'STANDARD_NOT_FOUND',
   GRID_NODE_NOT_FOUND = 'GRID_NODE_NOT_FOUND',
   UNIT_NOT_FOUND = 'UNIT_NOT_FOUND',
+  UNIT_OUT_OF_JURISDICTION = 'UNIT_OUT_OF_JURISDICTION',
   PARENT_NOT_FOUND = 'PARENT_NOT_FOUND',
   ATTACHMENT_NOT_FOUND = 'ATTACHMENT_NOT_FOUND',
   ATTRIBUTES_INVALID = 'ATTRIBUTES_INVALID',
@@ -24,6 +25,7 @@ function describe(code: TicketErrorCode): { status: number; text: Bilingual } {
     case TicketErrorCode.STANDARD_NOT_FOUND: return { status: 422, text: { en: 'Unknown case standard for this category', zh: '该类别下不存在此立案标准' } };
     case TicketErrorCode.GRID_NODE_NOT_FOUND: return { status: 422, text: { en: 'Grid node not found in your scope', zh: '网格不存在或不在您的管辖范围内' } };
     case TicketErrorCode.UNIT_NOT_FOUND: return { status: 422, text: { en: 'Handling unit not found', zh: '承办单位不存在' } };
+    case TicketErrorCode.UNIT_OUT_OF_JURISDICTION: return { status: 422, text: { en: "The unit's jurisdiction does not cover the ticket's grid node", zh: '该单位辖区不包含工单所在网格' } };
     case TicketErrorCode.PARENT_NOT_FOUND: return { status: 422, text: { en: 'Parent ticket not found or not open', zh: '主工单不存在或已办结' } };
     case TicketErrorCode.ATTACHMENT_NOT_FOUND: return { status: 422, text: { en: 'Attachment not found on this ticket', zh: '该工单下不存在此附件' } };
     case TicketErrorCode.ATTRIBUTES_INVALID: return { status: 400, text: { en: 'Platform attributes are invalid', zh: '平台扩展字段无效' } };

@@ -387,6 +387,18 @@ export class TicketsRepository {
     return rows[0];
   }
 
+  /**
+   * A unit a ticket may be given to: `covers` when the unit's jurisdiction and the ticket's grid node lie on one
+   * line of the tree (a city bureau for any ticket, a street's committee for its street's tickets, a community's
+   * branch for a ticket filed at its street) — never another district's or another street's unit.
+   */
+  async unitForTicket(m: EntityManager, unitId: string, gridPath: string): Promise<{ active: boolean; covers: boolean } | undefined> {
+    const rows: Array<{ active: boolean; covers: boolean }> = await m.query(
+      `SELECT u.active, ($2::ltree <@ g.path OR g.path <@ $2::ltree) AS covers
+         FROM units u JOIN grid_nodes g ON g.id = u.jurisdiction_node_id WHERE u.id = $1`, [unitId, gridPath]);
+    return rows[0];
+  }
+
   async unitType(unitId: string): Promise<string | null> {
     const rows: Array<{ type: string }> = await this.ds.query(`SELECT type FROM units WHERE id = $1`, [unitId]);
     return rows[0]?.type ?? null;
