@@ -58,6 +58,8 @@ describe('tickets: the manhole story and the rules around it 工单', () => {
     const bytes = await t.request('GET', `/api/v1/tickets/${ticket.id}/attachments/${photo.body.id}`, { token: grid });
     expect(bytes.headers['content-type']).toBe('image/jpeg');
     expect(Buffer.from(bytes.text, 'latin1').length).toBeGreaterThan(0);
+    const missing = await t.request('GET', `/api/v1/tickets/${ticket.id}/attachments/00000000-0000-4000-8000-000000000000`, { token: grid });
+    expect([missing.status, missing.body.code]).toEqual([404, 'ATTACHMENT_NOT_FOUND']);
     const full = await t.request('GET', `/api/v1/tickets/${ticket.id}`, { token: grid });
     expect(full.body.timeline).toHaveLength(6);
     expect(full.body.clocks.every((c: { state: string }) => c.state === 'stopped')).toBe(true);

@@ -4,7 +4,7 @@ import type { Principal } from '../auth/principal';
 import { ATTACHMENT_STORAGE, sniffContentType, type AttachmentStorage } from './storage/attachment-storage';
 import { TicketQueryService } from './ticket-query.service';
 import { ticketScope } from './ticket-scope';
-import { TicketErrorCode, TicketException } from './tickets.exception';
+import { TicketErrorCode, TicketException, TicketPathNotFound } from './tickets.exception';
 import { TicketsRepository } from './tickets.repository';
 
 export interface AttachmentResponse {
@@ -52,7 +52,7 @@ export class AttachmentsService {
     const t = await this.repo.findVisible(ticketScope(p, await this.query.unitTypeOf(p)), ticketId);
     if (!t) throw new TicketException(TicketErrorCode.TICKET_NOT_FOUND);
     const a = (await this.repo.attachments(t.id)).find((x) => x.id === attachmentId);
-    if (!a) throw new TicketException(TicketErrorCode.ATTACHMENT_NOT_FOUND);
+    if (!a) throw new TicketPathNotFound(TicketErrorCode.ATTACHMENT_NOT_FOUND);
     return { contentType: a.content_type, bytes: await this.storage.get(a.storage_key) };
   }
 }

@@ -45,6 +45,13 @@ export class TicketException extends AppException {
   }
 }
 
+/** A resource named in the path that does not exist: 404 with the context's code (the same id in a body is 422). */
+export class TicketPathNotFound extends AppException {
+  constructor(readonly ticketCode: TicketErrorCode) {
+    super(404, ticketCode, describe(ticketCode).text);
+  }
+}
+
 /** A refusal from libs/workflow, carried to HTTP with the workflow's own code and status. */
 export class WorkflowRefusal extends AppException {
   constructor(status: number, code: string, message: Bilingual) {
