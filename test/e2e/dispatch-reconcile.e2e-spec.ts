@@ -1,20 +1,11 @@
 import { RouteReconcileJob, routeJobId } from '../../src/modules/dispatch/route-reconcile.job';
 import { QueueService } from '../../src/queue/queue.service';
 import { createTestApp, type TestApp } from '../support/test-app';
+import { waitFor } from '../support/sla';
 import { MANHOLE, codeIds, fileTicket } from '../support/tickets';
 
 /** A street light (0115): no routing rule of the demo matches it. */
 const LIGHT = { ...MANHOLE, categoryCode: '0115', standardCode: undefined, title: '路灯不亮', description: '电务社区路灯不亮' };
-
-async function waitFor<T>(probe: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 jest.setTimeout(60_000);
 
@@ -38,7 +29,7 @@ describe('dispatch: a routing job lost from the queue is re-created by the recon
     const reconcile = t.app.get(RouteReconcileJob);
     const light = (await fileTicket(t, grid, LIGHT)).body;
     // Its routing ran and found no rule: it waits for a dispatcher.
-    await waitFor(async () => (await (await queue.getJob(routeJobId(light.id)))?.isCompleted()) ?? false);
+    await waitFor('the routing job', async () => (await (await queue.getJob(routeJobId(light.id)))?.isCompleted()) ?? false);
     expect(await status(light.id)).toBe('reported');
 
     // A rule appears that would route it. The routing already ran (its completed job is still known): nothing happens.
@@ -59,7 +50,7 @@ describe('dispatch: a routing job lost from the queue is re-created by the recon
 
     // The job is gone (Redis flushed, queue obliterated): the reconciler re-creates it and the ticket is routed.
     expect(await reconcile.restore(0)).toBeGreaterThanOrEqual(1);
-    await waitFor(async () => (await status(light.id)) === 'dispatched');
+    await waitFor('the re-routed dispatch', async () => (await status(light.id)) === 'dispatched');
     const events: Array<{ action: string }> = await t.ds.query(`SELECT action FROM ticket_events WHERE ticket_id = $1 ORDER BY seq`, [light.id]);
     expect(events.map((e) => e.action)).toEqual(['file', 'register', 'dispatch']);
     expect((await t.ds.query(`SELECT unit_id FROM tickets WHERE id = $1`, [light.id]))[0].unit_id).toBe(ids['FX-SZSS']);

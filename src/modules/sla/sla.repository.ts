@@ -124,6 +124,23 @@ const CLOCK_SELECT = `SELECT c.*, t.grid_path::text AS grid_path, t.platform, t.
   FROM ticket_clocks c JOIN tickets t ON t.id = c.ticket_id`;
 
 /** All SQL of the SLA context: calendars, policies, clocks' SLA columns, timers, firings, dead letters. */
+/**
+ * CTEs `start` and `chain` of the calendar chain for the grid path in SQL parameter `pathParam`: the most specific
+ * calendar whose node contains the path (else the root), then its ancestors; `chain` has code, parent_code,
+ * current_version and depth (0 = most specific).
+ */
+function calendarChainCtes(pathParam: string): string {
+  return `start AS (
+         SELECT coalesce(
+           (SELECT k.code FROM sla_calendars k JOIN grid_nodes g ON g.id = k.grid_node_id
+             WHERE ${pathParam}::ltree <@ g.path ORDER BY nlevel(g.path) DESC LIMIT 1),
+           (SELECT code FROM sla_calendars WHERE parent_code IS NULL)) AS code),
+       chain AS (
+         SELECT k.code, k.parent_code, k.current_version, 0 AS depth FROM sla_calendars k JOIN start s ON s.code = k.code
+         UNION ALL
+         SELECT p.code, p.parent_code, p.current_version, chain.depth + 1 FROM sla_calendars p JOIN chain ON chain.parent_code = p.code)`;
+}
+
 @Injectable()
 export class SlaRepository {
   constructor(private readonly ds: DataSource) {}
@@ -145,17 +162,7 @@ export class SlaRepository {
 
   /** The calendar chain (root first, current versions) of the most specific calendar whose node contains `gridPath`. */
   async currentChainFor(m: EntityManager, gridPath: string): Promise<Array<{ code: string; version: number }>> {
-    return m.query(
-      `WITH RECURSIVE start AS (
-         SELECT coalesce(
-           (SELECT c.code FROM sla_calendars c JOIN grid_nodes g ON g.id = c.grid_node_id
-             WHERE $1::ltree <@ g.path ORDER BY nlevel(g.path) DESC LIMIT 1),
-           (SELECT code FROM sla_calendars WHERE parent_code IS NULL)) AS code),
-       chain AS (
-         SELECT c.code, c.parent_code, c.current_version, 0 AS depth FROM sla_calendars c JOIN start s ON s.code = c.code
-         UNION ALL
-         SELECT p.code, p.parent_code, p.current_version, chain.depth + 1 FROM sla_calendars p JOIN chain ON chain.parent_code = p.code)
-       SELECT code, current_version AS version FROM chain ORDER BY depth DESC`, [gridPath]);
+    return m.query(`WITH RECURSIVE ${calendarChainCtes('$1')} SELECT code, current_version AS version FROM chain ORDER BY depth DESC`, [gridPath]);
   }
 
   async calendarVersions(m: EntityManager, pairs: Array<{ code: string; version: number }>): Promise<Array<{ code: string; version: number; definition: CalendarDefinition }>> {
@@ -645,15 +652,7 @@ export class SlaRepository {
          SELECT NOT EXISTS (SELECT 1 FROM ticket_clocks WHERE ticket_id = $2 AND stage = $3 AND state <> 'stopped') AS free,
                 coalesce((SELECT p.code || '@' || p.current_version FROM sla_policies p
                            WHERE p.platform = $14 OR p.platform IS NULL ORDER BY p.platform NULLS LAST LIMIT 1), '') = $15 AS policy_current,
-                coalesce((WITH RECURSIVE start AS (
-                            SELECT coalesce(
-                              (SELECT k.code FROM sla_calendars k JOIN grid_nodes g ON g.id = k.grid_node_id
-                                WHERE $16::ltree <@ g.path ORDER BY nlevel(g.path) DESC LIMIT 1),
-                              (SELECT code FROM sla_calendars WHERE parent_code IS NULL)) AS code),
-                          chain AS (
-                            SELECT k.code, k.parent_code, k.current_version, 0 AS depth FROM sla_calendars k JOIN start s ON s.code = k.code
-                            UNION ALL
-                            SELECT p.code, p.parent_code, p.current_version, chain.depth + 1 FROM sla_calendars p JOIN chain ON chain.parent_code = p.code)
+                coalesce((WITH RECURSIVE ${calendarChainCtes('$16')}
                           SELECT string_agg(code || '@' || current_version, '>' ORDER BY depth DESC) FROM chain), '') = $13 AS calendar_current),
        c AS (
          INSERT INTO ticket_clocks (id, ticket_id, stage, state, clock_type, limit_seconds, limit_days, start_next_working_day, extension_seconds,
