@@ -125,6 +125,36 @@ const CLOCK_SELECT = `SELECT c.*, t.grid_path::text AS grid_path, t.platform, t.
 
 /** All SQL of the SLA context: calendars, policies, clocks' SLA columns, timers, firings, dead letters. */
 /**
+ * What every firing in CTE `ins` (rows of `sla_firings` just inserted) does in the same statement: marks its
+ * timer fired, records the threshold and colour on the clock, appends the ticket event (except 督办, which goes
+ * through the workflow) with `status` as the ticket's status, and writes the notification to the outbox.
+ */
+function firingEffectsCtes(status: string): string {
+  return `upd AS (
+         UPDATE sla_timers s SET state = 'fired' FROM ins
+          WHERE s.clock_id = ins.clock_id AND s.threshold = ins.threshold AND s.clock_version = ins.clock_version),
+       mark AS (
+         UPDATE ticket_clocks k SET
+           thresholds_fired = CASE WHEN ins.threshold = ANY(k.thresholds_fired) THEN k.thresholds_fired ELSE array_append(k.thresholds_fired, ins.threshold) END,
+           level = CASE WHEN ins.level IS NULL THEN k.level
+                        WHEN k.level IS NULL OR array_position(ARRAY['blue','yellow','red'], ins.level) > array_position(ARRAY['blue','yellow','red'], k.level) THEN ins.level
+                        ELSE k.level END
+         FROM ins WHERE k.id = ins.clock_id),
+       ev AS (
+         INSERT INTO ticket_events (ticket_id, seq, action, actor_id, actor_role, from_status, to_status, note, data)
+         SELECT ins.ticket_id, (SELECT coalesce(max(e.seq), 0) + 1 FROM ticket_events e WHERE e.ticket_id = ins.ticket_id),
+                'sla-' || ins.kind, NULL, 'system', ${status}, ${status},
+                CASE ins.kind WHEN 'remind' THEN '催办 reminder' WHEN 'warning' THEN '预警 warning' WHEN 'breach' THEN '超期 breach' ELSE '通报 public notice' END || ' (' || ins.stage || ')',
+                jsonb_build_object('clockId', ins.clock_id, 'stage', ins.stage, 'threshold', ins.threshold, 'kind', ins.kind, 'level', ins.level,
+                  'clockVersion', ins.clock_version, 'dueAt', to_char(ins.due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'firingId', ins.id::text)
+           FROM ins JOIN tickets t ON t.id = ins.ticket_id WHERE ins.kind <> 'supervise'),
+       ob AS (
+         INSERT INTO outbox (job_name, job_id, payload)
+         SELECT 'sla.notify', 'sla-notify-' || ins.id, jsonb_build_object('firingId', ins.id::text) FROM ins
+         ON CONFLICT (job_id) DO NOTHING)`;
+}
+
+/**
  * CTEs `start` and `chain` of the calendar chain for the grid path in SQL parameter `pathParam`: the most specific
  * calendar whose node contains the path (else the root), then its ancestors; `chain` has code, parent_code,
  * current_version and depth (0 = most specific).
@@ -430,27 +460,7 @@ export class SlaRepository {
                 CASE WHEN tm.kind = 'supervise' THEN 'pending' ELSE 'none' END FROM tm
          ON CONFLICT (clock_id, threshold, clock_version) DO NOTHING
          RETURNING *),
-       upd AS (
-         UPDATE sla_timers SET state = 'fired' WHERE clock_id = $1 AND threshold = $2 AND clock_version = $3 AND EXISTS (SELECT 1 FROM ins)),
-       mark AS (
-         UPDATE ticket_clocks k SET
-           thresholds_fired = CASE WHEN $2 = ANY(k.thresholds_fired) THEN k.thresholds_fired ELSE array_append(k.thresholds_fired, $2) END,
-           level = CASE WHEN ins.level IS NULL THEN k.level
-                        WHEN k.level IS NULL OR array_position(ARRAY['blue','yellow','red'], ins.level) > array_position(ARRAY['blue','yellow','red'], k.level) THEN ins.level
-                        ELSE k.level END
-         FROM ins WHERE k.id = ins.clock_id),
-       ev AS (
-         INSERT INTO ticket_events (ticket_id, seq, action, actor_id, actor_role, from_status, to_status, note, data)
-         SELECT ins.ticket_id, (SELECT coalesce(max(e.seq), 0) + 1 FROM ticket_events e WHERE e.ticket_id = ins.ticket_id),
-                'sla-' || ins.kind, NULL, 'system', coalesce($6, t.status), coalesce($6, t.status),
-                CASE ins.kind WHEN 'remind' THEN '催办 reminder' WHEN 'warning' THEN '预警 warning' WHEN 'breach' THEN '超期 breach' ELSE '通报 public notice' END || ' (' || ins.stage || ')',
-                jsonb_build_object('clockId', ins.clock_id, 'stage', ins.stage, 'threshold', ins.threshold, 'kind', ins.kind, 'level', ins.level,
-                  'clockVersion', ins.clock_version, 'dueAt', to_char(ins.due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'firingId', ins.id::text)
-           FROM ins JOIN tickets t ON t.id = ins.ticket_id WHERE ins.kind <> 'supervise'),
-       ob AS (
-         INSERT INTO outbox (job_name, job_id, payload)
-         SELECT 'sla.notify', 'sla-notify-' || ins.id, jsonb_build_object('firingId', ins.id::text) FROM ins
-         ON CONFLICT (job_id) DO NOTHING)
+       ${firingEffectsCtes('coalesce($6, t.status)')}
        SELECT id::text, clock_id, ticket_id, stage, threshold, clock_version, kind, level, due_at, fired_at, via, action_state, action_result, notified_at FROM ins`,
       [clockId, threshold, version, via, at ?? null, ticketStatus ?? null]);
     return rows[0];
@@ -512,28 +522,7 @@ export class SlaRepository {
                 CASE WHEN tm.kind = 'supervise' THEN 'pending' ELSE 'none' END FROM tm
          ON CONFLICT (clock_id, threshold, clock_version) DO NOTHING
          RETURNING id, clock_id, ticket_id, stage, threshold, clock_version, kind, level, due_at),
-       upd AS (
-         UPDATE sla_timers s SET state = 'fired' FROM ins
-          WHERE s.clock_id = ins.clock_id AND s.threshold = ins.threshold AND s.clock_version = ins.clock_version),
-       mark AS (
-         UPDATE ticket_clocks k SET
-           thresholds_fired = CASE WHEN ins.threshold = ANY(k.thresholds_fired) THEN k.thresholds_fired ELSE array_append(k.thresholds_fired, ins.threshold) END,
-           level = CASE WHEN ins.level IS NULL THEN k.level
-                        WHEN k.level IS NULL OR array_position(ARRAY['blue','yellow','red'], ins.level) > array_position(ARRAY['blue','yellow','red'], k.level) THEN ins.level
-                        ELSE k.level END
-         FROM ins WHERE k.id = ins.clock_id),
-       ev AS (
-         INSERT INTO ticket_events (ticket_id, seq, action, actor_id, actor_role, from_status, to_status, note, data)
-         SELECT ins.ticket_id, (SELECT coalesce(max(e.seq), 0) + 1 FROM ticket_events e WHERE e.ticket_id = ins.ticket_id),
-                'sla-' || ins.kind, NULL, 'system', t.status, t.status,
-                CASE ins.kind WHEN 'remind' THEN '催办 reminder' WHEN 'warning' THEN '预警 warning' WHEN 'breach' THEN '超期 breach' ELSE '通报 public notice' END || ' (' || ins.stage || ')',
-                jsonb_build_object('clockId', ins.clock_id, 'stage', ins.stage, 'threshold', ins.threshold, 'kind', ins.kind, 'level', ins.level,
-                  'clockVersion', ins.clock_version, 'dueAt', to_char(ins.due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'firingId', ins.id::text)
-           FROM ins JOIN tickets t ON t.id = ins.ticket_id WHERE ins.kind <> 'supervise'),
-       ob AS (
-         INSERT INTO outbox (job_name, job_id, payload)
-         SELECT 'sla.notify', 'sla-notify-' || ins.id, jsonb_build_object('firingId', ins.id::text) FROM ins
-         ON CONFLICT (job_id) DO NOTHING)
+       ${firingEffectsCtes('t.status')}
        SELECT id::text AS id, kind FROM ins`,
       [keys.map((k) => k.clock_id), keys.map((k) => k.threshold), keys.map((k) => k.clock_version), via]);
   }
