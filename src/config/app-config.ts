@@ -45,6 +45,8 @@ export interface AppConfig {
     workerConcurrency: number;
     /** Timers fired per transaction by the batch firing (SLA_FIRE_BATCH). */
     fireBatchSize: number;
+    /** A timer's job enters the queue when the timer comes within this many seconds of its due time (SLA_QUEUE_AHEAD_SECONDS). */
+    queueAheadSeconds: number;
   };
   /** Relayed outbox rows are deleted after this many days (OUTBOX_RETENTION_DAYS). */
   outboxRetentionDays: number;
@@ -176,6 +178,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       webhookUrl: slaWebhookUrl, webhookTimeoutMs: int('SLA_WEBHOOK_TIMEOUT_MS', 5000, 100, 60_000),
       workerConcurrency: int('SLA_WORKER_CONCURRENCY', 16, 1, 64),
       fireBatchSize: int('SLA_FIRE_BATCH', 1000, 1, 10_000),
+      // At least two minutes: the reconciler that queues upcoming timers runs every minute.
+      queueAheadSeconds: int('SLA_QUEUE_AHEAD_SECONDS', 600, 120, 7 * 86400),
     },
     outboxRetentionDays: int('OUTBOX_RETENTION_DAYS', 7, 1, 3650),
     open311: { anonymousPerMinute: int('OPEN311_ANON_PER_MINUTE', 60, 1, 1_000_000), maxDistanceM: int('OPEN311_MAX_DISTANCE_M', 30_000, 100, 1_000_000) },

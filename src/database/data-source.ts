@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { migrations } from './migrations';
+import { PreparingClient } from './prepared-statements';
 
 /** Options shared by the app, the tests and the TypeORM CLI. Never `synchronize`: reviewed migrations only. */
 export function createDataSource(url: string, poolSize = 10): DataSource {
@@ -12,7 +13,7 @@ export function createDataSource(url: string, poolSize = 10): DataSource {
     migrationsTransactionMode: 'all',
     synchronize: false,
     logging: false,
-    extra: { max: poolSize, application_name: 'fuxin-grid-cases' },
+    extra: { max: poolSize, application_name: 'fuxin-grid-cases', Client: PreparingClient },
   });
 }
 

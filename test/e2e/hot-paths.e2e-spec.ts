@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { SlaRepository } from '../../src/modules/sla/sla.repository';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { MANHOLE, codeIds, fileTicket, mustAct } from '../support/tickets';
 
@@ -43,7 +45,7 @@ describe('hot paths: filing and claim-next in few statements', () => {
     expect(before.status).toBe(201);
     expect(before.body.clocks).toEqual([expect.objectContaining({ stage: 'register', state: 'running', deadline: null })]);
 
-    const version = await bumpDefaultPolicy({ register: 3600 });
+    const version = await bumpDefaultPolicy({ register: 540 });
     const filed = await fileTicket(t, grid, MANHOLE, 'hot-paths-file-0001');
     expect(filed.status).toBe(201);
     const ticket = filed.body;
@@ -53,7 +55,7 @@ describe('hot paths: filing and claim-next in few statements', () => {
     const [clock] = ticket.clocks;
     expect(ticket.clocks).toHaveLength(1);
     expect(clock).toMatchObject({ stage: 'register', state: 'running', clockType: 'natural', clockVersion: 1 });
-    expect(Date.parse(clock.deadline) - Date.parse(clock.startedAt)).toBe(3600 * 1000);
+    expect(Date.parse(clock.deadline) - Date.parse(clock.startedAt)).toBe(540 * 1000);
 
     const [stored] = await t.ds.query(`SELECT id, policy_code, policy_version, calendar_key, deadline FROM ticket_clocks WHERE ticket_id = $1`, [ticket.id]);
     expect(stored).toMatchObject({ policy_code: 'default', policy_version: version });
@@ -69,9 +71,15 @@ describe('hot paths: filing and claim-next in few statements', () => {
     const jobs: Array<{ job_name: string; job_id: string; payload: Record<string, unknown>; run_at: Date | null }> = await t.ds.query(
       `SELECT job_name, job_id, payload, run_at FROM outbox WHERE job_id LIKE $1 OR job_id = $2 ORDER BY job_id`, [`sla-fire-${stored.id}-%`, `route-${ticket.id}`]);
     expect(jobs.find((j) => j.job_name === 'dispatch.route')).toMatchObject({ job_id: `route-${ticket.id}`, payload: { ticketId: ticket.id }, run_at: null });
+    // The timers due within the queue-ahead horizon (600 s) get their jobs now; the 督办 and 通报 rungs, hours
+    // after the breach, wait unqueued for the reconciler.
     const fire = jobs.filter((j) => j.job_name === 'sla.fire');
-    expect(fire).toHaveLength(5);
-    for (const timer of timers) {
+    expect(fire.map((j) => j.job_id).sort()).toEqual(['breach', 'remind', 'warning'].map((th) => `sla-fire-${stored.id}-${th}-v1`));
+    expect(await t.ds.query(`SELECT threshold, queued FROM sla_timers WHERE clock_id = $1 ORDER BY due_at`, [stored.id])).toEqual([
+      { threshold: 'remind', queued: true }, { threshold: 'warning', queued: true }, { threshold: 'breach', queued: true },
+      { threshold: 'supervise_district', queued: false }, { threshold: 'notice', queued: false },
+    ]);
+    for (const timer of timers.slice(0, 3)) {
       const job = fire.find((j) => j.job_id === `sla-fire-${stored.id}-${timer.threshold}-v1`);
       expect(job?.payload).toEqual({ clockId: stored.id, threshold: timer.threshold, clockVersion: 1 });
       expect(job?.run_at?.getTime()).toBe(timer.due_at.getTime());
@@ -201,5 +209,23 @@ describe('hot paths: filing and claim-next in few statements', () => {
     const signClock = res.body.clocks.find((c: { stage: string }) => c.stage === 'sign');
     expect(signClock).toMatchObject({ state: 'stopped', thresholdsFired: ['remind'] });
     expect(await t.ds.query(`SELECT threshold, state FROM sla_timers WHERE clock_id = $1 AND state = 'pending'`, [sign.id])).toEqual([]);
+  });
+
+  it('hot statements run as named prepared statements, and their generic plans look timers up by clock, never by due time', async () => {
+    const sla = t.app.get(SlaRepository, { strict: false });
+    await t.ds.transaction(async (m) => {
+      // Generic plans at once (normally after five custom ones), as a statement prepared while the tables were small keeps.
+      await m.query(`SET LOCAL plan_cache_mode = force_generic_plan`);
+      const ticketId = randomUUID();
+      for (let i = 0; i < 2; i++) await sla.stopClocks(m, ticketId, 'sign', new Date());
+      const prepared: Array<{ name: string; generic_plans: number }> = await m.query(
+        `SELECT name, generic_plans::int FROM pg_prepared_statements WHERE name LIKE 'sla.stopClocks.%'`);
+      expect(prepared).toHaveLength(1);
+      expect(prepared[0]!.generic_plans).toBeGreaterThanOrEqual(1);
+      const plan: Array<{ 'QUERY PLAN': string }> = await m.query(`EXPLAIN EXECUTE "${prepared[0]!.name}"('${ticketId}', 'sign', now())`);
+      const text = plan.map((r) => r['QUERY PLAN']).join('\n');
+      expect(text).toContain('sla_timers_pkey');
+      expect(text).not.toContain('sla_timers_pending_due_idx');
+    });
   });
 });

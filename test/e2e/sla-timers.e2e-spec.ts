@@ -49,9 +49,12 @@ describe('sla timers: exactly once, never early, within seconds 时限定时器'
     });
     await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
     const port = (hook.address() as AddressInfo).port;
-    // Small batches (7) so that every burst below spans several batch transactions.
+    // Small batches (7) so that every burst below spans several batch transactions. Every timer armed here is
+    // queued at once (a queue-ahead horizon of a week), as the tests below are about the jobs; sla.e2e-spec
+    // covers the horizon.
     t = await createTestApp({ env: {
       SLA_WEBHOOK_URL: `http://127.0.0.1:${port}/sla`, SLA_FIRE_BATCH: '7', SLA_WORKER_CONCURRENCY: '12', OUTBOX_RETENTION_DAYS: '30',
+      SLA_QUEUE_AHEAD_SECONDS: String(7 * 86400),
     } });
     ids = await codeIds(t);
     const [grid, dispatcher, handler, a] = await Promise.all(['demo.grid', 'demo.dispatcher', 'demo.handler', 'demo.admin'].map((u) => t.login(u)));

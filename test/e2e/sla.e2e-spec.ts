@@ -1,3 +1,5 @@
+import { QueueService } from '../../src/queue/queue.service';
+import { SlaReconcileJob } from '../../src/modules/sla/sla.jobs';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { codeIds, mustAct } from '../support/tickets';
 import { inProgressTicket } from '../support/sla';
@@ -50,11 +52,29 @@ describe('sla: deadlines, calendars and policies as data, recomputation 时限',
       ['remind', 2 * HOUR, 'pending'], ['warning', 3.2 * HOUR, 'pending'], ['breach', 4 * HOUR, 'pending'],
       ['supervise_district', 6 * HOUR, 'pending'], ['notice', 28 * HOUR, 'pending'],
     ]);
-    // Handed to BullMQ through the outbox with deterministic ids (no ':').
-    const outbox: Array<{ job_id: string; relayed: boolean }> = await t.ds.query(
-      `SELECT job_id, relayed_at IS NOT NULL AS relayed FROM outbox WHERE job_name = 'sla.fire' AND payload->>'clockId' = $1 ORDER BY job_id`, [row.id]);
-    expect(outbox.map((o) => o.job_id)).toEqual(['breach', 'notice', 'remind', 'supervise_district', 'warning'].map((th) => `sla-fire-${row.id}-${th}-v${row.clock_version}`));
-    for (const o of outbox) expect(o.job_id).not.toContain(':');
+    // None is due within the queue-ahead horizon (600 s by default): no job yet, none in the outbox.
+    const outboxOf = async (): Promise<Array<{ job_id: string; relayed: boolean; run_at: Date }>> => t.ds.query(
+      `SELECT job_id, relayed_at IS NOT NULL AS relayed, run_at FROM outbox WHERE job_name = 'sla.fire' AND payload->>'clockId' = $1 ORDER BY job_id`, [row.id]);
+    expect(await outboxOf()).toEqual([]);
+    const queuedFlags = await t.ds.query(`SELECT bool_or(queued) AS any FROM sla_timers WHERE clock_id = $1`, [row.id]);
+    expect(queuedFlags[0].any).toBe(false);
+
+    // Two hours later (simulated: the remind timer moved to 5 minutes from now) the reconciler queues it —
+    // once: it is handed to BullMQ through the outbox with a deterministic id (no ':') and its due time.
+    const reconciler = t.app.get(SlaReconcileJob, { strict: false });
+    const [remind] = await t.ds.query(
+      `WITH u AS (UPDATE sla_timers SET due_at = now() + interval '5 minutes' WHERE clock_id = $1 AND threshold = 'remind' RETURNING due_at) SELECT due_at FROM u`, [row.id]);
+    expect(await reconciler.queueUpcoming()).toBeGreaterThanOrEqual(1);
+    const outbox = await outboxOf();
+    expect(outbox.map((o) => o.job_id)).toEqual([`sla-fire-${row.id}-remind-v${row.clock_version}`]);
+    expect(outbox[0]!.job_id).not.toContain(':');
+    expect(outbox[0]!.run_at.getTime()).toBe(new Date(remind.due_at).getTime());
+    expect(outbox[0]!.relayed).toBe(true);
+    const job = await t.app.get(QueueService, { strict: false }).queue('sla').getJob(outbox[0]!.job_id);
+    expect(job?.data).toEqual({ clockId: row.id, threshold: 'remind', clockVersion: row.clock_version });
+    expect(await job?.getState()).toBe('delayed');
+    await reconciler.queueUpcoming();
+    expect(await outboxOf()).toHaveLength(1);
 
     // Resolving stops the clock and cancels its timers.
     await mustAct(t, handler, id, 'resolve', { note: '已补装' });

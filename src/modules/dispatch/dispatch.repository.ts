@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { prepared } from '../../database/prepared-statements';
 
 export interface RuleRow {
   id: string;
@@ -284,14 +285,14 @@ export class DispatchRepository {
    * the same statement, for the sign action that follows).
    */
   async lockNextCandidate(m: EntityManager, unitId: string, userId: string, scopePath: string): Promise<{ id: string; version: number; unit_type: string | null } | undefined> {
-    const rows: Array<{ id: string; version: number; unit_type: string | null }> = await m.query(
+    const rows: Array<{ id: string; version: number; unit_type: string | null }> = await m.query(prepared('dispatch.claimCandidate',
       `SELECT t.id, t.version, (SELECT u.type FROM units u WHERE u.id = $1) AS unit_type
          FROM dispatch_inbox i JOIN tickets t ON t.id = i.ticket_id
         WHERE i.unit_id = $1 AND t.unit_id = $1 AND t.status = 'dispatched'
           AND (t.handler_id IS NULL OR t.handler_id = $2) AND t.grid_path <@ $3::ltree
         ORDER BY i.deadline, i.priority_rank, i.created_at, i.ticket_id
         LIMIT 1
-        FOR UPDATE OF t SKIP LOCKED`, [unitId, userId, scopePath]);
+        FOR UPDATE OF t SKIP LOCKED`), [unitId, userId, scopePath]);
     return rows[0];
   }
 }

@@ -1,10 +1,11 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager, type EntitySubscriberInterface, type TransactionCommitEvent } from 'typeorm';
 import {
   addBusinessDuration, addNatural, calendarVersionKey, instantAtFraction, resolveCalendar,
   type CalendarDefinition, type ClockLimit, type ClockPause, type ResolvedCalendar,
 } from '../../../libs/sla-calendar';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { OutboxService } from '../../queue/outbox.service';
 import { DEFAULT_POLICY, scaleLimit, type PolicyDefinition, type SlaPriority } from './sla-policy';
 import { SlaErrorCode, SlaException } from './sla.exception';
@@ -83,7 +84,10 @@ export class SlaEngine implements OnModuleInit, EntitySubscriberInterface {
   private readonly calendars = new Map<string, ResolvedCalendar>();
   private readonly policies = new Map<string, PolicyDefinition>();
 
-  constructor(private readonly repo: SlaRepository, private readonly outbox: OutboxService, private readonly ds: DataSource) {}
+  constructor(
+    private readonly repo: SlaRepository, private readonly outbox: OutboxService, private readonly ds: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   onModuleInit(): void {
     // After-commit hook: relay the timers a transaction wrote as soon as it commits.
@@ -240,6 +244,7 @@ export class SlaEngine implements OnModuleInit, EntitySubscriberInterface {
         clockType: plan.clockType, limitSeconds: plan.limitSeconds, limitDays: plan.limitDays, startNextWorkingDay: plan.startNextWorkingDay,
         startedAt, deadline, calendarVersions: plan.calendarVersions, policyCode: plan.policyCode, policyVersion: plan.policyVersion,
         calendarKey: plan.calendarKey, timers: deadline ? thresholdTimers(plan.calendar, policy, facts, deadline) : [],
+        queueAheadSeconds: this.config.sla.queueAheadSeconds,
       });
       if (!r.free) return 'live';
       if (r.clock) {
@@ -310,8 +315,8 @@ export class SlaEngine implements OnModuleInit, EntitySubscriberInterface {
   }
 
   /**
-   * Writes the threshold timers of a clock's current version and hands them to the outbox as delayed jobs
-   * with deterministic ids. Timers of older versions are cancelled. A threshold that already fired in an
+   * Writes the threshold timers of a clock's current version and hands those due within the queue-ahead
+   * horizon to the outbox as delayed jobs with deterministic ids. Timers of older versions are cancelled. A threshold that already fired in an
    * earlier version and is still reached (e.g. after a pause) is not fired again.
    */
   async schedule(m: EntityManager, clockId: string): Promise<number> {
@@ -320,7 +325,8 @@ export class SlaEngine implements OnModuleInit, EntitySubscriberInterface {
     await this.repo.cancelTimers(m, clockId, c.state === 'running' ? c.clock_version : null);
     if (c.state !== 'running' || !c.deadline) return 0;
     const timers = await this.timersFor(m, c);
-    const inserted = await this.repo.insertTimers(m, c.id, c.ticket_id, c.clock_version, timers);
+    // Only the timers due within the queue-ahead horizon get their job now; `queueUpcoming` queues the rest.
+    const inserted = await this.repo.insertTimers(m, c.id, c.ticket_id, c.clock_version, timers, this.config.sla.queueAheadSeconds);
     await this.outbox.addMany(m, inserted.map((t) => ({
       name: 'sla.fire' as const, data: { clockId: c.id, threshold: t.threshold, clockVersion: c.clock_version }, jobId: fireJobId(c.id, t.threshold, c.clock_version), runAt: t.dueAt,
     })));

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import type { JobPayloads } from '../../queue/job-registry';
+import { OutboxService } from '../../queue/outbox.service';
 import { QueueService } from '../../queue/queue.service';
 import type { JobHandler } from '../../queue/worker.service';
 import { fireJobId } from './sla-engine.service';
@@ -67,8 +68,9 @@ export class SlaFireJob implements JobHandler<'sla.fire'> {
 }
 
 /**
- * `sla.reconcile` (every minute): fires timers that are overdue (their job was lost: Redis flushed, queue
- * obliterated, worker killed), re-creates missing jobs for timers due within the horizon, and retries
+ * `sla.reconcile` (every minute): queues the timers that came within the queue-ahead horizon
+ * (`SLA_QUEUE_AHEAD_SECONDS`), fires timers that are overdue (their job was lost: Redis flushed, queue
+ * obliterated, worker killed), re-creates missing jobs for queued timers due within the horizon, and retries
  * 督办 actions left pending by a crash.
  */
 @Injectable()
@@ -80,14 +82,34 @@ export class SlaReconcileJob implements JobHandler<'sla.reconcile'> {
   /** Time budget of one run's overdue firing (the scheduler runs every 60 s). */
   static readonly BUDGET_MS = 45_000;
 
-  constructor(private readonly repo: SlaRepository, private readonly firing: SlaFiringService, private readonly queues: QueueService) {}
+  constructor(
+    private readonly repo: SlaRepository, private readonly firing: SlaFiringService, private readonly queues: QueueService,
+    private readonly outbox: OutboxService, @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
-  async handle(): Promise<{ fired: number; restored: number; actions: number }> {
+  async handle(): Promise<{ queued: number; fired: number; restored: number; actions: number }> {
+    const queued = await this.queueUpcoming();
     const fired = await this.fireOverdue();
     const restored = await this.restoreMissing();
     const actions = await this.retryPendingActions(10_000);
     if (fired + restored > 0) this.logger.warn(`reconciler fired ${fired} overdue and restored ${restored} missing SLA timers`);
-    return { fired, restored, actions };
+    return { queued, fired, restored, actions };
+  }
+
+  /**
+   * Hands every timer that came within the queue-ahead horizon to the outbox (batches of 5,000, at most
+   * 50,000 a run: the next run continues) and relays them. A timer's job thus enters the queue between one
+   * horizon and one horizon less a minute before it is due.
+   */
+  async queueUpcoming(): Promise<number> {
+    let queued = 0;
+    for (let batch = 0; batch < 10; batch++) {
+      const n = await this.repo.queueUpcoming(this.config.sla.queueAheadSeconds, 5000);
+      queued += n;
+      if (n < 5000) break;
+    }
+    if (queued > 0) await this.outbox.relayAll();
+    return queued;
   }
 
   /**

@@ -3,6 +3,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { CalendarDefinition } from '../../../libs/sla-calendar';
 import type { ClockRow } from '../tickets/ticket-clock.types';
 import type { PolicyDefinition } from './sla-policy';
+import { prepared } from '../../database/prepared-statements';
 
 /** A clock as the SLA engine reads it, with what it needs of its ticket. */
 export interface SlaClockRow extends ClockRow {
@@ -76,6 +77,8 @@ export interface StartClockInsert {
   policyVersion: number;
   calendarKey: string;
   timers: TimerInsert[];
+  /** Timers due within this many seconds get their job now; the others when they come within it. */
+  queueAheadSeconds: number;
 }
 
 /** The checks of `startClock` and, when they all passed, the new clock and how many timer jobs it queued. */
@@ -389,15 +392,46 @@ export class SlaRepository {
     await m.query(`UPDATE sla_timers SET state = 'cancelled' WHERE clock_id = $1 AND state = 'pending' AND ($2::int IS NULL OR clock_version <> $2)`, [clockId, keepVersion]);
   }
 
-  async insertTimers(m: EntityManager, clockId: string, ticketId: string, version: number, timers: TimerInsert[]): Promise<TimerInsert[]> {
+  /**
+   * Writes a clock version's timers; returns those inserted that are due within `queueAheadSeconds` (marked
+   * queued: the caller hands them to the outbox). The others wait for `queueUpcoming`.
+   */
+  async insertTimers(m: EntityManager, clockId: string, ticketId: string, version: number, timers: TimerInsert[], queueAheadSeconds: number): Promise<TimerInsert[]> {
     if (timers.length === 0) return [];
     const rows: Array<{ threshold: string }> = await m.query(
-      `INSERT INTO sla_timers (clock_id, threshold, clock_version, ticket_id, kind, level, due_at)
-       SELECT $1, x.threshold, $2, $3, x.kind, x.level, x.due_at FROM unnest($4::text[], $5::text[], $6::text[], $7::timestamptz[]) AS x(threshold, kind, level, due_at)
-       ON CONFLICT DO NOTHING RETURNING threshold`,
-      [clockId, version, ticketId, timers.map((t) => t.threshold), timers.map((t) => t.kind), timers.map((t) => t.level), timers.map((t) => t.dueAt.toISOString())]);
+      `WITH ins AS (
+         INSERT INTO sla_timers (clock_id, threshold, clock_version, ticket_id, kind, level, due_at, queued)
+         SELECT $1, x.threshold, $2, $3, x.kind, x.level, x.due_at, x.due_at <= now() + make_interval(secs => $8::int)
+           FROM unnest($4::text[], $5::text[], $6::text[], $7::timestamptz[]) AS x(threshold, kind, level, due_at)
+         ON CONFLICT DO NOTHING RETURNING threshold, queued)
+       SELECT threshold FROM ins WHERE queued`,
+      [clockId, version, ticketId, timers.map((t) => t.threshold), timers.map((t) => t.kind), timers.map((t) => t.level), timers.map((t) => t.dueAt.toISOString()), queueAheadSeconds]);
     const inserted = new Set(rows.map((r) => r.threshold));
     return timers.filter((t) => inserted.has(t.threshold));
+  }
+
+  /**
+   * Hands to the outbox (as delayed `sla.fire` jobs) up to `limit` pending timers that are not queued yet and
+   * are due within `queueAheadSeconds`, soonest first, and marks them queued — one statement, so a timer is
+   * queued exactly when its outbox row is written. Returns how many were queued.
+   */
+  async queueUpcoming(queueAheadSeconds: number, limit: number): Promise<number> {
+    const rows: Array<{ queued: number }> = await this.ds.query(
+      `WITH pick AS (
+         SELECT clock_id, threshold, clock_version FROM sla_timers
+          WHERE state = 'pending' AND NOT queued AND due_at <= now() + make_interval(secs => $1::int)
+          ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED),
+       q AS (
+         UPDATE sla_timers tm SET queued = true FROM pick
+          WHERE tm.clock_id = pick.clock_id AND tm.threshold = pick.threshold AND tm.clock_version = pick.clock_version
+         RETURNING tm.clock_id, tm.threshold, tm.clock_version, tm.due_at),
+       ob AS (
+         INSERT INTO outbox (job_name, job_id, payload, run_at)
+         SELECT 'sla.fire', 'sla-fire-' || q.clock_id::text || '-' || q.threshold || '-v' || q.clock_version,
+                jsonb_build_object('clockId', q.clock_id::text, 'threshold', q.threshold, 'clockVersion', q.clock_version), q.due_at FROM q
+         ON CONFLICT (job_id) DO NOTHING)
+       SELECT count(*)::int AS queued FROM q`, [queueAheadSeconds, limit]);
+    return rows[0]!.queued;
   }
 
   async timersOf(clockId: string): Promise<Array<{ threshold: string; clock_version: number; kind: string; due_at: Date; state: string }>> {
@@ -417,7 +451,7 @@ export class SlaRepository {
       `SELECT tm.clock_id, tm.threshold, tm.clock_version,
               greatest(0, ceil(extract(epoch FROM (tm.due_at - clock_timestamp())) * 1000))::int AS delay_ms
          FROM sla_timers tm
-        WHERE tm.state = 'pending' AND tm.due_at <= clock_timestamp() + make_interval(secs => $1::double precision / 1000)
+        WHERE tm.state = 'pending' AND tm.queued AND tm.due_at <= clock_timestamp() + make_interval(secs => $1::double precision / 1000)
         ORDER BY tm.due_at LIMIT $2`, [horizonMs, limit]);
   }
 
@@ -636,7 +670,7 @@ export class SlaRepository {
    * exists. When a check fails nothing is written and the flags say which.
    */
   async startClock(m: EntityManager, c: StartClockInsert): Promise<StartClockResult> {
-    const rows: Array<{ free: boolean; policy_current: boolean; calendar_current: boolean; queued: number } & { [K in keyof ClockRow]: ClockRow[K] | null }> = await m.query(
+    const rows: Array<{ free: boolean; policy_current: boolean; calendar_current: boolean; queued: number } & { [K in keyof ClockRow]: ClockRow[K] | null }> = await m.query(prepared('sla.startClock',
       `WITH chk AS (
          SELECT NOT EXISTS (SELECT 1 FROM ticket_clocks WHERE ticket_id = $2 AND stage = $3 AND state <> 'stopped') AS free,
                 coalesce((SELECT p.code || '@' || p.current_version FROM sla_policies p
@@ -651,20 +685,23 @@ export class SlaRepository {
           WHERE chk.free AND chk.policy_current AND chk.calendar_current
          RETURNING *),
        tm AS (
-         INSERT INTO sla_timers (clock_id, threshold, clock_version, ticket_id, kind, level, due_at)
-         SELECT c.id, x.threshold, c.clock_version, c.ticket_id, x.kind, x.level, x.due_at
+         INSERT INTO sla_timers (clock_id, threshold, clock_version, ticket_id, kind, level, due_at, queued)
+         SELECT c.id, x.threshold, c.clock_version, c.ticket_id, x.kind, x.level, x.due_at,
+                x.due_at <= now() + make_interval(secs => $21::int)
            FROM c, unnest($17::text[], $18::text[], $19::text[], $20::timestamptz[]) AS x(threshold, kind, level, due_at)
-         ON CONFLICT DO NOTHING RETURNING clock_id, threshold, clock_version, due_at),
+         ON CONFLICT DO NOTHING RETURNING clock_id, threshold, clock_version, due_at, queued),
        ob AS (
          INSERT INTO outbox (job_name, job_id, payload, run_at)
          SELECT 'sla.fire', 'sla-fire-' || tm.clock_id::text || '-' || tm.threshold || '-v' || tm.clock_version,
-                jsonb_build_object('clockId', tm.clock_id::text, 'threshold', tm.threshold, 'clockVersion', tm.clock_version), tm.due_at FROM tm
+                jsonb_build_object('clockId', tm.clock_id::text, 'threshold', tm.threshold, 'clockVersion', tm.clock_version), tm.due_at
+           FROM tm WHERE tm.queued
          ON CONFLICT (job_id) DO NOTHING RETURNING 1)
        SELECT chk.free, chk.policy_current, chk.calendar_current, (SELECT count(*)::int FROM ob) AS queued, c.*
-         FROM chk LEFT JOIN c ON true`,
+         FROM chk LEFT JOIN c ON true`),
       [c.id, c.ticketId, c.stage, c.clockType, c.limitSeconds, c.limitDays, c.startNextWorkingDay, c.startedAt, c.deadline,
         JSON.stringify(c.calendarVersions), c.policyCode, c.policyVersion, c.calendarKey, c.platform, `${c.policyCode}@${c.policyVersion}`, c.gridPath,
-        c.timers.map((t) => t.threshold), c.timers.map((t) => t.kind), c.timers.map((t) => t.level), c.timers.map((t) => t.dueAt.toISOString())]);
+        c.timers.map((t) => t.threshold), c.timers.map((t) => t.kind), c.timers.map((t) => t.level), c.timers.map((t) => t.dueAt.toISOString()),
+        c.queueAheadSeconds]);
     const { free, policy_current: policyCurrent, calendar_current: calendarCurrent, queued, ...clock } = rows[0]!;
     return { free, policyCurrent, calendarCurrent, queued, clock: clock.id === null ? null : (clock as ClockRow) };
   }
@@ -676,21 +713,25 @@ export class SlaRepository {
    * written and `blocked` is true, and the caller takes the step-by-step path.
    */
   async stopClocks(m: EntityManager, ticketId: string, stage: string | null, at: Date): Promise<{ blocked: boolean; stopped: number }> {
-    const rows: Array<{ blocked: boolean; stopped: number }> = await m.query(
+    const rows: Array<{ blocked: boolean; stopped: number }> = await m.query(prepared('sla.stopClocks',
       `WITH live AS (
          SELECT id, state, clock_version FROM ticket_clocks WHERE ticket_id = $1 AND state <> 'stopped' AND ($2::text IS NULL OR stage = $2)),
        chk AS (
+         -- Due instants are compared as differences: a prepared statement's generic plan must look timers and
+         -- firings up by clock, never scan the due-time index for everything due by $3.
          SELECT EXISTS (SELECT 1 FROM live WHERE state <> 'running')
              OR EXISTS (SELECT 1 FROM sla_timers tm JOIN live ON live.id = tm.clock_id AND live.clock_version = tm.clock_version
-                         WHERE tm.state = 'pending' AND tm.due_at <= $3)
+                         WHERE tm.state = 'pending' AND tm.due_at - $3 <= interval '0')
              OR EXISTS (SELECT 1 FROM sla_firings f JOIN live ON live.id = f.clock_id AND live.clock_version = f.clock_version
-                         WHERE f.due_at > $3) AS blocked),
+                         WHERE f.due_at - $3 > interval '0') AS blocked),
        s AS (
          UPDATE ticket_clocks k SET state = 'stopped', stopped_at = $3, paused_at = NULL
            FROM live, chk WHERE k.id = live.id AND NOT chk.blocked RETURNING k.id),
        x AS (
-         UPDATE sla_timers tm SET state = 'cancelled' FROM s WHERE tm.clock_id = s.id AND tm.state = 'pending')
-       SELECT chk.blocked, (SELECT count(*)::int FROM s) AS stopped FROM chk`, [ticketId, stage, at]);
+         -- "not fired, not cancelled" rather than "pending": the partial index of pending timers must not be a
+         -- candidate here (a generic plan built while the table was small chose it over the clock's key).
+         UPDATE sla_timers tm SET state = 'cancelled' FROM s WHERE tm.clock_id = s.id AND tm.state <> 'fired' AND tm.state <> 'cancelled')
+       SELECT chk.blocked, (SELECT count(*)::int FROM s) AS stopped FROM chk`), [ticketId, stage, at]);
     return rows[0]!;
   }
 }
