@@ -82,8 +82,9 @@ async function drain(queues: QueuesService, handlers: Principal[], unitId: strin
 }
 
 /**
- * Baseline in the same run: the queue mechanism alone — the same SKIP LOCKED candidate query and a bare
- * status update per claim, no workflow, clocks, SLA timers, events or read-back.
+ * Baseline in the same run: the queue mechanism alone — the same SKIP LOCKED candidate query (one candidate)
+ * and a bare status update per claim, one transaction per claim, no batching, workflow, clocks, SLA timers,
+ * events or read-back.
  */
 async function drainRaw(ds: DataSource, repo: DispatchRepository, handlers: Principal[], unitId: string): Promise<{ claimed: string[]; seconds: number }> {
   const claimed: string[] = [];
@@ -91,7 +92,7 @@ async function drainRaw(ds: DataSource, repo: DispatchRepository, handlers: Prin
   await Promise.all(handlers.map(async (h) => {
     for (;;) {
       const id = await ds.transaction(async (m) => {
-        const next = await repo.lockNextCandidate(m, unitId, h.id, h.scopePath);
+        const [next] = await repo.lockNextCandidates(m, unitId, [h.id], h.scopePath, 1);
         if (!next) return null;
         await m.query(`UPDATE tickets SET status = 'in_progress', previous_status = 'dispatched', handler_id = $2, version = version + 1 WHERE id = $1`, [next.id, h.id]);
         return next.id;

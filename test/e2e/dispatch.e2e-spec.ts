@@ -104,6 +104,26 @@ describe('dispatch: routing rules, queues, claim-next, returns 派单', () => {
       const done = await ticket(manhole.body.id);
       expect(done).toMatchObject({ status: 'dispatched', unitId: ruleUnit });
       expect(await router.routeTicket(manhole.body.id)).toBe('not-reported');
+
+      // Register and dispatch are one transaction; a dispatch refused (the rule's unit was deactivated) leaves
+      // the registration committed and the ticket with the command centre.
+      await t.ds.query(`UPDATE dispatch_rules SET active = false`);
+      const stranded = await fileTicket(t, grid, { ...MANHOLE, title: '单位停用后的自动派遣' });
+      await waitFor(async () => (await t.ds.query(`SELECT 1 FROM outbox WHERE job_id = $1 AND relayed_at IS NOT NULL`, [`route-${stranded.body.id}`])).length > 0);
+      await new Promise((r) => setTimeout(r, 300));
+      await t.ds.query(`UPDATE dispatch_rules SET active = true`);
+      await t.ds.query(`UPDATE units SET active = false WHERE id = $1`, [ruleUnit]);
+      try {
+        expect(await router.routeTicket(stranded.body.id)).toBe('refused');
+      } finally {
+        await t.ds.query(`UPDATE units SET active = true WHERE id = $1`, [ruleUnit]);
+      }
+      expect(await ticket(stranded.body.id)).toMatchObject({ status: 'registered', version: 2 });
+      const actions = await t.ds.query(`SELECT action FROM ticket_events WHERE ticket_id = $1 ORDER BY seq`, [stranded.body.id]);
+      expect(actions.map((a: { action: string }) => a.action)).toEqual(['file', 'register']);
+      // The next delivery resumes it once the unit is back.
+      expect(await router.routeTicket(stranded.body.id)).toBe('routed');
+      expect(await ticket(stranded.body.id)).toMatchObject({ status: 'dispatched', unitId: ruleUnit });
     });
 
     it('dry-run says where a ticket would go and why, with every rule considered', async () => {
@@ -424,6 +444,12 @@ describe('dispatch: routing rules, queues, claim-next, returns 派单', () => {
         `SELECT ticket_id, count(*)::int AS n FROM ticket_events WHERE action = 'sign' AND ticket_id = ANY($1::uuid[]) GROUP BY ticket_id`, [tickets.map((x) => x.id)]);
       expect(signs).toHaveLength(24);
       expect(signs.every((s) => s.n === 1)).toBe(true);
+      // Each sign event names the handler who got the ticket; parallel callers were served in batches (signs
+      // sharing one transaction, hence one transaction time), yet each got their own ticket and event.
+      const events: Array<{ ticket_id: string; actor_id: string; at: Date }> = await t.ds.query(
+        `SELECT ticket_id, actor_id, at FROM ticket_events WHERE action = 'sign' AND ticket_id = ANY($1::uuid[])`, [claimed]);
+      for (const r of ok) expect(events.find((e) => e.ticket_id === r.res.body.id)?.actor_id).toBe(r.h.id);
+      expect(new Set(events.map((e) => e.at.getTime())).size).toBeLessThan(23);
       const inbox = await t.request('GET', `/api/v1/queues/units/${ids[unit]}`, { token: drainer.token });
       expect(inbox.body).toMatchObject({ count: 0, items: [] });
       expect((await t.ds.query(`SELECT count(*)::int AS n FROM dispatch_inbox WHERE unit_id = $1`, [ids[unit]]))[0].n).toBe(0);

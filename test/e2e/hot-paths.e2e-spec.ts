@@ -217,12 +217,12 @@ describe('hot paths: filing and claim-next in few statements', () => {
       // Generic plans at once (normally after five custom ones), as a statement prepared while the tables were small keeps.
       await m.query(`SET LOCAL plan_cache_mode = force_generic_plan`);
       const ticketId = randomUUID();
-      for (let i = 0; i < 2; i++) await sla.stopClocks(m, ticketId, 'sign', new Date());
+      for (let i = 0; i < 2; i++) await sla.stopClocks(m, [ticketId], 'sign', new Date());
       const prepared: Array<{ name: string; generic_plans: number }> = await m.query(
         `SELECT name, generic_plans::int FROM pg_prepared_statements WHERE name LIKE 'sla.stopClocks.%'`);
       expect(prepared).toHaveLength(1);
       expect(prepared[0]!.generic_plans).toBeGreaterThanOrEqual(1);
-      const plan: Array<{ 'QUERY PLAN': string }> = await m.query(`EXPLAIN EXECUTE "${prepared[0]!.name}"('${ticketId}', 'sign', now())`);
+      const plan: Array<{ 'QUERY PLAN': string }> = await m.query(`EXPLAIN EXECUTE "${prepared[0]!.name}"('{${ticketId}}', 'sign', now())`);
       const text = plan.map((r) => r['QUERY PLAN']).join('\n');
       expect(text).toContain('sla_timers_pkey');
       expect(text).not.toContain('sla_timers_pending_due_idx');

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { prepared } from '../../database/prepared-statements';
+import type { TicketRow } from '../tickets/tickets.repository';
 
 export interface RuleRow {
   id: string;
@@ -278,21 +279,20 @@ export class DispatchRepository {
   }
 
   /**
-   * claim-next 领取: the most urgent ticket of the unit's inbox that no one else is taking right now. The
-   * inbox index is walked in claim order; rows locked by a concurrent claim are skipped, and a row whose
-   * claim committed meanwhile fails the re-checked `status = 'dispatched'`. Tickets auto-assigned to
-   * someone else are left to them. Returns the locked ticket's id and version, and the unit's type (read in
-   * the same statement, for the sign action that follows).
+   * claim-next 领取: the `limit` most urgent tickets of the unit's inbox that no one else is taking right now,
+   * locked, as full rows with the database time and the unit's type. The inbox index is walked in claim
+   * order; rows locked by a concurrent claim are skipped, and a row whose claim committed meanwhile fails the
+   * re-checked `status = 'dispatched'`. A ticket already assigned to a handler (自动分派) is a candidate only
+   * for that handler; the caller's scope path bounds the candidates too.
    */
-  async lockNextCandidate(m: EntityManager, unitId: string, userId: string, scopePath: string): Promise<{ id: string; version: number; unit_type: string | null } | undefined> {
-    const rows: Array<{ id: string; version: number; unit_type: string | null }> = await m.query(prepared('dispatch.claimCandidate',
-      `SELECT t.id, t.version, (SELECT u.type FROM units u WHERE u.id = $1) AS unit_type
+  async lockNextCandidates(m: EntityManager, unitId: string, handlerIds: readonly string[], scopePath: string, limit: number): Promise<Array<TicketRow & { db_now: Date; unit_type: string | null }>> {
+    return m.query(prepared('dispatch.claimCandidates',
+      `SELECT t.*, t.grid_path::text AS grid_path, now() AS db_now, (SELECT u.type FROM units u WHERE u.id = $1) AS unit_type
          FROM dispatch_inbox i JOIN tickets t ON t.id = i.ticket_id
         WHERE i.unit_id = $1 AND t.unit_id = $1 AND t.status = 'dispatched'
-          AND (t.handler_id IS NULL OR t.handler_id = $2) AND t.grid_path <@ $3::ltree
+          AND (t.handler_id IS NULL OR t.handler_id = ANY($2::uuid[])) AND t.grid_path <@ $3::ltree
         ORDER BY i.deadline, i.priority_rank, i.created_at, i.ticket_id
-        LIMIT 1
-        FOR UPDATE OF t SKIP LOCKED`), [unitId, userId, scopePath]);
-    return rows[0];
+        LIMIT $4
+        FOR UPDATE OF t SKIP LOCKED`), [unitId, handlerIds, scopePath, limit]);
   }
 }

@@ -57,27 +57,25 @@ export class RouterService {
   /**
    * The `dispatch.route` job. Re-reads the ticket; acts only while it is still `reported` (or `registered` by
    * an earlier delivery of this job that stopped before dispatching), so a second delivery does nothing.
+   * Register and dispatch run in one transaction; a refused dispatch leaves the registration committed.
    */
   async routeTicket(ticketId: string): Promise<RouteOutcome> {
-    let t = await this.repo.ticketForRouting(ticketId);
+    const t = await this.repo.ticketForRouting(ticketId);
     if (!t) return 'missing';
     const resumable = t.status === 'registered' && t.last_action === 'register' && t.last_actor_role === 'system';
     if (t.status !== 'reported' && !resumable) return 'not-reported';
-    const { match } = await this.decide(t);
+    // The fallback command centre is only for tickets without a rule, which wait for people: not read here.
+    const [rules, localTime] = await Promise.all([this.repo.rulesCovering(t.grid_path), this.repo.localTime()]);
+    const { match } = route(rules.map(toRoutingRule), { platform: t.platform, categoryCode: t.category_code, gridPath: t.grid_path }, minutesOf(localTime) ?? 0);
     if (!match || !match.autoRegister) return 'no-rule';
     const note = `派单目录规则「${match.name}」自动处理 (routing rule ${match.id})`;
-    if (t.status === 'reported') {
-      const registered = await this.actions.actAsSystem(t.id, 'register', { expectedVersion: t.version, note });
-      if (!registered.ok) return this.refused(t.id, 'register', registered.code);
-      if (!match.autoDispatch) return 'registered';
-      t = (await this.repo.ticketForRouting(ticketId))!;
-      if (t.status !== 'registered') return 'not-reported';
-    } else if (!match.autoDispatch) {
-      return 'registered';
-    }
-    const dispatched = await this.actions.actAsSystem(t.id, 'dispatch', { expectedVersion: t.version, unitId: match.unitId, note });
-    if (!dispatched.ok) return this.refused(t.id, 'dispatch', dispatched.code);
-    return 'routed';
+    const steps: Array<{ action: 'register' | 'dispatch'; body: { note: string; unitId?: string } }> = [];
+    if (t.status === 'reported') steps.push({ action: 'register', body: { note } });
+    if (match.autoDispatch) steps.push({ action: 'dispatch', body: { unitId: match.unitId, note } });
+    if (steps.length === 0) return 'registered';
+    const r = await this.actions.actAsSystemSteps(t.id, t.version, steps);
+    if (!r.ok) return this.refused(t.id, r.action, r.code);
+    return match.autoDispatch ? 'routed' : 'registered';
   }
 
   private refused(ticketId: string, action: string, code: string): RouteOutcome {

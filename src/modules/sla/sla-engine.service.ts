@@ -10,7 +10,7 @@ import { OutboxService } from '../../queue/outbox.service';
 import { DEFAULT_POLICY, scaleLimit, type PolicyDefinition, type SlaPriority } from './sla-policy';
 import { SlaErrorCode, SlaException } from './sla.exception';
 import type { ClockRow } from '../tickets/ticket-clock.types';
-import { SlaRepository, type SlaClockRow, type TimerInsert, type VersionedRow } from './sla.repository';
+import { SlaRepository, type SlaClockRow, type StartClockInsert, type TimerInsert, type VersionedRow } from './sla.repository';
 
 /** What a clock needs from its case standard (处置时限). */
 export interface StandardLimit {
@@ -74,10 +74,19 @@ export function pausesOf(c: ClockFacts): ClockPause[] {
   return pauses;
 }
 
+/** A clock to start: the ticket's facts the plan depends on, the stage, the case standard's limit and the start instant. */
+export interface ClockStart {
+  ticket: { id: string; platform: string; gridPath: string; priority: string; unitId: string | null };
+  stage: string;
+  standard: StandardLimit | undefined;
+  startedAt: Date;
+}
+
 /**
  * The SLA engine's core, used inside the workflow's transactions: which calendar and policy a clock uses,
- * its deadline, and its threshold timers (rows in `sla_timers`, handed to BullMQ through the outbox).
- * Calendar and policy versions are immutable, so resolved calendars and policy versions are cached by key.
+ * its deadline, and its threshold timers (rows in `sla_timers`, handed to BullMQ through the outbox once
+ * they come within the queue-ahead horizon). Calendar and policy versions are immutable, so resolved
+ * calendars and policy versions are cached by key.
  */
 @Injectable()
 export class SlaEngine implements OnModuleInit, EntitySubscriberInterface {
@@ -222,50 +231,62 @@ export class SlaEngine implements OnModuleInit, EntitySubscriberInterface {
   }
 
   /**
-   * Starts a stage's clock: plan (cached current policy and calendar), deadline and threshold timers computed
-   * here, then one statement writes the clock, its timers and their outbox rows, checking that the plan's
-   * versions are still current. Returns the new clock, or `live` when the stage already has a live clock
-   * (nothing written: the caller stops it and calls again).
+   * Starts stages' clocks — one, or a batch (claim-next signs several tickets at once): each plan (cached
+   * current policy and calendar), deadline and threshold timers computed here, then one statement writes the
+   * clocks, their timers and their outbox rows, checking that each plan's versions are still current. Returns,
+   * in the order given, each new clock, or `live` when the stage already has a live clock (nothing written
+   * for it: the caller stops it and starts again).
    */
-  async startClock(
-    m: EntityManager, t: { id: string; platform: string; gridPath: string; priority: string; unitId: string | null },
-    stage: string, standard: StandardLimit | undefined, startedAt: Date,
-  ): Promise<ClockRow | 'live'> {
-    for (let attempt = 1; ; attempt++) {
-      const plan = await this.cachedPlan(m, t, stage, standard);
-      const facts: ClockFacts = {
-        clock_type: plan.clockType, limit_seconds: plan.limitSeconds, limit_days: plan.limitDays, start_next_working_day: plan.startNextWorkingDay,
-        extension_seconds: 0, started_at: startedAt, pauses: [], paused_at: null,
-      };
-      const deadline = this.deadline(plan.calendar, facts);
-      const policy = await this.policy(m, plan.policyCode, plan.policyVersion);
-      const r = await this.repo.startClock(m, {
-        id: randomUUID(), ticketId: t.id, stage, platform: t.platform, gridPath: t.gridPath,
-        clockType: plan.clockType, limitSeconds: plan.limitSeconds, limitDays: plan.limitDays, startNextWorkingDay: plan.startNextWorkingDay,
-        startedAt, deadline, calendarVersions: plan.calendarVersions, policyCode: plan.policyCode, policyVersion: plan.policyVersion,
-        calendarKey: plan.calendarKey, timers: deadline ? thresholdTimers(plan.calendar, policy, facts, deadline) : [],
-        queueAheadSeconds: this.config.sla.queueAheadSeconds,
-      });
-      if (!r.free) return 'live';
-      if (r.clock) {
-        if (r.queued > 0) this.markOutbox(m);
-        return r.clock;
+  async startClocks(m: EntityManager, starts: readonly ClockStart[]): Promise<Array<ClockRow | 'live'>> {
+    const out: Array<ClockRow | 'live'> = new Array(starts.length);
+    let todo = starts.map((_, i) => i);
+    for (let attempt = 1; todo.length > 0; attempt++) {
+      const inserts: StartClockInsert[] = [];
+      for (const i of todo) {
+        const { ticket: t, stage, standard, startedAt } = starts[i]!;
+        const plan = await this.cachedPlan(m, t, stage, standard);
+        const facts: ClockFacts = {
+          clock_type: plan.clockType, limit_seconds: plan.limitSeconds, limit_days: plan.limitDays, start_next_working_day: plan.startNextWorkingDay,
+          extension_seconds: 0, started_at: startedAt, pauses: [], paused_at: null,
+        };
+        const deadline = this.deadline(plan.calendar, facts);
+        const policy = await this.policy(m, plan.policyCode, plan.policyVersion);
+        inserts.push({
+          id: randomUUID(), ticketId: t.id, stage, platform: t.platform, gridPath: t.gridPath,
+          clockType: plan.clockType, limitSeconds: plan.limitSeconds, limitDays: plan.limitDays, startNextWorkingDay: plan.startNextWorkingDay,
+          startedAt, deadline, calendarVersions: plan.calendarVersions, policyCode: plan.policyCode, policyVersion: plan.policyVersion,
+          calendarKey: plan.calendarKey, timers: deadline ? thresholdTimers(plan.calendar, policy, facts, deadline) : [],
+        });
       }
-      // The policy or calendar changed since it was cached: forget it and plan again from the database.
-      this.currentPolicies.delete(t.platform);
-      this.currentCalendarKeys.delete(t.gridPath);
-      if (attempt >= START_ATTEMPTS) throw new SlaException(SlaErrorCode.STALE_VERSION);
+      const { results, queued } = await this.repo.startClocks(m, inserts, this.config.sla.queueAheadSeconds);
+      if (queued > 0) this.markOutbox(m);
+      const again: number[] = [];
+      results.forEach((r, k) => {
+        const i = todo[k]!;
+        if (!r.free) out[i] = 'live';
+        else if (r.clock) out[i] = r.clock;
+        else {
+          // The policy or calendar changed since it was cached: forget it and plan again from the database.
+          const t = starts[i]!.ticket;
+          this.currentPolicies.delete(t.platform);
+          this.currentCalendarKeys.delete(t.gridPath);
+          again.push(i);
+        }
+      });
+      if (again.length > 0 && attempt >= START_ATTEMPTS) throw new SlaException(SlaErrorCode.STALE_VERSION);
+      todo = again;
     }
+    return out;
   }
 
   /**
-   * Stops a ticket's live clocks (one stage, or all) at `at`: one statement in the usual case; a paused clock,
-   * a threshold due by `at` or one that fired after it takes the step-by-step path (fire due thresholds in
-   * this transaction, refuse a change overtaken by a firing, stop, cancel timers).
+   * Stops the live clocks (one stage, or all) of some tickets at `at`: one statement in the usual case.
+   * Returns the tickets with a paused clock, a threshold due by `at` or one that fired after it, for which
+   * nothing was written: they take the step-by-step path (fire due thresholds in this transaction, refuse a
+   * change overtaken by a firing, stop, cancel timers).
    */
-  async stopClocks(m: EntityManager, ticketId: string, stage: string | null, at: Date, slow: () => Promise<void>): Promise<void> {
-    const r = await this.repo.stopClocks(m, ticketId, stage, at);
-    if (r.blocked) await slow();
+  async stopClocks(m: EntityManager, ticketIds: readonly string[], stage: string | null, at: Date): Promise<string[]> {
+    return this.repo.stopClocks(m, ticketIds, stage, at);
   }
 
   /** The deadline of a clock, or null with no limit or while paused before reaching it. */

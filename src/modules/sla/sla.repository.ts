@@ -77,16 +77,13 @@ export interface StartClockInsert {
   policyVersion: number;
   calendarKey: string;
   timers: TimerInsert[];
-  /** Timers due within this many seconds get their job now; the others when they come within it. */
-  queueAheadSeconds: number;
 }
 
-/** The checks of `startClock` and, when they all passed, the new clock and how many timer jobs it queued. */
+/** The checks of one clock of `startClocks` and, when they all passed, the new clock. */
 export interface StartClockResult {
   free: boolean;
   policyCurrent: boolean;
   calendarCurrent: boolean;
-  queued: number;
   clock: ClockRow | null;
 }
 
@@ -663,32 +660,50 @@ export class SlaRepository {
   // ── clock start and stop in one statement each (the hot paths: filing, dispatch, sign) ────────────
 
   /**
-   * Starts a clock in one statement: the clock row with its SLA columns, its threshold timers and their
-   * `sla.fire` outbox rows (the outbox contract: job name, deterministic job id `sla-fire-<clock>-<threshold>-v<version>`,
-   * payload). The caller computed the plan from cached policy and calendar versions; the statement checks that
-   * they are still the current ones for the ticket's platform and grid path, and that no live clock of the stage
-   * exists. When a check fails nothing is written and the flags say which.
+   * Starts clocks — one, or a batch (claim-next signs several tickets at once) — in one statement: each clock
+   * row with its SLA columns, its threshold timers and, for the timers due within `queueAheadSeconds`, their
+   * `sla.fire` outbox rows (the outbox contract: job name, deterministic job id
+   * `sla-fire-<clock>-<threshold>-v<version>`, payload). The caller computed each plan from cached policy and
+   * calendar versions; the statement checks, per clock, that they are still the current ones for the ticket's
+   * platform and grid path, and that no live clock of the stage exists. A clock whose check fails is not
+   * written and its flags say which. Results are in the order given; `queued` counts the outbox rows of all.
    */
-  async startClock(m: EntityManager, c: StartClockInsert): Promise<StartClockResult> {
-    const rows: Array<{ free: boolean; policy_current: boolean; calendar_current: boolean; queued: number } & { [K in keyof ClockRow]: ClockRow[K] | null }> = await m.query(prepared('sla.startClock',
-      `WITH chk AS (
-         SELECT NOT EXISTS (SELECT 1 FROM ticket_clocks WHERE ticket_id = $2 AND stage = $3 AND state <> 'stopped') AS free,
+  async startClocks(m: EntityManager, clocks: readonly StartClockInsert[], queueAheadSeconds: number): Promise<{ results: StartClockResult[]; queued: number }> {
+    if (clocks.length === 0) return { results: [], queued: 0 };
+    if (new Set(clocks.map((c) => `${c.ticketId}/${c.stage}`)).size !== clocks.length) throw new Error('startClocks: one stage of one ticket twice in a batch');
+    const input = clocks.map((c) => ({
+      id: c.id, ticket_id: c.ticketId, stage: c.stage, platform: c.platform, grid_path: c.gridPath, clock_type: c.clockType,
+      limit_seconds: c.limitSeconds, limit_days: c.limitDays, start_next_working_day: c.startNextWorkingDay, started_at: c.startedAt,
+      deadline: c.deadline, calendar_versions: c.calendarVersions, policy_code: c.policyCode, policy_version: c.policyVersion,
+      calendar_key: c.calendarKey, timers: c.timers.map((t) => ({ threshold: t.threshold, kind: t.kind, level: t.level, due_at: t.dueAt })),
+    }));
+    const rows: Array<{ input_id: string; free: boolean; policy_current: boolean; calendar_current: boolean; queued: number } & { [K in keyof ClockRow]: ClockRow[K] | null }> = await m.query(prepared('sla.startClocks',
+      `WITH x AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, ticket_id uuid, stage text, platform text, grid_path text, clock_type text,
+                limit_seconds int, limit_days numeric, start_next_working_day boolean, started_at timestamptz, deadline timestamptz,
+                calendar_versions jsonb, policy_code text, policy_version int, calendar_key text, timers jsonb)),
+       chk AS (
+         SELECT x.*,
+                NOT EXISTS (SELECT 1 FROM ticket_clocks k WHERE k.ticket_id = x.ticket_id AND k.stage = x.stage AND k.state <> 'stopped') AS free,
                 coalesce((SELECT p.code || '@' || p.current_version FROM sla_policies p
-                           WHERE p.platform = $14 OR p.platform IS NULL ORDER BY p.platform NULLS LAST LIMIT 1), '') = $15 AS policy_current,
-                coalesce((WITH RECURSIVE ${calendarChainCtes('$16')}
-                          SELECT string_agg(code || '@' || current_version, '>' ORDER BY depth DESC) FROM chain), '') = $13 AS calendar_current),
+                           WHERE p.platform = x.platform OR p.platform IS NULL ORDER BY p.platform NULLS LAST LIMIT 1), '')
+                  = x.policy_code || '@' || x.policy_version AS policy_current,
+                coalesce(cal.key, '') = x.calendar_key AS calendar_current
+           FROM x LEFT JOIN LATERAL (
+             WITH RECURSIVE ${calendarChainCtes('x.grid_path')}
+             SELECT string_agg(code || '@' || current_version, '>' ORDER BY depth DESC) AS key FROM chain) cal ON true),
        c AS (
          INSERT INTO ticket_clocks (id, ticket_id, stage, state, clock_type, limit_seconds, limit_days, start_next_working_day, extension_seconds,
                                     started_at, deadline, calendar_versions, policy_code, policy_version, calendar_key)
-         SELECT $1::uuid, $2::uuid, $3::text, 'running', $4::text, $5::int, $6::numeric, $7::boolean, 0, $8::timestamptz, $9::timestamptz,
-                $10::jsonb, $11::text, $12::int, $13::text FROM chk
-          WHERE chk.free AND chk.policy_current AND chk.calendar_current
+         SELECT id, ticket_id, stage, 'running', clock_type, limit_seconds, limit_days, start_next_working_day, 0,
+                started_at, deadline, calendar_versions, policy_code, policy_version, calendar_key
+           FROM chk WHERE free AND policy_current AND calendar_current
          RETURNING *),
        tm AS (
          INSERT INTO sla_timers (clock_id, threshold, clock_version, ticket_id, kind, level, due_at, queued)
-         SELECT c.id, x.threshold, c.clock_version, c.ticket_id, x.kind, x.level, x.due_at,
-                x.due_at <= now() + make_interval(secs => $21::int)
-           FROM c, unnest($17::text[], $18::text[], $19::text[], $20::timestamptz[]) AS x(threshold, kind, level, due_at)
+         SELECT c.id, t.threshold, c.clock_version, c.ticket_id, t.kind, t.level, t.due_at,
+                t.due_at <= now() + make_interval(secs => $2::int)
+           FROM c JOIN chk ON chk.id = c.id, jsonb_to_recordset(chk.timers) AS t(threshold text, kind text, level text, due_at timestamptz)
          ON CONFLICT DO NOTHING RETURNING clock_id, threshold, clock_version, due_at, queued),
        ob AS (
          INSERT INTO outbox (job_name, job_id, payload, run_at)
@@ -696,42 +711,44 @@ export class SlaRepository {
                 jsonb_build_object('clockId', tm.clock_id::text, 'threshold', tm.threshold, 'clockVersion', tm.clock_version), tm.due_at
            FROM tm WHERE tm.queued
          ON CONFLICT (job_id) DO NOTHING RETURNING 1)
-       SELECT chk.free, chk.policy_current, chk.calendar_current, (SELECT count(*)::int FROM ob) AS queued, c.*
-         FROM chk LEFT JOIN c ON true`),
-      [c.id, c.ticketId, c.stage, c.clockType, c.limitSeconds, c.limitDays, c.startNextWorkingDay, c.startedAt, c.deadline,
-        JSON.stringify(c.calendarVersions), c.policyCode, c.policyVersion, c.calendarKey, c.platform, `${c.policyCode}@${c.policyVersion}`, c.gridPath,
-        c.timers.map((t) => t.threshold), c.timers.map((t) => t.kind), c.timers.map((t) => t.level), c.timers.map((t) => t.dueAt.toISOString()),
-        c.queueAheadSeconds]);
-    const { free, policy_current: policyCurrent, calendar_current: calendarCurrent, queued, ...clock } = rows[0]!;
-    return { free, policyCurrent, calendarCurrent, queued, clock: clock.id === null ? null : (clock as ClockRow) };
+       SELECT chk.id::text AS input_id, chk.free, chk.policy_current, chk.calendar_current, (SELECT count(*)::int FROM ob) AS queued, c.*
+         FROM chk LEFT JOIN c ON c.id = chk.id`), [JSON.stringify(input), queueAheadSeconds]);
+    const byId = new Map(rows.map((r) => [r.input_id, r]));
+    const results = clocks.map((c) => {
+      const { input_id: _id, free, policy_current: policyCurrent, calendar_current: calendarCurrent, queued: _q, ...clock } = byId.get(c.id)!;
+      return { free, policyCurrent, calendarCurrent, clock: clock.id === null ? null : (clock as ClockRow) };
+    });
+    return { results, queued: rows[0]?.queued ?? 0 };
   }
 
   /**
-   * Stops the live clocks of a ticket (one stage, or all with `stage` null) at `at` and cancels their pending
-   * timers, in one statement — unless a clock is paused, has a timer of its current version due by `at` (it
-   * must fire first, see `SlaEngine.fireDue`) or fired after `at` (see `SlaEngine.guardChange`): then nothing is
-   * written and `blocked` is true, and the caller takes the step-by-step path.
+   * Stops the live clocks (one stage, or all with `stage` null) of some tickets at `at` and cancels their
+   * pending timers, in one statement — except for a ticket with a clock that is paused, has a timer of its
+   * current version due by `at` (it must fire first, see `SlaEngine.fireDue`) or fired after `at` (see
+   * `SlaEngine.guardChange`): nothing of that ticket is written, and it is returned for the step-by-step path.
    */
-  async stopClocks(m: EntityManager, ticketId: string, stage: string | null, at: Date): Promise<{ blocked: boolean; stopped: number }> {
-    const rows: Array<{ blocked: boolean; stopped: number }> = await m.query(prepared('sla.stopClocks',
+  async stopClocks(m: EntityManager, ticketIds: readonly string[], stage: string | null, at: Date): Promise<string[]> {
+    if (ticketIds.length === 0) return [];
+    const rows: Array<{ blocked: string[] }> = await m.query(prepared('sla.stopClocks',
       `WITH live AS (
-         SELECT id, state, clock_version FROM ticket_clocks WHERE ticket_id = $1 AND state <> 'stopped' AND ($2::text IS NULL OR stage = $2)),
-       chk AS (
-         -- Due instants are compared as differences: a prepared statement's generic plan must look timers and
-         -- firings up by clock, never scan the due-time index for everything due by $3.
-         SELECT EXISTS (SELECT 1 FROM live WHERE state <> 'running')
-             OR EXISTS (SELECT 1 FROM sla_timers tm JOIN live ON live.id = tm.clock_id AND live.clock_version = tm.clock_version
-                         WHERE tm.state = 'pending' AND tm.due_at - $3 <= interval '0')
-             OR EXISTS (SELECT 1 FROM sla_firings f JOIN live ON live.id = f.clock_id AND live.clock_version = f.clock_version
-                         WHERE f.due_at - $3 > interval '0') AS blocked),
+         SELECT id, ticket_id, state, clock_version FROM ticket_clocks
+          WHERE ticket_id = ANY($1::uuid[]) AND state <> 'stopped' AND ($2::text IS NULL OR stage = $2)),
+       blocked AS (
+         -- Due instants are compared as differences, and pending timers as "not fired, not cancelled": a
+         -- prepared statement's generic plan must look timers and firings up by clock, never through the
+         -- partial due-time index of pending timers (a generic plan built while the table was small chose it).
+         SELECT DISTINCT live.ticket_id FROM live
+          WHERE live.state <> 'running'
+             OR EXISTS (SELECT 1 FROM sla_timers tm WHERE tm.clock_id = live.id AND tm.clock_version = live.clock_version
+                           AND tm.state <> 'fired' AND tm.state <> 'cancelled' AND tm.due_at - $3 <= interval '0')
+             OR EXISTS (SELECT 1 FROM sla_firings f WHERE f.clock_id = live.id AND f.clock_version = live.clock_version
+                           AND f.due_at - $3 > interval '0')),
        s AS (
          UPDATE ticket_clocks k SET state = 'stopped', stopped_at = $3, paused_at = NULL
-           FROM live, chk WHERE k.id = live.id AND NOT chk.blocked RETURNING k.id),
+           FROM live WHERE k.id = live.id AND live.ticket_id NOT IN (SELECT ticket_id FROM blocked) RETURNING k.id),
        x AS (
-         -- "not fired, not cancelled" rather than "pending": the partial index of pending timers must not be a
-         -- candidate here (a generic plan built while the table was small chose it over the clock's key).
          UPDATE sla_timers tm SET state = 'cancelled' FROM s WHERE tm.clock_id = s.id AND tm.state <> 'fired' AND tm.state <> 'cancelled')
-       SELECT chk.blocked, (SELECT count(*)::int FROM s) AS stopped FROM chk`), [ticketId, stage, at]);
-    return rows[0]!;
+       SELECT coalesce(array_agg(ticket_id::text), '{}') AS blocked FROM blocked`), [ticketIds, stage, at]);
+    return rows[0]!.blocked;
   }
 }

@@ -11,7 +11,7 @@ import { TicketClocks } from './ticket-clocks';
 import { TicketQueryService } from './ticket-query.service';
 import { ticketScope } from './ticket-scope';
 import { TicketErrorCode, TicketException, WorkflowRefusal } from './tickets.exception';
-import { TicketsRepository, type TicketRow, type TicketScope } from './tickets.repository';
+import { TicketsRepository, type ActionWrite, type TicketRow, type TicketScope } from './tickets.repository';
 
 const DONE = new Set(['closed', 'archived']);
 
@@ -32,6 +32,16 @@ function toWorkflowTicket(t: TicketRow): WorkflowTicket {
     materialsComplete: t.materials_complete ?? true,
     mediationSessionCount: t.mediation_session_count,
   };
+}
+
+/** Who acts: a staff member (with their scope) or the system. */
+interface Actor {
+  id: string;
+  role: string;
+  unitId: string | null;
+  unitType: string | null;
+  eventActorId: string | null;
+  scope: TicketScope | null;
 }
 
 /**
@@ -75,46 +85,104 @@ export class TicketActionsService {
     }
   }
 
-  /**
-   * A staff member's action inside the caller's transaction (claim-next locks its candidate with SKIP LOCKED,
-   * then signs it in the same transaction). The caller commits; a refusal throws and rolls everything back.
-   */
-  async actWithin(m: EntityManager, p: Principal, id: string, action: Action, body: TicketActionRequest, knownUnitType?: string | null): Promise<TicketResponse> {
-    // Read through the caller's connection: a second pooled connection per transaction can starve the pool.
-    // The caller may already have read the type of the actor's unit in its own statement (claim-next does).
-    const unitType = !p.unitId ? null : knownUnitType !== undefined ? knownUnitType : (await this.repo.unitInfo(m, p.unitId))?.type ?? null;
-    const { row, now } = await this.perform({ id: p.id, role: p.role, unitId: p.unitId, unitType, eventActorId: p.id, scope: ticketScope(p, unitType) }, id, action, body, m);
-    // The ticket as the action left it, with its clocks, at the transaction's time (no timeline: see docs/api.md).
-    return this.query.viewOf(row, await this.repo.clocks(m, [row.id]), now);
+  private async perform(actor: Actor, id: string, action: Action, body: TicketActionRequest): Promise<{ row: TicketRow; now: Date }> {
+    return this.repo.transaction(async (m) => {
+      const locked = await this.repo.lockForAction(m, actor.scope, id);
+      if (!locked) throw new TicketException(TicketErrorCode.TICKET_NOT_FOUND);
+      const r = await this.checkAndApply(m, actor, locked.row, action, body, locked.now);
+      if (!r.ok) throw r.error;
+      return { row: r.row, now: locked.now };
+    });
   }
 
-  private async perform(
-    actor: { id: string; role: string; unitId: string | null; unitType: string | null; eventActorId: string | null; scope: TicketScope | null },
-    id: string,
-    action: Action,
-    body: TicketActionRequest,
-    within?: EntityManager,
-  ): Promise<{ row: TicketRow; now: Date }> {
-    const scope = actor.scope;
-    const inTransaction = <T>(fn: (m: EntityManager) => Promise<T>): Promise<T> => (within ? fn(within) : this.repo.transaction(fn));
-    return inTransaction(async (m) => {
-      const locked = await this.repo.lockForAction(m, scope, id);
-      if (!locked) throw new TicketException(TicketErrorCode.TICKET_NOT_FOUND);
-      const { row: t, now } = locked;
-      if (t.version !== body.expectedVersion) {
-        throw new TicketException(TicketErrorCode.STALE_VERSION, { en: `current version is ${t.version}`, zh: `当前版本为 ${t.version}` });
-      }
-      for (const [unitId, lead] of [...(body.unitId ? [[body.unitId, true] as const] : []), ...(body.coUnitIds ?? []).map((u) => [u, false] as const)]) {
-        const unit = await this.repo.unitForTicket(m, unitId, t.grid_path);
-        if (!unit || (lead && !unit.active)) throw new TicketException(TicketErrorCode.UNIT_NOT_FOUND);
-        if (!unit.covers) throw new TicketException(TicketErrorCode.UNIT_OUT_OF_JURISDICTION);
-      }
-      if (body.parentId) {
-        const parent = scope ? await this.repo.findVisible(scope, body.parentId, m) : await this.repo.findById(m, body.parentId);
-        if (!parent || parent.id === t.id || ['closed', 'archived', 'voided', 'cancelled', 'merged'].includes(parent.status)) {
-          throw new TicketException(TicketErrorCode.PARENT_NOT_FOUND);
+  /**
+   * Automatic actions in sequence on one ticket, in one transaction (routing: register, then dispatch): the
+   * first must find `expectedVersion`, each next one the version the previous left. When a later step is
+   * refused before writing anything (the workflow, or a unit check), the earlier steps still commit; the
+   * refused step and its code are returned.
+   */
+  async actAsSystemSteps(
+    id: string, expectedVersion: number, steps: ReadonlyArray<{ action: Action; body: Omit<TicketActionRequest, 'expectedVersion'> }>,
+  ): Promise<{ ok: true } | { ok: false; action: Action; code: string }> {
+    const actor: Actor = { id: 'system', role: 'system', unitId: null, unitType: null, eventActorId: null, scope: null };
+    try {
+      return await this.repo.transaction(async (m) => {
+        const locked = await this.repo.lockForAction(m, null, id);
+        if (!locked) throw new TicketException(TicketErrorCode.TICKET_NOT_FOUND);
+        let row = locked.row;
+        let version = expectedVersion;
+        for (const [k, step] of steps.entries()) {
+          const r = await this.checkAndApply(m, actor, row, step.action, { ...step.body, expectedVersion: version }, locked.now);
+          if (!r.ok) {
+            if (k === 0) throw r.error;
+            return { ok: false as const, action: step.action, code: r.error.code };
+          }
+          row = r.row;
+          version = row.version;
         }
+        return { ok: true as const };
+      });
+    } catch (err) {
+      if (err instanceof TicketException || err instanceof WorkflowRefusal) return { ok: false, action: steps[0]!.action, code: err.code };
+      throw err;
+    }
+  }
+
+  /**
+   * The checks of an action on a locked ticket (version, units, parent), then the action. A check or the
+   * workflow refusing is returned before anything is written; errors after the first write are thrown.
+   */
+  private async checkAndApply(
+    m: EntityManager, actor: Actor, t: TicketRow, action: Action, body: TicketActionRequest, now: Date,
+  ): Promise<{ ok: true; row: TicketRow } | { ok: false; error: TicketException | WorkflowRefusal }> {
+    if (t.version !== body.expectedVersion) {
+      return { ok: false, error: new TicketException(TicketErrorCode.STALE_VERSION, { en: `current version is ${t.version}`, zh: `当前版本为 ${t.version}` }) };
+    }
+    for (const [unitId, lead] of [...(body.unitId ? [[body.unitId, true] as const] : []), ...(body.coUnitIds ?? []).map((u) => [u, false] as const)]) {
+      const unit = await this.repo.unitForTicket(m, unitId, t.grid_path);
+      if (!unit || (lead && !unit.active)) return { ok: false, error: new TicketException(TicketErrorCode.UNIT_NOT_FOUND) };
+      if (!unit.covers) return { ok: false, error: new TicketException(TicketErrorCode.UNIT_OUT_OF_JURISDICTION) };
+    }
+    if (body.parentId) {
+      const parent = actor.scope ? await this.repo.findVisible(actor.scope, body.parentId, m) : await this.repo.findById(m, body.parentId);
+      if (!parent || parent.id === t.id || ['closed', 'archived', 'voided', 'cancelled', 'merged'].includes(parent.status)) {
+        return { ok: false, error: new TicketException(TicketErrorCode.PARENT_NOT_FOUND) };
       }
+    }
+    const [outcome] = await this.applyLocked(m, [{ actor, ticket: t }], action, body, now);
+    return outcome!.ok ? { ok: true, row: outcome!.row } : { ok: false, error: outcome!.refusal };
+  }
+
+  /**
+   * Signs a batch of tickets that claim-next locked (`FOR UPDATE SKIP LOCKED`, version read under the lock),
+   * each for its own handler, in the caller's transaction: one write statement, one clock stop and one clock
+   * start for the whole batch. Returns, in order, each signed ticket with its clocks, or the workflow's
+   * refusal for that ticket (nothing of it written; the others still are).
+   */
+  async signClaimed(
+    m: EntityManager, claims: ReadonlyArray<{ p: Principal; ticket: TicketRow }>, unitType: string | null, now: Date,
+  ): Promise<Array<{ ok: true; ticket: TicketResponse } | { ok: false; refusal: WorkflowRefusal }>> {
+    const items = claims.map(({ p, ticket }) => ({
+      actor: { id: p.id, role: p.role, unitId: p.unitId, unitType, eventActorId: p.id, scope: ticketScope(p, unitType) }, ticket,
+    }));
+    const outcomes = await this.applyLocked(m, items, 'sign', { expectedVersion: 0, note: '领取 (claim-next)' }, now);
+    const signed = outcomes.flatMap((o) => (o.ok ? [o.row.id] : []));
+    const clocks = await this.repo.clocks(m, signed);
+    return outcomes.map((o) => (o.ok
+      ? { ok: true as const, ticket: this.query.viewOf(o.row, clocks.filter((c) => c.ticket_id === o.row.id), now) }
+      : o));
+  }
+
+  /**
+   * An action on tickets already locked and checked, in the caller's transaction: the workflow decides for
+   * each; the accepted ones are written together — ticket patches and events in one statement (per shape of
+   * patch), then each clock effect for all tickets at once (stops, then starts, in the order the workflow
+   * gave them). A refused ticket is left untouched and its refusal returned in its place.
+   */
+  private async applyLocked(
+    m: EntityManager, items: ReadonlyArray<{ actor: Actor; ticket: TicketRow }>, action: Action, body: TicketActionRequest, now: Date,
+  ): Promise<Array<{ ok: true; row: TicketRow } | { ok: false; refusal: WorkflowRefusal }>> {
+    const decided = items.map(({ actor, ticket: t }) => {
       const decision = decide({
         platform: t.platform as Platform,
         ticket: toWorkflowTicket(t),
@@ -123,8 +191,7 @@ export class TicketActionsService {
         input: { ...body, reason: body.reason ?? undefined },
         settings: { ownerlessAfterBounces: this.config.dispatch.ownerlessAfterBounces },
       });
-      if (!decision.ok) throw new WorkflowRefusal(httpStatusFor(decision.code), decision.code, decision.message);
-
+      if (!decision.ok) return { ok: false as const, refusal: new WorkflowRefusal(httpStatusFor(decision.code), decision.code, decision.message) };
       const patch: Record<string, unknown> = {};
       const data: Record<string, unknown> = {};
       if (decision.to !== t.status) {
@@ -138,17 +205,55 @@ export class TicketActionsService {
       for (const key of ['unitId', 'coUnitIds', 'reason', 'passed', 'approved', 'contacted', 'resolved', 'satisfaction', 'extraSeconds', 'parentId', 'mediationOutcome', 'volunteerHours'] as const) {
         if (body[key] !== undefined) data[key] = body[key];
       }
-      const { row: updated, eventId } = await this.repo.applyAction(m, t.id, patch, {
-        action, actorId: actor.eventActorId, actorRole: actor.role, from: t.status, to: decision.to, note: body.note ?? null, data,
-      });
-      if (body.attachmentIds?.length) {
-        const linked = await this.repo.linkAttachments(m, t.id, body.attachmentIds, eventId);
+      const write: ActionWrite = {
+        id: t.id, patch, event: { action, actorId: actor.eventActorId, actorRole: actor.role, from: t.status, to: decision.to, note: body.note ?? null, data },
+      };
+      return { ok: true as const, actor, ticket: t, to: decision.to, effects: decision.effects, write };
+    });
+    const accepted = decided.flatMap((d) => (d.ok ? [d] : []));
+
+    // One write statement per shape of patch (a batch of claims is one shape).
+    const written = new Map<string, { row: TicketRow; eventId: string }>();
+    const shapes = new Map<string, ActionWrite[]>();
+    for (const d of accepted) {
+      const shape = Object.keys(d.write.patch).sort().join();
+      shapes.set(shape, [...(shapes.get(shape) ?? []), d.write]);
+    }
+    for (const writes of shapes.values()) {
+      const results = await this.repo.applyActions(m, writes);
+      writes.forEach((w, i) => written.set(w.id, results[i]!));
+    }
+    if (body.attachmentIds?.length) {
+      for (const d of accepted) {
+        const linked = await this.repo.linkAttachments(m, d.ticket.id, body.attachmentIds, written.get(d.ticket.id)!.eventId);
         if (linked !== new Set(body.attachmentIds).size) throw new TicketException(TicketErrorCode.ATTACHMENT_NOT_FOUND);
       }
-      await this.applyClockEffects(m, updated, decision.effects, now);
-      if (DONE.has(decision.to)) await this.closeMergedChildren(m, updated, actor, now);
-      return { row: updated, now };
-    });
+    }
+    // Clock effects, step by step across the batch: a ticket's effects keep their order.
+    const steps = Math.max(0, ...accepted.map((d) => d.effects.length));
+    for (let k = 0; k < steps; k++) {
+      const stops = new Map<string, string[]>();
+      const starts: Array<{ ticket: TicketRow; stage: string; standard: CaseStandardView | undefined }> = [];
+      for (const d of accepted) {
+        const e = d.effects[k];
+        if (!e) continue;
+        const row = written.get(d.ticket.id)!.row;
+        if (e.kind === 'clock-stop' || e.kind === 'clock-stop-all') {
+          const stage = e.kind === 'clock-stop' ? e.stage : 'all';
+          stops.set(stage, [...(stops.get(stage) ?? []), row.id]);
+        } else if (e.kind === 'clock-start') {
+          starts.push({ ticket: row, stage: e.stage, standard: await this.standardOf(row, m) });
+        } else {
+          await this.applyClockEffect(m, row, e, now);
+        }
+      }
+      for (const [stage, ids] of stops) await this.clocks.stopMany(m, ids, stage, now);
+      if (starts.length > 0) await this.clocks.startMany(m, starts, now);
+    }
+    for (const d of accepted) {
+      if (DONE.has(d.to)) await this.closeMergedChildren(m, written.get(d.ticket.id)!.row, d.actor, now);
+    }
+    return decided.map((d) => (d.ok ? { ok: true as const, row: written.get(d.ticket.id)!.row } : d));
   }
 
   private applyToTicket(e: Effect, t: TicketRow, patch: Record<string, unknown>, data: Record<string, unknown>, now: Date): void {
@@ -177,17 +282,13 @@ export class TicketActionsService {
     }
   }
 
-  private async applyClockEffects(m: EntityManager, t: TicketRow, effects: Effect[], now: Date): Promise<void> {
-    for (const e of effects) {
-      switch (e.kind) {
-        case 'clock-start': await this.clocks.start(m, t, e.stage, await this.standardOf(t, m), now); break;
-        case 'clock-stop': await this.clocks.stop(m, t.id, e.stage, now); break;
-        case 'clock-stop-all': await this.clocks.stop(m, t.id, 'all', now); break;
-        case 'clock-pause': await this.clocks.pause(m, t.id, e.stage, now); break;
-        case 'clock-resume': await this.clocks.resume(m, t.id, e.stage, now); break;
-        case 'extension': await this.clocks.extend(m, t.id, e.stage, e.extraSeconds); break;
-        default: break;
-      }
+  /** The clock effects that have no batch form (pause, resume, extension), for one ticket. */
+  private async applyClockEffect(m: EntityManager, t: TicketRow, e: Effect, now: Date): Promise<void> {
+    switch (e.kind) {
+      case 'clock-pause': await this.clocks.pause(m, t.id, e.stage, now); break;
+      case 'clock-resume': await this.clocks.resume(m, t.id, e.stage, now); break;
+      case 'extension': await this.clocks.extend(m, t.id, e.stage, e.extraSeconds); break;
+      default: break;
     }
   }
 

@@ -17,18 +17,32 @@ export class TicketClocks {
 
   /**
    * Starts a stage's clock with its SLA timers; a live clock of the same stage is stopped first. Usually one
-   * statement (see `SlaEngine.startClock`). Returns the new clock.
+   * statement (see `SlaEngine.startClocks`). Returns the new clock.
    */
   async start(m: EntityManager, ticket: TicketRow, stage: string, standard: CaseStandardView | undefined, now: Date): Promise<ClockRow> {
-    const startedAt = stage === 'resolve' && ticket.dispatched_at ? ticket.dispatched_at : now;
-    const t = { id: ticket.id, platform: ticket.platform, gridPath: ticket.grid_path, priority: ticket.priority, unitId: ticket.unit_id };
-    const first = await this.sla.startClock(m, t, stage, standard, startedAt);
-    if (first !== 'live') return first;
-    await this.stop(m, ticket.id, stage, now);
-    const second = await this.sla.startClock(m, t, stage, standard, startedAt);
-    // The stage's live clock was just stopped under the ticket's row lock, so this cannot be 'live' again.
-    if (second === 'live') throw new TicketException(TicketErrorCode.STALE_VERSION);
-    return second;
+    return (await this.startMany(m, [{ ticket, stage, standard }], now))[0]!;
+  }
+
+  /** Starts clocks of several tickets (a batch of claims): one statement for all, plus the stop-and-retry of any stage still live. */
+  async startMany(m: EntityManager, starts: ReadonlyArray<{ ticket: TicketRow; stage: string; standard: CaseStandardView | undefined }>, now: Date): Promise<ClockRow[]> {
+    const clockStarts = starts.map(({ ticket, stage, standard }) => ({
+      ticket: { id: ticket.id, platform: ticket.platform, gridPath: ticket.grid_path, priority: ticket.priority, unitId: ticket.unit_id },
+      stage, standard,
+      // The resolve limit (处置时限) counts from dispatch.
+      startedAt: stage === 'resolve' && ticket.dispatched_at ? ticket.dispatched_at : now,
+    }));
+    const first = await this.sla.startClocks(m, clockStarts);
+    const live = first.flatMap((r, i) => (r === 'live' ? [i] : []));
+    if (live.length === 0) return first as ClockRow[];
+    for (const i of live) await this.stop(m, starts[i]!.ticket.id, starts[i]!.stage, now);
+    const second = await this.sla.startClocks(m, live.map((i) => clockStarts[i]!));
+    return first.map((r, i) => {
+      if (r !== 'live') return r;
+      const again = second[live.indexOf(i)]!;
+      // The stage's live clock was just stopped under the ticket's row lock, so this cannot be 'live' again.
+      if (again === 'live') throw new TicketException(TicketErrorCode.STALE_VERSION);
+      return again;
+    });
   }
 
   /** Relays the transaction's outbox rows right after it commits (coalesced with other commits' relays). */
@@ -38,7 +52,13 @@ export class TicketClocks {
 
   /** Stops live clocks (one stage or all): one statement unless a clock is paused or has a threshold to fire first. */
   async stop(m: EntityManager, ticketId: string, stage: string | 'all', now: Date): Promise<void> {
-    await this.sla.stopClocks(m, ticketId, stage === 'all' ? null : stage, now, () => this.stopStepByStep(m, ticketId, stage, now));
+    await this.stopMany(m, [ticketId], stage, now);
+  }
+
+  /** Stops live clocks of several tickets: one statement for all, then the step-by-step path for the tickets it could not stop. */
+  async stopMany(m: EntityManager, ticketIds: readonly string[], stage: string | 'all', now: Date): Promise<void> {
+    const blocked = await this.sla.stopClocks(m, ticketIds, stage === 'all' ? null : stage, now);
+    for (const id of blocked) await this.stopStepByStep(m, id, stage, now);
   }
 
   private async stopStepByStep(m: EntityManager, ticketId: string, stage: string | 'all', now: Date): Promise<void> {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { ClockRow } from './ticket-clock.types';
+import { prepared } from '../../database/prepared-statements';
 
 /** Who is asking: every ticket query is limited by this in SQL (grid subtree, unit, protected platforms). */
 export interface TicketScope {
@@ -114,12 +115,20 @@ const FILING_COLUMN_TYPES: Record<string, string> = {
   case_standard_id: 'uuid', lat: 'float8', lng: 'float8', attributes: 'jsonb', filed_by: 'uuid', materials_complete: 'boolean',
 };
 
-const UPDATABLE = new Set([
-  'status', 'previous_status', 'unit_id', 'co_unit_ids', 'handler_id', 'resolved_by', 'parent_id', 'first_contact_at',
-  'extension_pending_seconds', 'suspension_pending', 'bounce_count', 'ownerless', 'supervision_count', 'materials_complete',
-  'mediation_session_count', 'mediation_outcome', 'mediation_referral', 'volunteer_hours', 'callback', 'dispatched_at',
-  'resolved_at', 'closed_at', 'attributes',
-]);
+/** The columns a workflow action may write, with their SQL types. */
+const UPDATABLE: Readonly<Record<string, string>> = {
+  status: 'text', previous_status: 'text', unit_id: 'uuid', co_unit_ids: 'uuid[]', handler_id: 'uuid', resolved_by: 'uuid', parent_id: 'uuid',
+  first_contact_at: 'timestamptz', extension_pending_seconds: 'integer', suspension_pending: 'boolean', bounce_count: 'integer', ownerless: 'boolean',
+  supervision_count: 'integer', materials_complete: 'boolean', mediation_session_count: 'integer', mediation_outcome: 'text', mediation_referral: 'text',
+  volunteer_hours: 'numeric', callback: 'jsonb', dispatched_at: 'timestamptz', resolved_at: 'timestamptz', closed_at: 'timestamptz', attributes: 'jsonb',
+};
+
+/** An action's write: the ticket patch (whitelisted columns) and its event. */
+export interface ActionWrite {
+  id: string;
+  patch: Record<string, unknown>;
+  event: { action: string; actorId: string | null; actorRole: string; from: string | null; to: string; note?: string | null; data?: Record<string, unknown> };
+}
 
 /** Tickets, events, clocks, idempotency keys and numbers. All SQL of the tickets context lives here. */
 @Injectable()
@@ -178,7 +187,7 @@ export class TicketsRepository {
                SELECT ${p.add(f.idempotency.owner)}::uuid, ${p.add(f.idempotency.key)}::text, ${p.add(f.idempotency.hash)}::text, ${id}::uuid FROM chk WHERE chk.valid
                ON CONFLICT DO NOTHING RETURNING key),`
       : '';
-    const rows: Array<{ valid: boolean } & TicketRow> = await m.query(
+    const rows: Array<{ valid: boolean } & TicketRow> = await m.query(prepared('tickets.file',
       `WITH chk AS (
          SELECT EXISTS (SELECT 1 FROM categories WHERE id = ${cat}::uuid AND superseded_at IS NULL)
             AND EXISTS (SELECT 1 FROM grid_nodes WHERE id = ${node}::uuid AND path = ${path}::ltree) AS valid),
@@ -195,7 +204,7 @@ export class TicketsRepository {
          INSERT INTO outbox (job_name, job_id, payload)
          SELECT 'dispatch.route', 'route-' || t.id::text, jsonb_build_object('ticketId', t.id::text) FROM t
          ON CONFLICT (job_id) DO NOTHING)
-       SELECT chk.valid, t.* FROM chk LEFT JOIN t ON true`, p.values);
+       SELECT chk.valid, t.* FROM chk LEFT JOIN t ON true`), p.values);
     const { valid, ...ticket } = rows[0]!;
     return { valid, ticket: ticket.id === null ? undefined : (ticket as TicketRow) };
   }
@@ -223,32 +232,50 @@ export class TicketsRepository {
     const p = new Params();
     const idParam = p.add(id);
     const rows: Array<TicketRow & { db_now: Date }> = await m.query(
-      `SELECT t.*, t.grid_path::text AS grid_path, now() AS db_now FROM tickets t
-        WHERE t.id = ${idParam} ${scope ? `AND ${scopeClause(p, scope)}` : ''} FOR UPDATE OF t`, p.values);
+      prepared('tickets.lock', `SELECT t.*, t.grid_path::text AS grid_path, now() AS db_now FROM tickets t
+        WHERE t.id = ${idParam} ${scope ? `AND ${scopeClause(p, scope)}` : ''} FOR UPDATE OF t`), p.values);
     if (!rows[0]) return undefined;
     const { db_now: now, ...row } = rows[0];
     return { row, now };
   }
 
   /**
-   * An action's write in one statement: the ticket patch (whitelisted columns, version bumped) and its event.
-   * Returns the updated row and the event id.
+   * Actions' writes in one statement, for one ticket or a batch (claim-next signs several at once): each
+   * ticket's patch (whitelisted columns, version bumped) and its event. Every patch must have the same columns.
+   * Returns the updated rows and event ids in the order given.
    */
-  async applyAction(m: EntityManager, id: string, patch: Record<string, unknown>, e: { action: string; actorId: string | null; actorRole: string; from: string | null; to: string; note?: string | null; data?: Record<string, unknown> }): Promise<{ row: TicketRow; eventId: string }> {
-    const p = new Params();
-    const sets = this.patchSets(p, patch);
-    const rows: Array<TicketRow & { event_id: string }> = await m.query(
-      `WITH u AS (
-         UPDATE tickets SET ${[...sets, 'version = version + 1', 'updated_at = now()'].join(', ')}
-          WHERE id = ${p.add(id)} RETURNING *),
+  async applyActions(m: EntityManager, writes: readonly ActionWrite[]): Promise<Array<{ row: TicketRow; eventId: string }>> {
+    if (writes.length === 0) return [];
+    const cols = Object.keys(writes[0]!.patch).sort();
+    for (const w of writes) {
+      const keys = Object.keys(w.patch).sort();
+      if (keys.join() !== cols.join()) throw new Error('applyActions: every patch of a batch must have the same columns');
+    }
+    for (const c of cols) if (!Object.hasOwn(UPDATABLE, c)) throw new Error(`column ${c} is not updatable`);
+    if (new Set(writes.map((w) => w.id)).size !== writes.length) throw new Error('applyActions: a ticket twice in one batch');
+    const input = writes.map((w) => ({
+      ...w.patch, id: w.id, ev_action: w.event.action, ev_actor_id: w.event.actorId, ev_actor_role: w.event.actorRole,
+      ev_from: w.event.from, ev_to: w.event.to, ev_note: w.event.note ?? null, ev_data: w.event.data ?? {},
+    }));
+    const rows: Array<TicketRow & { event_id: string }> = await m.query(prepared('tickets.act',
+      `WITH x AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, ${cols.map((c) => `${c} ${UPDATABLE[c]}`).join(', ')}${cols.length ? ', ' : ''}
+                ev_action text, ev_actor_id uuid, ev_actor_role text, ev_from text, ev_to text, ev_note text, ev_data jsonb)),
+       u AS (
+         UPDATE tickets t SET ${[...cols.map((c) => `${c} = x.${c}`), 'version = t.version + 1', 'updated_at = now()'].join(', ')}
+           FROM x WHERE t.id = x.id RETURNING t.*),
        e AS (
          INSERT INTO ticket_events (ticket_id, seq, action, actor_id, actor_role, from_status, to_status, note, data)
-         SELECT u.id, (SELECT coalesce(max(seq), 0) + 1 FROM ticket_events WHERE ticket_id = u.id), ${p.add(e.action)}::text, ${p.add(e.actorId)}::uuid,
-                ${p.add(e.actorRole)}::text, ${p.add(e.from)}::text, ${p.add(e.to)}::text, ${p.add(e.note ?? null)}::text, ${p.add(JSON.stringify(e.data ?? {}))}::jsonb
-           FROM u RETURNING id::text AS event_id)
-       SELECT u.*, e.event_id FROM u, e`, p.values);
-    const { event_id: eventId, ...row } = rows[0]!;
-    return { row, eventId };
+         SELECT u.id, (SELECT coalesce(max(seq), 0) + 1 FROM ticket_events WHERE ticket_id = u.id),
+                x.ev_action, x.ev_actor_id, x.ev_actor_role, x.ev_from, x.ev_to, x.ev_note, x.ev_data
+           FROM u JOIN x ON x.id = u.id RETURNING ticket_id, id::text AS event_id)
+       SELECT u.*, e.event_id FROM u JOIN e ON e.ticket_id = u.id`), [JSON.stringify(input)]);
+    const byId = new Map(rows.map(({ event_id: eventId, ...row }) => [row.id, { row, eventId }]));
+    return writes.map((w) => {
+      const r = byId.get(w.id);
+      if (!r) throw new Error(`applyActions: ticket ${w.id} was not updated`);
+      return r;
+    });
   }
 
   async findById(m: EntityManager, id: string, lock = false): Promise<TicketRow | undefined> {
@@ -259,7 +286,7 @@ export class TicketsRepository {
   /** Applies a patch and bumps the version; only whitelisted columns can be written. */
   private patchSets(p: Params, patch: Record<string, unknown>): string[] {
     return Object.entries(patch).map(([col, v]) => {
-      if (!UPDATABLE.has(col)) throw new Error(`column ${col} is not updatable`);
+      if (!Object.hasOwn(UPDATABLE, col)) throw new Error(`column ${col} is not updatable`);
       return `${col} = ${p.add(col === 'callback' || col === 'attributes' ? (v === null ? null : JSON.stringify(v)) : v)}`;
     });
   }
@@ -347,7 +374,7 @@ export class TicketsRepository {
 
   async clocks(m: EntityManager, ticketIds: string[]): Promise<ClockRow[]> {
     if (ticketIds.length === 0) return [];
-    return m.query(`SELECT * FROM ticket_clocks WHERE ticket_id = ANY($1::uuid[]) ORDER BY created_at`, [ticketIds]);
+    return m.query(prepared('tickets.clocks', `SELECT * FROM ticket_clocks WHERE ticket_id = ANY($1::uuid[]) ORDER BY created_at`), [ticketIds]);
   }
 
   /** Clocks of some tickets and the database time (outside any transaction). */
