@@ -94,6 +94,8 @@ describe('platform: health, metrics, docs, queues, audit 平台', () => {
       await new Promise((r) => setTimeout(r, 100));
       job = await queue.getJob(`ping-ob-${token}`);
     }
+    // Read again: a job that completed between the read and the state check still carries the old snapshot.
+    job = await queue.getJob(`ping-ob-${token}`);
     expect(job?.returnvalue).toEqual({ pong: token });
     expect(await queue.getJob(`ping-rb-${token}`)).toBeUndefined();
     const rows = await t.ds.query(`SELECT job_id, relayed_at IS NOT NULL AS relayed FROM outbox WHERE job_id LIKE $1`, [`%${token}`]);

@@ -116,6 +116,28 @@ describe('tickets: the manhole story and the rules around it 工单', () => {
     expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
   });
 
+  it('concurrent filings share transactions (group commit), yet one filing\'s error is only its own', async () => {
+    const taken = await fileTicket(t, grid, { ...MANHOLE, title: '批量提交 键' }, 'group-commit-key-01');
+    expect(taken.status).toBe(201);
+    const results = await Promise.all([
+      ...Array.from({ length: 12 }, (_, i) => fileTicket(t, grid, { ...MANHOLE, title: `批量提交 ${i}` })),
+      fileTicket(t, grid, { ...MANHOLE, title: '批量提交 另一内容' }, 'group-commit-key-01'),
+    ]);
+    expect(results.slice(0, 12).every((r) => r.status === 201)).toBe(true);
+    expect([results[12]!.status, results[12]!.body.code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
+    const ids = results.slice(0, 12).map((r) => r.body.id as string);
+    const rows: Array<{ number: string; created_at: Date }> = await t.ds.query(`SELECT number, created_at FROM tickets WHERE id = ANY($1::uuid[])`, [ids]);
+    expect(new Set(rows.map((r) => r.number)).size).toBe(12);
+    // Tickets of one batch were inserted by one transaction, so they share its time.
+    expect(new Set(rows.map((r) => r.created_at.getTime())).size).toBeLessThan(12);
+    for (const r of results.slice(0, 12)) {
+      expect(r.body.clocks).toEqual([expect.objectContaining({ stage: 'register', state: 'running' })]);
+      expect(r.body.number).toMatch(/^FX-\d{8}-\d{6}$/);
+    }
+    const all: Array<{ number: string }> = await t.ds.query(`SELECT number FROM tickets ORDER BY number`);
+    expect(all.map((r) => Number(r.number.slice(-6)))).toEqual(Array.from({ length: all.length }, (_, i) => i + 1));
+  });
+
   it('masks personal data everywhere and reveals it only with a reason, audited', async () => {
     const { body: ticket } = await fileTicket(t, grid, { ...MANHOLE, title: '隐私测试', reporter: { name: '李秀英', phone: '13900001111' } });
     const [row] = await t.ds.query(`SELECT reporter_name_enc, reporter_phone_enc FROM tickets WHERE id = $1`, [ticket.id]);

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { GroupCommit, type Waiter } from '../../common/group-commit';
 import type { Principal } from '../auth/principal';
 import { Role } from '../auth/roles';
 import { TicketActionsService } from '../tickets/ticket-actions.service';
@@ -35,26 +36,18 @@ class Semaphore {
   }
 }
 
-/** One caller of claim-next waiting for its ticket. */
-interface ClaimWaiter {
+/** A caller of claim-next waiting in its queue (unit and scope path). */
+interface ClaimRequest {
   p: Principal;
-  resolve: (ticket: TicketResponse | null) => void;
-  reject: (err: unknown) => void;
-}
-
-/** The callers of one queue (unit and scope path) waiting for a batch, and the batches in flight. */
-interface ClaimQueue {
   unitId: string;
-  scopePath: string;
-  waiting: ClaimWaiter[];
-  inFlight: number;
 }
 
 /** The human queues (SPEC §6): triage of the command centre, unit inboxes, and claim-next. */
 @Injectable()
 export class QueuesService {
   private readonly claims = new Semaphore(CLAIM_CONCURRENCY);
-  private readonly claimQueues = new Map<string, ClaimQueue>();
+  private readonly batches = new GroupCommit<ClaimRequest, TicketResponse | null>(
+    (key, batch) => this.claimBatch(key, batch), { inFlight: BATCHES_PER_QUEUE, maxBatch: CLAIM_BATCH_MAX });
 
   constructor(
     private readonly repo: DispatchRepository,
@@ -91,66 +84,26 @@ export class QueuesService {
       await this.unitFor(p, unitId);
       throw new DispatchException(DispatchErrorCode.NOT_UNIT_HANDLER);
     }
-    const key = `${unitId} ${p.scopePath}`;
-    let queue = this.claimQueues.get(key);
-    if (!queue) {
-      queue = { unitId, scopePath: p.scopePath, waiting: [], inFlight: 0 };
-      this.claimQueues.set(key, queue);
-    }
-    const q = queue;
-    return new Promise<TicketResponse | null>((resolve, reject) => {
-      q.waiting.push({ p, resolve, reject });
-      this.pump(key, q);
-    });
-  }
-
-  private pump(key: string, q: ClaimQueue): void {
-    while (q.inFlight < BATCHES_PER_QUEUE && q.waiting.length > 0) {
-      const batch = q.waiting.splice(0, CLAIM_BATCH_MAX);
-      q.inFlight++;
-      void this.serve(q, batch).finally(() => {
-        q.inFlight--;
-        if (q.waiting.length > 0) this.pump(key, q);
-        else if (q.inFlight === 0) this.claimQueues.delete(key);
-      });
-    }
-  }
-
-  /** Serves a batch; if its transaction fails, serves its callers one by one, each getting its own outcome. */
-  private async serve(q: ClaimQueue, batch: ClaimWaiter[]): Promise<void> {
-    try {
-      await this.claimBatch(q, batch);
-    } catch (err) {
-      if (batch.length === 1) {
-        batch[0]!.reject(err);
-        return;
-      }
-      for (const w of batch) {
-        try {
-          await this.claimBatch(q, [w]);
-        } catch (e) {
-          w.reject(e);
-        }
-      }
-    }
+    return this.batches.submit(`${unitId} ${p.scopePath}`, { p, unitId });
   }
 
   /**
    * One claim transaction for a batch of callers. Callers left without a ticket while the inbox still had
    * candidates (those were auto-assigned to someone already served) go back to wait for the next batch.
    */
-  private async claimBatch(q: ClaimQueue, batch: ClaimWaiter[]): Promise<void> {
+  private async claimBatch(key: string, batch: ReadonlyArray<Waiter<ClaimRequest, TicketResponse | null>>): Promise<void> {
+    const { unitId, p: first } = batch[0]!.item;
     const outcome = await this.claims.run(() => this.repo.transaction(async (m) => {
-      const handlerIds = [...new Set(batch.map((w) => w.p.id))];
-      const candidates = await this.repo.lockNextCandidates(m, q.unitId, handlerIds, q.scopePath, batch.length);
-      const pairs = assignClaims(batch, candidates);
+      const handlerIds = [...new Set(batch.map((w) => w.item.p.id))];
+      const candidates = await this.repo.lockNextCandidates(m, unitId, handlerIds, first.scopePath, batch.length);
+      const pairs = assignClaims(batch.map((w) => ({ p: w.item.p, w })), candidates);
       if (pairs.length === 0) return { pairs, results: [], exhausted: candidates.length < batch.length };
       const now = candidates[0]!.db_now;
-      const results = await this.actions.signClaimed(m, pairs.map(([w, ticket]) => ({ p: w.p, ticket })), candidates[0]!.unit_type, now);
+      const results = await this.actions.signClaimed(m, pairs.map(([c, ticket]) => ({ p: c.p, ticket })), candidates[0]!.unit_type, now);
       return { pairs, results, exhausted: candidates.length < batch.length };
     }));
-    const served = new Set<ClaimWaiter>();
-    outcome.pairs.forEach(([w], i) => {
+    const served = new Set<Waiter<ClaimRequest, TicketResponse | null>>();
+    outcome.pairs.forEach(([{ w }], i) => {
       served.add(w);
       const r = outcome.results[i]!;
       if (r.ok) w.resolve(r.ticket);
@@ -158,7 +111,7 @@ export class QueuesService {
     });
     const unserved = batch.filter((w) => !served.has(w));
     if (outcome.exhausted) for (const w of unserved) w.resolve(null);
-    else if (unserved.length > 0) q.waiting.unshift(...unserved);
+    else if (unserved.length > 0) this.batches.requeue(key, unserved);
   }
 
   /** The unit behind a queue, if the caller may look at it: 404 outside their scope, 403 for another unit's handler. */

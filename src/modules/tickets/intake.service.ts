@@ -1,8 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { initialTransition } from '../../../libs/workflow';
+import { GroupCommit, type Waiter } from '../../common/group-commit';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import type { Principal } from '../auth/principal';
+import type { CaseStandardView } from '../catalogue/catalogue.types';
 import { CatalogueService } from '../catalogue/catalogue.service';
 import { personalAttributePaths, validatePlatformAttributes } from '../platforms/platform-registry';
 import type { PlatformCode } from '../platforms/platform.types';
@@ -12,7 +14,7 @@ import { TicketClocks } from './ticket-clocks';
 import { TicketPersonalService } from './ticket-personal.service';
 import { TicketQueryService } from './ticket-query.service';
 import { TicketErrorCode, TicketException } from './tickets.exception';
-import { TicketsRepository, type ClockRow } from './tickets.repository';
+import { TicketsRepository, type ClockRow, type TicketRow } from './tickets.repository';
 
 export interface DuplicateSuggestion {
   id: string;
@@ -30,6 +32,17 @@ export interface FilingResult {
 }
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,128}$/;
+
+/** A validated filing waiting for its batch. */
+interface PendingFiling {
+  id: string;
+  actor: FilingActor;
+  prepared: PreparedFiling;
+  idempotency: { owner: string; key: string; hash: string } | null;
+}
+
+/** What a batch did with a filing: filed (numbered, clocks started), a replay of an earlier filing, or stale caches. */
+type FilingOutcome = { kind: 'filed'; row: TicketRow; clocks: ClockRow[] } | { kind: 'replayed'; id: string } | { kind: 'stale' };
 
 /** Who files: a staff user, or an external client such as an Open311 API key (no user; channel open311). */
 export interface FilingActor {
@@ -67,38 +80,16 @@ export class IntakeService {
     for (let attempt = 1; ; attempt++) {
       const fresh = attempt > 1;
       const prepared = await this.prepare(actor, body, fresh);
-      const outcome = await this.repo.transaction(async (m) => {
-        const filed = await this.repo.fileTicket(m, {
-          id: randomUUID(),
-          columns: prepared.columns,
-          idempotency: idempotencyKey ? { owner: actor.idempotencyOwner, key: idempotencyKey, hash: requestHash } : null,
-          event: { actorId: actor.userId, actorRole: actor.role, to: prepared.start.to, data: prepared.eventData },
-        });
-        if (!filed.valid) return { stale: true as const };
-        if (!filed.ticket) {
-          // The key is taken by a committed filing (the statement waited for it if it was in flight).
-          const claim = await this.repo.idempotencyKey(m, actor.idempotencyOwner, idempotencyKey!);
-          if (!claim?.ticket_id) return { stale: true as const };
-          if (claim.request_hash !== requestHash) throw new TicketException(TicketErrorCode.IDEMPOTENCY_KEY_REUSED);
-          return { stale: false as const, replayed: true as const, id: claim.ticket_id };
-        }
-        const row = filed.ticket;
-        const clocks: ClockRow[] = [];
-        for (const e of prepared.start.effects) if (e.kind === 'clock-start') clocks.push(await this.clocks.start(m, row, e.stage, prepared.standard, row.created_at));
-        // Routing by the dispatch rules (派单目录) runs after commit: its outbox row was written with the ticket
-        // and is relayed right after commit, together with the SLA timers' jobs.
-        this.clocks.relayAfterCommit(m);
-        // Last before commit, so the day's counter row is locked as briefly as possible.
-        row.number = await this.repo.assignNumber(m, row.id);
-        return { stale: false as const, replayed: false as const, row, clocks };
+      const outcome = await this.filings.submit('filings', {
+        id: randomUUID(), actor, prepared, idempotency: idempotencyKey ? { owner: actor.idempotencyOwner, key: idempotencyKey, hash: requestHash } : null,
       });
-      if (outcome.stale) {
+      if (outcome.kind === 'stale') {
         if (attempt >= 3) throw new TicketException(TicketErrorCode.CATEGORY_NOT_FOUND);
         this.catalogue.forgetCurrent(body.categoryCode);
         this.gridPaths.delete(prepared.columns.grid_node_id as string);
         continue;
       }
-      if (outcome.replayed) {
+      if (outcome.kind === 'replayed') {
         const row = await this.repo.transaction((m) => this.repo.findById(m, outcome.id));
         if (!row) throw new TicketException(TicketErrorCode.TICKET_NOT_FOUND);
         const [ticket] = await this.query.view([row]);
@@ -120,6 +111,55 @@ export class IntakeService {
     }
   }
 
+  /**
+   * Filings in flight are written in batches (group commit, see `GroupCommit`): every filing takes the day's
+   * gapless counter row, which stays locked until its transaction commits, so one transaction per filing
+   * made filings queue on that row (bench:intake: 160 ms of lock wait per filing). A batch writes each filing
+   * (idempotency key, ticket, event, routing job), starts all their clocks in one statement, numbers them in
+   * one statement and commits once.
+   */
+  private readonly filings = new GroupCommit<PendingFiling, FilingOutcome>((_key, batch) => this.fileBatch(batch), { inFlight: 4, maxBatch: 32 });
+
+  private async fileBatch(batch: ReadonlyArray<Waiter<PendingFiling, FilingOutcome>>): Promise<void> {
+    const outcomes = await this.repo.transaction(async (m) => {
+      const out: Array<FilingOutcome | { kind: 'error'; error: TicketException }> = [];
+      for (const { item: f } of batch) {
+        const filed = await this.repo.fileTicket(m, {
+          id: f.id, columns: f.prepared.columns, idempotency: f.idempotency,
+          event: { actorId: f.actor.userId, actorRole: f.actor.role, to: f.prepared.start.to, data: f.prepared.eventData },
+        });
+        if (!filed.valid) out.push({ kind: 'stale' });
+        else if (!filed.ticket) {
+          // The key is taken by a committed filing (the statement waited for it if it was in flight) or by
+          // an earlier filing of this batch.
+          const claim = await this.repo.idempotencyKey(m, f.idempotency!.owner, f.idempotency!.key);
+          if (!claim?.ticket_id) out.push({ kind: 'stale' });
+          else if (claim.request_hash !== f.idempotency!.hash) out.push({ kind: 'error', error: new TicketException(TicketErrorCode.IDEMPOTENCY_KEY_REUSED) });
+          else out.push({ kind: 'replayed', id: claim.ticket_id });
+        } else out.push({ kind: 'filed', row: filed.ticket, clocks: [] });
+      }
+      const filed = out.flatMap((o, i) => (o.kind === 'filed' ? [{ o, f: batch[i]!.item }] : []));
+      if (filed.length > 0) {
+        const starts = filed.flatMap(({ o, f }) => f.prepared.start.effects.flatMap((e) => (e.kind === 'clock-start' ? [{ ticket: o.row, stage: e.stage, standard: f.prepared.standard }] : [])));
+        // Every ticket of the batch was inserted in this transaction: its time stands for "now".
+        const clocks = await this.clocks.startMany(m, starts, filed[0]!.o.row.created_at);
+        clocks.forEach((c, i) => filed.find(({ o }) => o.row.id === starts[i]!.ticket.id)!.o.clocks.push(c));
+        // Routing by the dispatch rules (派单目录) runs after commit: its outbox row was written with the ticket
+        // and is relayed right after commit, together with the SLA timers' jobs.
+        this.clocks.relayAfterCommit(m);
+        // Last before commit, so the day's counter row is locked as briefly as possible.
+        const numbers = await this.repo.assignNumbers(m, filed.map(({ o }) => o.row.id));
+        filed.forEach(({ o }, i) => { o.row.number = numbers[i]!; });
+      }
+      return out;
+    });
+    batch.forEach((w, i) => {
+      const o = outcomes[i]!;
+      if (o.kind === 'error') w.reject(o.error);
+      else w.resolve(o);
+    });
+  }
+
   /** Grid node id → ltree path, as last read (re-checked by the filing statement). */
   private readonly gridPaths = new Map<string, string>();
 
@@ -136,7 +176,7 @@ export class IntakeService {
   }
 
   /** Validates a filing and builds the ticket's columns (nothing is written). */
-  private async prepare(actor: FilingActor, body: FileTicketRequest, fresh: boolean) {
+  private async prepare(actor: FilingActor, body: FileTicketRequest, fresh: boolean): Promise<PreparedFiling> {
     if (fresh) this.catalogue.forgetCurrent(body.categoryCode);
     const category = await this.catalogue.currentCategoryCached(body.categoryCode);
     if (!category) throw new TicketException(TicketErrorCode.CATEGORY_NOT_FOUND);
@@ -155,7 +195,7 @@ export class IntakeService {
     const materialsComplete = category.materials.length === 0 ? null : category.materials.every((m) => provided.includes(m));
     const start = initialTransition();
     const columns: Record<string, unknown> = {
-      number: `pending-${randomUUID()}`, // replaced by assignNumber just before commit
+      number: `pending-${randomUUID()}`, // replaced by assignNumbers just before commit
       platform,
       category_id: category.id,
       category_code: category.code,
@@ -178,4 +218,12 @@ export class IntakeService {
     const eventData = { channel: body.channel, categoryCode: category.code, categoryVersion: category.version, standardCode: standard?.code ?? null };
     return { columns, start, standard, eventData };
   }
+}
+
+/** A filing validated and turned into the ticket's columns, the workflow's first transition and the event data. */
+interface PreparedFiling {
+  columns: Record<string, unknown>;
+  start: ReturnType<typeof initialTransition>;
+  standard: CaseStandardView | undefined;
+  eventData: Record<string, unknown>;
 }

@@ -146,20 +146,23 @@ export class TicketsRepository {
   }
 
   /**
-   * Gives a filed ticket the next number of the (Asia/Shanghai) day, as the last statement before commit:
-   * the counter row stays locked only for this statement and the commit, and a rolled-back filing rolls
-   * its increment back too, so numbers have no gaps.
+   * Gives filed tickets (a batch of filings, in order) the next numbers of the (Asia/Shanghai) day, as the
+   * last statement before commit: the counter row stays locked only for this statement and the commit, once
+   * per batch, and a rolled-back batch rolls its increment back too, so numbers have no gaps.
    */
-  async assignNumber(m: EntityManager, ticketId: string): Promise<string> {
-    const rows: Array<{ number: string }> = await m.query(
+  async assignNumbers(m: EntityManager, ticketIds: readonly string[]): Promise<string[]> {
+    if (ticketIds.length === 0) return [];
+    const rows: Array<{ id: string; number: string }> = await m.query(prepared('tickets.number',
       `WITH n AS (
-         INSERT INTO ticket_number_counters AS c (day, last) VALUES ((now() AT TIME ZONE 'Asia/Shanghai')::date, 1)
-         ON CONFLICT (day) DO UPDATE SET last = c.last + 1
+         INSERT INTO ticket_number_counters AS c (day, last) VALUES ((now() AT TIME ZONE 'Asia/Shanghai')::date, $2::int)
+         ON CONFLICT (day) DO UPDATE SET last = c.last + $2::int
          RETURNING day, last),
-       u AS (UPDATE tickets t SET number = 'FX-' || to_char(n.day, 'YYYYMMDD') || '-' || lpad(n.last::text, 6, '0')
-               FROM n WHERE t.id = $1 RETURNING t.number)
-       SELECT number FROM u`, [ticketId]);
-    return rows[0]!.number;
+       x AS (SELECT id, ord FROM unnest($1::uuid[]) WITH ORDINALITY AS x(id, ord)),
+       u AS (UPDATE tickets t SET number = 'FX-' || to_char(n.day, 'YYYYMMDD') || '-' || lpad((n.last - $2::int + x.ord)::text, 6, '0')
+               FROM n, x WHERE t.id = x.id RETURNING t.id::text, t.number)
+       SELECT id, number FROM u`), [ticketIds, ticketIds.length]);
+    const byId = new Map(rows.map((r) => [r.id, r.number]));
+    return ticketIds.map((id) => byId.get(id)!);
   }
 
   /**
