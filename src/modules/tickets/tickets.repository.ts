@@ -340,7 +340,7 @@ export class TicketsRepository {
   /** Likely duplicates: same category, open, within a radius and a time window, similar text. */
   async duplicateCandidates(scope: TicketScope, c: { excludeId?: string; categoryCode: string; lat: number | null; lng: number | null; text: string; radiusM: number; windowHours: number }): Promise<Array<{ id: string; number: string; status: string; distance_m: number | null; similarity: number }>> {
     const p = new Params();
-    const where = [scopeClause(p, scope)];
+    const scopeSql = scopeClause(p, scope);
     const lat = p.add(c.lat);
     const lng = p.add(c.lng);
     // Equirectangular distance: exact enough at city scale, and needs no PostGIS.
@@ -348,26 +348,29 @@ export class TicketsRepository {
       6371000 * sqrt(power(radians(t.lat - ${lat}::float8), 2) + power(radians(t.lng - ${lng}::float8) * cos(radians(${lat}::float8)), 2)) END`;
     const text = p.add(c.text);
     const radius = p.add(c.radiusM);
-    // A bounding box that contains the radius (exactly, for this distance formula), so similarity() runs only
-    // for tickets nearby or without a location, not for every ticket of the category in the window.
-    const box = `(t.lat IS NULL OR ${lat}::float8 IS NULL OR (
-      t.lat BETWEEN ${lat}::float8 - degrees(${radius}::float8 / 6371000) AND ${lat}::float8 + degrees(${radius}::float8 / 6371000)
-      AND t.lng BETWEEN ${lng}::float8 - degrees(${radius}::float8 / (6371000 * cos(radians(${lat}::float8))))
-                    AND ${lng}::float8 + degrees(${radius}::float8 / (6371000 * cos(radians(${lat}::float8))))))`;
-    const rows = await this.ds.query(
-      `SELECT * FROM (
-         SELECT t.id, t.number, t.status, ${distance} AS distance_m,
-                similarity(t.title || ' ' || t.description, ${text}) AS similarity
-           FROM tickets t
-          WHERE ${where.join(' AND ')}
+    const common = `${scopeSql}
             AND t.category_code = ${p.add(c.categoryCode)}
             AND t.status NOT IN ('closed','archived','voided','cancelled','merged')
             AND t.created_at > now() - make_interval(hours => ${p.add(c.windowHours)})
-            AND t.id <> coalesce(${p.add(c.excludeId ?? null)}::uuid, '00000000-0000-0000-0000-000000000000')
-            AND ${box}
-       ) x
-       WHERE (x.distance_m IS NULL OR x.distance_m <= ${radius}::float8) AND (x.similarity >= 0.2 OR x.distance_m <= 50)
-       ORDER BY x.distance_m NULLS LAST, x.similarity DESC LIMIT 5`, p.values);
+            AND t.id <> coalesce(${p.add(c.excludeId ?? null)}::uuid, '00000000-0000-0000-0000-000000000000')`;
+    const select = `SELECT t.id, t.number, t.status, ${distance} AS distance_m, similarity(t.title || ' ' || t.description, ${text}) AS similarity FROM tickets t`;
+    // A located filing: the tickets inside a bounding box of the radius (exactly, for this distance formula),
+    // through the category's latitude band (tickets_dup_geo_idx), and the tickets without a location
+    // (tickets_dup_noloc_idx). A filing without a location: every ticket of the category in the window.
+    const candidates = c.lat !== null && c.lng !== null
+      ? `${select} WHERE ${common}
+            AND t.lat BETWEEN ${lat}::float8 - degrees(${radius}::float8 / 6371000) AND ${lat}::float8 + degrees(${radius}::float8 / 6371000)
+            AND t.lng BETWEEN ${lng}::float8 - degrees(${radius}::float8 / (6371000 * cos(radians(${lat}::float8))))
+                          AND ${lng}::float8 + degrees(${radius}::float8 / (6371000 * cos(radians(${lat}::float8))))
+         UNION ALL
+         ${select} WHERE ${common} AND t.lat IS NULL`
+      : `${select} WHERE ${common}`;
+    // Not a prepared statement: a generic plan cannot know how much of the tree the scope covers, and one built
+    // that way intersected the whole grid-path GiST index with the latitude band (48 ms instead of 1 ms).
+    const rows = await this.ds.query(
+      `SELECT * FROM (${candidates}) x
+        WHERE (x.distance_m IS NULL OR x.distance_m <= ${radius}::float8) AND (x.similarity >= 0.2 OR x.distance_m <= 50)
+        ORDER BY x.distance_m NULLS LAST, x.similarity DESC LIMIT 5`, p.values);
     return rows.map((r: { distance_m: number | null; similarity: number }) => ({ ...r, distance_m: r.distance_m === null ? null : Number(r.distance_m), similarity: Number(r.similarity) }));
   }
 
