@@ -15,7 +15,7 @@ import { DispatchRepository, type QueueScope, type UnitRow } from './dispatch.re
  */
 const CLAIM_CONCURRENCY = 16;
 /** Claim batches in flight per queue (unit and scope): callers arriving meanwhile wait for the next batch. */
-const BATCHES_PER_QUEUE = 4;
+const BATCHES_PER_QUEUE = 2;
 /** Claims signed in one transaction at most. */
 const CLAIM_BATCH_MAX = 32;
 
@@ -71,7 +71,7 @@ export class QueuesService {
    * claim-next 领取下一件: lock the most urgent ticket nobody else is taking (SKIP LOCKED) and sign it for the
    * caller in the same transaction. Null when the inbox has nothing left for them.
    *
-   * Callers of the same queue are served in batches (group commit): while up to four batches of a queue are
+   * Callers of the same queue are served in batches (group commit): while up to two batches of a queue are
    * in flight, new callers wait and the next batch takes them all (at most 32) — one transaction locks as many
    * candidates as there are callers, gives each caller one (a ticket auto-assigned to a caller goes to that
    * caller), and signs them together. Each caller still gets the most urgent ticket not taken by anyone
