@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { prepared } from '../../database/prepared-statements';
-import type { TicketRow } from '../tickets/tickets.repository';
+import type { TicketRow } from '../tickets/ticket-row.types';
 
 export interface RuleRow {
   id: string;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { ClockRow } from './ticket-clock.types';
+import type { TicketRow } from './ticket-row.types';
 import { prepared } from '../../database/prepared-statements';
 
 /** Who is asking: every ticket query is limited by this in SQL (grid subtree, unit, protected platforms). */
@@ -12,55 +13,7 @@ export interface TicketScope {
   unitType: string | null;
 }
 
-export interface TicketRow {
-  id: string;
-  number: string;
-  platform: string;
-  category_id: string;
-  category_code: string;
-  case_standard_id: string | null;
-  priority: string;
-  title: string;
-  description: string;
-  address: string | null;
-  lat: number | null;
-  lng: number | null;
-  grid_node_id: string;
-  grid_path: string;
-  channel: string;
-  reporter_name_enc: string | null;
-  reporter_phone_enc: string | null;
-  personal_enc: string | null;
-  attributes: Record<string, unknown>;
-  status: string;
-  previous_status: string | null;
-  unit_id: string | null;
-  co_unit_ids: string[];
-  handler_id: string | null;
-  filed_by: string | null;
-  resolved_by: string | null;
-  parent_id: string | null;
-  first_contact_at: Date | null;
-  extension_pending_seconds: number | null;
-  suspension_pending: boolean;
-  bounce_count: number;
-  ownerless: boolean;
-  supervision_count: number;
-  materials_complete: boolean | null;
-  mediation_session_count: number;
-  mediation_outcome: string | null;
-  mediation_referral: string | null;
-  volunteer_hours: string | null;
-  callback: Record<string, unknown> | null;
-  dispatched_at: Date | null;
-  resolved_at: Date | null;
-  closed_at: Date | null;
-  version: number;
-  created_at: Date;
-  updated_at: Date;
-  /** created_at to the microsecond, for cursors (a JS Date keeps only milliseconds). */
-  created_at_exact?: string;
-}
+export type { TicketRow } from './ticket-row.types';
 
 export interface EventRow {
   id: string;
