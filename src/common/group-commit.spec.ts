@@ -7,7 +7,7 @@ describe('GroupCommit: callers of a key served in batches', () => {
     const batches: number[][] = [];
     let release!: () => void;
     const gate = new Promise<void>((r) => { release = r; });
-    const gc = new GroupCommit<number, number>(async (_key, batch) => {
+    const gc = new GroupCommit<number, number>('spec', async (_key, batch) => {
       batches.push(batch.map((w) => w.item));
       if (batches.length === 1) await gate;
       for (const w of batch) w.resolve(w.item * 10);
@@ -23,7 +23,7 @@ describe('GroupCommit: callers of a key served in batches', () => {
     let running = 0;
     let peak = 0;
     const seen: string[] = [];
-    const gc = new GroupCommit<string, string>(async (key, batch) => {
+    const gc = new GroupCommit<string, string>('spec', async (key, batch) => {
       running++;
       peak = Math.max(peak, running);
       await tick();
@@ -40,7 +40,7 @@ describe('GroupCommit: callers of a key served in batches', () => {
   });
 
   it('a failing batch is served again caller by caller: only the failing caller gets the error', async () => {
-    const gc = new GroupCommit<number, number>(async (_key, batch) => {
+    const gc = new GroupCommit<number, number>('spec', async (_key, batch) => {
       if (batch.some((w) => w.item === 13)) throw new Error(`batch with 13 (${batch.length})`);
       for (const w of batch) w.resolve(w.item);
     }, { inFlight: 1, maxBatch: 10 });
@@ -53,7 +53,7 @@ describe('GroupCommit: callers of a key served in batches', () => {
   it('requeued callers go to the head of the next batch; callers left unsettled are rejected, never hung', async () => {
     let calls = 0;
     let gc!: GroupCommit<string, string>;
-    gc = new GroupCommit<string, string>(async (key, batch) => {
+    gc = new GroupCommit<string, string>('spec', async (key, batch) => {
       calls++;
       const [head, ...others] = batch as Array<Waiter<string, string>>;
       if (head!.item === 'later' && calls === 1) {
@@ -69,5 +69,11 @@ describe('GroupCommit: callers of a key served in batches', () => {
     expect(await a).toBe('later@2');
     expect(await b).toBe('now@2');
     await expect(gc.submit('k', 'forgotten')).rejects.toThrow('left unsettled');
+  });
+
+  it('counts batches and callers per name', async () => {
+    const gc = new GroupCommit<number, number>('spec-counted', async (_key, batch) => { for (const w of batch) w.resolve(w.item); }, { inFlight: 1, maxBatch: 10 });
+    await Promise.all([1, 2, 3].map((i) => gc.submit('k', i)));
+    expect(GroupCommit.stats().get('spec-counted')).toEqual({ batches: 2, callers: 3 });
   });
 });

@@ -15,12 +15,27 @@ export interface Waiter<I, R> {
 }
 
 export class GroupCommit<I, R> {
+  /** Batches and callers served so far, per name, for the `/metrics` endpoint (whole process). */
+  private static readonly counts = new Map<string, { batches: number; callers: number }>();
+  static stats(): ReadonlyMap<string, { batches: number; callers: number }> {
+    return GroupCommit.counts;
+  }
+
   private readonly queues = new Map<string, { waiting: Array<Waiter<I, R>>; inFlight: number }>();
+  private readonly count: { batches: number; callers: number };
 
   constructor(
+    name: string,
     private readonly run: (key: string, batch: ReadonlyArray<Waiter<I, R>>) => Promise<void>,
     private readonly options: { inFlight: number; maxBatch: number },
-  ) {}
+  ) {
+    let count = GroupCommit.counts.get(name);
+    if (!count) {
+      count = { batches: 0, callers: 0 };
+      GroupCommit.counts.set(name, count);
+    }
+    this.count = count;
+  }
 
   /** Queues a caller under `key`; settles with its result. */
   submit(key: string, item: I): Promise<R> {
@@ -52,6 +67,8 @@ export class GroupCommit<I, R> {
     while (q.inFlight < this.options.inFlight && q.waiting.length > 0) {
       const batch = q.waiting.splice(0, this.options.maxBatch);
       q.inFlight++;
+      this.count.batches++;
+      this.count.callers += batch.length;
       void this.serve(key, batch).finally(() => {
         q.inFlight--;
         if (q.waiting.length > 0) this.pump(key);

@@ -45,6 +45,15 @@ describe('platform: health, metrics, docs, queues, audit 平台', () => {
     expect(res.text).toContain('process_cpu_user_seconds_total');
     await t.request('POST', '/api/v1/auth/login', { body: { username: 'demo.grid', password: 'Wrong@pass1' } });
     expect((await t.request('GET', '/metrics')).text).toMatch(/auth_failures_total [1-9]/);
+    // Filings are served in group-commit batches: callers and batches are counted.
+    const grid = await t.login('demo.grid');
+    const filed = await t.request('POST', '/api/v1/tickets', { token: grid, body: {
+      categoryCode: '0101', title: '指标测试井盖', description: '指标', channel: 'patrol', reporter: { name: '测试', phone: '13800000000' },
+    } });
+    expect(filed.status).toBe(201);
+    const text = (await t.request('GET', '/metrics')).text;
+    expect(text).toMatch(/group_commit_batches_total\{batcher="filings"\} [1-9]/);
+    expect(text).toMatch(/group_commit_callers_total\{batcher="filings"\} [1-9]/);
   });
 
   it('serves OpenAPI at /docs-json and Swagger UI at /docs', async () => {

@@ -46,7 +46,7 @@ interface ClaimRequest {
 @Injectable()
 export class QueuesService {
   private readonly claims = new Semaphore(CLAIM_CONCURRENCY);
-  private readonly batches = new GroupCommit<ClaimRequest, TicketResponse | null>(
+  private readonly batches = new GroupCommit<ClaimRequest, TicketResponse | null>('claims',
     (key, batch) => this.claimBatch(key, batch), { inFlight: BATCHES_PER_QUEUE, maxBatch: CLAIM_BATCH_MAX });
 
   constructor(

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { GroupCommit } from '../../common/group-commit';
 import { QueueService } from '../../queue/queue.service';
 
-/** Prometheus metrics: HTTP latency, queue depth (read at scrape time), and process defaults. */
+/** Prometheus metrics: HTTP latency, queue depth (read at scrape time), group-commit batches, and process defaults. */
 @Injectable()
 export class MetricsService {
   readonly registry = new Registry();
@@ -19,6 +20,19 @@ export class MetricsService {
 
   constructor(queues: QueueService) {
     collectDefaultMetrics({ register: this.registry });
+    // Claim-next and filing batches (group commit): callers / batches is the mean batch size.
+    for (const [metric, field, help] of [
+      ['group_commit_batches_total', 'batches', 'Transactions that served a batch of claim-next or filing callers'],
+      ['group_commit_callers_total', 'callers', 'Callers served by group-commit batches'],
+    ] as const) {
+      new Counter({
+        name: metric, help, labelNames: ['batcher'] as const, registers: [this.registry],
+        collect() {
+          this.reset();
+          for (const [batcher, c] of GroupCommit.stats()) this.inc({ batcher }, c[field]);
+        },
+      });
+    }
     new Gauge({
       name: 'queue_jobs',
       help: 'Jobs per queue and state',

@@ -118,7 +118,7 @@ export class IntakeService {
    * (idempotency key, ticket, event, routing job), starts all their clocks in one statement, numbers them in
    * one statement and commits once.
    */
-  private readonly filings = new GroupCommit<PendingFiling, FilingOutcome>((_key, batch) => this.fileBatch(batch), { inFlight: 2, maxBatch: 32 });
+  private readonly filings = new GroupCommit<PendingFiling, FilingOutcome>('filings', (_key, batch) => this.fileBatch(batch), { inFlight: 2, maxBatch: 32 });
 
   private async fileBatch(batch: ReadonlyArray<Waiter<PendingFiling, FilingOutcome>>): Promise<void> {
     const outcomes = await this.repo.transaction(async (m) => {
