@@ -1,7 +1,8 @@
 /**
  * bench:dispatch — 50 concurrent handlers draining one unit's inbox of 5,000 dispatched tickets through
- * claim-next (QueuesService.claimNext: lock the most urgent candidate with SKIP LOCKED, sign it in the same
- * transaction, answer with the signed ticket and its clocks read in that transaction). Real Postgres (embedded binaries), the application in-process.
+ * claim-next (QueuesService.claimNext: callers of the queue are served in batches — one transaction locks a
+ * candidate per caller with SKIP LOCKED and signs them together — and each caller is answered with its signed
+ * ticket and its clocks read in that transaction). Real Postgres (embedded binaries), the application in-process.
  * Tickets are created directly in SQL for speed, with mixed priorities and sign deadlines.
  *
  *   npm run bench:dispatch [-- --quick] [-- --tickets 5000 --handlers 50 --rounds 3 --max-seconds 3600]
