@@ -1,6 +1,7 @@
 /**
  * bench:sla — SLA timer correctness and lateness at scale. One Postgres (embedded binaries) and one
- * redis-server (started here, `--hz 100`, or REDIS_URL), the worker runtime in this process.
+ * redis-server (started here, `--hz 100`, or REDIS_URL) — or, with `--backend postgres`, BullMQ's Postgres
+ * backend on the same Postgres — the worker runtime in this process.
  *
  *  1. many active clocks: tickets with a running resolve clock and all five threshold timers pending (rows in
  *     `sla_timers`, delayed jobs in BullMQ), due days ahead;
@@ -12,7 +13,7 @@
  * due instant, `duplicates` second effects of one (clock, threshold, version), `missed` burst timers not
  * fired within 90 s of the end of the window.
  *
- *   npm run bench:sla [-- --quick] [-- --active 100000 --burst 100000 --window 60]
+ *   npm run bench:sla [-- --quick] [-- --active 100000 --burst 100000 --window 60 --backend redis|postgres]
  *
  * The burst is handed to BullMQ by `OutboxService.relayAll()` (the relay the scheduler and the after-commit hook
  * run: batches of 500, three at once while a backlog lasts) and fired by the real handler, whose due jobs run
@@ -48,6 +49,9 @@ const arg = (name: string, fallback: number) => {
 const ACTIVE = arg('active', quick ? 10_000 : 100_000);
 const BURST = arg('burst', quick ? 5_000 : 100_000);
 const WINDOW_S = arg('window', quick ? 30 : 60);
+/** Queue backend: `redis` (default; REDIS_URL or a redis-server started here) or `postgres` (BullMQ's Postgres backend). */
+const BACKEND = args.includes('--backend') ? args[args.indexOf('--backend') + 1] : 'redis';
+if (BACKEND !== 'redis' && BACKEND !== 'postgres') throw new Error('--backend must be redis or postgres');
 const GRACE_S = 90;
 const log = (msg: string) => process.stderr.write(`[bench:sla] ${msg}\n`);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -90,8 +94,8 @@ async function main(): Promise<void> {
     await seedDemoCity(ds, hashPassword);
     await seedDemoCatalogue(ds);
 
-    let redisUrl = process.env.REDIS_URL;
-    if (!redisUrl) {
+    let redisUrl = BACKEND === 'redis' ? process.env.REDIS_URL : undefined;
+    if (BACKEND === 'redis' && !redisUrl) {
       const bin = which('redis-server');
       if (!bin) throw new Error('bench:sla needs redis-server (apt-get install -y redis-server) or REDIS_URL');
       const port = await freePort();
@@ -215,7 +219,7 @@ async function main(): Promise<void> {
       windowSeconds: WINDOW_S,
       relaySeconds: Math.round(relaySeconds * 10) / 10,
       relayOnlySeconds: Math.round(relayOnlySeconds * 10) / 10,
-      backend: 'redis',
+      backend: BACKEND,
       machine: machine(),
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -133,11 +133,18 @@ describe('hot paths: filing and claim-next in few statements', () => {
       fileTicket(t, grid, { ...base, lat: undefined, lng: undefined }),
     ]);
     expect(filed.map((f) => f.status)).toEqual([201, 201, 201, 201, 201]);
+    // Same place and text, but filed by the district's dispatcher in another community: outside the grid
+    // worker's scope, so never suggested to them.
+    const elsewhere = await fileTicket(t, dispatcher, { ...base, lat, lng: lng + east190 / 2, gridNodeId: ids['210902001002'] });
+    expect(elsewhere.status).toBe(201);
     const probe = await fileTicket(t, grid, { ...base, lat, lng });
     const suggested = probe.body.duplicateSuggestions.map((d: { id: string }) => d.id).sort();
     expect(suggested).toEqual([filed[0]!.body.id, filed[1]!.body.id, filed[4]!.body.id].sort());
     const east = probe.body.duplicateSuggestions.find((d: { id: string }) => d.id === filed[0]!.body.id);
     expect(east.distanceM).toBe(190);
+    // The dispatcher sees both communities: their own filing at the same place is suggested to them.
+    const dispatcherProbe = await fileTicket(t, dispatcher, { ...base, lat, lng, gridNodeId: ids['210902001002'] });
+    expect(dispatcherProbe.body.duplicateSuggestions.map((d: { id: string }) => d.id)).toContain(elsewhere.body.id);
   });
 
   it('duplicate suggestions by similar Chinese text alone (Han characters count for the similarity), not by unrelated text', async () => {

@@ -124,9 +124,9 @@ export class DispatchRepository {
 
   /** Active and inactive rules whose subtree covers this grid path (the ones a routing decision considers). */
   async rulesCovering(gridPath: string): Promise<RuleRow[]> {
-    return this.ds.query(
+    return this.ds.query(prepared('dispatch.rulesCovering',
       `SELECT ${RULE_COLUMNS} FROM dispatch_rules r JOIN grid_nodes g ON g.id = r.grid_node_id
-        WHERE g.path @> $1::ltree ORDER BY r.position, r.id`, [gridPath]);
+        WHERE g.path @> $1::ltree ORDER BY r.position, r.id`), [gridPath]);
   }
 
   async insertRule(m: EntityManager, v: RuleValues, createdBy: string): Promise<string> {
@@ -196,12 +196,12 @@ export class DispatchRepository {
   // ── tickets, as routing and the dry-run see them ───────────────────────────────────────────────────
 
   async ticketForRouting(id: string, scopePath?: string): Promise<RoutingTicketRow | undefined> {
-    const rows: RoutingTicketRow[] = await this.ds.query(
+    const rows: RoutingTicketRow[] = await this.ds.query(prepared('dispatch.ticketForRouting',
       `SELECT t.id, t.status, t.version, t.platform, t.category_code, t.grid_path::text AS grid_path,
               e.action AS last_action, e.actor_role AS last_actor_role
          FROM tickets t
          JOIN LATERAL (SELECT action, actor_role FROM ticket_events WHERE ticket_id = t.id ORDER BY seq DESC LIMIT 1) e ON true
-        WHERE t.id = $1 AND ($2::ltree IS NULL OR t.grid_path <@ $2::ltree)`, [id, scopePath ?? null]);
+        WHERE t.id = $1 AND ($2::ltree IS NULL OR t.grid_path <@ $2::ltree)`), [id, scopePath ?? null]);
     return rows[0];
   }
 

@@ -293,7 +293,6 @@ export class TicketsRepository {
   /** Likely duplicates: same category, open, within a radius and a time window, similar text. */
   async duplicateCandidates(scope: TicketScope, c: { excludeId?: string; categoryCode: string; lat: number | null; lng: number | null; text: string; radiusM: number; windowHours: number }): Promise<Array<{ id: string; number: string; status: string; distance_m: number | null; similarity: number }>> {
     const p = new Params();
-    const scopeSql = scopeClause(p, scope);
     const lat = p.add(c.lat);
     const lng = p.add(c.lng);
     // Equirectangular distance: exact enough at city scale, and needs no PostGIS.
@@ -301,12 +300,12 @@ export class TicketsRepository {
       6371000 * sqrt(power(radians(t.lat - ${lat}::float8), 2) + power(radians(t.lng - ${lng}::float8) * cos(radians(${lat}::float8)), 2)) END`;
     const text = p.add(c.text);
     const radius = p.add(c.radiusM);
-    const common = `${scopeSql}
-            AND t.category_code = ${p.add(c.categoryCode)}
+    const common = `t.category_code = ${p.add(c.categoryCode)}
             AND t.status NOT IN ('closed','archived','voided','cancelled','merged')
             AND t.created_at > now() - make_interval(hours => ${p.add(c.windowHours)})
             AND t.id <> coalesce(${p.add(c.excludeId ?? null)}::uuid, '00000000-0000-0000-0000-000000000000')`;
-    const select = `SELECT t.id, t.number, t.status, ${distance} AS distance_m, similarity(t.title || ' ' || t.description, ${text}) AS similarity FROM tickets t`;
+    const select = `SELECT t.id, t.number, t.status, t.grid_path, t.unit_id, t.co_unit_ids, t.platform, t.filed_by,
+                           ${distance} AS distance_m, similarity(t.title || ' ' || t.description, ${text}) AS similarity FROM tickets t`;
     // A located filing: the tickets inside a bounding box of the radius (exactly, for this distance formula),
     // through the category's latitude band (tickets_dup_geo_idx), and the tickets without a location
     // (tickets_dup_noloc_idx). A filing without a location: every ticket of the category in the window.
@@ -318,12 +317,14 @@ export class TicketsRepository {
          UNION ALL
          ${select} WHERE ${common} AND t.lat IS NULL`
       : `${select} WHERE ${common}`;
-    // Not a prepared statement: a generic plan cannot know how much of the tree the scope covers, and one built
-    // that way intersected the whole grid-path GiST index with the latitude band (48 ms instead of 1 ms).
-    const rows = await this.ds.query(
-      `SELECT * FROM (${candidates}) x
-        WHERE (x.distance_m IS NULL OR x.distance_m <= ${radius}::float8) AND (x.similarity >= 0.2 OR x.distance_m <= 50)
-        ORDER BY x.distance_m NULLS LAST, x.similarity DESC LIMIT 5`, p.values);
+    // The caller's scope filters the few candidates afterwards (OFFSET 0 keeps it out of the branches): inside
+    // them, a prepared statement's generic plan, which cannot know how much of the tree the scope covers,
+    // intersected the whole grid-path GiST index with the latitude band (48 ms instead of 1 ms).
+    const rows = await this.ds.query(prepared('tickets.duplicates',
+      `SELECT x.id, x.number, x.status, x.distance_m, x.similarity FROM (${candidates} OFFSET 0) x
+        WHERE ${scopeClause(p, scope, 'x')}
+          AND (x.distance_m IS NULL OR x.distance_m <= ${radius}::float8) AND (x.similarity >= 0.2 OR x.distance_m <= 50)
+        ORDER BY x.distance_m NULLS LAST, x.similarity DESC LIMIT 5`), p.values);
     return rows.map((r: { distance_m: number | null; similarity: number }) => ({ ...r, distance_m: r.distance_m === null ? null : Number(r.distance_m), similarity: Number(r.similarity) }));
   }
 
