@@ -187,9 +187,9 @@ async function main(): Promise<void> {
     }, 4);
     const rawLead = Math.max(5, Math.ceil(BURST / 5000) + 3);
     const base = Date.now() + rawLead * 1000;
-    const dues = Array.from({ length: BURST }, () => base + Math.random() * WINDOW_S * 1000);
+    const dues = Array.from({ length: BURST }, () => base + Math.floor(Math.random() * WINDOW_S * 1000)); // whole ms: the Postgres backend stores delays as bigint
     for (let i = 0; i < dues.length; i += 2000) {
-      await raw.addBulk(dues.slice(i, i + 2000).map((due, k) => ({ name: 'raw', data: { due }, opts: { jobId: `raw-${i + k}`, delay: Math.max(0, due - Date.now()), removeOnComplete: true } })));
+      await raw.addBulk(dues.slice(i, i + 2000).map((due, k) => ({ name: 'raw', data: { due }, opts: { jobId: `raw-${i + k}`, delay: Math.max(0, Math.round(due - Date.now())), removeOnComplete: true } })));
     }
     const rawEnd = base + (WINDOW_S + GRACE_S) * 1000;
     while (lateness.length < BURST && Date.now() < rawEnd) await sleep(500);
