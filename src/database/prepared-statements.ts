@@ -33,12 +33,41 @@ export function statementName(text: string): string | null {
   return name;
 }
 
-/** The pg client the pool creates (pool option `Client`): runs marked statements as named prepared statements. */
+/** Postgres refusing a prepared statement whose `SELECT *` / `RETURNING *` columns changed since it was prepared. */
+function isStalePlan(err: unknown): boolean {
+  return (err as { code?: string } | null)?.code === '0A000' && /cached plan must not change result type/.test((err as Error).message);
+}
+
+/**
+ * The pg client the pool creates (pool option `Client`): runs marked statements as named prepared statements.
+ * A migration that adds a column to a table read with `*` (another process migrating during a rolling
+ * deploy) makes Postgres refuse this connection's prepared statements of that table: the statement that hit it
+ * fails once, and the connection then prepares its statements afresh under new names (`….g1`), so it
+ * recovers by itself instead of failing until the process restarts.
+ */
 export class PreparingClient extends Client {
+  private generation = 0;
+
   override query(config: any, values?: any, callback?: any): any {
     if (typeof config === 'string' && Array.isArray(values)) {
-      const name = statementName(config);
-      if (name) return super.query({ name, text: config, values }, callback);
+      const base = statementName(config);
+      if (base) {
+        const name = this.generation === 0 ? base : `${base}.g${this.generation}`;
+        const generation = this.generation;
+        const onError = (err: unknown) => {
+          if (isStalePlan(err) && this.generation === generation) this.generation++;
+        };
+        if (typeof callback === 'function') {
+          return super.query({ name, text: config, values }, (err: Error | null, res: unknown) => {
+            if (err) onError(err);
+            (callback as (e: Error | null, r: unknown) => void)(err, res);
+          });
+        }
+        return (super.query({ name, text: config, values }) as Promise<unknown>).catch((err: unknown) => {
+          onError(err);
+          throw err;
+        });
+      }
     }
     return super.query(config, values, callback);
   }

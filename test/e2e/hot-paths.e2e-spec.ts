@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { prepared } from '../../src/database/prepared-statements';
 import { SlaRepository } from '../../src/modules/sla/sla.repository';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { MANHOLE, codeIds, fileTicket, mustAct } from '../support/tickets';
@@ -234,5 +235,26 @@ describe('hot paths: filing and claim-next in few statements', () => {
       expect(text).toContain('sla_timers_pkey');
       expect(text).not.toContain('sla_timers_pending_due_idx');
     });
+  });
+
+  it('a connection whose prepared statement went stale (a column added by another process) fails once, then recovers', async () => {
+    await t.ds.query(`CREATE TABLE prepared_probe (id int PRIMARY KEY, a text)`);
+    await t.ds.query(`INSERT INTO prepared_probe VALUES (1, 'x')`);
+    const sql = prepared('test.probe', `SELECT * FROM prepared_probe WHERE id = $1`);
+    const runner = t.ds.createQueryRunner();
+    await runner.connect();
+    try {
+      expect(await runner.query(sql, [1])).toEqual([{ id: 1, a: 'x' }]);
+      const names: Array<{ name: string }> = await runner.query(`SELECT name FROM pg_prepared_statements WHERE name LIKE 'test.probe.%'`);
+      expect(names).toHaveLength(1);
+      // Another process migrates: the table gains a column.
+      await t.ds.query(`ALTER TABLE prepared_probe ADD COLUMN b text NOT NULL DEFAULT 'y'`);
+      await expect(runner.query(sql, [1])).rejects.toThrow('cached plan must not change result type');
+      expect(await runner.query(sql, [1])).toEqual([{ id: 1, a: 'x', b: 'y' }]);
+      expect(await runner.query(sql, [1])).toEqual([{ id: 1, a: 'x', b: 'y' }]);
+    } finally {
+      await runner.release();
+      await t.ds.query(`DROP TABLE prepared_probe`);
+    }
   });
 });
