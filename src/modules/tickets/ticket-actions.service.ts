@@ -165,6 +165,7 @@ export class TicketActionsService {
     const items = claims.map(({ p, ticket }) => ({
       actor: { id: p.id, role: p.role, unitId: p.unitId, unitType, eventActorId: p.id, scope: ticketScope(p, unitType) }, ticket,
     }));
+    // No version check: each ticket's version was read under the lock the caller still holds.
     const outcomes = await this.applyLocked(m, items, 'sign', { expectedVersion: 0, note: '领取 (claim-next)' }, now);
     const signed = outcomes.flatMap((o) => (o.ok ? [o.row.id] : []));
     const clocks = await this.repo.clocks(m, signed);
