@@ -28,9 +28,15 @@ export class RouterService {
   constructor(private readonly repo: DispatchRepository, private readonly actions: TicketActionsService) {}
 
   async decide(t: Pick<RoutingTicketRow, 'platform' | 'category_code' | 'grid_path'>, at?: string): Promise<RoutingDecision> {
-    const [rules, localTime, fallback] = await Promise.all([this.repo.rulesCovering(t.grid_path), this.repo.localTime(at), this.repo.fallbackCentre(t.grid_path)]);
+    const [matched, fallback] = await Promise.all([this.matchRule(t, at), this.repo.fallbackCentre(t.grid_path)]);
+    return { ...matched, fallback };
+  }
+
+  /** The first rule matching the ticket now (or at `at`), with every rule's verdict. */
+  private async matchRule(t: Pick<RoutingTicketRow, 'platform' | 'category_code' | 'grid_path'>, at?: string): Promise<Omit<RoutingDecision, 'fallback'>> {
+    const [rules, localTime] = await Promise.all([this.repo.rulesCovering(t.grid_path), this.repo.localTime(at)]);
     const { match, verdicts } = route(rules.map(toRoutingRule), { platform: t.platform, categoryCode: t.category_code, gridPath: t.grid_path }, minutesOf(localTime) ?? 0);
-    return { match, verdicts, fallback, localTime };
+    return { match, verdicts, localTime };
   }
 
   /** Where a ticket would go now (or at `at`) and why; routes nothing. */
@@ -65,8 +71,7 @@ export class RouterService {
     const resumable = t.status === 'registered' && t.last_action === 'register' && t.last_actor_role === 'system';
     if (t.status !== 'reported' && !resumable) return 'not-reported';
     // The fallback command centre is only for tickets without a rule, which wait for people: not read here.
-    const [rules, localTime] = await Promise.all([this.repo.rulesCovering(t.grid_path), this.repo.localTime()]);
-    const { match } = route(rules.map(toRoutingRule), { platform: t.platform, categoryCode: t.category_code, gridPath: t.grid_path }, minutesOf(localTime) ?? 0);
+    const { match } = await this.matchRule(t);
     if (!match || !match.autoRegister) return 'no-rule';
     const note = `派单目录规则「${match.name}」自动处理 (routing rule ${match.id})`;
     const steps: Array<{ action: 'register' | 'dispatch'; body: { note: string; unitId?: string } }> = [];

@@ -155,6 +155,19 @@ function firingEffectsCtes(status: string): string {
 }
 
 /**
+ * The `sla.fire` outbox rows of the timers in CTE `from` (columns clock_id, threshold, clock_version, due_at),
+ * optionally only those matching `where`: the outbox contract — job name, deterministic job id
+ * `sla-fire-<clock>-<threshold>-v<version>`, payload, run at the due instant.
+ */
+function fireJobsInsert(from: string, where?: string): string {
+  return `INSERT INTO outbox (job_name, job_id, payload, run_at)
+         SELECT 'sla.fire', 'sla-fire-' || ${from}.clock_id::text || '-' || ${from}.threshold || '-v' || ${from}.clock_version,
+                jsonb_build_object('clockId', ${from}.clock_id::text, 'threshold', ${from}.threshold, 'clockVersion', ${from}.clock_version), ${from}.due_at
+           FROM ${from}${where ? ` WHERE ${where}` : ''}
+         ON CONFLICT (job_id) DO NOTHING`;
+}
+
+/**
  * CTEs `start` and `chain` of the calendar chain for the grid path in SQL parameter `pathParam`: the most specific
  * calendar whose node contains the path (else the root), then its ancestors; `chain` has code, parent_code,
  * current_version and depth (0 = most specific).
@@ -423,10 +436,7 @@ export class SlaRepository {
           WHERE tm.clock_id = pick.clock_id AND tm.threshold = pick.threshold AND tm.clock_version = pick.clock_version
          RETURNING tm.clock_id, tm.threshold, tm.clock_version, tm.due_at),
        ob AS (
-         INSERT INTO outbox (job_name, job_id, payload, run_at)
-         SELECT 'sla.fire', 'sla-fire-' || q.clock_id::text || '-' || q.threshold || '-v' || q.clock_version,
-                jsonb_build_object('clockId', q.clock_id::text, 'threshold', q.threshold, 'clockVersion', q.clock_version), q.due_at FROM q
-         ON CONFLICT (job_id) DO NOTHING)
+         ${fireJobsInsert('q')})
        SELECT count(*)::int AS queued FROM q`, [queueAheadSeconds, limit]);
     return rows[0]!.queued;
   }
@@ -706,11 +716,7 @@ export class SlaRepository {
            FROM c JOIN chk ON chk.id = c.id, jsonb_to_recordset(chk.timers) AS t(threshold text, kind text, level text, due_at timestamptz)
          ON CONFLICT DO NOTHING RETURNING clock_id, threshold, clock_version, due_at, queued),
        ob AS (
-         INSERT INTO outbox (job_name, job_id, payload, run_at)
-         SELECT 'sla.fire', 'sla-fire-' || tm.clock_id::text || '-' || tm.threshold || '-v' || tm.clock_version,
-                jsonb_build_object('clockId', tm.clock_id::text, 'threshold', tm.threshold, 'clockVersion', tm.clock_version), tm.due_at
-           FROM tm WHERE tm.queued
-         ON CONFLICT (job_id) DO NOTHING RETURNING 1)
+         ${fireJobsInsert('tm', 'tm.queued')} RETURNING 1)
        SELECT chk.id::text AS input_id, chk.free, chk.policy_current, chk.calendar_current, (SELECT count(*)::int FROM ob) AS queued, c.*
          FROM chk LEFT JOIN c ON c.id = chk.id`), [JSON.stringify(input), queueAheadSeconds]);
     const byId = new Map(rows.map((r) => [r.input_id, r]));

@@ -76,13 +76,8 @@ export class TicketActionsService {
    * Returns the new version, or the refusal code when the workflow or the version check says no.
    */
   async actAsSystem(id: string, action: Action, body: TicketActionRequest): Promise<{ ok: true } | { ok: false; code: string }> {
-    try {
-      await this.perform({ id: 'system', role: 'system', unitId: null, unitType: null, eventActorId: null, scope: null }, id, action, body);
-      return { ok: true };
-    } catch (err) {
-      if (err instanceof TicketException || err instanceof WorkflowRefusal) return { ok: false, code: err.code };
-      throw err;
-    }
+    const { expectedVersion, ...rest } = body;
+    return this.actAsSystemSteps(id, expectedVersion, [{ action, body: rest }]);
   }
 
   private async perform(actor: Actor, id: string, action: Action, body: TicketActionRequest): Promise<{ row: TicketRow; now: Date }> {

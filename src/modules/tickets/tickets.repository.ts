@@ -369,11 +369,6 @@ export class TicketsRepository {
     return rows[0]!.now;
   }
 
-  async unitInfo(m: EntityManager, unitId: string): Promise<{ id: string; type: string; name_zh: string; active: boolean } | undefined> {
-    const rows = await m.query(`SELECT id, type, name_zh, active FROM units WHERE id = $1`, [unitId]);
-    return rows[0];
-  }
-
   /**
    * A unit a ticket may be given to: `covers` when the unit's jurisdiction and the ticket's grid node lie on one
    * line of the tree (a city bureau for any ticket, a street's committee for its street's tickets, a community's
