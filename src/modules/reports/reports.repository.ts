@@ -54,11 +54,16 @@ function lastDayOfMonth(d: string): boolean {
   return next.getUTCDate() === 1;
 }
 
-/** The month grain serves whole months, coarse groupings and paths down to the street; else the day grain. */
-export function grainFor(f: ReportFilter): 'day' | 'month' {
+/**
+ * Whole months, coarse groupings and paths down to the street read a month grain: `month_street` (all platforms
+ * added together) unless the platform is grouped or filtered, then `month` (by platform). Anything else, the day grain.
+ */
+export function grainFor(f: ReportFilter): 'day' | 'month' | 'month_street' {
   const shallow = (path: string | undefined) => path === undefined || path.split('.').length <= 3;
-  return MONTH_GROUPS.has(f.groupBy) && !f.categoryCode && !f.channel && !f.unitId && shallow(f.gridPath) && shallow(f.scopePath)
-    && f.from.endsWith('-01') && lastDayOfMonth(f.to) ? 'month' : 'day';
+  const monthly = MONTH_GROUPS.has(f.groupBy) && !f.categoryCode && !f.channel && !f.unitId && shallow(f.gridPath) && shallow(f.scopePath)
+    && f.from.endsWith('-01') && lastDayOfMonth(f.to);
+  if (!monthly) return 'day';
+  return f.groupBy === 'platform' || f.platform ? 'month' : 'month_street';
 }
 
 class Params {
@@ -88,8 +93,8 @@ export class ReportsRepository {
   /**
    * Rollup rows of the period, summed per group in SQL (counters, duration counts and sums). With `withHist`,
    * each group also carries its rows' sparse histograms (`hists[metric]` = one pair list per rollup row), merged
-   * by the caller (HistogramMerger). The month grain answers whole-month views by platform, district, street or
-   * month; everything else reads the day grain.
+   * by the caller (HistogramMerger). The month grains answer whole-month views by platform, district, street or
+   * month (`grainFor`); everything else reads the day grain.
    */
   async rollup(f: ReportFilter, withHist: boolean): Promise<GroupCounts[]> {
     const p = new Params();

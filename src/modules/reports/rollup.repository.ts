@@ -7,7 +7,8 @@ export interface FoldTicket extends FactTicket {
   id: string;
   events: FactEvent[];
   clock: { startedAt: Date; deadline: Date | null } | null;
-  old: { keyId: number | null; monthKeyId: number | null; contrib: StoredContribution | null } | null;
+  /** The stored contribution and its keys; `month` is the month key's month and street (its month-by-street key). */
+  old: { keyId: number | null; monthKeyId: number | null; month: { day: string; path: string } | null; contrib: StoredContribution | null } | null;
 }
 
 /** A contribution as stored in `report_ticket_facts.contrib` (buckets precomputed). */
@@ -108,9 +109,10 @@ export class RollupRepository {
       `SELECT c.ticket_id, c.started_at, c.deadline FROM unnest($1::uuid[]) AS u(uid) JOIN LATERAL (
          SELECT ticket_id, started_at, deadline FROM ticket_clocks
           WHERE ticket_id = u.uid AND stage IN ('resolve', 'mediation') ORDER BY created_at DESC, started_at DESC LIMIT 1) c ON true`, [ids]);
-    const facts: Array<{ ticket_id: string; key_id: number | null; month_key_id: number | null; contrib: StoredContribution | null }> = await m.query(
-      `SELECT f.ticket_id, f.key_id, f.month_key_id, f.contrib
-         FROM unnest($1::uuid[]) AS u(uid) JOIN LATERAL (SELECT * FROM report_ticket_facts f WHERE f.ticket_id = u.uid) f ON true`, [ids]);
+    const facts: Array<{ ticket_id: string; key_id: number | null; month_key_id: number | null; month_day: string | null; month_path: string | null; contrib: StoredContribution | null }> = await m.query(
+      `SELECT f.ticket_id, f.key_id, f.month_key_id, to_char(mk.day, 'YYYY-MM-DD') AS month_day, mk.path::text AS month_path, f.contrib
+         FROM unnest($1::uuid[]) AS u(uid) JOIN LATERAL (SELECT * FROM report_ticket_facts f WHERE f.ticket_id = u.uid) f ON true
+         LEFT JOIN report_keys mk ON mk.id = f.month_key_id`, [ids]);
     const bySeq = new Map<string, Array<{ seq: number; e: FactEvent }>>();
     for (const e of events) {
       const data: Record<string, unknown> = {};
@@ -123,7 +125,9 @@ export class RollupRepository {
     const byTicket = new Map<string, FactEvent[]>();
     for (const [id, list] of bySeq) byTicket.set(id, list.sort((a, b) => a.seq - b.seq).map((x) => x.e));
     const clockOf = new Map(clocks.map((c) => [c.ticket_id, { startedAt: c.started_at, deadline: c.deadline }]));
-    const factOf = new Map(facts.map((f) => [f.ticket_id, { keyId: f.key_id, monthKeyId: f.month_key_id, contrib: f.contrib }]));
+    const factOf = new Map(facts.map((f) => [f.ticket_id, {
+      keyId: f.key_id, monthKeyId: f.month_key_id, month: f.month_day !== null && f.month_path !== null ? { day: f.month_day, path: f.month_path } : null, contrib: f.contrib,
+    }]));
     return tickets.map((t) => ({
       id: t.id, platform: t.platform, categoryCode: t.category_code, channel: t.channel, gridPath: t.grid_path, unitId: t.unit_id,
       callback: t.callback, events: byTicket.get(t.id) ?? [], clock: clockOf.get(t.id) ?? null, old: factOf.get(t.id) ?? null,

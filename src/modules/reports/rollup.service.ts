@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { CN_NATIONAL_2025_2026, resolveCalendar, type ResolvedCalendar } from '../../../libs/sla-calendar';
 import { COUNTERS, DURATION_METRICS, zeroCounts } from './report-metrics';
 import { RollupRepository, type FactRow, type StoredContribution } from './rollup.repository';
-import { bucketsOf, keyString, monthKey, ticketFacts, type RollupKey } from './ticket-facts';
+import { bucketsOf, coarseKeys, keyString, streetMonthKey, ticketFacts, type RollupKey } from './ticket-facts';
 
 export interface FoldResult {
   events: number;
@@ -55,15 +55,16 @@ export class RollupService {
   async refold(m: EntityManager, ticketIds: string[]): Promise<void> {
     if (ticketIds.length === 0) return;
     const tickets = await this.repo.loadTickets(m, ticketIds);
-    const newKeys = new Map<string, RollupKey>();
+    // Every ticket counts into its day key and the two coarse keys (month × street × platform, month × street).
+    const keysOf = new Map<string, RollupKey>();
+    const need = (k: RollupKey): string => { const s = keyString(k); keysOf.set(s, k); return s; };
     const computed = tickets.map((t) => {
       const f = ticketFacts(t.events, t, t.clock, this.calendar);
-      if (f.contribution) {
-        for (const k of [f.contribution.key, monthKey(f.contribution.key)]) newKeys.set(keyString(k), k);
-      }
-      return { t, f };
+      const newKeys = f.contribution ? [f.contribution.key, ...coarseKeys(f.contribution.key)].map(need) : [];
+      const oldStreet = t.old?.month ? need(streetMonthKey(t.old.month.day, t.old.month.path)) : null;
+      return { t, f, newKeys, oldStreet };
     });
-    const keyList = [...newKeys.values()];
+    const keyList = [...keysOf.values()];
     const ids = await this.repo.keyIds(m, keyList);
     const idOf = new Map(keyList.map((k, i) => [keyString(k), ids[i]!]));
 
@@ -89,22 +90,20 @@ export class RollupService {
       }
     };
     const facts: FactRow[] = [];
-    for (const { t, f } of computed) {
+    for (const { t, f, newKeys, oldStreet } of computed) {
       if (t.old?.contrib) {
-        if (t.old.keyId != null) add(t.old.keyId, t.old.contrib, -1);
-        if (t.old.monthKeyId != null) add(t.old.monthKeyId, t.old.contrib, -1);
+        for (const id of [t.old.keyId, t.old.monthKeyId, oldStreet === null ? null : idOf.get(oldStreet)!]) if (id != null) add(id, t.old.contrib, -1);
       }
-      let keyId: number | null = null;
-      let monthKeyId: number | null = null;
       let contrib: StoredContribution | null = null;
+      const newIds = newKeys.map((s) => idOf.get(s)!);
       if (f.contribution) {
-        keyId = idOf.get(keyString(f.contribution.key))!;
-        monthKeyId = idOf.get(keyString(monthKey(f.contribution.key)))!;
         contrib = { counts: f.contribution.counts, durationsMs: f.contribution.durationsMs, buckets: bucketsOf(f.contribution) };
-        add(keyId, contrib, 1);
-        add(monthKeyId, contrib, 1);
+        for (const id of newIds) add(id, contrib, 1);
       }
-      facts.push({ ticketId: t.id, keyId, monthKeyId, contrib, open: f.open, filedAt: f.filedAt, resolveStartedAt: f.resolveStartedAt, resolveDeadline: f.resolveDeadline });
+      facts.push({
+        ticketId: t.id, keyId: newIds[0] ?? null, monthKeyId: newIds[1] ?? null, contrib, open: f.open, filedAt: f.filedAt,
+        resolveStartedAt: f.resolveStartedAt, resolveDeadline: f.resolveDeadline,
+      });
     }
     await this.repo.writeRollupRows(m, [...rows.values()].sort((a, b) => a.keyId - b.keyId));
     await this.repo.upsertFacts(m, facts);

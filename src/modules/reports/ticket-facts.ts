@@ -27,8 +27,11 @@ export interface FactClock {
 }
 
 export interface RollupKey {
-  /** `day`: every dimension; `month`: filing month, path down to the street, platform only. */
-  grain: 'day' | 'month';
+  /**
+   * `day`: every dimension; `month`: filing month, path down to the street, and platform; `month_street`: filing
+   * month and path down to the street only (all platforms together: the city-wide views by street or district).
+   */
+  grain: 'day' | 'month' | 'month_street';
   day: string;
   path: string;
   unitId: string | null;
@@ -141,9 +144,19 @@ export function ticketFacts(events: readonly FactEvent[], t: FactTicket, clock: 
   };
 }
 
-/** The coarse key a day-grain key also counts into. */
-export function monthKey(k: RollupKey): RollupKey {
+/** The coarse keys a day-grain key also counts into: its month by street and platform, and its month by street. */
+export function coarseKeys(k: RollupKey): [RollupKey, RollupKey] {
+  const month = monthKey(k);
+  return [month, streetMonthKey(month.day, month.path)];
+}
+
+function monthKey(k: RollupKey): RollupKey {
   return { grain: 'month', day: `${k.day.slice(0, 8)}01`, path: k.path.split('.').slice(0, 3).join('.'), unitId: null, platform: k.platform, categoryCode: '', channel: '' };
+}
+
+/** The month-by-street key of a month-grain key's month and street. */
+export function streetMonthKey(month: string, streetPath: string): RollupKey {
+  return { grain: 'month_street', day: month, path: streetPath, unitId: null, platform: '', categoryCode: '', channel: '' };
 }
 
 export function keyString(k: RollupKey): string {
