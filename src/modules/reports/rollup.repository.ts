@@ -94,25 +94,36 @@ export class RollupRepository {
   }
 
   /**
+   * The batch's tickets with their whole logs, latest resolve clocks and stored contributions: four reads run side by
+   * side on pool connections, outside the fold's transaction. That sees what the transaction would: the batch's
+   * events are below the horizon (committed), tickets and clocks are read committed either way, and only the holder
+   * of the cursor lock (this fold, which has not written yet) writes facts. The pool needs one connection beyond the
+   * fold's own; with none free the reads wait for one.
    * Every read is `unnest(ids)` joined LATERAL to an index lookup: with `= ANY(<tens of thousands of ids>)` the
    * planner chose a parallel sequential scan of `ticket_events` at ten million tickets (8 000 events/s).
    */
-  async loadTickets(m: EntityManager, ids: string[]): Promise<FoldTicket[]> {
-    const tickets: Array<{ id: string; platform: string; category_code: string; channel: string; grid_path: string; unit_id: string | null; callback: FactTicket['callback'] }> =
-      await m.query(`SELECT id, platform, category_code, channel, grid_path::text AS grid_path, unit_id, callback FROM unnest($1::uuid[]) AS u(uid) JOIN LATERAL (SELECT * FROM tickets t WHERE t.id = u.uid) t ON true`, [ids]);
-    // Only the two keys of `data` the facts read (ticket-facts.ts), and no ORDER BY: each ticket's few events are
-    // sorted by seq below, which is cheaper than sorting the whole batch in Postgres.
-    const events: Array<{ ticket_id: string; seq: number; action: string; to_status: string; at: Date; reopen: unknown; extension_granted: unknown }> = await m.query(
-      `SELECT ticket_id, seq, action, to_status, at, data->'reopen' AS reopen, data->'extensionGranted' AS extension_granted
-         FROM unnest($1::uuid[]) AS u(uid) JOIN LATERAL (SELECT * FROM ticket_events e WHERE e.ticket_id = u.uid) e ON true`, [ids]);
-    const clocks: Array<{ ticket_id: string; started_at: Date; deadline: Date | null }> = await m.query(
-      `SELECT c.ticket_id, c.started_at, c.deadline FROM unnest($1::uuid[]) AS u(uid) JOIN LATERAL (
-         SELECT ticket_id, started_at, deadline FROM ticket_clocks
-          WHERE ticket_id = u.uid AND stage IN ('resolve', 'mediation') ORDER BY created_at DESC, started_at DESC LIMIT 1) c ON true`, [ids]);
-    const facts: Array<{ ticket_id: string; key_id: number | null; month_key_id: number | null; month_day: string | null; month_path: string | null; contrib: StoredContribution | null }> = await m.query(
-      `SELECT f.ticket_id, f.key_id, f.month_key_id, to_char(mk.day, 'YYYY-MM-DD') AS month_day, mk.path::text AS month_path, f.contrib
-         FROM unnest($1::uuid[]) AS u(uid) JOIN LATERAL (SELECT * FROM report_ticket_facts f WHERE f.ticket_id = u.uid) f ON true
-         LEFT JOIN report_keys mk ON mk.id = f.month_key_id`, [ids]);
+  async loadTickets(ids: string[]): Promise<FoldTicket[]> {
+    const [tickets, events, clocks, facts]: [
+      Array<{ id: string; platform: string; category_code: string; channel: string; grid_path: string; unit_id: string | null; callback: FactTicket['callback'] }>,
+      Array<{ ticket_id: string; seq: number; action: string; to_status: string; at: Date; reopen: unknown; extension_granted: unknown }>,
+      Array<{ ticket_id: string; started_at: Date; deadline: Date | null }>,
+      Array<{ ticket_id: string; key_id: number | null; month_key_id: number | null; month_day: string | null; month_path: string | null; contrib: StoredContribution | null }>,
+    ] = await Promise.all([
+      this.ds.query(`SELECT id, platform, category_code, channel, grid_path::text AS grid_path, unit_id, callback FROM unnest($1::uuid[]) AS u(uid) JOIN LATERAL (SELECT * FROM tickets t WHERE t.id = u.uid) t ON true`, [ids]),
+      // Only the two keys of `data` the facts read (ticket-facts.ts), and no ORDER BY: each ticket's few events are
+      // sorted by seq below, which is cheaper than sorting the whole batch in Postgres.
+      this.ds.query(
+        `SELECT ticket_id, seq, action, to_status, at, data->'reopen' AS reopen, data->'extensionGranted' AS extension_granted
+           FROM unnest($1::uuid[]) AS u(uid) JOIN LATERAL (SELECT * FROM ticket_events e WHERE e.ticket_id = u.uid) e ON true`, [ids]),
+      this.ds.query(
+        `SELECT c.ticket_id, c.started_at, c.deadline FROM unnest($1::uuid[]) AS u(uid) JOIN LATERAL (
+           SELECT ticket_id, started_at, deadline FROM ticket_clocks
+            WHERE ticket_id = u.uid AND stage IN ('resolve', 'mediation') ORDER BY created_at DESC, started_at DESC LIMIT 1) c ON true`, [ids]),
+      this.ds.query(
+        `SELECT f.ticket_id, f.key_id, f.month_key_id, to_char(mk.day, 'YYYY-MM-DD') AS month_day, mk.path::text AS month_path, f.contrib
+           FROM unnest($1::uuid[]) AS u(uid) JOIN LATERAL (SELECT * FROM report_ticket_facts f WHERE f.ticket_id = u.uid) f ON true
+           LEFT JOIN report_keys mk ON mk.id = f.month_key_id`, [ids]),
+    ]);
     const bySeq = new Map<string, Array<{ seq: number; e: FactEvent }>>();
     for (const e of events) {
       const data: Record<string, unknown> = {};

@@ -54,7 +54,7 @@ export class RollupService {
   /** Replaces the contributions of these tickets (inside the caller's transaction). */
   async refold(m: EntityManager, ticketIds: string[]): Promise<void> {
     if (ticketIds.length === 0) return;
-    const tickets = await this.repo.loadTickets(m, ticketIds);
+    const tickets = await this.repo.loadTickets(ticketIds);
     // Every ticket counts into its day key and the two coarse keys (month × street × platform, month × street).
     const keysOf = new Map<string, RollupKey>();
     const need = (k: RollupKey): string => { const s = keyString(k); keysOf.set(s, k); return s; };
