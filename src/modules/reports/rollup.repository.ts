@@ -3,12 +3,30 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { COUNTERS, DURATION_METRICS, zeroCounts, type Counts } from './report-metrics';
 import type { Contribution, FactEvent, FactTicket, RollupKey } from './ticket-facts';
 
-export interface FoldTicket extends FactTicket {
+/** A ticket as the fold reads it: attributes, whole log, latest resolve clock. */
+export interface TicketLog extends FactTicket {
   id: string;
   events: FactEvent[];
   clock: { startedAt: Date; deadline: Date | null } | null;
+}
+export type TicketLogs = TicketLog[];
+
+export interface FoldTicket extends TicketLog {
   /** The stored contribution and its keys; `month` is the month key's month and street (its month-by-street key). */
   old: { keyId: number | null; monthKeyId: number | null; month: { day: string; path: string } | null; contrib: StoredContribution | null } | null;
+}
+
+/** A position in the event log: `(at, id)` as text, as stored in `report_cursor`. */
+export interface CursorPosition {
+  at: string;
+  id: string;
+}
+
+export interface FoldBatch {
+  ticketIds: string[];
+  events: number;
+  /** The last event of the batch (the new cursor); null when the batch is empty. */
+  end: CursorPosition | null;
 }
 
 /** A contribution as stored in `report_ticket_facts.contrib` (buckets precomputed). */
@@ -63,51 +81,51 @@ export class RollupRepository {
 
   /**
    * Locks the cursor (one folder at a time, across workers) and returns the safe horizon: the start of the
-   * oldest other transaction that has written something. `ticket_events.at` defaults to `now()`, the start
+   * oldest other transaction that has written something, and where the fold stands in the log. `ticket_events.at` defaults to `now()`, the start
    * of the writing transaction, so every event with `at` below the horizon is already committed and visible.
    */
-  async lockCursor(m: EntityManager, wait: boolean): Promise<{ horizon: string } | null> {
-    const locked: unknown[] = await m.query(`SELECT 1 FROM report_cursor WHERE id = 1 FOR UPDATE ${wait ? '' : 'SKIP LOCKED'}`);
+  async lockCursor(m: EntityManager, wait: boolean): Promise<{ horizon: string; cursor: CursorPosition } | null> {
+    const locked: Array<{ last_at: string; last_id: string }> = await m.query(
+      `SELECT last_at::text AS last_at, last_id::text AS last_id FROM report_cursor WHERE id = 1 FOR UPDATE ${wait ? '' : 'SKIP LOCKED'}`);
     if (locked.length === 0) return null;
     const rows: Array<{ horizon: string }> = await m.query(
       `SELECT coalesce(least(min(xact_start), now()), now())::text AS horizon FROM pg_stat_activity
         WHERE datname = current_database() AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()`);
-    return { horizon: rows[0]!.horizon };
+    return { horizon: rows[0]!.horizon, cursor: { at: locked[0]!.last_at, id: locked[0]!.last_id } };
   }
 
-  /** The next events past the cursor and below the horizon: their tickets and the new cursor position. */
-  async nextBatch(m: EntityManager, horizon: string, limit: number): Promise<{ ticketIds: string[]; events: number; lastAt: string | null; lastId: string | null }> {
-    const cursor: Array<{ last_at: string; last_id: string }> = await m.query(`SELECT last_at::text AS last_at, last_id::text AS last_id FROM report_cursor WHERE id = 1`);
-    const c = cursor[0]!;
-    const rows: Array<{ ticket_ids: string[] | null; n: number; last_at: string | null; last_id: string | null }> = await m.query(
-      // The cursor travels as parameters (read under the lock just before), so the planner sees where the scan on
-      // `at` starts and walks the index in order under the LIMIT; joined as a table it became a filter, and every
-      // batch rescanned the log from its beginning.
+  /**
+   * The next events after `from` and below the horizon: their tickets and where the batch ends. Read on a pool
+   * connection: it reads only committed events (below the horizon), which any connection sees alike.
+   */
+  async nextBatch(horizon: string, limit: number, from: CursorPosition): Promise<FoldBatch> {
+    const rows: Array<{ ticket_ids: string[] | null; n: number; last_at: string | null; last_id: string | null }> = await this.ds.query(
+      // The cursor travels as parameters, so the planner sees where the scan on `at` starts and walks the index in
+      // order under the LIMIT; joined as a table it became a filter, and every batch rescanned the log from its beginning.
       `WITH b AS (SELECT e.id, e.at, e.ticket_id FROM ticket_events e
                    WHERE e.at >= $3::timestamptz AND (e.at, e.id) > ($3::timestamptz, $4::bigint) AND e.at < $1::timestamptz
                    ORDER BY e.at, e.id LIMIT $2),
             l AS (SELECT at, id FROM b ORDER BY at DESC, id DESC LIMIT 1)
        SELECT (SELECT array_agg(DISTINCT ticket_id) FROM b) AS ticket_ids, (SELECT count(*)::int FROM b) AS n,
-              (SELECT at::text FROM l) AS last_at, (SELECT id::text FROM l) AS last_id`, [horizon, limit, c.last_at, c.last_id]);
+              (SELECT at::text FROM l) AS last_at, (SELECT id::text FROM l) AS last_id`, [horizon, limit, from.at, from.id]);
     const r = rows[0]!;
-    return { ticketIds: r.ticket_ids ?? [], events: r.n, lastAt: r.last_at, lastId: r.last_id };
+    return { ticketIds: r.ticket_ids ?? [], events: r.n, end: r.last_at !== null && r.last_id !== null ? { at: r.last_at, id: r.last_id } : null };
   }
 
   /**
-   * The batch's tickets with their whole logs, latest resolve clocks and stored contributions: four reads run side by
-   * side on pool connections, outside the fold's transaction. That sees what the transaction would: the batch's
-   * events are below the horizon (committed), tickets and clocks are read committed either way, and only the holder
-   * of the cursor lock (this fold, which has not written yet) writes facts. The pool needs one connection beyond the
-   * fold's own; with none free the reads wait for one.
+   * The batch's tickets with their whole logs and latest resolve clocks: three reads side by side on pool
+   * connections, outside the fold's transaction (and beside its read of the stored contributions). That sees what
+   * the transaction would: the batch's events are below the horizon (committed; the log is
+   * append-only), and tickets and clocks are read committed either way — a change after the read comes with a new
+   * event, which refolds the ticket again.
    * Every read is `unnest(ids)` joined LATERAL to an index lookup: with `= ANY(<tens of thousands of ids>)` the
    * planner chose a parallel sequential scan of `ticket_events` at ten million tickets (8 000 events/s).
    */
-  async loadTickets(ids: string[]): Promise<FoldTicket[]> {
-    const [tickets, events, clocks, facts]: [
+  async loadLogs(ids: string[]): Promise<TicketLogs> {
+    const [tickets, events, clocks]: [
       Array<{ id: string; platform: string; category_code: string; channel: string; grid_path: string; unit_id: string | null; callback: FactTicket['callback'] }>,
       Array<{ ticket_id: string; seq: number; action: string; to_status: string; at: Date; reopen: unknown; extension_granted: unknown }>,
       Array<{ ticket_id: string; started_at: Date; deadline: Date | null }>,
-      Array<{ ticket_id: string; key_id: number | null; month_key_id: number | null; month_day: string | null; month_path: string | null; contrib: StoredContribution | null }>,
     ] = await Promise.all([
       this.ds.query(`SELECT id, platform, category_code, channel, grid_path::text AS grid_path, unit_id, callback FROM unnest($1::uuid[]) AS u(uid) JOIN LATERAL (SELECT * FROM tickets t WHERE t.id = u.uid) t ON true`, [ids]),
       // Only the two keys of `data` the facts read (ticket-facts.ts), and no ORDER BY: each ticket's few events are
@@ -119,10 +137,6 @@ export class RollupRepository {
         `SELECT c.ticket_id, c.started_at, c.deadline FROM unnest($1::uuid[]) AS u(uid) JOIN LATERAL (
            SELECT ticket_id, started_at, deadline FROM ticket_clocks
             WHERE ticket_id = u.uid AND stage IN ('resolve', 'mediation') ORDER BY created_at DESC, started_at DESC LIMIT 1) c ON true`, [ids]),
-      this.ds.query(
-        `SELECT f.ticket_id, f.key_id, f.month_key_id, to_char(mk.day, 'YYYY-MM-DD') AS month_day, mk.path::text AS month_path, f.contrib
-           FROM unnest($1::uuid[]) AS u(uid) JOIN LATERAL (SELECT * FROM report_ticket_facts f WHERE f.ticket_id = u.uid) f ON true
-           LEFT JOIN report_keys mk ON mk.id = f.month_key_id`, [ids]),
     ]);
     const bySeq = new Map<string, Array<{ seq: number; e: FactEvent }>>();
     for (const e of events) {
@@ -136,13 +150,24 @@ export class RollupRepository {
     const byTicket = new Map<string, FactEvent[]>();
     for (const [id, list] of bySeq) byTicket.set(id, list.sort((a, b) => a.seq - b.seq).map((x) => x.e));
     const clockOf = new Map(clocks.map((c) => [c.ticket_id, { startedAt: c.started_at, deadline: c.deadline }]));
-    const factOf = new Map(facts.map((f) => [f.ticket_id, {
-      keyId: f.key_id, monthKeyId: f.month_key_id, month: f.month_day !== null && f.month_path !== null ? { day: f.month_day, path: f.month_path } : null, contrib: f.contrib,
-    }]));
     return tickets.map((t) => ({
       id: t.id, platform: t.platform, categoryCode: t.category_code, channel: t.channel, gridPath: t.grid_path, unitId: t.unit_id,
-      callback: t.callback, events: byTicket.get(t.id) ?? [], clock: clockOf.get(t.id) ?? null, old: factOf.get(t.id) ?? null,
+      callback: t.callback, events: byTicket.get(t.id) ?? [], clock: clockOf.get(t.id) ?? null,
     }));
+  }
+
+  /**
+   * The stored contributions of these tickets. Inside the fold's transaction, after the cursor lock: only the
+   * holder of that lock writes facts, so they must be read after the previous batch committed.
+   */
+  async loadFacts(m: EntityManager, ids: string[]): Promise<Map<string, NonNullable<FoldTicket['old']>>> {
+    const facts: Array<{ ticket_id: string; key_id: number | null; month_key_id: number | null; month_day: string | null; month_path: string | null; contrib: StoredContribution | null }> = await m.query(
+      `SELECT f.ticket_id, f.key_id, f.month_key_id, to_char(mk.day, 'YYYY-MM-DD') AS month_day, mk.path::text AS month_path, f.contrib
+         FROM unnest($1::uuid[]) AS u(uid) JOIN LATERAL (SELECT * FROM report_ticket_facts f WHERE f.ticket_id = u.uid) f ON true
+         LEFT JOIN report_keys mk ON mk.id = f.month_key_id`, [ids]);
+    return new Map(facts.map((f) => [f.ticket_id, {
+      keyId: f.key_id, monthKeyId: f.month_key_id, month: f.month_day !== null && f.month_path !== null ? { day: f.month_day, path: f.month_path } : null, contrib: f.contrib,
+    }]));
   }
 
   /** Ids of the rollup keys, creating the missing ones. */

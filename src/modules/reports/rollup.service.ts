@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { CN_NATIONAL_2025_2026, resolveCalendar, type ResolvedCalendar } from '../../../libs/sla-calendar';
 import { COUNTERS, DURATION_METRICS, zeroCounts } from './report-metrics';
-import { RollupRepository, type FactRow, type StoredContribution } from './rollup.repository';
+import { RollupRepository, type FactRow, type FoldTicket, type StoredContribution } from './rollup.repository';
 import { bucketsOf, coarseKeys, keyString, streetMonthKey, ticketFacts, type RollupKey } from './ticket-facts';
 
 export interface FoldResult {
@@ -29,10 +29,10 @@ export class RollupService {
     return this.repo.transaction(async (m) => {
       const lock = await this.repo.lockCursor(m, wait);
       if (!lock) return { events: 0, tickets: 0, more: false };
-      const batch = await this.repo.nextBatch(m, lock.horizon, batchEvents);
-      if (batch.events === 0 || !batch.lastAt || !batch.lastId) return { events: 0, tickets: 0, more: false };
+      const batch = await this.repo.nextBatch(lock.horizon, batchEvents, lock.cursor);
+      if (batch.events === 0 || !batch.end) return { events: 0, tickets: 0, more: false };
       await this.refold(m, batch.ticketIds);
-      await this.repo.advanceCursor(m, batch.lastAt, batch.lastId, batch.events);
+      await this.repo.advanceCursor(m, batch.end.at, batch.end.id, batch.events);
       return { events: batch.events, tickets: batch.ticketIds.length, more: batch.events >= batchEvents };
     });
   }
@@ -54,7 +54,8 @@ export class RollupService {
   /** Replaces the contributions of these tickets (inside the caller's transaction). */
   async refold(m: EntityManager, ticketIds: string[]): Promise<void> {
     if (ticketIds.length === 0) return;
-    const tickets = await this.repo.loadTickets(ticketIds);
+    const [read, old] = await Promise.all([this.repo.loadLogs(ticketIds), this.repo.loadFacts(m, ticketIds)]);
+    const tickets: FoldTicket[] = read.map((t) => ({ ...t, old: old.get(t.id) ?? null }));
     // Every ticket counts into its day key and the two coarse keys (month × street × platform, month × street).
     const keysOf = new Map<string, RollupKey>();
     const need = (k: RollupKey): string => { const s = keyString(k); keysOf.set(s, k); return s; };
