@@ -123,13 +123,18 @@ export class ReportsRepository {
     }).sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0));
   }
 
-  /** Open tickets filed in the period, and how many of them are past their resolve deadline (now, DB clock). */
+  /**
+   * Open tickets filed in the period, and how many of them are past their resolve deadline (now, DB clock). A view
+   * the month grains serve finds them through the tickets' month keys (`report_ticket_facts_open_month_idx`): a
+   * city-wide month is a few hundred keys instead of one per day, grid, unit, category and channel.
+   */
   async openOverdue(f: ReportFilter): Promise<Map<string, { open: number; overdue: number }>> {
     const p = new Params();
+    const monthly = grainFor(f) !== 'day';
     const rows: Array<{ g: string; open: number; overdue: number }> = await this.ds.query(
       `SELECT ${groupExpr(f.groupBy)} AS g, count(*)::int AS open, count(*) FILTER (WHERE fa.resolve_deadline < now())::int AS overdue
-         FROM report_keys k JOIN report_ticket_facts fa ON fa.key_id = k.id AND fa.open
-        WHERE k.grain = 'day' AND ${where(p, f)}
+         FROM report_keys k JOIN report_ticket_facts fa ON fa.${monthly ? 'month_key_id' : 'key_id'} = k.id AND fa.open
+        WHERE k.grain = '${monthly ? 'month' : 'day'}' AND ${where(p, f)}
         GROUP BY 1`, p.values);
     return new Map(rows.map((r) => [String(r.g), { open: r.open, overdue: r.overdue }]));
   }
