@@ -9,7 +9,6 @@ export interface TicketLog extends FactTicket {
   events: FactEvent[];
   clock: { startedAt: Date; deadline: Date | null } | null;
 }
-export type TicketLogs = TicketLog[];
 
 export interface FoldTicket extends TicketLog {
   /** The stored contribution and its keys; `month` is the month key's month and street (its month-by-street key). */
@@ -80,9 +79,9 @@ export class RollupRepository {
   }
 
   /**
-   * Locks the cursor (one folder at a time, across workers) and returns the safe horizon: the start of the
-   * oldest other transaction that has written something, and where the fold stands in the log. `ticket_events.at` defaults to `now()`, the start
-   * of the writing transaction, so every event with `at` below the horizon is already committed and visible.
+   * Locks the cursor (one folder at a time, across workers) and returns where the fold stands in the log and the
+   * safe horizon: the start of the oldest other transaction that has written something. `ticket_events.at` defaults
+   * to `now()`, the start of the writing transaction, so every event with `at` below the horizon is committed and visible.
    */
   async lockCursor(m: EntityManager, wait: boolean): Promise<{ horizon: string; cursor: CursorPosition } | null> {
     const locked: Array<{ last_at: string; last_id: string }> = await m.query(
@@ -115,15 +114,15 @@ export class RollupRepository {
   /**
    * The batch's tickets with their whole logs and latest resolve clocks: three reads side by side on pool
    * connections, outside the fold's transaction (and beside its read of the stored contributions). That sees what
-   * the transaction would: the batch's events are below the horizon (committed; the log is
-   * append-only), and tickets and clocks are read committed either way — a change after the read comes with a new
-   * event, which refolds the ticket again.
+   * the transaction would: the batch's events are below the horizon (committed; the log is append-only), and
+   * tickets and clocks are read committed either way — a change after the read comes with a new event, which
+   * refolds the ticket again.
    * Every read is `unnest(ids)` joined LATERAL to an index lookup: with `= ANY(<tens of thousands of ids>)` the
    * planner chose a parallel sequential scan of `ticket_events` at ten million tickets (8 000 events/s). `OFFSET 0`
    * keeps each subquery from being pulled up into a plain join, which the planner turned into a hash join over the
    * whole 61-million-row log once a batch had about 100 000 tickets (a 500 000-event batch took a minute to read).
    */
-  async loadLogs(ids: string[]): Promise<TicketLogs> {
+  async loadLogs(ids: string[]): Promise<TicketLog[]> {
     const [tickets, events, clocks]: [
       Array<{ id: string; platform: string; category_code: string; channel: string; grid_path: string; unit_id: string | null; callback: FactTicket['callback'] }>,
       Array<{ ticket_id: string; seq: number; action: string; to_status: string; at: Date; reopen: unknown; extension_granted: unknown }>,
