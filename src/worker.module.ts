@@ -1,4 +1,4 @@
-import { Inject, Injectable, Module, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from './config/app-config';
 import { CoreModule, type Runtime } from './core.module';
 import { AuditModule } from './modules/audit/audit.module';
@@ -14,6 +14,7 @@ import { ReportRollupJob } from './modules/reports/report-rollup.job';
 import { ReportsModule } from './modules/reports/reports.module';
 import { OutboxService } from './queue/outbox.service';
 import { QueueService } from './queue/queue.service';
+import { JOB_QUEUES, type JobName } from './queue/job-registry';
 import { JOB_HANDLERS } from './queue/queue.tokens';
 import { WorkerService, type JobHandler } from './queue/worker.service';
 
@@ -39,19 +40,70 @@ export class OutboxRelayJob implements JobHandler<'outbox.relay'> {
   }
 }
 
-/** Registers the repeatable jobs. Upserting a scheduler is idempotent, so every worker may do it. */
+interface ScheduleSpec {
+  id: string;
+  repeat: { every: number } | { pattern: string; tz: string };
+  job: { name: JobName; data: Record<string, unknown> };
+}
+
+/**
+ * Registers the repeatable jobs, and keeps them registered. Upserting a scheduler is idempotent, so every
+ * worker may do it. A scheduler lives in the queue backend, so a Redis flush (or an obliterated Postgres queue)
+ * deletes it with the jobs; every `SCHEDULER_CHECK_SECONDS` each worker looks for its schedulers and re-creates
+ * a missing one. An `every` scheduler runs its first job at once, so a lost `sla.reconcile` comes back as an
+ * immediate reconciliation: the overdue timers fire and the lost ones are queued again.
+ */
 @Injectable()
-class Schedules implements OnApplicationBootstrap {
-  constructor(private readonly queues: QueueService, @Inject(APP_CONFIG) private readonly config: AppConfig) {}
+export class Schedules implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Schedules');
+  private timer?: NodeJS.Timeout;
+  private checking = false;
+  readonly specs: ScheduleSpec[];
+
+  constructor(private readonly queues: QueueService, @Inject(APP_CONFIG) private readonly config: AppConfig) {
+    this.specs = [
+      { id: 'audit.purge.daily', repeat: { pattern: '17 3 * * *', tz: 'Asia/Shanghai' },
+        job: { name: 'audit.purge', data: { retentionDays: config.auditRetentionDays } } },
+      { id: 'outbox.relay.every5s', repeat: { every: 5000 }, job: { name: 'outbox.relay', data: {} } },
+      { id: 'dispatch.reconcile.every1m', repeat: { every: 60_000 }, job: { name: 'dispatch.reconcile', data: {} } },
+      { id: 'sla.reconcile.every1m', repeat: { every: 60_000 }, job: { name: 'sla.reconcile', data: {} } },
+      { id: 'reports.rollup.every10s', repeat: { every: 10_000 }, job: { name: 'reports.rollup', data: {} } },
+      { id: 'open311.rate-purge.every10min', repeat: { every: 600_000 }, job: { name: 'open311.rate-purge', data: {} } },
+    ];
+  }
+
   async onApplicationBootstrap(): Promise<void> {
-    await this.queues.queue('maintenance').upsertJobScheduler('audit.purge.daily', { pattern: '17 3 * * *', tz: 'Asia/Shanghai' }, {
-      name: 'audit.purge', data: { retentionDays: this.config.auditRetentionDays },
-    });
-    await this.queues.queue('maintenance').upsertJobScheduler('outbox.relay.every5s', { every: 5000 }, { name: 'outbox.relay', data: {} });
-    await this.queues.queue('tickets').upsertJobScheduler('dispatch.reconcile.every1m', { every: 60_000 }, { name: 'dispatch.reconcile', data: {} });
-    await this.queues.queue('sla').upsertJobScheduler('sla.reconcile.every1m', { every: 60_000 }, { name: 'sla.reconcile', data: {} });
-    await this.queues.queue('maintenance').upsertJobScheduler('reports.rollup.every10s', { every: 10_000 }, { name: 'reports.rollup', data: {} });
-    await this.queues.queue('maintenance').upsertJobScheduler('open311.rate-purge.every10min', { every: 600_000 }, { name: 'open311.rate-purge', data: {} });
+    for (const spec of this.specs) await this.upsert(spec);
+    this.timer = setInterval(() => {
+      this.restoreMissing().catch((err: Error) => this.logger.error(`checking the job schedulers failed: ${err.message}`));
+    }, this.config.schedulerCheckSeconds * 1000);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Re-creates every scheduler that is missing from its queue; returns their ids. */
+  async restoreMissing(): Promise<string[]> {
+    if (this.checking) return [];
+    this.checking = true;
+    try {
+      const restored: string[] = [];
+      for (const spec of this.specs) {
+        if (await this.queues.queue(JOB_QUEUES[spec.job.name]).getJobScheduler(spec.id)) continue;
+        await this.upsert(spec);
+        restored.push(spec.id);
+      }
+      if (restored.length > 0) this.logger.warn(`job schedulers were missing from the queue backend and are restored: ${restored.join(', ')}`);
+      return restored;
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  private async upsert(spec: ScheduleSpec): Promise<void> {
+    await this.queues.queue(JOB_QUEUES[spec.job.name]).upsertJobScheduler(spec.id, spec.repeat, spec.job);
   }
 }
 

@@ -48,6 +48,8 @@ export interface AppConfig {
     /** A timer's job enters the queue when the timer comes within this many seconds of its due time (SLA_QUEUE_AHEAD_SECONDS). */
     queueAheadSeconds: number;
   };
+  /** How often each worker checks that its job schedulers still exist in the queue backend (SCHEDULER_CHECK_SECONDS). */
+  schedulerCheckSeconds: number;
   /** Relayed outbox rows are deleted after this many days (OUTBOX_RETENTION_DAYS). */
   outboxRetentionDays: number;
   /** Open311: requests per minute for callers without an API key (per IP), and how far (m) a point may lie from the nearest grid node. */
@@ -181,6 +183,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       // At least two minutes: the reconciler that queues upcoming timers runs every minute.
       queueAheadSeconds: int('SLA_QUEUE_AHEAD_SECONDS', 600, 120, 7 * 86400),
     },
+    schedulerCheckSeconds: int('SCHEDULER_CHECK_SECONDS', 30, 1, 3600),
     outboxRetentionDays: int('OUTBOX_RETENTION_DAYS', 7, 1, 3650),
     open311: { anonymousPerMinute: int('OPEN311_ANON_PER_MINUTE', 60, 1, 1_000_000), maxDistanceM: int('OPEN311_MAX_DISTANCE_M', 30_000, 100, 1_000_000) },
   };

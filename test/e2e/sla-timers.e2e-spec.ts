@@ -2,9 +2,10 @@ import { createServer, type Server } from 'node:http';
 import type { EntityManager } from 'typeorm';
 import type { AddressInfo } from 'node:net';
 import { OutboxService } from '../../src/queue/outbox.service';
+import { JOB_QUEUES } from '../../src/queue/job-registry';
 import { QueueService } from '../../src/queue/queue.service';
 import { WorkerService } from '../../src/queue/worker.service';
-import { OutboxRelayJob } from '../../src/worker.module';
+import { OutboxRelayJob, Schedules } from '../../src/worker.module';
 import { SlaEngine, fireJobId } from '../../src/modules/sla/sla-engine.service';
 import { SlaFiringService } from '../../src/modules/sla/sla-firing.service';
 import { SlaFireJob, SlaReconcileJob } from '../../src/modules/sla/sla.jobs';
@@ -54,7 +55,7 @@ describe('sla timers: exactly once, never early, within seconds 时限定时器'
     // covers the horizon.
     t = await createTestApp({ env: {
       SLA_WEBHOOK_URL: `http://127.0.0.1:${port}/sla`, SLA_FIRE_BATCH: '7', SLA_WORKER_CONCURRENCY: '12', OUTBOX_RETENTION_DAYS: '30',
-      SLA_QUEUE_AHEAD_SECONDS: String(7 * 86400),
+      SLA_QUEUE_AHEAD_SECONDS: String(7 * 86400), SCHEDULER_CHECK_SECONDS: '2',
     } });
     ids = await codeIds(t);
     const [grid, dispatcher, handler, a] = await Promise.all(['demo.grid', 'demo.dispatcher', 'demo.handler', 'demo.admin'].map((u) => t.login(u)));
@@ -244,7 +245,7 @@ describe('sla timers: exactly once, never early, within seconds 时限定时器'
     expect(byThreshold(await firingsOf(t, id))).toEqual({ remind: 1, warning: 1, breach: 1, supervise_district: 1 });
   });
 
-  it('the queue backend wiped (Redis flushed / Postgres queue obliterated): the reconciler fires overdue timers once and restores missing ones on time', async () => {
+  it('the queue backend wiped (Redis flushed / Postgres queue obliterated): the schedulers come back by themselves, the overdue timer fires once and the lost ones on time', async () => {
     const overdue = await ticket();
     const upcoming = await ticket();
     const c1 = await armResolveClock(t, admin, overdue.id, LIMIT, 3);
@@ -253,20 +254,34 @@ describe('sla timers: exactly once, never early, within seconds 时限定时器'
     await waitFor('immediate thresholds', async () => (await firingsOf(t, overdue.id)).length >= 2 && (await firingsOf(t, upcoming.id)).length >= 2);
     await queue().obliterate({ force: true });
     await queue().resume();
+    expect(await queue().getJobScheduler('sla.reconcile.every1m')).toBeFalsy();
     expect(await queue().getJob(fireJobId(c2.id, 'breach', c2.clock_version))).toBeFalsy();
-    await sleep(Math.max(0, c1.deadline.getTime() - Date.now()) + 1500);
-    expect((await firingsOf(t, overdue.id)).some((f) => f.threshold === 'breach')).toBe(false); // lost with the queue
-    const r = await reconciler().handle();
-    expect(r.fired).toBe(1);
-    expect(r.restored).toBeGreaterThanOrEqual(1);
-    expect(await queue().getJob(fireJobId(c2.id, 'breach', c2.clock_version))).toBeTruthy();
-    expect((await reconciler().handle()).fired).toBe(0);
+    // Nothing is called by hand: the worker's scheduler check (every SCHEDULER_CHECK_SECONDS = 2 here) re-creates
+    // the reconciler's scheduler, whose first run fires what is overdue and queues again what was lost.
+    await waitFor('scheduler restored', async () => Boolean(await queue().getJobScheduler('sla.reconcile.every1m')), 10_000);
+    const b1 = await waitFor('overdue breach', async () => (await firingsOf(t, overdue.id)).find((f) => f.threshold === 'breach'), 20_000);
+    expect(Number(b1.lateness_ms)).toBeGreaterThanOrEqual(0);
     const b2 = await waitFor('restored breach', async () => (await firingsOf(t, upcoming.id)).find((f) => f.threshold === 'breach'), 20_000);
     expect(b2.via).toBe('job');
     expect(Number(b2.lateness_ms)).toBeGreaterThanOrEqual(0);
     expect(Number(b2.lateness_ms)).toBeLessThan(1500);
+    expect((await reconciler().handle()).fired).toBe(0);
+    await sleep(500);
     expect(byThreshold(await firingsOf(t, overdue.id))).toEqual({ remind: 1, warning: 1, breach: 1 });
     expect(byThreshold(await firingsOf(t, upcoming.id))).toEqual({ remind: 1, warning: 1, breach: 1 });
+  });
+
+  it('the scheduler check leaves existing schedulers alone and restores a removed one', async () => {
+    const schedules = t.app.get(Schedules, { strict: false });
+    const maintenance = t.app.get(QueueService, { strict: false }).queue('maintenance');
+    const before = await maintenance.getJobScheduler('outbox.relay.every5s');
+    expect(before).toBeTruthy();
+    expect(await schedules.restoreMissing()).toEqual([]);
+    expect(await maintenance.getJobScheduler('outbox.relay.every5s')).toEqual(before);
+    await maintenance.removeJobScheduler('outbox.relay.every5s');
+    expect(await maintenance.getJobScheduler('outbox.relay.every5s')).toBeFalsy();
+    await waitFor('outbox relay scheduler restored', async () => Boolean(await maintenance.getJobScheduler('outbox.relay.every5s')), 10_000);
+    expect(await maintenance.getJobSchedulersCount()).toBe(schedules.specs.filter((s) => JOB_QUEUES[s.job.name] === 'maintenance').length);
   });
 
   it('the API crashing after commit but before the outbox relay: the periodic relay hands the timers over, still on time', async () => {
