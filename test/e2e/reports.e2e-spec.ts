@@ -1,5 +1,6 @@
 import ExcelJS from 'exceljs';
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { DEMO_PASSWORD } from '../../src/database/seeds/demo-city';
 import { hashPassword } from '../../src/modules/auth/password.service';
 import { RollupService } from '../../src/modules/reports/rollup.service';
@@ -222,5 +223,35 @@ describe('reports for officials 统计报表', () => {
     const backlogCsv = await get(official, 'backlog?format=csv&groupBy=street');
     expect(backlogCsv.status).toBe(200);
     expect(backlogCsv.text).toContain('byColour.red');
+  });
+
+  it('the fold never passes the start of a transaction still open, even one that has written nothing yet', async () => {
+    const db = new Client({ connectionString: t.config.databaseUrl });
+    await db.connect();
+    try {
+      await fold();
+      await db.query('BEGIN');
+      const t0: string = (await db.query(`SELECT now()::text AS t0`)).rows[0].t0; // no xid yet: nothing written
+      const filed = (await fileTicket(t, grid, { ...MANHOLE, title: '水泥厂宿舍井盖缺失' })).body;
+      await fold();
+      const behind = await t.ds.query(`SELECT last_at < $1::timestamptz AS ok FROM report_cursor WHERE id = 1`, [t0]);
+      expect(behind[0].ok).toBe(true);
+      // The open transaction now appends an event, stamped with its own start (before the filing's events).
+      const [late] = (await db.query(
+        `INSERT INTO ticket_events (ticket_id, seq, action, actor_id, actor_role, from_status, to_status, note, data)
+         VALUES ($1, (SELECT max(seq) + 1 FROM ticket_events WHERE ticket_id = $1), 'supervise', NULL, 'system', 'reported', 'reported', '督办', '{}')
+         RETURNING id::text, at::text`, [filed.id])).rows;
+      expect(late.at).toBe(t0);
+      await db.query('COMMIT');
+      await fold();
+      const unfolded = await t.ds.query(
+        `SELECT count(*)::int AS n FROM ticket_events e, report_cursor c WHERE c.id = 1 AND (e.at, e.id) > (c.last_at, c.last_id)`);
+      expect(unfolded[0].n).toBe(0);
+      const facts = await t.ds.query(`SELECT count(*)::int AS n FROM report_ticket_facts WHERE ticket_id = $1`, [filed.id]);
+      expect(facts[0].n).toBe(1);
+    } finally {
+      await db.query('ROLLBACK').catch(() => undefined);
+      await db.end();
+    }
   });
 });

@@ -80,8 +80,10 @@ export class RollupRepository {
 
   /**
    * Locks the cursor (one folder at a time, across workers) and returns where the fold stands in the log and the
-   * safe horizon: the start of the oldest other transaction that has written something. `ticket_events.at` defaults
-   * to `now()`, the start of the writing transaction, so every event with `at` below the horizon is committed and visible.
+   * safe horizon: the start of the oldest other client transaction still open. `ticket_events.at` defaults to
+   * `now()`, the start of the writing transaction, so every event with `at` below the horizon is committed and
+   * visible. Every open transaction counts, not only those that have written: one that has not written yet
+   * (waiting on a row lock, or between statements) may still append an event stamped with its start.
    */
   async lockCursor(m: EntityManager, wait: boolean): Promise<{ horizon: string; cursor: CursorPosition } | null> {
     const locked: Array<{ last_at: string; last_id: string }> = await m.query(
@@ -89,7 +91,8 @@ export class RollupRepository {
     if (locked.length === 0) return null;
     const rows: Array<{ horizon: string }> = await m.query(
       `SELECT coalesce(least(min(xact_start), now()), now())::text AS horizon FROM pg_stat_activity
-        WHERE datname = current_database() AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()`);
+        WHERE datname = current_database() AND backend_type = 'client backend' AND xact_start IS NOT NULL
+          AND pid <> pg_backend_pid()`);
     return { horizon: rows[0]!.horizon, cursor: { at: locked[0]!.last_at, id: locked[0]!.last_id } };
   }
 
