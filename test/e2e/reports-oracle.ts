@@ -57,9 +57,11 @@ export function oracle(plans: PlannedTicket[], nowMs: number): Map<string, Oracl
   return out;
 }
 
-/** Nearest-rank quantile of exact values (percentile_disc). */
+/** Quantile of exact values as `percentile_cont` defines it: position q·(n−1) of the sorted values, interpolated. */
 export function exactQuantile(values: number[], q: number): number | null {
   if (values.length === 0) return null;
   const s = [...values].sort((a, b) => a - b);
-  return s[Math.max(1, Math.ceil(q * s.length)) - 1]!;
+  const pos = q * (s.length - 1);
+  const below = s[Math.floor(pos)]!;
+  return below + (pos - Math.floor(pos)) * (s[Math.ceil(pos)]! - below);
 }

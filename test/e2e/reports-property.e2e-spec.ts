@@ -85,9 +85,9 @@ describe('reports: rollups folded incrementally equal a brute-force computation 
             for (const [qq, key] of [[0.5, 'p50Seconds'], [0.9, 'p90Seconds'], [0.95, 'p95Seconds'], [1, 'maxSeconds']] as const) {
               const exact = exactQuantile(values, qq)! / 1000;
               const approx = got[key]!;
-              if (exact < 0.001) expect(approx).toBe(0);
-              // 1 ms rounding of the reported seconds on top of the bucket error.
-              else expect(Math.abs(approx - exact)).toBeLessThanOrEqual(exact * MAX_RELATIVE_ERROR + 0.001);
+              // On top of the bucket error: the 1 ms rounding of the reported seconds, and under 1 ms where spans
+              // below a millisecond (read as 0) take part in an interpolation.
+              expect(Math.abs(approx - exact)).toBeLessThanOrEqual(exact * MAX_RELATIVE_ERROR + 0.002);
             }
           });
         }

@@ -24,16 +24,39 @@ describe('log-bucket histogram 对数分桶', () => {
     }));
   });
 
-  it('nearest-rank quantiles match sorting, within the bucket error', () => {
-    fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: 1e9 }), { minLength: 1, maxLength: 300 }), fc.constantFrom(0.5, 0.9, 0.95, 1), (values, q) => {
+  /** percentile_cont of exact values: position q·(n−1), interpolated. */
+  const exactCont = (values: number[], q: number): number => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const pos = q * (sorted.length - 1);
+    const below = sorted[Math.floor(pos)]!;
+    return below + (pos - Math.floor(pos)) * (sorted[Math.ceil(pos)]! - below);
+  };
+
+  it('quantiles match percentile_cont of the sorted values, within the bucket error', () => {
+    fc.assert(fc.property(fc.array(fc.integer({ min: 1, max: 1e9 }), { minLength: 1, maxLength: 300 }), fc.constantFrom(0, 0.5, 0.9, 0.95, 1), (values, q) => {
       const h = new Map<number, number>();
       for (const v of values) h.set(bucketOf(v), (h.get(bucketOf(v)) ?? 0) + 1);
-      const sorted = [...values].sort((a, b) => a - b);
-      const exact = sorted[Math.max(1, Math.ceil(q * sorted.length)) - 1]!;
-      const got = quantileMs(h, q)!;
-      if (exact < 1) expect(got).toBe(0);
-      else expect(Math.abs(got - exact) / exact).toBeLessThanOrEqual(MAX_RELATIVE_ERROR + 1e-12);
+      const exact = exactCont(values, q);
+      expect(Math.abs(quantileMs(h, q)! - exact) / exact).toBeLessThanOrEqual(MAX_RELATIVE_ERROR + 1e-12);
     }));
+  });
+
+  it('values below a millisecond (read as 0) add under 1 ms to the bucket error', () => {
+    fc.assert(fc.property(fc.array(fc.oneof(fc.double({ min: 0, max: 0.999, noNaN: true }), fc.integer({ min: 1, max: 1e6 })), { minLength: 1, maxLength: 100 }),
+      fc.constantFrom(0.5, 0.9, 0.95), (values, q) => {
+        const h = new Map<number, number>();
+        for (const v of values) h.set(bucketOf(v), (h.get(bucketOf(v)) ?? 0) + 1);
+        const exact = exactCont(values, q);
+        expect(Math.abs(quantileMs(h, q)! - exact)).toBeLessThanOrEqual(exact * MAX_RELATIVE_ERROR + 1 + 1e-9);
+      }));
+  });
+
+  it('interpolates between neighbouring ranks like percentile_cont (two values: the median is their mean)', () => {
+    const h = new Map([[bucketOf(1000), 1], [bucketOf(3000), 1]]);
+    const mid = (representativeMs(bucketOf(1000)) + representativeMs(bucketOf(3000))) / 2;
+    expect(quantileMs(h, 0.5)).toBeCloseTo(mid, 9);
+    expect(Math.abs(mid - 2000) / 2000).toBeLessThanOrEqual(MAX_RELATIVE_ERROR);
+    expect(quantileMs(new Map(), 0.5)).toBeNull();
   });
 
   it('summarise agrees with quantileMs for every quantile', () => {

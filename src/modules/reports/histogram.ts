@@ -35,20 +35,15 @@ export interface DurationSummary {
 }
 
 /**
- * Nearest-rank quantile (like `percentile_disc`): the smallest value with at least ⌈q·n⌉ values at or
- * below it, reported as its bucket's representative.
+ * Continuous quantile, as `percentile_cont` defines it: the value at position q·(n−1) of the sorted values,
+ * interpolated linearly between the two values either side of it. Each of those is read as its bucket's
+ * representative, within MAX_RELATIVE_ERROR of the true value, so the interpolation is too (a convex mix of two
+ * values each within ε is within ε of the mix) — plus under 1 ms where values below 1 ms (bucket 0, read as 0)
+ * take part.
  */
-export function quantileMs(h: Histogram, q: number): number | null {
-  let total = 0;
-  for (const n of h.values()) total += n;
-  if (total <= 0) return null;
-  const rank = Math.max(1, Math.ceil(q * total));
-  let seen = 0;
-  for (const b of [...h.keys()].sort((a, c) => a - c)) {
-    seen += h.get(b)!;
-    if (seen >= rank) return representativeMs(b);
-  }
-  return null;
+export function quantileMs(h: Histogram | DenseHistogram, q: number): number | null {
+  const { counts, top } = h instanceof Map ? toDense(h) : h;
+  return quantilesOf(counts, 0, top, totalOf(counts, 0, top), [q])[0]!;
 }
 
 /** A histogram as a dense array of bucket counts, with the highest non-empty bucket (−1 when empty). */
@@ -98,34 +93,49 @@ export class HistogramMerger {
   }
 }
 
-function summariseRange(counts: Float64Array, lo: number, top: number, count: number, sumMs: number): DurationSummary {
-  const sec = (ms: number | null): number | null => (ms === null ? null : Math.round(ms) / 1000);
+function totalOf(counts: Float64Array, lo: number, top: number): number {
   let total = 0;
   for (let b = lo; b <= top; b++) total += counts[b]!;
-  // One pass for all quantiles (the nearest-rank rule of quantileMs), stopping at p95; max is the top non-empty bucket.
-  const r50 = Math.max(1, Math.ceil(0.5 * total));
-  const r90 = Math.max(1, Math.ceil(0.9 * total));
-  const r95 = Math.max(1, Math.ceil(0.95 * total));
-  let p50: number | null = null;
-  let p90: number | null = null;
-  let p95: number | null = null;
+  return total;
+}
+
+/**
+ * `percentile_cont` of each of `qs` (ascending) in one pass over the buckets: the representatives at the ranks
+ * ⌊q·(n−1)⌋ and ⌈q·(n−1)⌉ (0-based), interpolated. Null for an empty histogram.
+ */
+function quantilesOf(counts: Float64Array, lo: number, top: number, total: number, qs: readonly number[]): Array<number | null> {
+  if (!(total > 0)) return qs.map(() => null);
+  // Ranks are not ascending across quantiles (⌈·⌉ of one may pass ⌊·⌋ of the next): walk them sorted, once each.
+  const ranks = [...new Set(qs.flatMap((q) => [Math.floor(q * (total - 1)), Math.ceil(q * (total - 1))]))].sort((a, b) => a - b);
+  const at = new Map<number, number>();
+  let k = 0;
   let seen = 0;
-  for (let b = lo; b <= top && total > 0 && p95 === null; b++) {
+  for (let b = lo; b <= top && k < ranks.length; b++) {
     const n = counts[b]!;
-    if (n <= 0) continue;
+    if (!(n > 0)) continue;
     seen += n;
-    if (p50 === null && seen >= r50) p50 = representativeMs(b);
-    if (p90 === null && seen >= r90) p90 = representativeMs(b);
-    if (seen >= r95) p95 = representativeMs(b);
+    // Ranks are 0-based: this bucket holds ranks seen − n … seen − 1.
+    while (k < ranks.length && ranks[k]! < seen) at.set(ranks[k++]!, representativeMs(b));
   }
+  return qs.map((q) => {
+    const pos = q * (total - 1);
+    const below = at.get(Math.floor(pos))!;
+    return below + (pos - Math.floor(pos)) * (at.get(Math.ceil(pos))! - below);
+  });
+}
+
+function summariseRange(counts: Float64Array, lo: number, top: number, count: number, sumMs: number): DurationSummary {
+  const sec = (ms: number | null): number | null => (ms === null ? null : Math.round(ms) / 1000);
+  const total = totalOf(counts, lo, top);
+  const [p50, p90, p95] = quantilesOf(counts, lo, top, total, [0.5, 0.9, 0.95]);
   let max = total > 0 ? top : -1;
   while (max >= lo && !(counts[max]! > 0)) max--;
   return {
     count,
     meanSeconds: count > 0 ? Math.round(sumMs / count) / 1000 : null,
-    p50Seconds: sec(p50),
-    p90Seconds: sec(p90),
-    p95Seconds: sec(p95),
+    p50Seconds: sec(p50!),
+    p90Seconds: sec(p90!),
+    p95Seconds: sec(p95!),
     maxSeconds: max >= lo && max >= 0 ? sec(representativeMs(max)) : null,
   };
 }
