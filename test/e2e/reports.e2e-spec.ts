@@ -223,6 +223,14 @@ describe('reports for officials 统计报表', () => {
     const backlogCsv = await get(official, 'backlog?format=csv&groupBy=street');
     expect(backlogCsv.status).toBe(200);
     expect(backlogCsv.text).toContain('byColour.red');
+
+    // Every row keeps its 环比/同比 columns, whether or not the first group had data in those periods.
+    for (const [report, column] of [['durations', 'mom.fileToClose.p50Seconds'], ['rates', 'yoy.closeRate']] as const) {
+      const r = await get(official, `${report}?from=${month.from}&to=${month.to}&groupBy=street&format=csv`);
+      const head = r.text.replace(/^\uFEFF/, '').split('\r\n')[0]!.split(',');
+      expect(head).toContain(column);
+      expect(head).not.toContain('mom');
+    }
   });
 
   it('the fold never passes the start of a transaction still open, even one that has written nothing yet', async () => {

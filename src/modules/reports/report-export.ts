@@ -1,14 +1,34 @@
 import ExcelJS from 'exceljs';
 import { PassThrough, Readable } from 'node:stream';
 
+/**
+ * Columns whose value may be null in one row and an object in another (the 环比/同比 comparison of a group with
+ * no data in that period) take the shape of a sibling that is always present: `{ mom: 'metrics' }` gives a null
+ * `mom` the columns of `metrics`, empty. Without it the header, taken from the first row, would have one `mom`
+ * column and drop every later row's comparison.
+ */
+export type ShapeOf = Readonly<Record<string, string>>;
+
 /** Flattens nested report rows into columns (`metrics.fileToClose.p95Seconds`). */
-export function flatten(row: unknown, prefix = '', out: Record<string, string | number | null> = {}): Record<string, string | number | null> {
+export function flatten(row: unknown, prefix = '', out: Record<string, string | number | null> = {}, shapeOf: ShapeOf = {}): Record<string, string | number | null> {
   if (row !== null && typeof row === 'object' && !Array.isArray(row)) {
-    for (const [k, v] of Object.entries(row as Record<string, unknown>)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
+    const fields = row as Record<string, unknown>;
+    for (const [k, v] of Object.entries(fields)) {
+      const path = prefix ? `${prefix}.${k}` : k;
+      const sibling = prefix === '' && v === null && shapeOf[k] !== undefined ? fields[shapeOf[k]] : undefined;
+      if (sibling !== null && typeof sibling === 'object') flatten(emptied(sibling), path, out);
+      else flatten(v, path, out);
+    }
   } else if (prefix) {
     out[prefix] = row === undefined ? null : (row as string | number | null);
   }
   return out;
+}
+
+/** The same shape with every leaf null. */
+function emptied(v: unknown): unknown {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return null;
+  return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, emptied(x)]));
 }
 
 function csvCell(v: string | number | null): string {
@@ -21,13 +41,13 @@ function csvCell(v: string | number | null): string {
 
 /**
  * Streams rows as CSV (UTF-8 with BOM, so Excel shows Chinese): one line at a time, pulled by the
- * reader. Columns come from the first row (every row of a report has the same shape).
+ * reader. Columns come from the first row (every row of a report has the same shape, given `shapeOf`).
  */
-export function csvStream(rows: Iterable<unknown>): Readable {
+export function csvStream(rows: Iterable<unknown>, shapeOf: ShapeOf = {}): Readable {
   function* lines(): Generator<string> {
     let header: string[] | null = null;
     for (const row of rows) {
-      const flat = flatten(row);
+      const flat = flatten(row, '', {}, shapeOf);
       if (!header) {
         header = Object.keys(flat);
         yield `\uFEFF${header.map(csvCell).join(',')}\r\n`;
@@ -40,14 +60,14 @@ export function csvStream(rows: Iterable<unknown>): Readable {
 }
 
 /** Streams rows as XLSX through exceljs's streaming writer: each row is committed and flushed as it goes. */
-export function xlsxStream(rows: Iterable<unknown>, sheetName: string): Readable {
+export function xlsxStream(rows: Iterable<unknown>, sheetName: string, shapeOf: ShapeOf = {}): Readable {
   const out = new PassThrough();
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: false, useStyles: false });
   const sheet = workbook.addWorksheet(sheetName);
   void (async () => {
     let header: string[] | null = null;
     for (const row of rows) {
-      const flat = flatten(row);
+      const flat = flatten(row, '', {}, shapeOf);
       if (!header) {
         header = Object.keys(flat);
         sheet.addRow(header).commit();

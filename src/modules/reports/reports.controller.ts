@@ -54,6 +54,9 @@ export class ReportsController {
       .header('cache-control', 'private, no-store')
       .header('x-rollup-lag-ms', String(report.rollupLagMs))
       .header('x-as-of', report.asOf);
-    return format === 'csv' ? csvStream(report.rows) : xlsxStream(report.rows, name);
+    // 环比/同比 of a group without data in that period are null: give them the columns of what they compare.
+    const compared = name === 'durations' ? 'metrics' : name === 'rates' ? 'rates' : undefined;
+    const shapeOf = compared ? { mom: compared, yoy: compared } : {};
+    return format === 'csv' ? csvStream(report.rows, shapeOf) : xlsxStream(report.rows, name, shapeOf);
   }
 }
