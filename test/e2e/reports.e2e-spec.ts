@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import { DEMO_PASSWORD } from '../../src/database/seeds/demo-city';
 import { hashPassword } from '../../src/modules/auth/password.service';
 import { RollupService } from '../../src/modules/reports/rollup.service';
+import { shiftMonths } from '../../src/modules/reports/reports.service';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { MANHOLE, codeIds, fileTicket, mustAct } from '../support/tickets';
 import { loadFixture, planTicket, rng, writeEvents, writeTickets } from './reports-history';
@@ -231,6 +232,23 @@ describe('reports for officials 统计报表', () => {
       expect(head).toContain(column);
       expect(head).not.toContain('mom');
     }
+  });
+
+  it('time groupings: each month compares with the month before and the same month a year before', async () => {
+    await fold();
+    const prev = shiftMonths(month.from, -1);
+    const twelve = shiftMonths(month.from, -12);
+    const durations = (await get(official, `durations?from=${prev}&to=${month.to}&groupBy=month`)).body;
+    const thisMonth = durations.rows.find((r: any) => r.group === month.from.slice(0, 7));
+    const lastMonth = durations.rows.find((r: any) => r.group === prev.slice(0, 7));
+    expect(thisMonth && lastMonth).toBeTruthy();
+    expect(thisMonth.mom).toEqual(lastMonth.metrics);
+    const yearAgo = (await get(official, `durations?from=${twelve}&to=${shiftMonths(month.to, -12)}&groupBy=month`)).body.rows
+      .find((r: any) => r.group === twelve.slice(0, 7));
+    expect(thisMonth.yoy).toEqual(yearAgo?.metrics ?? null);
+    const rates = (await get(official, `rates?from=${prev}&to=${month.to}&groupBy=month`)).body;
+    const r1 = rates.rows.find((r: any) => r.group === month.from.slice(0, 7));
+    expect(r1.mom).toEqual(rates.rows.find((r: any) => r.group === prev.slice(0, 7)).rates);
   });
 
   it('the fold never passes the start of a transaction still open, even one that has written nothing yet', async () => {

@@ -1,6 +1,6 @@
 import { zeroCounts } from './report-metrics';
 import { computeRates, namingList } from './report-rates';
-import { shiftMonths } from './reports.service';
+import { shiftGroup, shiftMonths } from './reports.service';
 
 const V = { weights: { onTimeCloseRate: 0.5, reworkRate: 0.5 }, basicSatisfiedWeight: 0.9 };
 
@@ -38,6 +38,13 @@ describe('report rates 指标公式', () => {
   it('shifts periods by months, clamping to the month end (环比 / 同比)', () => {
     expect(shiftMonths('2026-03-31', -1)).toBe('2026-02-28');
     expect(shiftMonths('2026-01-15', -1)).toBe('2025-12-15');
+    // Time groupings compare each row with its own period shifted.
+    expect(shiftGroup('month', '2026-01', -1)).toBe('2025-12');
+    expect(shiftGroup('month', '2026-10', -12)).toBe('2025-10');
+    expect(shiftGroup('day', '2026-03-31', -1)).toBe('2026-02-28');
+    expect(shiftGroup('week', '2026-11-23', -1)).toBe('2026-10-19'); // Monday 11-23 → 10-23 (a Friday) → its Monday
+    expect(shiftGroup('week', '2026-11-23', -12)).toBe('2025-11-17');
+    expect(shiftGroup('street', '210900.210902.210902001', -1)).toBe('210900.210902.210902001');
     expect(shiftMonths('2024-02-29', -12)).toBe('2023-02-28');
     expect(shiftMonths('2025-06-30', -1)).toBe('2025-05-31');
     expect(shiftMonths('2025-02-28', -12)).toBe('2024-02-29');

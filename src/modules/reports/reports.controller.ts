@@ -7,7 +7,7 @@ import { CurrentUser, type Principal } from '../auth/principal';
 import { Permission } from '../auth/roles';
 import { ReportQueryRequest } from './dto/report.request.dto';
 import type { BacklogResponse, DurationsResponse, RankingsResponse, RatesResponse } from './dto/report.response.dto';
-import { csvStream, xlsxStream } from './report-export';
+import { csvStream, xlsxStream, type ShapeOf } from './report-export';
 import { ReportsService } from './reports.service';
 
 type Report = DurationsResponse | RatesResponse | BacklogResponse | RankingsResponse;
@@ -56,7 +56,7 @@ export class ReportsController {
       .header('x-as-of', report.asOf);
     // 环比/同比 of a group without data in that period are null: give them the columns of what they compare.
     const compared = name === 'durations' ? 'metrics' : name === 'rates' ? 'rates' : undefined;
-    const shapeOf = compared ? { mom: compared, yoy: compared } : {};
+    const shapeOf: ShapeOf = compared ? { mom: compared, yoy: compared } : {};
     return format === 'csv' ? csvStream(report.rows, shapeOf) : xlsxStream(report.rows, name, shapeOf);
   }
 }

@@ -28,6 +28,20 @@ export function shiftMonths(s: string, months: number): string {
   return first.toISOString().slice(0, 10);
 }
 
+/** The group of a time grouping (day `YYYY-MM-DD`, week of its Monday, month `YYYY-MM`) shifted by whole months. */
+export function shiftGroup(groupBy: GroupBy, group: string, months: number): string {
+  switch (groupBy) {
+    case 'month': return shiftMonths(`${group}-01`, months).slice(0, 7);
+    case 'day': return shiftMonths(group, months);
+    case 'week': {
+      const d = new Date(`${shiftMonths(group, months)}T00:00:00Z`);
+      d.setUTCDate(d.getUTCDate() - ((d.getUTCDay() + 6) % 7));
+      return d.toISOString().slice(0, 10);
+    }
+    default: return group;
+  }
+}
+
 /**
  * Reports for officials (SPEC §8), answered from the rollups: exact counts and rates, percentiles from
  * log-bucket histograms (≤ 1 % relative error), scoped to the caller's subtree, with their staleness.
@@ -45,7 +59,7 @@ export class ReportsService {
     return {
       ...meta, maxRelativeError: MAX_RELATIVE_ERROR,
       rows: [...current.entries()].map(([group, metrics]) => ({
-        group, label: labels.get(group) ?? null, metrics, mom: mom?.get(group) ?? null, yoy: yoy?.get(group) ?? null,
+        group, label: labels.get(group) ?? null, metrics, mom: mom(group) ?? null, yoy: yoy(group) ?? null,
       })),
     };
   }
@@ -59,7 +73,7 @@ export class ReportsService {
     const labels = await this.repo.labels(f.groupBy, [...current.keys()]);
     return {
       ...meta, scoreVersion: versionView(version),
-      rows: [...current.values()].map((r) => ({ ...r, label: labels.get(r.group) ?? null, mom: mom?.get(r.group)?.rates ?? null, yoy: yoy?.get(r.group)?.rates ?? null })),
+      rows: [...current.values()].map((r) => ({ ...r, label: labels.get(r.group) ?? null, mom: mom(r.group)?.rates ?? null, yoy: yoy(r.group)?.rates ?? null })),
     };
   }
 
@@ -115,10 +129,14 @@ export class ReportsService {
     return out;
   }
 
-  /** The same report over the period shifted by whole months (环比 −1, 同比 −12); none for time groupings. */
-  private async compare<T>(f: ReportFilter, months: number, run: (f: ReportFilter) => Promise<T>): Promise<T | null> {
-    if (TIME_GROUPS.has(f.groupBy)) return null;
-    return run({ ...f, from: shiftMonths(f.from, months), to: shiftMonths(f.to, months) });
+  /**
+   * The same report over the period shifted by whole months (环比 −1, 同比 −12), as a lookup by the current
+   * row's group. For time groupings a row's comparison is its own period shifted: month 2026-10 → 2026-09 and
+   * 2025-10, day 10-15 → 09-15, the week of a day → the week of that day shifted.
+   */
+  private async compare<V>(f: ReportFilter, months: number, run: (f: ReportFilter) => Promise<Map<string, V>>): Promise<(group: string) => V | undefined> {
+    const shifted = await run({ ...f, from: shiftMonths(f.from, months), to: shiftMonths(f.to, months) });
+    return TIME_GROUPS.has(f.groupBy) ? (g) => shifted.get(shiftGroup(f.groupBy, g, months)) : (g) => shifted.get(g);
   }
 
   private async meta(f: ReportFilter): Promise<ReportMeta> {
