@@ -6,7 +6,7 @@ import type { ScoreVersion } from './report-rates';
 export const GROUP_BYS = ['platform', 'category', 'district', 'street', 'community', 'grid', 'unit', 'channel', 'day', 'week', 'month'] as const;
 export type GroupBy = (typeof GROUP_BYS)[number];
 export const TIME_GROUPS = new Set<GroupBy>(['day', 'week', 'month']);
-const PATH_DEPTH: Partial<Record<GroupBy, number>> = { district: 2, street: 3, community: 4, grid: 5 };
+export const PATH_DEPTH: Partial<Record<GroupBy, number>> = { district: 2, street: 3, community: 4, grid: 5 };
 
 /** Whitelisted SQL for each grouping over `report_keys k` (never built from user text). */
 function groupExpr(g: GroupBy): string {

@@ -6,7 +6,7 @@ import { HistogramMerger, MAX_RELATIVE_ERROR } from './histogram';
 import { DURATION_METRICS, zeroCounts } from './report-metrics';
 import { computeRates, namingList, type Rates, type ScoreVersion } from './report-rates';
 import { ReportException, ReportErrorCode } from './reports.exception';
-import { ReportsRepository, TIME_GROUPS, type GroupBy, type GroupCounts, type ReportFilter } from './reports.repository';
+import { PATH_DEPTH, ReportsRepository, TIME_GROUPS, type GroupBy, type GroupCounts, type ReportFilter } from './reports.repository';
 import { RollupRepository } from './rollup.repository';
 
 const RANKABLE = new Set<GroupBy>(['district', 'street', 'community', 'grid', 'unit']);
@@ -81,7 +81,11 @@ export class ReportsService {
     const f = await this.filter(p, q, 'street');
     if (!RANKABLE.has(f.groupBy)) throw new ReportException(ReportErrorCode.GROUP_NOT_RANKABLE);
     const r = await this.rates(p, { ...q, groupBy: f.groupBy, from: f.from, to: f.to });
-    const sorted = [...r.rows].sort((a, b) => (b.rates.score ?? -1) - (a.rates.score ?? -1) || a.group.localeCompare(b.group));
+    // Only groups of the ranked level: not tickets filed above it (at a district itself, in a street ranking),
+    // nor tickets without a unit in a unit ranking. Those still count in the district's and city's own figures.
+    const depth = PATH_DEPTH[f.groupBy];
+    const rankable = r.rows.filter((row) => (depth ? row.group.split('.').length === depth : row.group !== ''));
+    const sorted = [...rankable].sort((a, b) => (b.rates.score ?? -1) - (a.rates.score ?? -1) || a.group.localeCompare(b.group));
     let rank = 0;
     let prev: number | null | undefined;
     const rows = sorted.map((row, i) => {
