@@ -2,14 +2,17 @@ import { createHash } from 'node:crypto';
 import { Open3111764230900000 } from '../../src/database/migrations/1764230900000-open311';
 import { DEMO_OPEN311_KEY } from '../../src/database/seeds/demo-open311';
 import { Open311RatePurgeJob } from '../../src/modules/open311/open311-rate-purge.job';
+import { Open311Repository } from '../../src/modules/open311/open311.repository';
 import { asText, assertJson, assertXml, Open311Client, undate } from '../support/open311';
 import { createTestApp, type HttpResponse, type TestApp } from '../support/test-app';
-import { codeIds, mustAct } from '../support/tickets';
+import { codeIds, fileTicket, mustAct } from '../support/tickets';
 
 // The reporter's personal data: it must never come back in any Open311 (or API) output.
 const REPORTER = { first_name: '建国', last_name: '张', phone: '13841815678', email: 'zhang.jianguo@example.cn', device_id: 'device-7f3a91' };
 const SECRETS = [REPORTER.phone, REPORTER.email, REPORTER.device_id, '张建国', 'zhang.jianguo'];
 const MANHOLE_POINT = { lat: 42.02698, long: 121.65952 };
+// Residents named in tickets filed by staff, and what staff wrote about them: never in any Open311 output.
+const STAFF_SECRETS = ['李秀兰', '肢体残疾', '糖尿病', '2号楼3单元501', '赵桂芝', '助听器', '孙志强', '王建军', '2单元门口', '13941817777', '13941816666'];
 
 describe('Open311 GeoReport v2', () => {
   let t: TestApp;
@@ -227,9 +230,17 @@ describe('Open311 GeoReport v2', () => {
     const closedXml = await get(`/open311/v2/requests/${number}.xml`);
     const [member] = assertXml('service_requests', xmlOf(closedXml));
     expect(member).toMatchObject({ service_request_id: number, status: 'closed' });
-    const closedJson = await get(`/open311/v2/request/${number}.json`); // the description's singular path
-    expect(closedJson.body).toEqual([expect.objectContaining({ status: 'closed' })]);
-    expect(asText(closedJson.body)).toEqual([member]);
+    // The description's singular path answers what its own schema says: one Request object, XML root <request>.
+    const closedJson = await get(`/open311/v2/request/${number}.json`);
+    assertJson('request', closedJson.body);
+    expect(() => assertJson('service_requests', closedJson.body)).toThrow();
+    expect(closedJson.body).toMatchObject({ service_request_id: number, status: 'closed' });
+    expect(asText(closedJson.body)).toEqual(member);
+    const singularXml = await get(`/open311/v2/request/${number}.xml`);
+    expect(assertXml('request', xmlOf(singularXml))).toEqual(member);
+    const singularMissing = await get('/open311/v2/request/FX-20000101-000001.xml');
+    expect(singularMissing.status).toBe(404);
+    assertXml('errors', xmlOf(singularMissing));
 
     // The list filters: status, service_code, dates, several ids at once.
     const closedList = keep(await json.requests({ status: 'closed' }));
@@ -374,6 +385,142 @@ describe('Open311 GeoReport v2', () => {
       const [r] = await t.ds.query(`SELECT open311_point_in_geojson($1::jsonb, $2, $3) AS inside`, [JSON.stringify(g), lat, lng]);
       expect([g, lat, lng, r.inside]).toEqual([g, lat, lng, expected]);
     }
+  });
+
+  describe('publication policy: what staff filed is not published, or published without free text', () => {
+    let grid: string;
+    const staff: Record<'welfare' | 'wish' | 'hotline' | 'light', { id: string; number: string }> = {} as never;
+    const openRead: string[] = [];
+
+    /** Every Open311 read path (list, filters, both single paths; JSON and XML; anonymous and keyed); all answers kept. */
+    async function everyRead(numbers: string[], serviceCodes: string[]): Promise<HttpResponse[]> {
+      const paths = [
+        'requests.json', 'requests.xml', 'requests.json?status=open', 'requests.xml?status=open&jurisdiction_id=210900',
+        `requests.json?service_request_id=${numbers.join(',')}`, `requests.xml?service_request_id=${numbers.join(',')}`,
+        ...serviceCodes.flatMap((c) => [`requests.json?service_code=${c}`, `requests.xml?service_code=${c}&jurisdiction_id=210902`]),
+        ...numbers.flatMap((n) => [`requests/${n}.json`, `requests/${n}.xml`, `request/${n}.json`, `request/${n}.xml`]),
+      ];
+      const answers: HttpResponse[] = [];
+      for (const path of paths) answers.push(await get(`/open311/v2/${path}`));
+      for (const path of [`requests.json?service_request_id=${numbers.join(',')}`, `request/${numbers[0]}.json`]) {
+        answers.push(await get(`/open311/v2/${path}${path.includes('?') ? '&' : '?'}api_key=${DEMO_OPEN311_KEY}`));
+      }
+      return answers;
+    }
+
+    beforeAll(async () => {
+      await t.ds.query(`DELETE FROM open311_rate_windows`);
+      grid = await t.login('demo.grid');
+      const file = async (body: Record<string, unknown>) => {
+        const res = await fileTicket(t, grid, body);
+        if (res.status !== 201) throw new Error(`filing failed: ${res.status} ${res.text}`);
+        seen.push(res.text);
+        return { id: res.body.id as string, number: res.body.number as string };
+      };
+      // 残疾人证 errand with the resident's name, disability and illness, at her flat.
+      staff.welfare = await file({
+        categoryCode: 'CS05', title: '李秀兰换领残疾人证', description: '李秀兰，二级肢体残疾，患糖尿病，行动不便，委托社区代办换领残疾人证',
+        address: '海州区站前街道电务小区2号楼3单元501', ...{ lat: 42.02701, lng: 121.65949 }, channel: 'walk_in',
+        attributes: { serviceType: 'errand' }, reporter: { name: '李秀兰', phone: '13941817777' },
+      });
+      staff.wish = await file({
+        categoryCode: 'PB01', title: '独居老人微心愿', description: '3号楼独居老人赵桂芝的微心愿：一台助听器', channel: 'patrol',
+        attributes: { wishType: 'micro_wish', beneficiaryCount: 1 },
+      });
+      staff.hotline = await file({
+        categoryCode: 'RH0102', title: '夜间装修噪声', description: '来电人反映楼上孙志强家每晚装修到十一点', address: '电务小区4号楼',
+        lat: 42.02702, lng: 121.65951, channel: 'hotline', attributes: { requestType: 'complaint' },
+      });
+      // Public space, but staff text naming a resident; filed as channel `open311` to show the channel is not what counts.
+      staff.light = await file({
+        categoryCode: '0115', title: '路灯不亮', description: '电务小区2号楼王建军家门口路灯不亮', address: '电务小区2号楼2单元门口',
+        lat: 42.026984, lng: 121.659526, channel: 'open311', reporter: { name: '王建军', phone: '13941816666' },
+      });
+    });
+
+    it('staff-filed welfare, party-building and hotline tickets appear in no Open311 read, in JSON or XML', async () => {
+      const hidden = [staff.welfare, staff.wish, staff.hotline];
+      // They exist, and an identical request filed through Open311 on the hotline platform is published.
+      const [stored] = await t.ds.query(`SELECT count(*)::int AS n FROM tickets WHERE number = ANY($1::text[])`, [hidden.map((h) => h.number)]);
+      expect(stored.n).toBe(3);
+      const viaOpen311 = await postForm('/open311/v2/requests.json', {
+        api_key: DEMO_OPEN311_KEY, service_code: 'RH0102', ...str(MANHOLE_POINT), description: '电务小区夜间施工噪声', 'attribute[requestType]': 'complaint',
+      });
+      expect(viaOpen311.status).toBe(200);
+      const published: string = viaOpen311.body[0].service_request_id;
+      openRead.push(published);
+
+      // The read model itself (first of the two checks; the mapper is the second) never selects them.
+      const rows = await t.app.get(Open311Repository).requests({ numbers: [...hidden.map((h) => h.number), staff.light.number], limit: 10 });
+      expect(rows.map((r) => [r.number, r.description, r.address, r.public_note])).toEqual([[staff.light.number, null, null, null]]);
+
+      const answers = await everyRead(hidden.map((h) => h.number), ['CS05', 'PB01', 'RH0102']);
+      for (const res of answers) {
+        for (const h of hidden) expect(res.text).not.toContain(h.number);
+        for (const secret of STAFF_SECRETS) expect(res.text).not.toContain(secret);
+      }
+      for (const h of hidden) {
+        for (const path of [`requests/${h.number}.json`, `request/${h.number}.xml`]) {
+          const res = await get(`/open311/v2/${path}`);
+          expect(res.status).toBe(404); // as for an unknown number: not even the existence is told
+        }
+      }
+      const byCode = await get('/open311/v2/requests.json?service_code=RH0102');
+      assertJson('service_requests', byCode.body);
+      expect(byCode.body).toEqual([expect.objectContaining({ service_request_id: published, description: '电务小区夜间施工噪声' })]);
+      const viaClient = keep(await json.requests({ service_request_id: [...hidden.map((h) => h.number), published].join(',') }));
+      expect(viaClient.map((r: any) => r.service_request_id)).toEqual([published]);
+      await expect(json.request(staff.welfare.number)).rejects.toThrow();
+
+      // Welfare filed through Open311 is accepted (and triaged) but not published either; the answer says so.
+      const errand = await postForm('/open311/v2/requests.xml', {
+        api_key: DEMO_OPEN311_KEY, service_code: 'CS0101', ...str(MANHOLE_POINT), description: '行动不便，委托代办社保卡', 'attribute[serviceType]': 'errand',
+      });
+      expect(errand.status).toBe(200);
+      const [created] = assertXml('post_response', xmlOf(errand));
+      expect(created.service_notice).toContain('不公开查询');
+      expect((await get(`/open311/v2/request/${created.service_request_id}.json`)).status).toBe(404);
+      expect((await get('/open311/v2/requests.json?service_code=CS0101')).body).toEqual([]);
+      const services = await get('/open311/v2/services.json');
+      expect(services.body.find((x: any) => x.service_code === 'CS0101').description).toContain('不公开查询');
+      expect(services.body.find((x: any) => x.service_code === '0115').description).not.toContain('不公开查询');
+    });
+
+    it('a staff-filed community governance ticket is published without description, address or staff notes, at rounded coordinates', async () => {
+      const listed = await get('/open311/v2/requests.json?service_code=0115');
+      assertJson('service_requests', listed.body);
+      const expected = {
+        service_request_id: staff.light.number, status: 'open', service_code: '0115', service_name: '路灯', status_notes: '已受理，待立案',
+        lat: 42.027, long: 121.66,
+      };
+      expect(listed.body).toEqual([expect.objectContaining(expected)]);
+      const single = await get(`/open311/v2/request/${staff.light.number}.json`);
+      assertJson('request', single.body);
+      expect(single.body).toMatchObject(expected);
+      for (const field of ['description', 'address']) {
+        expect(listed.body[0]).not.toHaveProperty(field);
+        expect(single.body).not.toHaveProperty(field);
+      }
+      const xmlMember = assertXml('request', xmlOf(await get(`/open311/v2/request/${staff.light.number}.xml`)));
+      expect(xmlMember).toEqual(asText(single.body));
+      expect(xmlMember).not.toHaveProperty('description');
+      expect(xmlMember).not.toHaveProperty('address');
+
+      // Handled and resolved with a note naming the resident: the state is published, the note is not.
+      const dispatcher = await t.login('demo.dispatcher');
+      const handler = await t.login('demo.handler');
+      await mustAct(t, dispatcher, staff.light.id, 'register');
+      await mustAct(t, dispatcher, staff.light.id, 'dispatch', { unitId: ids['FX-SZSS'] });
+      await mustAct(t, handler, staff.light.id, 'sign');
+      await mustAct(t, handler, staff.light.id, 'resolve', { note: '已为王建军家门口更换灯泡' });
+      const resolved = await get(`/open311/v2/requests/${staff.light.number}.json`);
+      assertJson('service_requests', resolved.body);
+      expect(resolved.body[0]).toMatchObject({ status: 'open', status_notes: '已办结，待核查', agency_responsible: '阜新市市政设施服务中心' });
+
+      const answers = await everyRead([staff.light.number], ['0115']);
+      expect(answers.filter((r) => r.status === 200).length).toBe(answers.length);
+      for (const res of answers) for (const secret of STAFF_SECRETS) expect(res.text).not.toContain(secret);
+    });
   });
 
   it('never outputs the reporter personal data (every response of this suite checked)', async () => {

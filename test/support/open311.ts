@@ -8,23 +8,22 @@ import Open311 from 'open311';
 
 /**
  * Independent checks of Open311 answers: JSON against schemas built from the official GeoReport v2
- * description (shared/open311/georeport_v2-1.yaml), made strict (no properties it does not define), and
- * XML through fast-xml-parser's validator and parser with element names checked against the same
- * definitions. Plus a promise wrapper over the third-party `open311` client.
+ * description (test/fixtures/open311/georeport_v2-1.yaml, kept in the repository so that the suite runs on a
+ * clean clone): each path's own `200` response schema, its definitions made strict (no properties they do
+ * not define); XML through fast-xml-parser's validator and parser with element names checked against the
+ * same definitions. Plus a promise wrapper over the third-party `open311` client.
  */
-const SPEC_CANDIDATES = [join(__dirname, '../../../shared/open311/georeport_v2-1.yaml'), '/work/shared/open311/georeport_v2-1.yaml'];
+export const SPEC_PATH = join(__dirname, '../fixtures/open311/georeport_v2-1.yaml');
 
 interface SwaggerDefinition { required?: string[]; properties: Record<string, Record<string, unknown>> }
+interface SwaggerOperation { responses: Record<string, { schema?: Record<string, unknown> }> }
+interface GeoReportSpec {
+  definitions: Record<string, SwaggerDefinition>;
+  paths: Record<string, Record<string, SwaggerOperation>>;
+}
 
-export function loadGeoReportSpec(): { definitions: Record<string, SwaggerDefinition> } {
-  for (const path of SPEC_CANDIDATES) {
-    try {
-      return load(readFileSync(path, 'utf8')) as { definitions: Record<string, SwaggerDefinition> };
-    } catch {
-      // try the next place
-    }
-  }
-  throw new Error(`GeoReport v2 description not found in ${SPEC_CANDIDATES.join(' or ')}`);
+export function loadGeoReportSpec(): GeoReportSpec {
+  return load(readFileSync(SPEC_PATH, 'utf8')) as GeoReportSpec;
 }
 
 const spec = loadGeoReportSpec();
@@ -53,15 +52,34 @@ ajv.addFormat('uint', { type: 'number', validate: (n: number) => Number.isIntege
 ajv.addFormat('double', { type: 'number', validate: (n: number) => Number.isFinite(n) });
 ajv.addSchema({ $id: 'georeport', definitions: strict(spec.definitions) as Record<string, unknown> });
 
-const ref = (name: string) => ({ $ref: `georeport#/definitions/${name}` });
-const list = (name: string, min = 0) => ({ type: 'array', items: ref(name), minItems: min });
+/** A schema of the description with its local references (`#/definitions/X`) pointed at the registered copy. */
+function relocate(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(relocate);
+  if (v === null || typeof v !== 'object') return v;
+  return Object.fromEntries(Object.entries(v as Record<string, unknown>)
+    .map(([k, x]) => [k, k === '$ref' && typeof x === 'string' && x.startsWith('#/') ? `georeport${x}` : relocate(x)]));
+}
 
-/** Schemas per document; discovery and errors follow wiki.open311.org (the description does not define them). */
+/** The `200` response schema the description gives for one path and method (throws when it gives none). */
+export function responseSchema(path: string, method: 'get' | 'post'): Record<string, unknown> {
+  const schema = spec.paths[path]?.[method]?.responses['200']?.schema;
+  if (!schema) throw new Error(`the description has no 200 schema for ${method.toUpperCase()} ${path}`);
+  return relocate(schema) as Record<string, unknown>;
+}
+
+/**
+ * Schemas per document. GeoReport documents are the `200` schemas of their own path in the description:
+ * `service_requests` is GET /requests (also used for our /requests/{id}, which the description does not
+ * define and the wiki answers as a list of one), `request` is GET /request/{service_request_id} (one Request
+ * object). Discovery and errors follow wiki.open311.org (the description does not define them).
+ */
 export const SCHEMAS: Record<string, ValidateFunction> = {
-  services: ajv.compile(list('Service')),
-  service_definition: ajv.compile(ref('ServiceDefinition')),
-  service_requests: ajv.compile(list('Request')),
-  post_response: ajv.compile(list('RequestResponse', 1)),
+  services: ajv.compile(responseSchema('/services.{response_format}', 'get')),
+  service_definition: ajv.compile(responseSchema('/services/{service_code}.{response_format}', 'get')),
+  service_requests: ajv.compile(responseSchema('/requests.{response_format}', 'get')),
+  request: ajv.compile(responseSchema('/request/{service_request_id}.{response_format}', 'get')),
+  // A filing answers at least one entry.
+  post_response: ajv.compile({ allOf: [responseSchema('/requests.{response_format}', 'post'), { type: 'array', minItems: 1 }] }),
   errors: ajv.compile({
     type: 'array', minItems: 1,
     items: { type: 'object', required: ['code', 'description'], additionalProperties: false, properties: { code: { type: 'integer' }, description: { type: 'string', minLength: 1 } } },
@@ -97,6 +115,8 @@ const defRequired = (name: string) => spec.definitions[name]!.required ?? [];
 const XML_SHAPES: Record<string, { root: string; member?: string; definition?: string; fields?: string[] }> = {
   services: { root: 'services', member: 'service', definition: 'Service' },
   service_requests: { root: 'service_requests', member: 'request', definition: 'Request' },
+  // GET /request/{id}: one Request, root <request> as in the description's example.
+  request: { root: 'request', definition: 'Request' },
   post_response: { root: 'service_requests', member: 'request', definition: 'RequestResponse' },
   errors: { root: 'errors', member: 'error', fields: ['code', 'description'] },
   service_definition: { root: 'service_definition' },
@@ -135,6 +155,10 @@ export function assertXml(kind: keyof typeof XML_SHAPES, xml: string): any {
     const required = shape.definition ? defRequired(shape.definition) : shape.fields!;
     members.forEach((m, i) => checkNames(`<${shape.member}> ${i}`, m, allowed, required));
     return members;
+  }
+  if (shape.definition) {
+    checkNames(`<${shape.root}>`, root, defProps(shape.definition), defRequired(shape.definition));
+    return root;
   }
   if (kind === 'service_definition') {
     checkNames('<service_definition>', root, defProps('ServiceDefinition'), defRequired('ServiceDefinition'));

@@ -5,6 +5,7 @@ import { FieldCipher } from '../../common/field-cipher';
 import { FileTicketRequest } from '../tickets/dto/ticket.request.dto';
 import { IntakeService } from '../tickets/intake.service';
 import { convertAttributes, parsePostForm, reporterName } from './open311-form';
+import { NOT_PUBLISHED_NOTICE, publishedService } from './open311.mapper';
 import type { Open311Caller } from './open311-access.service';
 import { Open311AccessService } from './open311-access.service';
 import { Open311LocatorService } from './open311-locator.service';
@@ -96,7 +97,9 @@ export class Open311IntakeService {
     });
     return [{
       service_request_id: result.ticket.number,
-      service_notice: `已受理，工单编号 ${result.ticket.number}，请凭编号查询办理进度。Received as ${result.ticket.number}.`,
+      service_notice: publishedService(platform)
+        ? `已受理，工单编号 ${result.ticket.number}，请凭编号查询办理进度。Received as ${result.ticket.number}.`
+        : `已受理，工单编号 ${result.ticket.number}。${NOT_PUBLISHED_NOTICE} Received as ${result.ticket.number}.`,
     }];
   }
 }

@@ -59,7 +59,11 @@ export class Open311Controller {
     }
   }
 
-  /** services/{code}.{fmt}, requests/{id}.{fmt} (and request/{id}.{fmt}, the path of the official description). */
+  /**
+   * services/{code}.{fmt}; requests/{id}.{fmt}, a list of one (as the GeoReport wiki and existing clients
+   * expect); request/{id}.{fmt}, the path of the official description, which answers one Request object
+   * (XML root `<request>`, as in the description's example).
+   */
   @Get(':dir/:file')
   async item(
     @Param('dir') dir: string, @Param('file') file: string, @Query() q: QueryParams, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply,
@@ -69,7 +73,8 @@ export class Open311Controller {
     await this.access.admit({ apiKey: apiKeyOf(q), ip: req.ip }, false);
     const jurisdiction = await this.reads.jurisdiction(q.jurisdiction_id);
     if (dir === 'services') return send(reply, format, 'service_definition', await this.reads.definition(name));
-    return send(reply, format, 'service_requests', [await this.reads.request(name, jurisdiction)]);
+    const found = await this.reads.request(name, jurisdiction);
+    return dir === 'request' ? send(reply, format, 'request', found) : send(reply, format, 'service_requests', [found]);
   }
 
   /** POST requests.{fmt}: file a service request (form-encoded, api_key required). */

@@ -1,6 +1,7 @@
 import type { CategoryView } from '../catalogue/catalogue.types';
 import type { AttributeSpec, PlatformDefinition } from '../platforms/platform.types';
 import { iso8601 } from './open311-format';
+import { publicationOf, roundCoordinate } from './open311-publication';
 
 /** A GeoReport v2 Service (one service type = one leaf category of the catalogue). */
 export interface Open311ServiceType {
@@ -95,6 +96,14 @@ export function statusNotes(effectiveStatus: string, publicNote: string | null, 
   return publicNote ? `${base}：${scrubPersonalText(publicNote)}` : base;
 }
 
+/** Told to clients wherever a service's requests are accepted but never published (publication `none`). */
+export const NOT_PUBLISHED_NOTICE = '此类诉求涉及个人信息，不公开查询，办理进度请致电 12345。Requests of this type are not published; ask 12345 for progress.';
+
+/** Whether requests of this service are published when filed through Open311. */
+export function publishedService(platform: PlatformDefinition): boolean {
+  return publicationOf(platform.code, true) !== 'none';
+}
+
 /** The leaf categories of the catalogue become Open311 services; disputes (纠纷化解) are never public. */
 export function toService(c: CategoryView, platform: PlatformDefinition): Open311ServiceType {
   const definition = toServiceDefinition(c, platform);
@@ -102,7 +111,7 @@ export function toService(c: CategoryView, platform: PlatformDefinition): Open31
   return {
     service_code: c.code,
     service_name: c.nameZh,
-    description: `${c.nameZh}（${c.nameEn}）${standards ? `：${standards}` : ''}`,
+    description: `${c.nameZh}（${c.nameEn}）${standards ? `：${standards}` : ''}${publishedService(platform) ? '' : ` ${NOT_PUBLISHED_NOTICE}`}`,
     metadata: definition.attributes.length > 0,
     type: 'realtime',
     keywords: [c.nameEn, platform.nameZh, platform.nameEn].join(','),
@@ -155,9 +164,13 @@ export function toServiceDefinition(c: CategoryView, platform: PlatformDefinitio
 /** What the read model gives for one ticket, resolved to its merge parent where Open311 wants the parent's. */
 export interface RequestRow {
   number: string;
+  platform: string;
+  /** Filed through Open311 (has an open311_requests row), as opposed to by staff. */
+  via_open311: boolean;
   category_code: string;
   service_name: string;
-  description: string;
+  /** Null unless filed through Open311 (the read model selects no staff free text). */
+  description: string | null;
   address: string | null;
   lat: number | null;
   lng: number | null;
@@ -171,24 +184,39 @@ export interface RequestRow {
   public_note: string | null;
 }
 
-/** One ticket as a GeoReport request. Whitelisted fields only: nothing of the reporter is ever read. */
+/**
+ * One ticket as a GeoReport request, under the publication policy (open311-publication.ts): whitelisted
+ * fields only, nothing of the reporter is ever read; a ticket not published in full carries no free text and
+ * rounded coordinates. Callers publish only rows for which {@link isPublished} holds.
+ */
 export function toRequest(r: RequestRow): Open311Request {
+  const full = publicationOf(r.platform, r.via_open311) === 'full';
   const status = open311Status(r.effective_status);
   const updated = status === 'closed' && r.effective_closed_at ? r.effective_closed_at : r.effective_updated_at;
   return {
     service_request_id: r.number,
     status,
-    status_notes: statusNotes(r.effective_status, r.public_note, r.merged_into),
+    status_notes: statusNotes(r.effective_status, full ? r.public_note : null, r.merged_into),
     service_name: r.service_name,
     service_code: r.category_code,
-    description: r.description ? scrubPersonalText(r.description) : null,
+    description: full && r.description ? scrubPersonalText(r.description) : null,
     agency_responsible: r.agency,
     service_notice: null,
     requested_datetime: iso8601(r.created_at),
     updated_datetime: iso8601(updated),
     expected_datetime: status === 'open' && r.expected_at ? iso8601(r.expected_at) : null,
-    address: r.address ? scrubPersonalText(r.address) : null,
-    lat: r.lat,
-    long: r.lng,
+    address: full && r.address ? scrubPersonalText(r.address) : null,
+    lat: full ? r.lat : roundCoordinate(r.lat),
+    long: full ? r.lng : roundCoordinate(r.lng),
   };
+}
+
+/** Whether a row may be published at all (the read model already filters; this is the second check). */
+export function isPublished(r: Pick<RequestRow, 'platform' | 'via_open311'>): boolean {
+  return publicationOf(r.platform, r.via_open311) !== 'none';
+}
+
+/** The published rows as requests, in order. */
+export function toPublishedRequests(rows: RequestRow[]): Open311Request[] {
+  return rows.filter(isPublished).map(toRequest);
 }

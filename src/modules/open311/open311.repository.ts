@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { RequestRow } from './open311.mapper';
+import { publishedPlatforms } from './open311-publication';
 
 export interface ApiKeyRow {
   id: string;
@@ -155,8 +156,13 @@ export class Open311Repository {
   }
 
   /**
-   * Tickets as public GeoReport requests. Disputes (纠纷化解) are never public. A merged ticket shows its
-   * merge root's status, notes, unit and deadline. `status` filters on that effective status.
+   * Tickets as public GeoReport requests, under the publication policy (open311-publication.ts): only
+   * platforms published for the way a ticket was filed — through Open311 (it has an `open311_requests` row,
+   * written only by the Open311 intake; the `channel` column is not proof, staff may set it) or by staff.
+   * Free text (description, address, public note) is selected only for tickets filed through Open311, and
+   * the note only when the merge root was filed through Open311 too; the mapper applies the same policy
+   * again. A merged ticket shows its merge root's status, notes, unit and deadline. `status` filters on
+   * that effective status.
    */
   async requests(f: RequestFilter): Promise<RequestRow[]> {
     const params: unknown[] = [];
@@ -164,7 +170,10 @@ export class Open311Repository {
       params.push(v);
       return `$${params.length}`;
     };
-    const where = [`t.platform <> 'dispute_resolution'`];
+    const where = [
+      `((o.ticket_id IS NOT NULL AND t.platform = ANY(${add(publishedPlatforms(true))}::text[]))
+        OR (o.ticket_id IS NULL AND t.platform = ANY(${add(publishedPlatforms(false))}::text[])))`,
+    ];
     if (f.scopePath) where.push(`t.grid_path <@ ${add(f.scopePath)}::ltree`);
     if (f.numbers) where.push(`t.number = ANY(${add(f.numbers)}::text[])`);
     else {
@@ -177,20 +186,26 @@ export class Open311Repository {
     // (unit, deadline, public note), which are then done for at most `limit` rows.
     if (!f.numbers && f.status && f.status.length === 1) where.push(`(r.status IN (${CLOSED})) = ${f.status[0] === 'closed' ? 'true' : 'false'}`);
     return this.ds.query(
-      `SELECT x.number, x.category_code, x.service_name, x.description, x.address, x.lat, x.lng, x.created_at,
+      `SELECT x.number, x.platform, x.via_open311, x.category_code, x.service_name, x.description, x.address, x.lat, x.lng, x.created_at,
               x.effective_status, x.effective_updated_at, x.effective_closed_at, x.merged_into,
               u.name_zh AS agency,
               (SELECT k.deadline FROM ticket_clocks k WHERE k.ticket_id = x.root_id AND k.stage = 'resolve' AND k.state = 'running'
                 ORDER BY k.created_at DESC LIMIT 1) AS expected_at,
-              (SELECT e.note FROM ticket_events e WHERE e.ticket_id = x.root_id AND e.note IS NOT NULL AND e.action IN (${PUBLIC_NOTE_ACTIONS})
-                  AND e.to_status = x.effective_status
-                ORDER BY e.seq DESC LIMIT 1) AS public_note
+              CASE WHEN x.via_open311 AND EXISTS (SELECT 1 FROM open311_requests ro WHERE ro.ticket_id = x.root_id) THEN
+                (SELECT e.note FROM ticket_events e WHERE e.ticket_id = x.root_id AND e.note IS NOT NULL AND e.action IN (${PUBLIC_NOTE_ACTIONS})
+                    AND e.to_status = x.effective_status
+                  ORDER BY e.seq DESC LIMIT 1)
+              END AS public_note
          FROM (
-           SELECT t.number, t.category_code, c.name_zh AS service_name, t.description, t.address, t.lat, t.lng, t.created_at,
+           SELECT t.number, t.platform, o.ticket_id IS NOT NULL AS via_open311, t.category_code, c.name_zh AS service_name,
+                  CASE WHEN o.ticket_id IS NOT NULL THEN t.description END AS description,
+                  CASE WHEN o.ticket_id IS NOT NULL THEN t.address END AS address,
+                  t.lat, t.lng, t.created_at,
                   r.id AS root_id, r.unit_id, r.status AS effective_status, r.updated_at AS effective_updated_at, r.closed_at AS effective_closed_at,
                   CASE WHEN r.id <> t.id THEN r.number END AS merged_into
              FROM tickets t
              JOIN categories c ON c.id = t.category_id
+             LEFT JOIN open311_requests o ON o.ticket_id = t.id
              CROSS JOIN LATERAL (
                WITH RECURSIVE chain AS (
                  SELECT t.id, t.parent_id, t.status, 0 AS depth

@@ -4,11 +4,15 @@ import type { CategoryView } from '../catalogue/catalogue.types';
 import { platformDefinition } from '../platforms/platform-registry';
 import type { PlatformDefinition } from '../platforms/platform.types';
 import { parseIsoDate } from './open311-format';
-import { toRequest, toService, toServiceDefinition, type Open311Request, type Open311ServiceType, type Open311ServiceDefinition } from './open311.mapper';
+import { toPublishedRequests, toService, toServiceDefinition, type Open311Request, type Open311ServiceType, type Open311ServiceDefinition } from './open311.mapper';
 import { Open311ErrorCode, Open311Exception } from './open311.exception';
 import { Open311Repository, type GridNodeRef } from './open311.repository';
 
-/** Disputes (纠纷化解) carry the parties' personal data and are visible only to their mediators: never public. */
+/**
+ * Disputes (纠纷化解) carry the parties' personal data and are visible only to their mediators: not even a
+ * service. Which tickets of the other platforms are published is the publication policy's business
+ * (open311-publication.ts).
+ */
 const PRIVATE_PLATFORMS = new Set(['dispute_resolution']);
 const MAX_SPAN_MS = 90 * 86400 * 1000;
 const MAX_RESULTS = 1000;
@@ -94,7 +98,7 @@ export class Open311Service {
       if (numbers.length === 0 || numbers.length > 200 || !numbers.every((n) => NUMBER.test(n))) {
         throw new Open311Exception(Open311ErrorCode.INVALID_PARAMETER, undefined, [{ field: 'service_request_id', message: 'one to 200 ticket numbers, comma-separated / 1 到 200 个工单编号，以逗号分隔' }]);
       }
-      return (await this.repo.requests({ numbers, scopePath: jurisdiction?.path, limit: MAX_RESULTS })).map(toRequest);
+      return toPublishedRequests(await this.repo.requests({ numbers, scopePath: jurisdiction?.path, limit: MAX_RESULTS }));
     }
     const errors: Array<{ field: string; message: string }> = [];
     const serviceCode = firstString(q.service_code, 'service_code');
@@ -123,14 +127,17 @@ export class Open311Service {
       scopePath: jurisdiction?.path, serviceCode, from, to, status: status as Array<'open' | 'closed'> | undefined, limit: MAX_RESULTS,
       recentDays: !from && !to ? 90 : undefined,
     });
-    return rows.map(toRequest);
+    return toPublishedRequests(rows);
   }
 
-  /** One request by its number (service_request_id = ticket number); 404 when unknown or not public. */
+  /**
+   * One request by its number (service_request_id = ticket number); 404 when unknown or not published —
+   * the same answer, so that a private ticket's existence is not revealed either.
+   */
   async request(number: string, jurisdiction: GridNodeRef | undefined): Promise<Open311Request> {
     if (!NUMBER.test(number)) throw new Open311Exception(Open311ErrorCode.REQUEST_NOT_FOUND);
-    const [row] = await this.repo.requests({ numbers: [number], scopePath: jurisdiction?.path, limit: 1 });
-    if (!row) throw new Open311Exception(Open311ErrorCode.REQUEST_NOT_FOUND);
-    return toRequest(row);
+    const [request] = toPublishedRequests(await this.repo.requests({ numbers: [number], scopePath: jurisdiction?.path, limit: 1 }));
+    if (!request) throw new Open311Exception(Open311ErrorCode.REQUEST_NOT_FOUND);
+    return request;
   }
 }
