@@ -5,6 +5,7 @@ import { DEMO_PASSWORD } from '../../src/database/seeds/demo-city';
 import { hashPassword } from '../../src/modules/auth/password.service';
 import { RollupService } from '../../src/modules/reports/rollup.service';
 import { shiftMonths } from '../../src/modules/reports/reports.service';
+import { armResolveClock, firingsOf, inProgressTicket, waitFor } from '../support/sla';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { MANHOLE, codeIds, fileTicket, mustAct } from '../support/tickets';
 import { loadFixture, planTicket, rng, writeEvents, writeTickets } from './reports-history';
@@ -259,6 +260,24 @@ describe('reports for officials 统计报表', () => {
     const rates = (await get(official, `rates?from=${prev}&to=${month.to}&groupBy=month`)).body;
     const r1 = rates.rows.find((r: any) => r.group === month.from.slice(0, 7));
     expect(r1.mom).toEqual(rates.rows.find((r: any) => r.group === prev.slice(0, 7)).rates);
+  });
+
+  it('backlog colours are the SLA engine\'s: thresholds fired on the live clocks, red once past the deadline', async () => {
+    const admin = await t.login('demo.admin');
+    const { id } = await inProgressTicket(t, { grid, dispatcher, handler }, ids['FX-SZSS']!, { title: '电务小区5号楼井盖缺失' });
+    await fold();
+    const colours = async () => (await get(official, `backlog?groupBy=street`)).body.rows.find((r: any) => r.group === ZHANQIAN).byColour;
+    const before = await colours();
+    // 4 h limit, 3 s left: the 50 % 催办 and 80 % 预警 thresholds are past and fire at once (yellow), the breach in 3 s.
+    await armResolveClock(t, admin, id, 4 * 3600, 3);
+    await waitFor('warning fired', async () => (await firingsOf(t, id)).some((f) => f.threshold === 'warning'));
+    const yellow = await colours();
+    expect(yellow.yellow).toBe(before.yellow + 1);
+    expect(yellow.green + yellow.none).toBe(before.green + before.none - 1);
+    await waitFor('breach fired', async () => (await firingsOf(t, id)).some((f) => f.threshold === 'breach'));
+    const red = await colours();
+    expect(red.red).toBe(before.red + 1);
+    expect(red.yellow).toBe(before.yellow);
   });
 
   it('the fold never passes the start of a transaction still open, even one that has written nothing yet', async () => {

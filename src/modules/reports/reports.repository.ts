@@ -139,19 +139,24 @@ export class ReportsRepository {
     return new Map(rows.map((r) => [String(r.g), { open: r.open, overdue: r.overdue }]));
   }
 
-  /** Open tickets by age bucket and SLA colour (蓝 50 %, 黄 80 %, 红 100 % of the resolve limit). */
+  /**
+   * Open tickets by age bucket and SLA colour. The colour is the SLA engine's own: the most severe level its live
+   * clocks (any stage, running or paused) have reached — set as their thresholds fire, under each clock's policy
+   * and calendar — and red for a running clock past its deadline whose breach is still being fired; green when a
+   * live clock has a deadline and no threshold yet, none without one. Read live, so it never waits for a fold.
+   */
   async backlog(f: ReportFilter): Promise<Array<{ group: string; age: string; colour: string; n: number }>> {
     const p = new Params();
     return this.ds.query(
       `WITH o AS (
          SELECT ${groupExpr(f.groupBy)} AS g, now() - fa.filed_at AS age,
-                CASE WHEN fa.resolve_deadline IS NULL THEN 'none'
-                     WHEN now() >= fa.resolve_deadline THEN 'red'
-                     WHEN fa.resolve_deadline <= fa.resolve_started_at THEN 'red'
-                     WHEN extract(epoch FROM now() - fa.resolve_started_at) >= 0.8 * extract(epoch FROM fa.resolve_deadline - fa.resolve_started_at) THEN 'yellow'
-                     WHEN extract(epoch FROM now() - fa.resolve_started_at) >= 0.5 * extract(epoch FROM fa.resolve_deadline - fa.resolve_started_at) THEN 'blue'
-                     ELSE 'green' END AS colour
+                CASE WHEN c.timed = 0 THEN 'none' ELSE (ARRAY['green', 'blue', 'yellow', 'red'])[c.severity + 1] END AS colour
            FROM report_keys k JOIN report_ticket_facts fa ON fa.key_id = k.id AND fa.open
+           CROSS JOIN LATERAL (
+             SELECT count(*) FILTER (WHERE c.deadline IS NOT NULL)::int AS timed,
+                    coalesce(max(CASE WHEN c.state = 'running' AND c.deadline <= now() THEN 3
+                                      WHEN c.level = 'red' THEN 3 WHEN c.level = 'yellow' THEN 2 WHEN c.level = 'blue' THEN 1 ELSE 0 END), 0) AS severity
+               FROM ticket_clocks c WHERE c.ticket_id = fa.ticket_id AND c.state <> 'stopped') c
           WHERE k.grain = 'day' AND ${where(p, f)})
        SELECT g AS "group",
               CASE WHEN age < interval '1 day' THEN 'lt1d' WHEN age < interval '3 days' THEN '1to3d'
