@@ -121,11 +121,20 @@ describe('platform rules 五平台规则', () => {
     expect(refused.body.code).toBe('MATERIALS_INCOMPLETE');
     const category = (await t.request('GET', '/api/v1/categories/CS02', { token: dispatcher })).body;
     const current = (await t.request('GET', `/api/v1/tickets/${id}`, { token: clerk })).body;
+    // ticket:act is not enough: an official (read-only, supervises only) may not tick the checklist.
+    const official = await t.login('demo.official');
+    const byOfficial = await t.request('POST', `/api/v1/tickets/${id}/materials`, { token: official, body: { expectedVersion: current.version, provided: category.materials } });
+    expect([byOfficial.status, byOfficial.body.code]).toEqual([403, 'NOT_TICKET_PARTICIPANT']);
     const done = await t.request('POST', `/api/v1/tickets/${id}/materials`, { token: clerk, body: { expectedVersion: current.version, provided: category.materials } });
     expect(done.status).toBe(200);
     expect(done.body.materialsComplete).toBe(true);
     await mustAct(t, clerk, id, 'resolve', { note: '已核查并提交' });
-    expect((await mustAct(t, grid, id, 'verify', { passed: true })).status).toBe('closed');
+    const closed = await mustAct(t, grid, id, 'verify', { passed: true });
+    expect(closed.status).toBe('closed');
+    // A closed ticket's checklist is part of its record: it no longer changes.
+    const late = await t.request('POST', `/api/v1/tickets/${id}/materials`, { token: clerk, body: { expectedVersion: closed.version, provided: [] } });
+    expect([late.status, late.body.code]).toEqual([409, 'TICKET_NOT_OPEN']);
+    expect((await t.request('GET', `/api/v1/tickets/${id}`, { token: clerk })).body).toMatchObject({ version: closed.version, materialsComplete: true });
   });
 
   it('party_building: a party-member volunteer claims the wish and records service hours (微心愿认领)', async () => {

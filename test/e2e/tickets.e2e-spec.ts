@@ -212,6 +212,66 @@ describe('tickets: the manhole story and the rules around it 工单', () => {
     expect((await t.request('GET', `/api/v1/tickets?platform=community_governance&channel=patrol&gridNodeId=${ids['210902001']}&overdue=false`, { token: dispatcher })).status).toBe(200);
   });
 
+  it('list filters overdue, unitId, categoryCode and gridNodeId return only matching tickets', async () => {
+    type Item = { id: string; unitId: string | null; categoryCode: string; gridNodeId: string; clocks: Array<{ state: string; overdue: boolean }> };
+    const list = async (query: string): Promise<Item[]> => {
+      const res = await t.request('GET', `/api/v1/tickets?limit=200&${query}`, { token: dispatcher });
+      expect([query, res.status]).toEqual([query, 200]);
+      return res.body.items;
+    };
+    const late = (i: Item) => i.clocks.some((c) => c.state === 'running' && c.overdue);
+    // One ticket at grid 1, category 0101, with 市政设施 and overdue; one at grid 2, category SJ0101, with 自来水公司.
+    const { body: a } = await fileTicket(t, grid, { ...MANHOLE, title: '筛选测试 甲' });
+    await mustAct(t, dispatcher, a.id, 'register');
+    await mustAct(t, dispatcher, a.id, 'dispatch', { unitId: ids['FX-SZSS'] });
+    await t.ds.query(`UPDATE ticket_clocks SET deadline = now() - interval '1 hour' WHERE ticket_id = $1 AND state = 'running'`, [a.id]);
+    const { body: b } = await fileTicket(t, dispatcher, {
+      categoryCode: 'SJ0101', title: '筛选测试 乙', description: '路边暴露垃圾', channel: 'hotline', gridNodeId: ids['210902001001002'],
+    });
+    expect(b.categoryCode).toBe('SJ0101');
+    await mustAct(t, dispatcher, b.id, 'register');
+    await mustAct(t, dispatcher, b.id, 'dispatch', { unitId: ids['FX-WATER'] });
+    const has = (items: Item[], id: string) => items.some((i) => i.id === id);
+
+    const overdue = await list('overdue=true');
+    expect(has(overdue, a.id) && !has(overdue, b.id)).toBe(true);
+    expect(overdue.every(late)).toBe(true);
+    const onTime = await list('overdue=false');
+    expect(!has(onTime, a.id) && has(onTime, b.id)).toBe(true);
+    expect(onTime.some(late)).toBe(false);
+
+    const szss = await list(`unitId=${ids['FX-SZSS']}`);
+    expect(has(szss, a.id) && !has(szss, b.id)).toBe(true);
+    expect(szss.every((i) => i.unitId === ids['FX-SZSS'])).toBe(true);
+    const water = await list(`unitId=${ids['FX-WATER']}`);
+    expect(water.map((i) => i.id)).toEqual([b.id]);
+
+    const manholes = await list('categoryCode=0101');
+    expect(has(manholes, a.id) && !has(manholes, b.id)).toBe(true);
+    expect(manholes.every((i) => i.categoryCode === '0101')).toBe(true);
+    const litter = await list('categoryCode=SJ0101');
+    expect(litter.map((i) => i.id)).toEqual([b.id]);
+    expect(await list('categoryCode=01')).toEqual([]); // a 大类 code is not a prefix filter
+
+    const subtree = async (code: string): Promise<Set<string>> => new Set((await t.ds.query(
+      `SELECT g.id FROM grid_nodes g, grid_nodes r WHERE r.code = $1 AND g.path <@ r.path`, [code]) as Array<{ id: string }>).map((r) => r.id));
+    const grid1 = await subtree('210902001001001');
+    const inGrid1 = await list(`gridNodeId=${ids['210902001001001']}`);
+    expect(has(inGrid1, a.id) && !has(inGrid1, b.id)).toBe(true);
+    expect(inGrid1.every((i) => grid1.has(i.gridNodeId))).toBe(true);
+    const grid2 = await list(`gridNodeId=${ids['210902001001002']}`);
+    expect(grid2.map((i) => i.id)).toEqual([b.id]);
+    const community = await subtree('210902001001');
+    const inCommunity = await list(`gridNodeId=${ids['210902001001']}`);
+    expect(has(inCommunity, a.id) && has(inCommunity, b.id)).toBe(true);
+    expect(inCommunity.every((i) => community.has(i.gridNodeId))).toBe(true);
+
+    // Filters combine (AND).
+    const both = await list(`unitId=${ids['FX-SZSS']}&categoryCode=0101&gridNodeId=${ids['210902001001001']}&overdue=true`);
+    expect(both.map((i) => i.id)).toEqual([a.id]);
+    expect(await list(`unitId=${ids['FX-WATER']}&categoryCode=0101`)).toEqual([]);
+  });
+
   it('suggests likely duplicates; a merged duplicate follows its parent to closure', async () => {
     const first = (await fileTicket(t, grid, { ...MANHOLE, title: '3号楼东侧雨水井盖缺失', description: '3号楼东侧井盖缺失', lat: 42.0266, lng: 121.6606 })).body;
     const second = await fileTicket(t, grid, { ...MANHOLE, title: '3号楼东侧井盖丢失', description: '3号楼东侧井盖缺失了', lat: 42.02662, lng: 121.66062 });

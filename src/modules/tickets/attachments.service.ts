@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Principal } from '../auth/principal';
 import { ATTACHMENT_STORAGE, sniffContentType, type AttachmentStorage } from './storage/attachment-storage';
+import { assertMayChangeContent } from './ticket-content-guard';
 import { TicketQueryService } from './ticket-query.service';
 import { ticketScope } from './ticket-scope';
 import { TicketErrorCode, TicketException, TicketPathNotFound } from './tickets.exception';
@@ -28,6 +29,7 @@ export class AttachmentsService {
   async upload(p: Principal, ticketId: string, declaredType: string | undefined, body: unknown): Promise<AttachmentResponse> {
     const t = await this.repo.findVisible(ticketScope(p, await this.query.unitTypeOf(p)), ticketId);
     if (!t) throw new TicketException(TicketErrorCode.TICKET_NOT_FOUND);
+    assertMayChangeContent(p, t, 'attachment');
     if (!Buffer.isBuffer(body) || body.length === 0) throw new TicketException(TicketErrorCode.ATTACHMENT_TYPE);
     const sniffed = sniffContentType(body);
     if (!sniffed || sniffed !== declaredType?.split(';')[0]?.trim()) throw new TicketException(TicketErrorCode.ATTACHMENT_TYPE);
@@ -37,6 +39,8 @@ export class AttachmentsService {
     // Bytes first, then the row: a crash between them leaves an orphan file, never a row without bytes.
     await this.storage.put(key, body);
     const id = await this.repo.insertAttachment({ ticketId: t.id, storageKey: key, contentType: sniffed, size: body.length, sha256, uploadedBy: p.id });
+    // The ticket ended while the bytes were being written: nothing is recorded (the file is an orphan, as above).
+    if (id === undefined) throw new TicketException(TicketErrorCode.TICKET_NOT_OPEN);
     return { id, contentType: sniffed, sizeBytes: body.length, sha256, eventId: null, createdAt: now.toISOString() };
   }
 

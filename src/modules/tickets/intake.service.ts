@@ -180,6 +180,9 @@ export class IntakeService {
     if (fresh) this.catalogue.forgetCurrent(body.categoryCode);
     const category = await this.catalogue.currentCategoryCached(body.categoryCode);
     if (!category) throw new TicketException(TicketErrorCode.CATEGORY_NOT_FOUND);
+    // A category without a case standard (立案标准), e.g. a 大类 such as 01 公用设施, gives no deadline: the
+    // ticket would never run late. File under a category that has one.
+    if (category.standards.length === 0) throw new TicketException(TicketErrorCode.STANDARD_REQUIRED);
     const standard = body.standardCode ? category.standards.find((s) => s.code === body.standardCode) : category.standards[0];
     if (body.standardCode && !standard) throw new TicketException(TicketErrorCode.STANDARD_NOT_FOUND);
     const node = await this.gridNode(actor.scopePath, body.gridNodeId ?? actor.defaultNodeId, fresh);

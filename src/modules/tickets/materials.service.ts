@@ -4,6 +4,7 @@ import { CatalogueService } from '../catalogue/catalogue.service';
 import type { MaterialsRequest } from './dto/ticket.request.dto';
 import type { TicketResponse } from './dto/ticket.response.dto';
 import { TicketQueryService } from './ticket-query.service';
+import { assertMayChangeContent } from './ticket-content-guard';
 import { ticketScope } from './ticket-scope';
 import { TicketErrorCode, TicketException } from './tickets.exception';
 import { TicketsRepository } from './tickets.repository';
@@ -18,6 +19,7 @@ export class MaterialsService {
     await this.repo.transaction(async (m) => {
       const t = await this.repo.findVisible(scope, id, m, true);
       if (!t) throw new TicketException(TicketErrorCode.TICKET_NOT_FOUND);
+      assertMayChangeContent(p, t, 'materials');
       if (t.version !== body.expectedVersion) throw new TicketException(TicketErrorCode.STALE_VERSION);
       const category = await this.catalogue.categoryById(t.category_id, m);
       const required = category?.materials ?? [];

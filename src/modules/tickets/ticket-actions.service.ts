@@ -15,6 +15,17 @@ import { TicketsRepository, type ActionWrite, type TicketRow, type TicketScope }
 
 const DONE = new Set(['closed', 'archived']);
 
+/**
+ * How a merged duplicate (并单) follows its parent's end: the parent's outcome is the child's, told to its
+ * reporter by an event. The child stays `merged` (it counts once, through its parent) and gets its `closedAt`.
+ */
+const CHILD_EVENT_OF_PARENT_END: Readonly<Record<string, string>> = {
+  closed: 'parent-closed',
+  archived: 'parent-closed',
+  voided: 'parent-voided', // 不予立案: the duplicates describe the same non-case
+  cancelled: 'parent-cancelled', // the parent's filer withdrew it: the duplicates' reporters are told to file again if it persists
+};
+
 function toWorkflowTicket(t: TicketRow): WorkflowTicket {
   return {
     id: t.id,
@@ -138,8 +149,17 @@ export class TicketActionsService {
       if (!unit || (lead && !unit.active)) return { ok: false, error: new TicketException(TicketErrorCode.UNIT_NOT_FOUND) };
       if (!unit.covers) return { ok: false, error: new TicketException(TicketErrorCode.UNIT_OUT_OF_JURISDICTION) };
     }
+    if (body.handlerId !== undefined && body.unitId !== undefined) {
+      // The workflow hands the ticket to a pre-assigned handler only together with a unit (dispatch, reassign,
+      // re-dispatch after a return): the handler must be an active handler of that unit, or the ticket would
+      // sit with someone who cannot see it while claim-next skips it for everyone else.
+      if (!(await this.repo.isActiveHandlerOf(m, body.handlerId, body.unitId))) {
+        return { ok: false, error: new TicketException(TicketErrorCode.HANDLER_NOT_IN_UNIT) };
+      }
+    }
     if (body.parentId) {
-      const parent = actor.scope ? await this.repo.findVisible(actor.scope, body.parentId, m) : await this.repo.findById(m, body.parentId);
+      // Locked, so that the parent cannot end (and settle its children) between this check and the merge.
+      const parent = actor.scope ? await this.repo.findVisible(actor.scope, body.parentId, m, true) : await this.repo.findById(m, body.parentId, true);
       if (!parent || parent.id === t.id || ['closed', 'archived', 'voided', 'cancelled', 'merged'].includes(parent.status)) {
         return { ok: false, error: new TicketException(TicketErrorCode.PARENT_NOT_FOUND) };
       }
@@ -247,7 +267,9 @@ export class TicketActionsService {
       if (starts.length > 0) await this.clocks.startMany(m, starts, now);
     }
     for (const d of accepted) {
-      if (DONE.has(d.to)) await this.closeMergedChildren(m, written.get(d.ticket.id)!.row, d.actor, now);
+      const row = written.get(d.ticket.id)!.row;
+      if (CHILD_EVENT_OF_PARENT_END[d.to]) await this.settleMergedChildren(m, row, d.actor, body.reason ?? null, now);
+      else if (d.to === 'merged' && row.parent_id) await this.repointMergedChildren(m, row, row.parent_id, d.actor);
     }
     return decided.map((d) => (d.ok ? { ok: true as const, row: written.get(d.ticket.id)!.row } : d));
   }
@@ -288,13 +310,38 @@ export class TicketActionsService {
     }
   }
 
-  /** A merged duplicate follows its parent to closure: each child gets an event telling its reporter the outcome. */
-  private async closeMergedChildren(m: EntityManager, parent: TicketRow, actor: { eventActorId: string | null; role: string }, now: Date): Promise<void> {
-    for (const child of await this.repo.mergedChildren(m, parent.id)) {
+  /**
+   * A merged duplicate follows its parent to its end (closed/archived, voided, cancelled): each child (and,
+   * for chains merged before children were re-pointed, each grandchild) gets an event telling its reporter
+   * the outcome, and a `closedAt`.
+   */
+  private async settleMergedChildren(
+    m: EntityManager, parent: TicketRow, actor: { eventActorId: string | null; role: string }, reason: string | null, now: Date,
+  ): Promise<void> {
+    const action = CHILD_EVENT_OF_PARENT_END[parent.status]!;
+    for (const child of await this.repo.mergedDescendants(m, parent.id)) {
       await this.repo.updateTicket(m, child.id, { closed_at: now });
       await this.repo.insertEvent(m, {
-        ticketId: child.id, action: 'parent-closed', actorId: actor.eventActorId, actorRole: actor.role, from: 'merged', to: 'merged',
-        data: { parentId: parent.id, parentNumber: parent.number, parentStatus: parent.status },
+        ticketId: child.id, action, actorId: actor.eventActorId, actorRole: actor.role, from: 'merged', to: 'merged',
+        data: {
+          parentId: parent.id, parentNumber: parent.number, parentStatus: parent.status,
+          ...(child.parent_id !== parent.id ? { mergedVia: child.parent_id } : {}),
+          ...(reason !== null && parent.status !== 'closed' && parent.status !== 'archived' ? { reason } : {}), // why it was voided or withdrawn
+        },
+      });
+    }
+  }
+
+  /**
+   * A parent merged into another ticket hands its children over: they now follow the new parent (one level of
+   * merging, so the new parent's end settles them), each with an event saying so.
+   */
+  private async repointMergedChildren(m: EntityManager, merged: TicketRow, newParentId: string, actor: { eventActorId: string | null; role: string }): Promise<void> {
+    const moved = await this.repo.repointMergedChildren(m, merged.id, newParentId);
+    for (const child of moved) {
+      await this.repo.insertEvent(m, {
+        ticketId: child.id, action: 'parent-merged', actorId: actor.eventActorId, actorRole: actor.role, from: 'merged', to: 'merged',
+        data: { fromParentId: merged.id, fromParentNumber: merged.number, parentId: newParentId, parentNumber: child.parent_number },
       });
     }
   }

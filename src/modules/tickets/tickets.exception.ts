@@ -16,6 +16,10 @@ export enum TicketErrorCode {
   UNKNOWN_ACTION = 'UNKNOWN_ACTION',
   ATTACHMENT_TYPE = 'ATTACHMENT_TYPE',
   INVALID_CURSOR = 'INVALID_CURSOR',
+  HANDLER_NOT_IN_UNIT = 'HANDLER_NOT_IN_UNIT',
+  STANDARD_REQUIRED = 'STANDARD_REQUIRED',
+  TICKET_NOT_OPEN = 'TICKET_NOT_OPEN',
+  NOT_TICKET_PARTICIPANT = 'NOT_TICKET_PARTICIPANT',
 }
 
 function describe(code: TicketErrorCode): { status: number; text: Bilingual } {
@@ -35,6 +39,10 @@ function describe(code: TicketErrorCode): { status: number; text: Bilingual } {
     case TicketErrorCode.UNKNOWN_ACTION: return { status: 404, text: { en: 'Unknown action', zh: '未知的操作' } };
     case TicketErrorCode.ATTACHMENT_TYPE: return { status: 415, text: { en: 'Only JPEG, PNG, WebP images and PDF files are accepted', zh: '仅支持 JPEG、PNG、WebP 图片和 PDF 文件' } };
     case TicketErrorCode.INVALID_CURSOR: return { status: 400, text: { en: 'Invalid cursor', zh: '分页游标无效' } };
+    case TicketErrorCode.HANDLER_NOT_IN_UNIT: return { status: 422, text: { en: 'The handler is not an active handler of the unit the ticket goes to', zh: '指定的承办人不是该承办单位的在职承办人' } };
+    case TicketErrorCode.STANDARD_REQUIRED: return { status: 422, text: { en: 'This category has no case standard; choose a more specific category', zh: '该类别没有立案标准，请选择更具体的类别' } };
+    case TicketErrorCode.TICKET_NOT_OPEN: return { status: 409, text: { en: 'The ticket is no longer open; its materials and attachments cannot change', zh: '工单已结束，不能再修改材料或附件' } };
+    case TicketErrorCode.NOT_TICKET_PARTICIPANT: return { status: 403, text: { en: 'Only the filer, a handler of the handling unit or a dispatcher may do this', zh: '仅上报人、承办单位的承办人或调度员可执行此操作' } };
   }
 }
 

@@ -101,7 +101,8 @@ export class TicketsRepository {
   /**
    * Gives filed tickets (a batch of filings, in order) the next numbers of the (Asia/Shanghai) day, as the
    * last statement before commit: the counter row stays locked only for this statement and the commit, once
-   * per batch, and a rolled-back batch rolls its increment back too, so numbers have no gaps.
+   * per batch, and a rolled-back batch rolls its increment back too, so numbers have no gaps. The counter is
+   * padded to six digits and widens past them (`…-999999`, `…-1000000`), never truncated.
    */
   async assignNumbers(m: EntityManager, ticketIds: readonly string[]): Promise<string[]> {
     if (ticketIds.length === 0) return [];
@@ -111,7 +112,7 @@ export class TicketsRepository {
          ON CONFLICT (day) DO UPDATE SET last = c.last + $2::int
          RETURNING day, last),
        x AS (SELECT id, ord FROM unnest($1::uuid[]) WITH ORDINALITY AS x(id, ord)),
-       u AS (UPDATE tickets t SET number = 'FX-' || to_char(n.day, 'YYYYMMDD') || '-' || lpad((n.last - $2::int + x.ord)::text, 6, '0')
+       u AS (UPDATE tickets t SET number = 'FX-' || to_char(n.day, 'YYYYMMDD') || '-' || lpad((n.last - $2::int + x.ord)::text, greatest(6, length((n.last - $2::int + x.ord)::text)), '0')
                FROM n, x WHERE t.id = x.id RETURNING t.id::text, t.number)
        SELECT id, number FROM u`), [ticketIds, ticketIds.length]);
     const byId = new Map(rows.map((r) => [r.id, r.number]));
@@ -328,8 +329,39 @@ export class TicketsRepository {
     return rows.map((r: { distance_m: number | null; similarity: number }) => ({ ...r, distance_m: r.distance_m === null ? null : Number(r.distance_m), similarity: Number(r.similarity) }));
   }
 
-  async mergedChildren(m: EntityManager, parentId: string): Promise<Array<{ id: string; status: string }>> {
-    return m.query(`SELECT id, status FROM tickets WHERE parent_id = $1 AND status = 'merged' FOR UPDATE`, [parentId]);
+  /**
+   * The merged tickets that follow `rootId` and are not settled yet (no `closedAt`): its children and, down
+   * merge chains (a parent merged before its children were re-pointed, or while one was being merged into it),
+   * their children, locked. Chains cannot loop (a merge refuses a merged parent), the depth bound is a guard.
+   */
+  async mergedDescendants(m: EntityManager, rootId: string): Promise<Array<{ id: string; parent_id: string }>> {
+    const rows: Array<{ id: string; parent_id: string }> = await m.query(
+      `WITH RECURSIVE d AS (
+         SELECT id, parent_id, 1 AS depth FROM tickets WHERE parent_id = $1 AND status = 'merged'
+         UNION ALL
+         SELECT t.id, t.parent_id, d.depth + 1 FROM tickets t JOIN d ON t.parent_id = d.id
+          WHERE t.status = 'merged' AND d.depth < 20)
+       SELECT t.id::text, t.parent_id::text FROM tickets t
+        WHERE t.id IN (SELECT id FROM d) AND t.closed_at IS NULL ORDER BY t.created_at, t.id FOR UPDATE OF t`, [rootId]);
+    return rows;
+  }
+
+  /** Merged children of `fromId` now follow `toId` (version bumped); returns them with their new parent's number. */
+  async repointMergedChildren(m: EntityManager, fromId: string, toId: string): Promise<Array<{ id: string; parent_number: string }>> {
+    // UPDATE … RETURNING wrapped in a SELECT: TypeORM returns [rows, count] for a bare UPDATE.
+    return m.query(
+      `WITH u AS (
+         UPDATE tickets t SET parent_id = p.id, version = t.version + 1, updated_at = now()
+           FROM tickets p WHERE p.id = $2 AND t.parent_id = $1 AND t.status = 'merged'
+         RETURNING t.id::text AS id, p.number AS parent_number)
+       SELECT id, parent_number FROM u ORDER BY id`, [fromId, toId]);
+  }
+
+  /** Whether a user is an active handler (承办人) of a unit. */
+  async isActiveHandlerOf(m: EntityManager, userId: string, unitId: string): Promise<boolean> {
+    const rows: Array<{ ok: boolean }> = await m.query(
+      `SELECT EXISTS (SELECT 1 FROM users WHERE id = $1 AND unit_id = $2 AND role = 'handler' AND active) AS ok`, [userId, unitId]);
+    return rows[0]!.ok;
   }
 
   async clocks(m: EntityManager, ticketIds: string[]): Promise<ClockRow[]> {
@@ -391,11 +423,15 @@ export class TicketsRepository {
     return rows[0];
   }
 
-  async insertAttachment(a: { ticketId: string; storageKey: string; contentType: string; size: number; sha256: string; uploadedBy: string }): Promise<string> {
+  /** Records an attachment of a ticket that is still open; undefined (nothing written) once the ticket has ended. */
+  async insertAttachment(a: { ticketId: string; storageKey: string; contentType: string; size: number; sha256: string; uploadedBy: string }): Promise<string | undefined> {
     const rows: Array<{ id: string }> = await this.ds.query(
-      `INSERT INTO attachments (ticket_id, storage_key, content_type, size_bytes, sha256, uploaded_by) VALUES ($1,$2,$3,$4,$5,$6) RETURNING id`,
+      `INSERT INTO attachments (ticket_id, storage_key, content_type, size_bytes, sha256, uploaded_by)
+       SELECT t.id, $2::text, $3::text, $4::int, $5::text, $6::uuid FROM tickets t
+        WHERE t.id = $1 AND t.status NOT IN ('closed','archived','voided','cancelled','merged')
+       RETURNING id`,
       [a.ticketId, a.storageKey, a.contentType, a.size, a.sha256, a.uploadedBy]);
-    return rows[0]!.id;
+    return rows[0]?.id;
   }
 
   async linkAttachments(m: EntityManager, ticketId: string, ids: string[], eventId: string): Promise<number> {
