@@ -138,7 +138,9 @@ export async function createApiApp(runtime: Runtime, logger: Logger, options: { 
     .build());
   SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'docs-json' });
 
-  app.enableShutdownHooks();
+  // No enableShutdownHooks(): the process runner owns SIGTERM/SIGINT and closes the app itself (which runs the
+  // same shutdown hooks). Nest's own listener would re-send the signal after closing and kill the process
+  // with 143 before the runner stopped the embedded Postgres and exited 0.
   await app.init();
   return app;
 }
@@ -146,7 +148,7 @@ export async function createApiApp(runtime: Runtime, logger: Logger, options: { 
 /** Builds the worker process: queues, job handlers and job schedulers; no HTTP. */
 export async function createWorkerApp(runtime: Runtime, logger: Logger): Promise<INestApplicationContext> {
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(runtime), { logger: new PinoNestLogger(logger) });
-  app.enableShutdownHooks();
+  // Signals are the process runner's (see createApiApp).
   await app.init();
   return app;
 }

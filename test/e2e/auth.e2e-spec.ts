@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { generateSync } from 'otplib';
-import { DEMO_USERS } from '../../src/database/seeds/demo-city';
+import { DEMO_PASSWORD, DEMO_USERS } from '../../src/database/seeds/demo-city';
+import { hashPassword } from '../../src/modules/auth/password.service';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 describe('authentication 认证', () => {
@@ -156,5 +158,62 @@ describe('authentication 认证', () => {
     const ok = await t.request('POST', '/api/v1/auth/password', { token: grid, body: { currentPassword: 'Demo@2026!', newPassword: 'New-Pass-2026' } });
     expect(ok.status).toBe(204);
     await expect(t.login('demo.grid', 'New-Pass-2026')).resolves.toEqual(expect.any(String));
+  });
+});
+
+/** Demo accounts (`is_demo`, seeded here as by `npm run demo`) must not work in production mode. */
+describe('demo accounts in production mode 生产模式下的演示账号', () => {
+  let p: TestApp;
+  beforeAll(async () => {
+    p = await createTestApp({ env: { APP_MODE: 'production', JWT_SECRET: randomBytes(32).toString('base64url'), PII_KEY: randomBytes(32).toString('base64') } });
+    await p.ds.query(
+      `INSERT INTO users (username, display_name, role, scope_node_id, password_hash)
+       SELECT 'city.admin', '市管理员', 'admin', id, $1 FROM grid_nodes WHERE code = '210900'`, [await hashPassword('Prod@Admin2026')]);
+  });
+  afterAll(async () => { await p.close(); });
+
+  it('runs in production mode', () => {
+    expect(p.config.mode).toBe('production');
+  });
+
+  it.each(DEMO_USERS.map((u) => [u.username]))('%s is refused with the 401 of a wrong password, audited', async (username) => {
+    const demo = await p.request('POST', '/api/v1/auth/login', { body: { username, password: DEMO_PASSWORD } });
+    const wrong = await p.request('POST', '/api/v1/auth/login', { body: { username: 'nobody.here', password: 'Wrong@2026!' } });
+    expect(demo.status).toBe(401);
+    expect(demo.headers['content-type']).toContain('application/problem+json');
+    expect(demo.headers['www-authenticate']).toBe(wrong.headers['www-authenticate']);
+    const shape = (b: Record<string, unknown>) => ({ ...b, requestId: undefined });
+    expect(shape(demo.body)).toEqual(shape(wrong.body));
+    expect(demo.body).not.toHaveProperty('accessToken');
+    const [entry] = await p.ds.query(
+      `SELECT action, result, details->>'reason' AS reason FROM audit_log WHERE actor_username = $1 ORDER BY id DESC LIMIT 1`, [username]);
+    expect(entry).toEqual({ action: 'auth.login', result: 'failure', reason: 'demo_account' });
+  });
+
+  it('refusals count no failures (a demo account is never locked: it does not exist here)', async () => {
+    for (let i = 0; i < 6; i++) {
+      const res = await p.request('POST', '/api/v1/auth/login', { body: { username: 'demo.dispatcher', password: i % 2 ? DEMO_PASSWORD : 'Wrong@2026!' } });
+      expect([i, res.status, res.body.code]).toEqual([i, 401, 'INVALID_CREDENTIALS']);
+    }
+    expect(await p.ds.query(`SELECT failed_logins, locked_until FROM users WHERE username = 'demo.dispatcher'`)).toEqual([{ failed_logins: 0, locked_until: null }]);
+    expect(await p.ds.query(`SELECT count(*)::int AS n FROM refresh_tokens r JOIN users u ON u.id = r.user_id WHERE u.is_demo`)).toEqual([{ n: 0 }]);
+  });
+
+  it('a real account logs in; a session of an account marked demo cannot be refreshed', async () => {
+    const login = await p.request('POST', '/api/v1/auth/login', { body: { username: 'city.admin', password: 'Prod@Admin2026' } });
+    expect(login.status).toBe(200);
+    expect(login.body.user).toMatchObject({ username: 'city.admin', role: 'admin' });
+    await p.ds.query(`UPDATE users SET is_demo = true WHERE username = 'city.admin'`);
+    try {
+      const refresh = await p.request('POST', '/api/v1/auth/refresh', { body: { refreshToken: login.body.refreshToken } });
+      expect(refresh.status).toBe(401);
+      expect(refresh.body.code).toBe('REFRESH_INVALID');
+      expect(await p.ds.query(`SELECT count(*)::int AS n FROM refresh_tokens r JOIN users u ON u.id = r.user_id
+        WHERE u.username = 'city.admin' AND r.revoked_at IS NULL`)).toEqual([{ n: 0 }]);
+      const [entry] = await p.ds.query(`SELECT result, details->>'reason' AS reason FROM audit_log WHERE action = 'auth.refresh' ORDER BY id DESC LIMIT 1`);
+      expect(entry).toEqual({ result: 'failure', reason: 'demo_account' });
+    } finally {
+      await p.ds.query(`UPDATE users SET is_demo = false WHERE username = 'city.admin'`);
+    }
   });
 });

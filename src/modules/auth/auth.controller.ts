@@ -1,7 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, ParseEnumPipe, Post, Put } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { IsBoolean } from 'class-validator';
-import { AuditService } from '../audit/audit.service';
 import { AuthRepository } from './auth.repository';
 import { AuthService, type RequestMeta } from './auth.service';
 import { ChangePasswordRequest, LoginRequest, RefreshRequest, TotpConfirmRequest } from './dto/login.request.dto';
@@ -18,7 +17,7 @@ class RolePolicyRequest {
 @ApiTags('auth 认证')
 @Controller('api/v1')
 export class AuthController {
-  constructor(private readonly auth: AuthService, private readonly repo: AuthRepository, private readonly audit: AuditService) {}
+  constructor(private readonly auth: AuthService, private readonly repo: AuthRepository) {}
 
   @Post('auth/login')
   @Public()
@@ -78,20 +77,16 @@ export class AuthController {
     return (await this.repo.listRolePolicies()).map((r) => ({ role: r.role, totpRequired: r.totp_required }));
   }
 
-  /** Requires (or stops requiring) a TOTP second factor for every user of a role. */
+  /** Requires (or stops requiring) a TOTP second factor for every user of a role, city-wide: city-level admins only. */
   @Put('admin/role-policies/:role')
   @RequirePermission(Permission.SecurityManage)
-  async setRolePolicy(
+  setRolePolicy(
     // Typed as string: swc would emit the enum object as the parameter's metatype, which ValidationPipe cannot use.
     @Param('role', new ParseEnumPipe(Role)) roleParam: string,
     @Body() body: RolePolicyRequest,
     @CurrentUser() user: Principal,
     @Meta() meta: RequestMeta,
   ): Promise<{ role: Role; totpRequired: boolean }> {
-    const role = roleParam as Role;
-    await this.repo.setRolePolicy(role, body.totpRequired);
-    await this.audit.record({ actorId: user.id, actorUsername: user.username, actorRole: user.role, action: 'security.role_policy', target: role,
-      result: 'success', requestId: meta.requestId, ip: meta.ip, details: { totpRequired: body.totpRequired } });
-    return { role, totpRequired: body.totpRequired };
+    return this.auth.setRolePolicy(user, roleParam as Role, body.totpRequired, meta);
   }
 }

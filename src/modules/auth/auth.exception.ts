@@ -13,6 +13,8 @@ export enum AuthErrorCode {
   PASSWORD_TOO_WEAK = 'PASSWORD_TOO_WEAK',
   PERMISSION_DENIED = 'PERMISSION_DENIED',
   NO_PERMISSION_DECLARED = 'NO_PERMISSION_DECLARED',
+  /** The same code as the catalogue's: city-wide settings need an admin scoped to the root of the grid tree. */
+  CITY_SCOPE_REQUIRED = 'CITY_SCOPE_REQUIRED',
 }
 
 function describe(code: AuthErrorCode): { status: number; text: Bilingual } {
@@ -41,6 +43,8 @@ function describe(code: AuthErrorCode): { status: number; text: Bilingual } {
       return { status: 403, text: { en: 'Your role does not allow this action', zh: '您的角色无权执行此操作' } };
     case AuthErrorCode.NO_PERMISSION_DECLARED:
       return { status: 403, text: { en: 'This endpoint declares no permission and is denied by default', zh: '该接口未声明权限，默认拒绝' } };
+    case AuthErrorCode.CITY_SCOPE_REQUIRED:
+      return { status: 403, text: { en: 'Security policies are city-wide: only a city-level administrator may change them', zh: '安全策略全市通用，仅市级管理员可修改' } };
   }
 }
 

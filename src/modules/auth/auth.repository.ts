@@ -18,6 +18,8 @@ export interface AuthUserRow {
   totp_secret: string | null;
   totp_enabled: boolean;
   active: boolean;
+  /** A demo account (seeded by `npm run demo` and the tests): refused in production mode. */
+  is_demo: boolean;
   totp_required: boolean;
 }
 
@@ -33,7 +35,7 @@ export interface RefreshRow {
 const USER_SELECT = `
   SELECT u.id, u.username, u.display_name, u.role, u.scope_node_id, g.path::text AS scope_path, g.name AS scope_name,
          u.unit_id, un.name_zh AS unit_name_zh, u.password_hash, u.failed_logins, u.locked_until,
-         u.totp_secret, u.totp_enabled, u.active, rp.totp_required
+         u.totp_secret, u.totp_enabled, u.active, u.is_demo, rp.totp_required
     FROM users u
     JOIN grid_nodes g ON g.id = u.scope_node_id
     JOIN role_policies rp ON rp.role = u.role

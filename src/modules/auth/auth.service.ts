@@ -7,7 +7,8 @@ import { AuthErrorCode, AuthException } from './auth.exception';
 import { AuthRepository, type AuthUserRow } from './auth.repository';
 import type { SessionResponse, SessionUserResponse } from './dto/session.response.dto';
 import { PasswordService } from './password.service';
-import type { Principal } from './principal';
+import { hasCityScope, type Principal } from './principal';
+import type { Role } from './roles';
 import { TokenService } from './token.service';
 
 export interface RequestMeta {
@@ -33,6 +34,12 @@ export class AuthService {
       this.audit.record({ actorId: user?.id ?? null, actorUsername: user?.username ?? null, actorRole: user?.role ?? null,
         action, result, requestId: meta.requestId, ip: meta.ip, method: 'POST', path: '/api/v1/auth/login', details });
 
+    if (user && this.refusedDemo(user)) {
+      // As if the account did not exist: the same work (a password hash), the same 401, no failure counted.
+      await this.passwords.verify(undefined, password);
+      await ev('auth.login', 'failure', { reason: 'demo_account' });
+      throw new AuthException(AuthErrorCode.INVALID_CREDENTIALS);
+    }
     if (user && (await this.repo.isLocked(user.id))) {
       await ev('auth.login', 'denied', { reason: 'locked' });
       throw new AuthException(AuthErrorCode.ACCOUNT_LOCKED);
@@ -80,6 +87,13 @@ export class AuthService {
     }
     const user = await this.repo.findById(result.userId);
     if (!user) throw new AuthException(AuthErrorCode.REFRESH_INVALID);
+    if (this.refusedDemo(user)) {
+      // A session of a demo account from before the switch to production ends here.
+      await this.repo.revokeAllForUser(user.id);
+      await this.audit.record({ actorId: user.id, actorUsername: user.username, actorRole: user.role, action: 'auth.refresh', result: 'failure',
+        requestId: meta.requestId, ip: meta.ip, details: { reason: 'demo_account' } });
+      throw new AuthException(AuthErrorCode.REFRESH_INVALID);
+    }
     await this.audit.record({ actorId: user.id, actorUsername: user.username, actorRole: user.role, action: 'auth.refresh', result: 'success', requestId: meta.requestId, ip: meta.ip });
     return this.sessionFor(user, next.token);
   }
@@ -126,6 +140,23 @@ export class AuthService {
     await this.repo.setPassword(user.id, await this.passwords.hash(next));
     await this.repo.revokeAllForUser(user.id);
     await this.audit.record({ actorId: user.id, actorUsername: user.username, actorRole: user.role, action: 'auth.password_change', result: 'success', requestId: meta.requestId, ip: meta.ip });
+  }
+
+  /**
+   * Requires (or stops requiring) TOTP for every user of a role. A role policy applies to the whole city,
+   * so an admin scoped to a district may not set it (as with the catalogue, CITY_SCOPE_REQUIRED).
+   */
+  async setRolePolicy(principal: Principal, role: Role, totpRequired: boolean, meta: RequestMeta): Promise<{ role: Role; totpRequired: boolean }> {
+    if (!hasCityScope(principal)) throw new AuthException(AuthErrorCode.CITY_SCOPE_REQUIRED);
+    await this.repo.setRolePolicy(role, totpRequired);
+    await this.audit.record({ actorId: principal.id, actorUsername: principal.username, actorRole: principal.role, action: 'security.role_policy', target: role,
+      result: 'success', requestId: meta.requestId, ip: meta.ip, details: { totpRequired } });
+    return { role, totpRequired };
+  }
+
+  /** Demo accounts (`is_demo`) exist for `npm run demo` and the tests; in production they cannot sign in. */
+  private refusedDemo(user: AuthUserRow): boolean {
+    return user.is_demo && this.config.mode === 'production';
   }
 
   private totpValid(user: AuthUserRow, code: string): boolean {

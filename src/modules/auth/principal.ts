@@ -13,6 +13,11 @@ export interface Principal {
   mfaPending: boolean;
 }
 
+/** True when the user's scope is the root of the grid tree (the city): its ltree path has a single label. */
+export function hasCityScope(p: Pick<Principal, 'scopePath'>): boolean {
+  return !p.scopePath.includes('.');
+}
+
 export const CurrentUser = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal => {
   const req = ctx.switchToHttp().getRequest<{ principal?: Principal }>();
   return req.principal!;

@@ -185,9 +185,13 @@ export class OrgRepository {
     }
   }
 
-  async updateUser(id: string, patch: { displayName?: string; role?: Role; scopeNodeId?: string; unitId?: string | null; active?: boolean; passwordHash?: string; unlock?: boolean; resetTotp?: boolean }): Promise<void> {
-    await this.ds.query(
-      `UPDATE users SET
+  /**
+   * Updates a user that is not an auditor and does not become one (三员分立; the service says why first).
+   * Returns false when no such row was updated.
+   */
+  async updateUser(id: string, patch: { displayName?: string; role?: Role; scopeNodeId?: string; unitId?: string | null; active?: boolean; passwordHash?: string; unlock?: boolean; resetTotp?: boolean }): Promise<boolean> {
+    const rows: unknown[] = await this.ds.query(
+      `WITH n AS (UPDATE users SET
           display_name = coalesce($2, display_name),
           role = coalesce($3, role),
           scope_node_id = coalesce($4, scope_node_id),
@@ -200,9 +204,11 @@ export class OrgRepository {
           totp_secret = CASE WHEN $10::boolean THEN NULL ELSE totp_secret END,
           totp_enabled = CASE WHEN $10::boolean THEN false ELSE totp_enabled END,
           updated_at = now()
-        WHERE id = $1`,
+        WHERE id = $1 AND role <> 'auditor' AND coalesce($3, role) <> 'auditor'
+        RETURNING id) SELECT id FROM n`,
       [id, patch.displayName ?? null, patch.role ?? null, patch.scopeNodeId ?? null, patch.unitId !== undefined, patch.unitId ?? null,
         patch.active ?? null, patch.passwordHash ?? null, patch.unlock ?? false, patch.resetTotp ?? false]);
+    return rows.length > 0;
   }
 
   async setOnDuty(userId: string, onDuty: boolean): Promise<void> {

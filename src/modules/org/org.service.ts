@@ -11,6 +11,13 @@ import { OrgRepository, type GridNodeRow, type Scope } from './org.repository';
 
 const scopeOf = (p: Principal): Scope => ({ path: p.scopePath });
 
+// 三员分立 (separation of duties): the audit log is the auditor's alone, so no admin may make anybody an
+// auditor, turn an auditor into something else, or take over an auditor account (password, second factor,
+// scope, deactivation); and nobody changes their own role. Auditor accounts are set up by the operator.
+const AUDITOR_GRANT = { en: 'the auditor role cannot be granted through the API; the operator sets up auditor accounts (docs/operations.md)', zh: '不能通过接口授予审计员角色，审计员账号由运维人员设置（见 docs/operations.md）' };
+const AUDITOR_ACCOUNT = { en: 'an administrator cannot change, reset or deactivate an auditor account', zh: '管理员不能修改、重置或停用审计员账号' };
+const OWN_ROLE = { en: 'you cannot change your own role', zh: '不能更改本人的角色' };
+
 function assertPolygon(polygon: unknown): void {
   const p = polygon as { type?: unknown; coordinates?: unknown };
   const ok = p?.type === 'Polygon' && Array.isArray(p.coordinates) && p.coordinates.length > 0 && p.coordinates.length <= 50 &&
@@ -118,6 +125,7 @@ export class OrgService {
   }
 
   async createUser(p: Principal, body: CreateUserRequest): Promise<UserResponse> {
+    if (body.role === Role.Auditor) throw new OrgException(OrgErrorCode.SEPARATION_OF_DUTIES, AUDITOR_GRANT);
     await this.requireNode(scopeOf(p), body.scopeNodeId);
     if (body.role === Role.Handler && !body.unitId) throw new OrgException(OrgErrorCode.UNIT_REQUIRED);
     if (body.unitId) await this.unit(p, body.unitId);
@@ -130,16 +138,21 @@ export class OrgService {
   async updateUser(p: Principal, id: string, body: UpdateUserRequest): Promise<UserResponse> {
     const existing = await this.repo.findUser(scopeOf(p), id);
     if (!existing) throw new OrgException(OrgErrorCode.USER_NOT_FOUND);
+    if (existing.role === Role.Auditor) throw new OrgException(OrgErrorCode.SEPARATION_OF_DUTIES, AUDITOR_ACCOUNT);
+    if (body.role === Role.Auditor) throw new OrgException(OrgErrorCode.SEPARATION_OF_DUTIES, AUDITOR_GRANT);
+    if (id === p.id && body.role !== undefined && body.role !== existing.role) throw new OrgException(OrgErrorCode.SEPARATION_OF_DUTIES, OWN_ROLE);
     if (body.scopeNodeId) await this.requireNode(scopeOf(p), body.scopeNodeId);
     if (body.unitId) await this.unit(p, body.unitId);
     const role = body.role ?? existing.role;
     const unitId = body.unitId === undefined ? existing.unit_id : body.unitId;
     if (role === Role.Handler && !unitId) throw new OrgException(OrgErrorCode.UNIT_REQUIRED);
     if (body.password) this.passwords.assertAcceptable(body.password, existing.username);
-    await this.repo.updateUser(id, {
+    const updated = await this.repo.updateUser(id, {
       ...body,
       passwordHash: body.password ? await this.passwords.hash(body.password) : undefined,
     });
+    // The repository refuses to touch an auditor row too, in case the role changed since it was read.
+    if (!updated) throw new OrgException(OrgErrorCode.SEPARATION_OF_DUTIES, AUDITOR_ACCOUNT);
     // A changed password, role, scope or a deactivation ends every session of that user.
     if (body.password || body.role || body.scopeNodeId || body.active === false || body.unitId !== undefined) {
       await this.sessions.revokeAllForUser(id);
