@@ -280,6 +280,24 @@ describe('reports for officials 统计报表', () => {
     expect(red.yellow).toBe(before.yellow);
   });
 
+  it('a category filter takes the category with everything below it; category, platform and channel rows have names', async () => {
+    await fold();
+    const q = `from=${month.from}&to=${month.to}&groupBy=category`;
+    const leaf = (await get(official, `durations?${q}&categoryCode=0101`)).body.rows;
+    const major = (await get(official, `durations?${q}&categoryCode=01`)).body.rows;
+    expect(leaf.length).toBeGreaterThan(0);
+    expect(major.map((r: any) => r.group)).toEqual(expect.arrayContaining(leaf.map((r: any) => r.group)));
+    expect(major.every((r: any) => r.group.startsWith('01'))).toBe(true);
+    expect(leaf.find((r: any) => r.group === '0101').label).toBe('上水井盖');
+    const unknown = await get(official, `durations?${q}&categoryCode=9999`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.code).toBe('REPORT_CATEGORY_NOT_FOUND');
+    const platforms = (await get(official, `rates?from=${month.from}&to=${month.to}&groupBy=platform`)).body.rows;
+    expect(platforms.find((r: any) => r.group === 'community_governance').label).toBe('社区治理');
+    const channels = (await get(official, `rates?from=${month.from}&to=${month.to}&groupBy=channel`)).body.rows;
+    expect(channels.find((r: any) => r.group === 'patrol').label).toBe('网格巡查');
+  });
+
   it('the fold never passes the start of a transaction still open, even one that has written nothing yet', async () => {
     const db = new Client({ connectionString: t.config.databaseUrl });
     await db.connect();

@@ -4,6 +4,7 @@ export enum ReportErrorCode {
   INVALID_PERIOD = 'REPORT_INVALID_PERIOD',
   GROUP_NOT_RANKABLE = 'REPORT_GROUP_NOT_RANKABLE',
   NODE_OUT_OF_SCOPE = 'REPORT_NODE_OUT_OF_SCOPE',
+  CATEGORY_NOT_FOUND = 'REPORT_CATEGORY_NOT_FOUND',
 }
 
 function describe(code: ReportErrorCode): { status: number; text: Bilingual } {
@@ -11,6 +12,7 @@ function describe(code: ReportErrorCode): { status: number; text: Bilingual } {
     case ReportErrorCode.INVALID_PERIOD: return { status: 400, text: { en: 'The report period is invalid', zh: '统计时段无效' } };
     case ReportErrorCode.GROUP_NOT_RANKABLE: return { status: 400, text: { en: 'Rankings group by district, street, community, grid or unit', zh: '排名只能按区县、街道、社区、网格或承办单位分组' } };
     case ReportErrorCode.NODE_OUT_OF_SCOPE: return { status: 404, text: { en: 'Grid node not found in your scope', zh: '您的管辖范围内不存在该网格节点' } };
+    case ReportErrorCode.CATEGORY_NOT_FOUND: return { status: 404, text: { en: 'No such category in the catalogue', zh: '案件分类目录中不存在该分类' } };
   }
 }
 

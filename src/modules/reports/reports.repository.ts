@@ -8,6 +8,11 @@ export type GroupBy = (typeof GROUP_BYS)[number];
 export const TIME_GROUPS = new Set<GroupBy>(['day', 'week', 'month']);
 export const PATH_DEPTH: Partial<Record<GroupBy, number>> = { district: 2, street: 3, community: 4, grid: 5 };
 
+/** Display names of the filing channels (受理渠道), SPEC §5. */
+const CHANNEL_LABELS: Readonly<Record<string, string>> = {
+  patrol: '网格巡查', hotline: '12345热线', app: '移动应用', web: '网站', walk_in: '窗口来访', open311: 'Open311', referral: '上级交办',
+};
+
 /** Whitelisted SQL for each grouping over `report_keys k` (never built from user text). */
 function groupExpr(g: GroupBy): string {
   const depth = PATH_DEPTH[g];
@@ -31,6 +36,8 @@ export interface ReportFilter {
   groupBy: GroupBy;
   platform?: string;
   categoryCode?: string;
+  /** The category and every category below it (any version), resolved from `categoryCode`. */
+  categoryCodes?: string[];
   channel?: string;
   unitId?: string;
   /** ltree path of a grid node inside the caller's scope. */
@@ -79,7 +86,7 @@ function where(p: Params, f: ReportFilter, withDays = true): string {
   if (withDays) w.push(`k.day BETWEEN ${p.add(f.from)}::date AND ${p.add(f.to)}::date`);
   if (f.gridPath) w.push(`k.path <@ ${p.add(f.gridPath)}::ltree`);
   if (f.platform) w.push(`k.platform = ${p.add(f.platform)}`);
-  if (f.categoryCode) w.push(`k.category_code = ${p.add(f.categoryCode)}`);
+  if (f.categoryCodes) w.push(`k.category_code = ANY(${p.add(f.categoryCodes)}::text[])`);
   if (f.channel) w.push(`k.channel = ${p.add(f.channel)}`);
   if (f.unitId) w.push(`k.unit_id = ${p.add(f.unitId)}::uuid`);
   return w.join(' AND ');
@@ -166,13 +173,30 @@ export class ReportsRepository {
   }
 
   /** Display names of grid paths and units used as group keys. */
+  /** A category code with the codes of every category below it, in any catalogue version; empty when unknown. */
+  async categorySubtree(code: string): Promise<string[]> {
+    const rows: Array<{ code: string }> = await this.ds.query(
+      `WITH RECURSIVE sub AS (
+         SELECT DISTINCT code FROM categories WHERE code = $1
+         UNION SELECT c.code FROM categories c JOIN sub ON c.parent_code = sub.code)
+       SELECT code FROM sub ORDER BY code`, [code]);
+    return rows.map((r) => r.code);
+  }
+
   async labels(groupBy: GroupBy, keys: string[]): Promise<Map<string, string>> {
     if (keys.length === 0) return new Map();
+    if (groupBy === 'channel') return new Map(keys.filter((k) => k in CHANNEL_LABELS).map((k) => [k, CHANNEL_LABELS[k]!]));
     let rows: Array<{ k: string; name: string }> = [];
     if (PATH_DEPTH[groupBy]) {
       rows = await this.ds.query(`SELECT path::text AS k, name FROM grid_nodes WHERE path = ANY($1::ltree[])`, [keys]);
     } else if (groupBy === 'unit') {
       rows = await this.ds.query(`SELECT id::text AS k, name_zh AS name FROM units WHERE id = ANY($1::uuid[])`, [keys.filter((k) => k !== '')]);
+    } else if (groupBy === 'platform') {
+      rows = await this.ds.query(`SELECT code AS k, name_zh AS name FROM platforms WHERE code = ANY($1::text[])`, [keys]);
+    } else if (groupBy === 'category') {
+      // The name of the category's newest version.
+      rows = await this.ds.query(
+        `SELECT DISTINCT ON (code) code AS k, name_zh AS name FROM categories WHERE code = ANY($1::text[]) ORDER BY code, version DESC`, [keys]);
     }
     return new Map(rows.map((r) => [r.k, r.name]));
   }

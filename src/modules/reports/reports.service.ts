@@ -161,9 +161,14 @@ export class ReportsService {
       gridPath = await this.repo.gridPath(p.scopePath, q.gridNodeId);
       if (!gridPath) throw new ReportException(ReportErrorCode.NODE_OUT_OF_SCOPE);
     }
+    let categoryCodes: string[] | undefined;
+    if (q.categoryCode) {
+      categoryCodes = await this.repo.categorySubtree(q.categoryCode);
+      if (categoryCodes.length === 0) throw new ReportException(ReportErrorCode.CATEGORY_NOT_FOUND);
+    }
     return {
       scopePath: p.scopePath, from, to, groupBy: (q.groupBy as GroupBy | undefined) ?? defaultGroup,
-      platform: q.platform, categoryCode: q.categoryCode, channel: q.channel, unitId: q.unitId, gridPath,
+      platform: q.platform, categoryCode: q.categoryCode, categoryCodes, channel: q.channel, unitId: q.unitId, gridPath,
     };
   }
 }
