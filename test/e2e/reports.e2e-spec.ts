@@ -298,6 +298,57 @@ describe('reports for officials 统计报表', () => {
     expect(channels.find((r: any) => r.group === 'patrol').label).toBe('网格巡查');
   });
 
+  it('score versions: city admins add one for a coming period; each period, comparisons included, is scored with its own', async () => {
+    await fold();
+    const admin = await t.login('demo.admin');
+    await t.ds.query(
+      `INSERT INTO users (username, display_name, role, scope_node_id, password_hash) VALUES ('district.admin', '海州区管理员', 'admin', $1, $2)`,
+      [ids['210902'], await hashPassword(DEMO_PASSWORD)]);
+    const districtAdmin = await t.login('district.admin');
+    const body = { effectiveFrom: today, weights: { onTimeCloseRate: 2, satisfactionRate: 1 }, basicSatisfiedWeight: 0.8, redBelow: 50, commendFrom: 85, note: '2027 考核方案' };
+    const post = (token: string, b: unknown) => t.request('POST', '/api/v1/reports/score-versions', { token, body: b });
+
+    expect((await post(official, body)).status).toBe(403);
+    const district = await post(districtAdmin, body);
+    expect([district.status, district.body.code]).toEqual([403, 'CITY_SCOPE_REQUIRED']);
+    for (const [bad, status] of [
+      [{ ...body, effectiveFrom: shiftMonths(today, -1) }, 422], [{ ...body, redBelow: 90 }, 422], [{ ...body, weights: { closeRate: 0 } }, 422],
+      [{ ...body, weights: { planet: 1 } }, 400], [{ ...body, basicSatisfiedWeight: 2 }, 400], [{ ...body, effectiveFrom: '2026-02-30' }, 422],
+    ] as const) {
+      const r = await post(admin, bad);
+      expect([r.status, JSON.stringify(bad)]).toEqual([status, JSON.stringify(bad)]);
+      expect(String(r.headers['content-type'])).toContain('application/problem+json');
+    }
+    expect((await t.request('GET', '/api/v1/reports/score-versions', { token: official })).body).toHaveLength(1);
+    const created = await post(admin, body);
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ effectiveFrom: today, weights: body.weights, redBelow: 50, commendFrom: 85 });
+    expect((await post(admin, body)).body.code).toBe('REPORT_SCORE_VERSION_EXISTS');
+    const versions = (await t.request('GET', '/api/v1/reports/score-versions', { token: official })).body;
+    expect(versions.map((v: any) => v.effectiveFrom)).toEqual(['2000-01-01', today]);
+    const todays = (await get(official, `rates?from=${today}&to=${today}&groupBy=street`)).body;
+    expect(todays.scoreVersion).toMatchObject({ effectiveFrom: today, weights: body.weights, basicSatisfiedWeight: 0.8 });
+    // Audited like every state-changing request (written just after the response).
+    await waitFor('audit entry', async () => (await t.ds.query(
+      `SELECT 1 FROM audit_log WHERE method = 'POST' AND path LIKE '/api/v1/reports/score-versions%' AND result = 'success' AND actor_username = 'demo.admin'`)).length === 1);
+
+    // A month scored with a version of its own; its 环比 month with the version in force then.
+    await t.ds.query(`INSERT INTO report_score_versions (effective_from, weights, basic_satisfied_weight, red_below, commend_from) VALUES ($1, '{"closeRate": 1}', 0.9, 60, 90)
+       ON CONFLICT (effective_from) DO UPDATE SET weights = excluded.weights, basic_satisfied_weight = 0.9, red_below = 60, commend_from = 90`, [month.from]);
+    const prev = { from: shiftMonths(month.from, -1), to: shiftMonths(month.to, -1) };
+    const now = (await get(official, `rates?from=${month.from}&to=${month.to}&groupBy=district`)).body;
+    const before = (await get(official, `rates?from=${prev.from}&to=${prev.to}&groupBy=district`)).body;
+    expect(now.scoreVersion.weights).toEqual({ closeRate: 1 });
+    expect(before.scoreVersion.effectiveFrom).toBe('2000-01-01');
+    let compared = 0;
+    for (const row of now.rows) {
+      if (row.rates.closeRate !== null) expect(row.rates.score).toBeCloseTo(100 * row.rates.closeRate, 6);
+      const then = before.rows.find((r: any) => r.group === row.group);
+      if (then) { expect(row.mom.score).toBe(then.rates.score); compared++; }
+    }
+    expect(compared).toBeGreaterThan(0);
+  });
+
   it('the fold never passes the start of a transaction still open, even one that has written nothing yet', async () => {
     const db = new Client({ connectionString: t.config.databaseUrl });
     await db.connect();

@@ -26,6 +26,8 @@ export enum Permission {
   TicketRevealPersonal = 'ticket:reveal-personal',
   /** Aggregate reports (统计报表) over one's subtree; no case content. */
   ReportRead = 'report:read',
+  /** Composite-score versions (考核权重) of future evaluation periods. */
+  ReportManage = 'report:manage',
   /** Routing rules 派单目录 and per-unit dispatch settings. */
   DispatchManage = 'dispatch:manage',
   /** Triage queue and unit inboxes (and their live streams). */
@@ -49,7 +51,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   // The auditor reads the audit log and nothing else.
   [Role.Auditor]: [...EVERY_STAFF, Permission.AuditRead],
   // The admin manages the organisation and security settings but reads no audit log and no case content.
-  [Role.Admin]: [...EVERY_STAFF, ...CATALOGUE, Permission.CatalogueManage, Permission.OrgRead, Permission.OrgManage, Permission.UserManage, Permission.SecurityManage, Permission.SlaManage, Permission.DispatchManage, Permission.Open311Manage],
+  [Role.Admin]: [...EVERY_STAFF, ...CATALOGUE, Permission.CatalogueManage, Permission.OrgRead, Permission.OrgManage, Permission.UserManage, Permission.SecurityManage, Permission.SlaManage, Permission.DispatchManage, Permission.Open311Manage, Permission.ReportManage],
 };
 
 export function roleHas(role: Role, permission: Permission): boolean {

@@ -1,12 +1,12 @@
-import { Controller, Get, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Post, Query, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Readable } from 'node:stream';
 import { RequirePermission } from '../auth/permission.decorator';
 import { CurrentUser, type Principal } from '../auth/principal';
 import { Permission } from '../auth/roles';
-import { ReportQueryRequest } from './dto/report.request.dto';
-import type { BacklogResponse, DurationsResponse, RankingsResponse, RatesResponse } from './dto/report.response.dto';
+import { CreateScoreVersionRequest, ReportQueryRequest } from './dto/report.request.dto';
+import type { BacklogResponse, DurationsResponse, RankingsResponse, RatesResponse, ScoreVersionResponse } from './dto/report.response.dto';
 import { csvStream, xlsxStream, type ShapeOf } from './report-export';
 import { ReportsService } from './reports.service';
 
@@ -43,6 +43,20 @@ export class ReportsController {
   @RequirePermission(Permission.ReportRead)
   async rankings(@CurrentUser() user: Principal, @Query() q: ReportQueryRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Report | Readable> {
     return this.send(reply, q.format, 'rankings', await this.reports.rankings(user, q));
+  }
+
+  /** The composite-score versions (考核方案): weights, 基本满意 factor and naming-list lines per evaluation period. */
+  @Get('score-versions')
+  @RequirePermission(Permission.ReportRead)
+  async scoreVersions(): Promise<ScoreVersionResponse[]> {
+    return this.reports.scoreVersions();
+  }
+
+  /** Adds a score version for a coming evaluation period (city-level admins). */
+  @Post('score-versions')
+  @RequirePermission(Permission.ReportManage)
+  async addScoreVersion(@CurrentUser() user: Principal, @Body() body: CreateScoreVersionRequest): Promise<ScoreVersionResponse> {
+    return this.reports.addScoreVersion(user, body);
   }
 
   private send(reply: FastifyReply, format: string | undefined, name: string, report: Report): Report | Readable {

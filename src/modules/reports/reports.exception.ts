@@ -5,6 +5,9 @@ export enum ReportErrorCode {
   GROUP_NOT_RANKABLE = 'REPORT_GROUP_NOT_RANKABLE',
   NODE_OUT_OF_SCOPE = 'REPORT_NODE_OUT_OF_SCOPE',
   CATEGORY_NOT_FOUND = 'REPORT_CATEGORY_NOT_FOUND',
+  CITY_SCOPE_REQUIRED = 'CITY_SCOPE_REQUIRED',
+  SCORE_VERSION_INVALID = 'REPORT_SCORE_VERSION_INVALID',
+  SCORE_VERSION_EXISTS = 'REPORT_SCORE_VERSION_EXISTS',
 }
 
 function describe(code: ReportErrorCode): { status: number; text: Bilingual } {
@@ -12,6 +15,9 @@ function describe(code: ReportErrorCode): { status: number; text: Bilingual } {
     case ReportErrorCode.INVALID_PERIOD: return { status: 400, text: { en: 'The report period is invalid', zh: '统计时段无效' } };
     case ReportErrorCode.GROUP_NOT_RANKABLE: return { status: 400, text: { en: 'Rankings group by district, street, community, grid or unit', zh: '排名只能按区县、街道、社区、网格或承办单位分组' } };
     case ReportErrorCode.NODE_OUT_OF_SCOPE: return { status: 404, text: { en: 'Grid node not found in your scope', zh: '您的管辖范围内不存在该网格节点' } };
+    case ReportErrorCode.CITY_SCOPE_REQUIRED: return { status: 403, text: { en: 'Score versions are city-wide: only a city-level administrator may add one', zh: '考核方案全市通用，仅市级管理员可新增' } };
+    case ReportErrorCode.SCORE_VERSION_INVALID: return { status: 422, text: { en: 'The score version is invalid', zh: '考核方案无效' } };
+    case ReportErrorCode.SCORE_VERSION_EXISTS: return { status: 409, text: { en: 'A score version already starts on that day', zh: '该日期已有生效的考核方案' } };
     case ReportErrorCode.CATEGORY_NOT_FOUND: return { status: 404, text: { en: 'No such category in the catalogue', zh: '案件分类目录中不存在该分类' } };
   }
 }

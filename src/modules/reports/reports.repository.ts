@@ -216,6 +216,33 @@ export class ReportsRepository {
     return { effectiveFrom: r.effective_from, weights: r.weights, basicSatisfiedWeight: Number(r.basic_satisfied_weight), redBelow: Number(r.red_below), commendFrom: Number(r.commend_from) };
   }
 
+  /** Every score version, oldest first. */
+  async scoreVersions(): Promise<Array<ScoreVersion & { note: string | null; createdAt: Date }>> {
+    const rows: Array<{ effective_from: string; weights: ScoreVersion['weights']; basic_satisfied_weight: string; red_below: string; commend_from: string; note: string | null; created_at: Date }> =
+      await this.ds.query(`SELECT to_char(effective_from, 'YYYY-MM-DD') AS effective_from, weights, basic_satisfied_weight, red_below, commend_from, note, created_at
+                             FROM report_score_versions ORDER BY effective_from`);
+    return rows.map((r) => ({
+      effectiveFrom: r.effective_from, weights: r.weights, basicSatisfiedWeight: Number(r.basic_satisfied_weight), redBelow: Number(r.red_below),
+      commendFrom: Number(r.commend_from), note: r.note, createdAt: r.created_at,
+    }));
+  }
+
+  /**
+   * Adds a score version starting today or later (Asia/Shanghai), so no closed period is re-scored; false when a
+   * version already starts that day or the day is past (checked in the statement, not before it).
+   */
+  async insertScoreVersion(v: ScoreVersion & { note: string | null }): Promise<'inserted' | 'exists' | 'past'> {
+    const rows: Array<{ outcome: string }> = await this.ds.query(
+      `WITH ins AS (
+         INSERT INTO report_score_versions (effective_from, weights, basic_satisfied_weight, red_below, commend_from, note)
+         SELECT $1::date, $2::jsonb, $3, $4, $5, $6 WHERE $1::date >= (now() AT TIME ZONE 'Asia/Shanghai')::date
+         ON CONFLICT (effective_from) DO NOTHING RETURNING 1)
+       SELECT CASE WHEN EXISTS (SELECT 1 FROM ins) THEN 'inserted'
+                   WHEN $1::date < (now() AT TIME ZONE 'Asia/Shanghai')::date THEN 'past' ELSE 'exists' END AS outcome`,
+      [v.effectiveFrom, JSON.stringify(v.weights), v.basicSatisfiedWeight, v.redBelow, v.commendFrom, v.note]);
+    return rows[0]!.outcome as 'inserted' | 'exists' | 'past';
+  }
+
   async today(): Promise<string> {
     const rows: Array<{ d: string }> = await this.ds.query(`SELECT to_char((now() AT TIME ZONE 'Asia/Shanghai')::date, 'YYYY-MM-DD') AS d`);
     return rows[0]!.d;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { Principal } from '../auth/principal';
+import { hasCityScope, type Principal } from '../auth/principal';
 import type { BacklogResponse, DurationMetrics, DurationsResponse, RankingsResponse, RateRow, RatesResponse, ReportMeta, ScoreVersionResponse } from './dto/report.response.dto';
-import type { ReportQueryRequest } from './dto/report.request.dto';
+import type { CreateScoreVersionRequest, ReportQueryRequest } from './dto/report.request.dto';
 import { HistogramMerger, MAX_RELATIVE_ERROR } from './histogram';
 import { DURATION_METRICS, zeroCounts } from './report-metrics';
 import { computeRates, namingList, type Rates, type ScoreVersion } from './report-rates';
@@ -68,7 +68,10 @@ export class ReportsService {
     const f = await this.filter(p, q, 'street');
     const version = await this.repo.scoreVersion(f.from);
     const [meta, current, mom, yoy] = await Promise.all([
-      this.meta(f), this.ratesOf(f, version), this.compare(f, -1, (g) => this.ratesOf(g, version)), this.compare(f, -12, (g) => this.ratesOf(g, version)),
+      // Each comparison period is scored with the version in force then.
+      this.meta(f), this.ratesOf(f, version),
+      this.compare(f, -1, async (g) => this.ratesOf(g, await this.repo.scoreVersion(g.from))),
+      this.compare(f, -12, async (g) => this.ratesOf(g, await this.repo.scoreVersion(g.from))),
     ]);
     const labels = await this.repo.labels(f.groupBy, [...current.keys()]);
     return {
@@ -124,6 +127,35 @@ export class ReportsService {
       out.set(g.group, Object.fromEntries(DURATION_METRICS.map((name, i) => [name, merger.summarise(g.hists![i]!, g.durN[i]!, g.durSumMs[i]!)])) as DurationMetrics);
     }
     return out;
+  }
+
+  /** The composite-score versions (考核方案), oldest first. */
+  async scoreVersions(): Promise<ScoreVersionResponse[]> {
+    return (await this.repo.scoreVersions()).map((v) => ({ ...versionView(v), note: v.note }));
+  }
+
+  /** Adds a score version for a coming evaluation period (city-level admins; never re-scores a closed period). */
+  async addScoreVersion(p: Principal, body: CreateScoreVersionRequest): Promise<ScoreVersionResponse> {
+    if (!hasCityScope(p)) throw new ReportException(ReportErrorCode.CITY_SCOPE_REQUIRED);
+    if (!validDate(body.effectiveFrom)) {
+      throw new ReportException(ReportErrorCode.SCORE_VERSION_INVALID, { en: 'effectiveFrom must be a real date', zh: '生效日期须为有效日期' });
+    }
+    const weights = Object.fromEntries(Object.entries(body.weights).filter(([, w]) => w !== undefined && w !== null)) as ScoreVersion['weights'];
+    if (!Object.values(weights).some((w) => (w ?? 0) > 0)) {
+      throw new ReportException(ReportErrorCode.SCORE_VERSION_INVALID, { en: 'at least one weight must be above 0', zh: '至少一项权重须大于 0' });
+    }
+    if (!(body.redBelow < body.commendFrom)) {
+      throw new ReportException(ReportErrorCode.SCORE_VERSION_INVALID, { en: 'redBelow must be below commendFrom', zh: '通报线须低于表扬线' });
+    }
+    const version: ScoreVersion = {
+      effectiveFrom: body.effectiveFrom, weights, basicSatisfiedWeight: body.basicSatisfiedWeight, redBelow: body.redBelow, commendFrom: body.commendFrom,
+    };
+    const outcome = await this.repo.insertScoreVersion({ ...version, note: body.note ?? null });
+    if (outcome === 'exists') throw new ReportException(ReportErrorCode.SCORE_VERSION_EXISTS);
+    if (outcome === 'past') {
+      throw new ReportException(ReportErrorCode.SCORE_VERSION_INVALID, { en: 'effectiveFrom must be today or later: closed periods keep their scores', zh: '生效日期不得早于今天：已结束的考核期不重新计分' });
+    }
+    return { ...versionView(version), note: body.note ?? null };
   }
 
   private async ratesOf(f: ReportFilter, version: ScoreVersion): Promise<Map<string, Omit<RateRow, 'label' | 'mom' | 'yoy'>>> {

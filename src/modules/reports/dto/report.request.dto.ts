@@ -1,4 +1,5 @@
-import { IsIn, IsOptional, IsUUID, Matches } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsIn, IsNumber, IsObject, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { GROUP_BYS } from '../reports.repository';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -16,4 +17,28 @@ export class ReportQueryRequest {
   @IsOptional() @IsUUID() unitId?: string;
   @IsOptional() @IsUUID() gridNodeId?: string;
   @IsOptional() @IsIn(['json', 'csv', 'xlsx']) format?: string;
+}
+
+/** Weights of the composite score, each 0–100 (normalised by their sum); a rate left out does not count. */
+export class ScoreWeightsRequest {
+  @IsOptional() @IsNumber() @Min(0) @Max(100) closeRate?: number;
+  @IsOptional() @IsNumber() @Min(0) @Max(100) onTimeCloseRate?: number;
+  @IsOptional() @IsNumber() @Min(0) @Max(100) onTimeResolveRate?: number;
+  @IsOptional() @IsNumber() @Min(0) @Max(100) reworkRate?: number;
+  @IsOptional() @IsNumber() @Min(0) @Max(100) extensionRate?: number;
+  @IsOptional() @IsNumber() @Min(0) @Max(100) returnRate?: number;
+  @IsOptional() @IsNumber() @Min(0) @Max(100) accurateDispatchRate?: number;
+  @IsOptional() @IsNumber() @Min(0) @Max(100) responseRate?: number;
+  @IsOptional() @IsNumber() @Min(0) @Max(100) solveRate?: number;
+  @IsOptional() @IsNumber() @Min(0) @Max(100) satisfactionRate?: number;
+}
+
+/** A new composite-score version (考核方案), in force from `effectiveFrom` (today or later) until the next one. */
+export class CreateScoreVersionRequest {
+  @Matches(DATE) effectiveFrom!: string;
+  @IsObject() @ValidateNested() @Type(() => ScoreWeightsRequest) weights!: ScoreWeightsRequest;
+  @IsNumber() @Min(0) @Max(1) basicSatisfiedWeight!: number;
+  @IsNumber() @Min(0) @Max(100) redBelow!: number;
+  @IsNumber() @Min(0) @Max(100) commendFrom!: number;
+  @IsOptional() @IsString() @MaxLength(500) note?: string;
 }

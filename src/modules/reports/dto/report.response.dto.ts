@@ -42,6 +42,7 @@ export interface ScoreVersionResponse {
   basicSatisfiedWeight: number;
   redBelow: number;
   commendFrom: number;
+  note?: string | null;
 }
 
 export interface RatesResponse extends ReportMeta {
