@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
 import type { Principal } from '../src/modules/auth/principal';
 import { Role } from '../src/modules/auth/roles';
 import { ReportsRepository } from '../src/modules/reports/reports.repository';
@@ -17,11 +18,17 @@ import { openBenchDatabase, seedBench, ticketsArg } from './seed';
  * then measures only months whose tickets were all folded: those ending 90 days before the fold's cursor.
  * `--fold-batch N` sets the events per fold batch (default 100 000; the worker's job uses 5 000): larger batches
  * refold a ticket whose life spans several batches fewer times.
+ * `--live-seconds S` (default 30 quick, 60 full) and `--live-rate R` (events per second, default 100): then measure
+ * the staleness reports show while events keep arriving and the fold runs as the worker's job does.
  * Last line: one JSON object.
  */
 const CITY: Principal = { id: randomUUID(), username: 'bench', role: Role.Official, scopeNodeId: randomUUID(), scopePath: '210900', unitId: null, mfaPending: false };
 
-interface ExactRow { g: string; n: number; p50: number; p90: number; p95: number }
+/** Per street: exact counts and `percentile_cont` of the four natural-time spans (docs/reports.md definitions). */
+type ExactRow = { g: string; filed: number; closed: number } & {
+  [K in `${'f2d' | 'd2s' | 'd2r' | 'f2c'}_${'n' | 'p50' | 'p90' | 'p95'}`]: number | string | null;
+};
+const SPANS = [['f2d', 'fileToDispatch'], ['d2s', 'dispatchToSign'], ['d2r', 'dispatchToResolve'], ['f2c', 'fileToClose']] as const;
 
 async function main(): Promise<void> {
   const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -90,6 +97,7 @@ async function main(): Promise<void> {
     // The reports first, over every month; the exact scans afterwards. Interleaved, each scan (gigabytes of the raw
     // tables at ten million tickets) evicted the rollups from the cache just before the next month's reports.
     const results: Array<Awaited<ReturnType<ReportsService['durations']>>> = [];
+    const rateResults: Array<Awaited<ReturnType<ReportsService['rates']>>> = [];
     for (const m of months) {
       const a = process.hrtime.bigint();
       const d = await reports.durations(CITY, { ...m, groupBy: 'street' });
@@ -99,34 +107,66 @@ async function main(): Promise<void> {
       ratesMs.push(Number(process.hrtime.bigint() - a2) / 1e6);
       lag = Math.max(lag, d.rollupLagMs, r.rollupLagMs);
       results.push(d);
+      rateResults.push(r);
     }
+    // The exact answer from the raw tables: per ticket its spans, as ticket-facts.ts defines them (the first dispatch
+    // or claim; the first sign or claim from it; the first resolve after it; the last close), then per street.
+    const pc = (col: string) => ['p50', 'p90', 'p95'].map((q) => `percentile_cont(0.${q.slice(1)}) WITHIN GROUP (ORDER BY ${col}) AS ${col}_${q}`).join(', ');
+    let checked = 0;
     for (const [i, m] of months.entries()) {
       if (i >= 8) break; // the exact scans are slow: eight months are enough for their p95 and the error
       const d = results[i]!;
       const b = process.hrtime.bigint();
       const exact: ExactRow[] = await db.ds.query(
-        `WITH s AS (
-           SELECT subpath(t.grid_path, 0, 3)::text AS g, extract(epoch FROM (max(e.at) FILTER (WHERE e.to_status IN ('closed', 'archived')) - min(e.at))) AS secs
-             FROM tickets t JOIN ticket_events e ON e.ticket_id = t.id
+        `WITH tk AS (
+           SELECT t.id, subpath(t.grid_path, 0, 3)::text AS g, t.status FROM tickets t
             WHERE t.created_at >= ($1::date)::timestamp AT TIME ZONE 'Asia/Shanghai' AND t.created_at < ($2::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai'
-              AND t.grid_path <@ '210900' AND t.status <> 'merged'
-            GROUP BY t.id, t.grid_path)
-         SELECT g, count(secs)::int AS n,
-                percentile_cont(0.5) WITHIN GROUP (ORDER BY secs) AS p50, percentile_cont(0.9) WITHIN GROUP (ORDER BY secs) AS p90,
-                percentile_cont(0.95) WITHIN GROUP (ORDER BY secs) AS p95
-           FROM s WHERE secs IS NOT NULL GROUP BY g`, [m.from, m.to]);
+              AND t.grid_path <@ '210900' AND t.status <> 'merged'),
+         a AS (
+           SELECT tk.id, tk.g, tk.status, min(e.at) AS filed_at,
+                  min(e.seq) FILTER (WHERE e.to_status = 'dispatched' OR e.action = 'claim') AS dseq,
+                  max(e.at) FILTER (WHERE e.to_status IN ('closed', 'archived')) AS closed_at
+             FROM tk JOIN ticket_events e ON e.ticket_id = tk.id GROUP BY tk.id, tk.g, tk.status),
+         s AS (
+           SELECT a.g, a.status, extract(epoch FROM d.at - a.filed_at) AS f2d, extract(epoch FROM sg.at - d.at) AS d2s,
+                  extract(epoch FROM r.at - d.at) AS d2r, extract(epoch FROM a.closed_at - a.filed_at) AS f2c
+             FROM a
+             LEFT JOIN ticket_events d ON d.ticket_id = a.id AND d.seq = a.dseq
+             LEFT JOIN LATERAL (SELECT x.at FROM ticket_events x WHERE x.ticket_id = a.id AND x.seq >= a.dseq AND x.action IN ('sign', 'claim')
+                                 ORDER BY x.seq LIMIT 1) sg ON true
+             LEFT JOIN LATERAL (SELECT x.at FROM ticket_events x WHERE x.ticket_id = a.id AND x.seq > a.dseq AND x.to_status = 'resolved'
+                                   AND x.action <> 'parent-closed' ORDER BY x.seq LIMIT 1) r ON true)
+         SELECT g, count(*)::int AS filed, count(*) FILTER (WHERE status IN ('closed', 'archived'))::int AS closed,
+                ${SPANS.map(([c]) => `count(${c})::int AS ${c}_n, ${pc(c)}`).join(', ')}
+           FROM s GROUP BY g`, [m.from, m.to]);
       exactMs.push(Number(process.hrtime.bigint() - b) / 1e6);
       for (const e of exact) {
         const row = d.rows.find((x) => x.group === e.g);
-        if (!row) throw new Error(`rollup has no row for ${e.g} in ${m.from}`);
-        const got = row.metrics.fileToClose;
-        if (got.count !== e.n) throw new Error(`count mismatch for ${e.g} in ${m.from}: ${got.count} vs ${e.n}`);
-        for (const [approx, exactValue] of [[got.p50Seconds, e.p50], [got.p90Seconds, e.p90], [got.p95Seconds, e.p95]] as const) {
-          if (approx === null) throw new Error('missing percentile');
-          if (Number(exactValue) >= 1) maxRelError = Math.max(maxRelError, Math.abs(approx - Number(exactValue)) / Number(exactValue));
+        const rates = rateResults[i]!.rows.find((x) => x.group === e.g);
+        if (!row || !rates) throw new Error(`rollup has no row for ${e.g} in ${m.from}`);
+        if (rates.counts.filed !== e.filed || rates.counts.closed !== e.closed) {
+          throw new Error(`count mismatch for ${e.g} in ${m.from}: filed ${rates.counts.filed} vs ${e.filed}, closed ${rates.counts.closed} vs ${e.closed}`);
+        }
+        for (const [col, metric] of SPANS) {
+          const got = row.metrics[metric];
+          if (got.count !== Number(e[`${col}_n`])) throw new Error(`${metric} count mismatch for ${e.g} in ${m.from}: ${got.count} vs ${e[`${col}_n`]}`);
+          for (const q of ['p50', 'p90', 'p95'] as const) {
+            const approx = got[`${q}Seconds`];
+            const exactValue = e[`${col}_${q}`];
+            if (exactValue === null) continue;
+            if (approx === null) throw new Error(`missing ${metric} ${q} for ${e.g} in ${m.from}`);
+            if (Number(exactValue) >= 1) maxRelError = Math.max(maxRelError, Math.abs(approx - Number(exactValue)) / Number(exactValue));
+            checked++;
+          }
         }
       }
     }
+    // Staleness under live writes: events keep arriving (`--live-rate` per second, 督办 notes on open tickets, each
+    // refolding its ticket's whole log) while the fold runs as the worker's job does (every 10 s, batches of 5,000,
+    // at most 200), and every second the lag a report would show is read.
+    const liveSeconds = numberArg('--live-seconds', quick ? 30 : 60);
+    const liveRate = numberArg('--live-rate', 100);
+    const live = await liveLag(db.ds, rollups, new RollupRepository(db.ds), liveSeconds, liveRate, log);
     const sorted = [...rollupMs].sort((x, y) => x - y);
     const exactSorted = [...exactMs].sort((x, y) => x - y);
     const p95Ms = percentile(sorted, 95);
@@ -136,17 +176,72 @@ async function main(): Promise<void> {
     const ratesSorted = [...ratesMs].sort((x, y) => x - y);
     log(`durations report (city-wide month by street, with 环比 and 同比) p50 ${percentile(sorted, 50).toFixed(1)} ms, p95 ${p95Ms.toFixed(1)} ms over ${sorted.length} months`);
     log(`rates report (same) p50 ${percentile(ratesSorted, 50).toFixed(1)} ms, p95 ${percentile(ratesSorted, 95).toFixed(1)} ms`);
-    log(`exact scan (file→close percentiles only) p50 ${percentile(exactSorted, 50).toFixed(0)} ms, p95 ${exactP95Ms.toFixed(0)} ms over ${exactSorted.length} months`);
-    log(`max relative error of p50/p90/p95 vs percentile_cont ${maxRelError.toFixed(5)}`);
+    log(`exact scan (counts and the four natural-time spans' percentiles) p50 ${percentile(exactSorted, 50).toFixed(0)} ms, p95 ${exactP95Ms.toFixed(0)} ms over ${exactSorted.length} months`);
+    log(`max relative error of ${checked} percentiles (p50/p90/p95 of four spans per street and month) vs percentile_cont ${maxRelError.toFixed(5)}; filed and closed counts equal`);
     process.stdout.write(`${JSON.stringify({
       tickets, events: seeded.events, seedSeconds: Math.round(seeded.seconds), foldSeconds: Math.round(foldSeconds), foldBatch,
       foldComplete: fold.complete, foldedEvents: fold.events, months: months.length,
       p95Ms: Number(p95Ms.toFixed(1)), ratesP95Ms: Number(percentile(ratesSorted, 95).toFixed(1)), exactP95Ms: Number(exactP95Ms.toFixed(1)), speedup: Number((exactP95Ms / p95Ms).toFixed(1)),
-      maxRelError: Number(maxRelError.toFixed(5)), rollupLagMs: lag,
+      maxRelError: Number(maxRelError.toFixed(5)), percentilesChecked: checked, rollupLagMs: live.maxLagMs, liveLagP95Ms: live.p95LagMs,
+      liveEvents: live.events, liveSeconds, queryLagMs: lag,
     })}\n`);
   } finally {
     await db.stop();
   }
+}
+
+function numberArg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name);
+  if (i < 0) return fallback;
+  const v = Number(process.argv[i + 1]);
+  if (!(v >= 0)) throw new Error(`${name} needs a number`);
+  return v;
+}
+
+/** Appends events at `rate` per second for `seconds`, folding every 10 s; samples the rollup lag every second. */
+async function liveLag(ds: DataSource, rollups: RollupService, repo: RollupRepository, seconds: number, rate: number, log: (s: string) => void):
+Promise<{ maxLagMs: number; p95LagMs: number; events: number }> {
+  const open: Array<{ id: string; status: string }> = await ds.query(
+    `SELECT id, status FROM tickets TABLESAMPLE SYSTEM (5) WHERE status NOT IN ('closed', 'archived', 'voided', 'cancelled', 'merged') LIMIT 5000`);
+  if (open.length === 0 || seconds === 0) return { maxLagMs: 0, p95LagMs: 0, events: 0 };
+  const end = Date.now() + seconds * 1000;
+  let events = 0;
+  const lags: number[] = [];
+  const writer = (async () => {
+    const perTick = Math.max(1, Math.round(rate / 10));
+    while (Date.now() < end) {
+      const tick = Date.now();
+      const picked = new Map(Array.from({ length: perTick }, () => open[Math.floor(Math.random() * open.length)]!).map((t) => [t.id, t.status]));
+      await ds.query(
+        `INSERT INTO ticket_events (ticket_id, seq, action, actor_id, actor_role, from_status, to_status, note, data)
+         SELECT p.id, (SELECT max(seq) FROM ticket_events WHERE ticket_id = p.id) + 1, 'supervise', NULL, 'system', p.status, p.status, '督办', '{}'
+           FROM unnest($1::uuid[], $2::text[]) AS p(id, status)`, [[...picked.keys()], [...picked.values()]]);
+      events += picked.size;
+      await sleep(Math.max(0, 100 - (Date.now() - tick)));
+    }
+  })();
+  const folder = (async () => {
+    while (Date.now() < end) {
+      const tick = Date.now();
+      await rollups.catchUp(200, 5000);
+      await sleep(Math.max(0, Math.min(10_000 - (Date.now() - tick), end - Date.now())));
+    }
+  })();
+  const sampler = (async () => {
+    while (Date.now() < end) {
+      lags.push((await repo.lag()).lagMs);
+      await sleep(1000);
+    }
+  })();
+  await Promise.all([writer, folder, sampler]);
+  const sorted = [...lags].sort((a, b) => a - b);
+  const result = { maxLagMs: sorted[sorted.length - 1] ?? 0, p95LagMs: Math.round(percentile(sorted, 95)), events };
+  log(`live: ${events} events in ${seconds} s (${Math.round(events / seconds)}/s) while folding every 10 s: rollup lag p95 ${result.p95LagMs} ms, max ${result.maxLagMs} ms over ${lags.length} samples`);
+  return result;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 main().catch((err: unknown) => { process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`); process.exit(1); });
