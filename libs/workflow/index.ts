@@ -57,7 +57,7 @@ export {
 } from './src/decide';
 export { BASE_RULES, PLATFORM_ONLY_RULES, PLATFORM_TABLES, ruleFor } from './src/rules';
 export type { PlatformTable, Rule, RulePatch } from './src/rules';
-export { CHECKS, MAX_EXTENSION_SECONDS, MAX_TEXT_LENGTH, MAX_VOLUNTEER_HOURS, REQUIREMENTS } from './src/guards';
+export { CHECKS, MAX_EXTENSION_SECONDS, MAX_TEXT_LENGTH, MAX_VOLUNTEER_HOURS, MIN_RETURN_TEXT_LENGTH, REQUIREMENTS } from './src/guards';
 export type { CheckId, RequirementId } from './src/guards';
 export { DEFAULT_OWNERLESS_AFTER_BOUNCES, TRANSITIONS } from './src/transitions';
 export type { StageProfile, TransitionId } from './src/transitions';

@@ -243,7 +243,14 @@ describe('dispatch: routing rules, queues, claim-next, returns 派单', () => {
     it('a rejected return goes back to the same unit; reassignment moves a ticket between inboxes', async () => {
       const tk = await dispatched('FX-SZSS');
       await mustAct(t, handler, tk.id, 'sign');
-      expect((await act(t, handler, tk.id, 'return', { reason: 'other' })).status).toBe(422); // other needs a text
+      // Every reason code needs an explanation (说明) too; a refused return changes nothing.
+      const { version } = await ticket(tk.id);
+      for (const body of [{ reason: 'other' }, { reason: 'wrong_function' }, { reason: 'wrong_territory', note: ' ' }, { reason: 'unclear_ownership', note: '无' }]) {
+        const refused = await act(t, handler, tk.id, 'return', body);
+        expect([refused.status, refused.body.code]).toEqual([422, 'REASON_REQUIRED']);
+        expect(refused.headers['content-type']).toContain('application/problem+json');
+      }
+      expect(await ticket(tk.id)).toMatchObject({ status: 'in_progress', version, bounceCount: 0 });
       await act(t, handler, tk.id, 'return', { reason: 'other', note: '不是我们的' });
       const rejected = await mustAct(t, dispatcher, tk.id, 'review-return', { approved: false, note: '属于贵单位职责' });
       expect(rejected).toMatchObject({ status: 'in_progress', unitId: ids['FX-SZSS'], bounceCount: 1 });
@@ -256,6 +263,27 @@ describe('dispatch: routing rules, queues, claim-next, returns 派单', () => {
       expect(szss.body.items.map((i: { id: string }) => i.id)).not.toContain(moved.id);
       expect(water.body.items.map((i: { id: string }) => i.id)).toContain(moved.id);
       expect((await act(t, dispatcher, moved.id, 'reassign', { unitId: ids['FX-WATER'] })).status).toBe(422);
+    });
+
+    it('reassigns at any time before resolution: a suspended ticket goes to the new unit, its paused clock stopped', async () => {
+      const tk = await dispatched('FX-SZSS');
+      await mustAct(t, handler, tk.id, 'sign');
+      await mustAct(t, dispatcher, tk.id, 'suspend', { reason: '等待道路解封' });
+      const moved = await mustAct(t, dispatcher, tk.id, 'reassign', { unitId: ids['FX-CGJ'], note: '改派城管局' });
+      expect(moved).toMatchObject({ status: 'dispatched', previousStatus: 'suspended', unitId: ids['FX-CGJ'], handlerId: null });
+      const clocks = (await ticket(tk.id)).clocks as Array<{ stage: string; state: string }>;
+      expect(clocks.filter((c) => c.stage === 'resolve').map((c) => c.state)).toEqual(['stopped']);
+      expect(clocks.filter((c) => c.stage === 'sign').map((c) => c.state).sort()).toEqual(['running', 'stopped']);
+      const [resolve] = await t.ds.query(`SELECT paused_at, jsonb_array_length(pauses) AS pauses FROM ticket_clocks WHERE ticket_id = $1 AND stage = 'resolve'`, [tk.id]);
+      expect(resolve).toEqual({ paused_at: null, pauses: 1 });
+      const cgj = await t.request('GET', `/api/v1/queues/units/${ids['FX-CGJ']}`, { token: dispatcher });
+      expect(cgj.body.items.map((i: { id: string }) => i.id)).toContain(tk.id);
+      // After resolution it is too late (verification sends it back instead).
+      const done = await dispatched('FX-SZSS');
+      await mustAct(t, handler, done.id, 'sign');
+      await mustAct(t, handler, done.id, 'resolve', { note: '已修复' });
+      const late = await act(t, dispatcher, done.id, 'reassign', { unitId: ids['FX-CGJ'] });
+      expect([late.status, late.body.code]).toEqual([409, 'ILLEGAL_TRANSITION']);
     });
 
     it('gives tickets only to units whose jurisdiction lies on the same line of the grid tree as the ticket', async () => {
@@ -355,41 +383,91 @@ describe('dispatch: routing rules, queues, claim-next, returns 派单', () => {
   });
 
   describe('queues: ordering, counts, scoping', () => {
-    it('orders an inbox by earliest deadline, then priority, then age, with counts and age', async () => {
+    it('orders an inbox by the sign deadlines the default policy sets by urgency, with counts and age (no deadline edited)', async () => {
       const unit = 'HZ-BMFW';
-      const oldNormal = await dispatched(unit, { priority: 'normal', title: '最早的一般件' });
+      // Filed first, urgent, dispatched elsewhere and reassigned here last: the oldest of the urgent ones, but its sign
+      // clock restarted at the reassignment, so its deadline comes after the other urgent one's.
+      const reassignedUrgent = await dispatched('FX-CGJ', { priority: 'urgent', title: '改派来的紧急件' });
+      const normal = await dispatched(unit, { priority: 'normal', title: '一般件' });
       const urgent = await dispatched(unit, { priority: 'urgent', title: '紧急件' });
-      const withDeadline = await dispatched(unit, { priority: 'normal', title: '快到期' });
       const extra = await dispatched(unit, { priority: 'extra_urgent', title: '特急件' });
-      // Give one a running sign deadline (the SLA engine's job); the inbox follows the clock through its trigger.
-      await t.ds.query(`UPDATE ticket_clocks SET deadline = now() + interval '1 hour' WHERE ticket_id = $1 AND state = 'running'`, [withDeadline.id]);
+      await mustAct(t, dispatcher, reassignedUrgent.id, 'reassign', { unitId: ids[unit] });
+      const mineIds = [reassignedUrgent.id, normal.id, urgent.id, extra.id];
+
+      // Each has a running sign clock with a deadline from the default policy: 特急 15 min and 紧急 30 min of natural
+      // time from the dispatch (or reassignment), 一般 two working hours.
+      const signOf = async (id: string) => ((await ticket(id)).clocks as Array<{ stage: string; state: string; startedAt: string; deadline: string | null; clockType: string }>)
+        .find((c) => c.stage === 'sign' && c.state === 'running')!;
+      const sign = Object.fromEntries(await Promise.all(mineIds.map(async (id) => [id, await signOf(id)] as const)));
+      const span = (id: string) => (Date.parse(sign[id]!.deadline!) - Date.parse(sign[id]!.startedAt)) / 1000;
+      expect([span(extra.id), span(urgent.id), span(reassignedUrgent.id)]).toEqual([15 * 60, 30 * 60, 30 * 60]);
+      expect(sign[normal.id]).toMatchObject({ clockType: 'working_hours' });
+      expect(span(normal.id)).toBeGreaterThanOrEqual(2 * 3600);
+
       const res = await t.request('GET', `/api/v1/queues/units/${ids[unit]}`, { token: dispatcher });
       expect(res.status).toBe(200);
-      const mine = res.body.items.filter((i: { id: string }) => [oldNormal.id, urgent.id, withDeadline.id, extra.id].includes(i.id)).map((i: { id: string }) => i.id);
-      expect(mine).toEqual([withDeadline.id, extra.id, urgent.id, oldNormal.id]);
+      const mine = res.body.items.filter((i: { id: string }) => mineIds.includes(i.id));
+      expect(mine.map((i: { id: string }) => i.id)).toEqual([extra.id, urgent.id, reassignedUrgent.id, normal.id]);
+      for (const i of mine) expect(i.deadline).toBe(new Date(sign[i.id]!.deadline!).toISOString());
+      // The whole inbox is in deadline order (priority and age only break ties).
+      const deadlines = res.body.items.map((i: { deadline: string | null }) => (i.deadline === null ? Infinity : Date.parse(i.deadline)));
+      expect(deadlines).toEqual([...deadlines].sort((a, b) => a - b));
       expect(res.body.count).toBe(res.body.items.length);
-      expect(res.body.items[0].deadline).not.toBeNull();
       expect(res.body.oldestAgeSeconds).toBeGreaterThanOrEqual(0);
       expect(res.body.items.every((i: { ageSeconds: number; status: string }) => i.ageSeconds >= 0 && i.status === 'dispatched')).toBe(true);
       expect(res.text).not.toContain('13841812345');
       expect(res.text).not.toContain('张建国');
-      // Overdue counts come from the same clocks.
-      await t.ds.query(`UPDATE ticket_clocks SET deadline = now() - interval '1 minute' WHERE ticket_id = $1 AND state = 'running'`, [withDeadline.id]);
+      // Overdue counts come from the same clocks (time moved on for one of them).
+      await t.ds.query(`UPDATE ticket_clocks SET deadline = now() - interval '1 minute' WHERE ticket_id = $1 AND state = 'running'`, [normal.id]);
       const overdue = await t.request('GET', `/api/v1/queues/units/${ids[unit]}?limit=1`, { token: dispatcher });
       expect(overdue.body).toMatchObject({ overdueCount: 1 });
       expect(overdue.body.items).toHaveLength(1);
-      expect(overdue.body.items[0]).toMatchObject({ id: withDeadline.id, overdue: true });
+      expect(overdue.body.items[0]).toMatchObject({ id: normal.id, overdue: true });
       expect(overdue.body.count).toBeGreaterThanOrEqual(4);
     });
 
-    it('triage lists reported and returned tickets of the subtree, most urgent first', async () => {
+    it('triage lists reported, registered and returned tickets of the subtree, most urgent first', async () => {
       const normal = (await fileTicket(t, dispatcher, { ...LIGHT, gridNodeId: ids['210902001002'], priority: 'normal', title: '分诊一般' })).body;
       const urgent = (await fileTicket(t, dispatcher, { ...LIGHT, gridNodeId: ids['210902001002'], priority: 'extra_urgent', title: '分诊特急' })).body;
       const res = await t.request('GET', '/api/v1/queues/triage?limit=200', { token: dispatcher });
       const order = res.body.items.map((i: { id: string }) => i.id);
       expect(order.indexOf(urgent.id)).toBeLessThan(order.indexOf(normal.id));
-      expect(res.body.items.every((i: { status: string }) => ['reported', 'returned'].includes(i.status))).toBe(true);
+      // The 立案 clock of the default policy: 15 natural minutes for 特急, one working hour for 一般.
+      const item = (id: string) => res.body.items.find((i: { id: string }) => i.id === id);
+      expect(Date.parse(item(urgent.id).deadline) - Date.parse(urgent.createdAt)).toBe(15 * 60 * 1000);
+      expect(item(normal.id).deadline).not.toBeNull();
+      expect(res.body.items.every((i: { status: string }) => ['reported', 'registered', 'returned'].includes(i.status))).toBe(true);
       expect(res.body.count).toBeGreaterThanOrEqual(res.body.items.length);
+    });
+
+    it('registered tickets (立案, not dispatched) wait in triage: manual register, automatic register alone, an approved return without a unit', async () => {
+      const inTriage = async (id: string) => {
+        const res = await t.request('GET', '/api/v1/queues/triage?limit=200', { token: dispatcher });
+        return res.body.items.find((i: { id: string }) => i.id === id) as { status: string } | undefined;
+      };
+      // Manual registration: it stays in triage as registered until it is dispatched.
+      const manual = await dispatched(null, { title: '已立案待派遣' });
+      expect(await inTriage(manual.id)).toMatchObject({ status: 'registered' });
+      await mustAct(t, dispatcher, manual.id, 'dispatch', { unitId: ids['FX-SZSS'] });
+      expect(await inTriage(manual.id)).toBeUndefined();
+      // A rule that registers without dispatching.
+      const rule = await t.request('POST', '/api/v1/dispatch/rules', { token: dispatcher, body: {
+        name: '路灯自动立案', platform: 'community_governance', categoryCodes: ['0116'], gridNodeId: ids['210902'], unitId: ids['FX-SZSS'],
+        position: 50, autoRegister: true, autoDispatch: false,
+      } });
+      expect(rule.status).toBe(201);
+      const auto = (await fileTicket(t, grid, { ...LIGHT, categoryCode: '0116', title: '自动立案' })).body;
+      await waitFor(async () => (await ticket(auto.id)).status === 'registered');
+      expect(await inTriage(auto.id)).toMatchObject({ status: 'registered' });
+      expect((await t.request('DELETE', `/api/v1/dispatch/rules/${rule.body.id}`, { token: dispatcher })).status).toBe(204);
+      // A return approved without a new unit goes back to 待派遣.
+      const back = await dispatched('FX-SZSS', { title: '退回待派遣' });
+      await mustAct(t, handler, back.id, 'return', { reason: 'wrong_territory', note: '不在本单位范围' });
+      await mustAct(t, dispatcher, back.id, 'review-return', { approved: true });
+      expect(await inTriage(back.id)).toMatchObject({ status: 'registered', bounceCount: 1 });
+      // Officials of the district see them too.
+      const officialView = await t.request('GET', '/api/v1/queues/triage?limit=200', { token: official });
+      expect(officialView.body.items.map((i: { id: string }) => i.id)).toEqual(expect.arrayContaining([auto.id, back.id]));
     });
 
     it('scopes queues: another district sees nothing of ours; other units are 403 or 404', async () => {
@@ -508,8 +586,15 @@ describe('dispatch: routing rules, queues, claim-next, returns 派单', () => {
       await waitFor(async () => text.includes('event: ready'));
       const filed = (await fileTicket(t, grid, { ...LIGHT, title: '直播测试' })).body;
       await waitFor(async () => text.includes(`event: new\ndata: {"ticketId":"${filed.id}"`));
+      // 立案 keeps it in triage (待派遣): a change, not a claim; dispatching takes it out.
       await mustAct(t, dispatcher, filed.id, 'register');
-      await waitFor(async () => text.includes(`event: claimed\ndata: {"ticketId":"${filed.id}"`));
+      await waitFor(async () => text.includes(`event: changed\ndata: {"ticketId":"${filed.id}","status":"registered"`));
+      expect(text).not.toContain(`event: claimed\ndata: {"ticketId":"${filed.id}"`);
+      // A change while registered (supervision) is announced too.
+      const supervised = await mustAct(t, dispatcher, filed.id, 'supervise', { reason: '尽快派遣' });
+      await waitFor(async () => text.includes(`event: changed\ndata: {"ticketId":"${filed.id}","status":"registered","version":${supervised.version}`));
+      await mustAct(t, dispatcher, filed.id, 'dispatch', { unitId: ids['FX-SZSS'] });
+      await waitFor(async () => text.includes(`event: claimed\ndata: {"ticketId":"${filed.id}","status":"dispatched"`));
       ac.abort();
       expect((await t.request('GET', `/api/v1/queues/units/${ids['XH-CC']}/events`, { token: dispatcher })).status).toBe(404);
       expect((await t.request('GET', '/api/v1/queues/triage/events', { token: handler })).status).toBe(403);

@@ -69,7 +69,7 @@ describe('sla recompute 时限重算: clocks replayed from the event log under t
   /** A ticket returned and re-dispatched to another unit, signed there, resolved, failed at verification (返工). */
   async function reworkedHistory() {
     const { id } = await inProgressTicket(t, tokens(), ids['FX-SZSS']!, { title: '井盖缺失（退单）' });
-    await mustAct(t, handler, id, 'return', { reason: 'wrong_function' });
+    await mustAct(t, handler, id, 'return', { reason: 'wrong_function', note: '井盖归自来水公司' });
     await mustAct(t, dispatcher, id, 'review-return', { approved: true, unitId: ids['FX-WATER'] });
     await mustAct(t, waterHandler, id, 'sign');
     await mustAct(t, waterHandler, id, 'resolve', { note: '已补装' });

@@ -2,7 +2,7 @@ import { QueueService } from '../../src/queue/queue.service';
 import { SlaReconcileJob } from '../../src/modules/sla/sla.jobs';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { codeIds, mustAct } from '../support/tickets';
-import { inProgressTicket } from '../support/sla';
+import { armResolveClock, firingsOf, inProgressTicket, waitFor } from '../support/sla';
 
 const HOUR = 3600;
 
@@ -203,5 +203,51 @@ describe('sla: deadlines, calendars and policies as data, recomputation 时限',
     const fresh = await inProgressTicket(t, tokens(), ids['FX-SZSS']!);
     expect(resolveClock(fresh.signed).calendarVersions).toEqual({ 'cn-national': 2, haizhou: 1 });
     expect(resolveClock((await t.request('GET', `/api/v1/tickets/${id}`, { token: dispatcher })).body).calendarVersions).toEqual({ 'cn-national': 1, haizhou: 1 });
+  });
+
+  it("the escalation ladder's target decides the command centre: 督办 to the district's or the city's, 通报 to the city's", async () => {
+    // The policy of the platform (made above; the default one when this test runs alone), with a ladder of three steps soon after the breach.
+    const policies: Array<{ code: string; platform: string | null; currentVersion: number; definition: Record<string, unknown> }> = (await t.request('GET', '/api/v1/sla/policies', { token: admin })).body;
+    const community = policies.find((p) => p.platform === 'community_governance') ?? policies.find((p) => p.platform === null)!;
+    const ladder = [
+      { code: 'supervise_district', afterBreachSeconds: 1, kind: 'supervise', target: 'district', nameZh: '区级督办', nameEn: 'District supervision' },
+      { code: 'supervise_city', afterBreachSeconds: 2, kind: 'supervise', target: 'city', nameZh: '市级督办', nameEn: 'City supervision' },
+      { code: 'notice', afterBreachSeconds: 3, kind: 'notice', target: 'city', nameZh: '通报', nameEn: 'Public notice' },
+    ];
+    const put = await t.request('PUT', `/api/v1/sla/policies/${community.code}`, { token: admin, body: {
+      expectedVersion: community.currentVersion, definition: { ...community.definition, unitOverrides: [], ladder },
+    } });
+    expect(put.status).toBe(200);
+    const { id } = await inProgressTicket(t, tokens(), ids['FX-SZSS']!, { title: '井盖缺失（督办）' });
+    await armResolveClock(t, admin, id, 4 * HOUR, -10); // breached 10 s ago: every step is due
+    const thresholds = (community.definition.thresholds as Array<{ code: string }>).map((x) => x.code);
+    const fired = await waitFor('the ladder', async () => {
+      const fs = await firingsOf(t, id);
+      return fs.length >= thresholds.length + ladder.length && fs;
+    });
+    expect(fired.map((f) => f.threshold).sort()).toEqual([...thresholds, ...ladder.map((x) => x.code)].sort());
+    const targets: Array<{ threshold: string; target: string | null; target_unit_id: string | null }> = await t.ds.query(
+      `SELECT threshold, target, target_unit_id FROM sla_firings WHERE ticket_id = $1 AND threshold IN ('breach', 'notice', 'supervise_city', 'supervise_district') ORDER BY threshold`, [id]);
+    expect(targets).toEqual([
+      { threshold: 'breach', target: null, target_unit_id: null },
+      { threshold: 'notice', target: 'city', target_unit_id: ids['FX-CC'] },
+      { threshold: 'supervise_city', target: 'city', target_unit_id: ids['FX-CC'] },
+      { threshold: 'supervise_district', target: 'district', target_unit_id: ids['HZ-CC'] },
+    ]);
+    // Each 督办 is a supervision through the workflow that names its command centre; the 通报 event names the city's.
+    const view = await waitFor('two supervisions', async () => {
+      const v = (await t.request('GET', `/api/v1/tickets/${id}`, { token: dispatcher })).body;
+      return v.supervisionCount === 2 && v;
+    });
+    const notes = (action: string) => view.timeline.filter((e: { action: string }) => e.action === action).map((e: { note: string }) => e.note);
+    expect(notes('supervise')).toEqual(expect.arrayContaining([
+      expect.stringContaining('海州区指挥中心（HZ-CC）'), expect.stringContaining('阜新市城市运行管理指挥中心（FX-CC）'),
+    ]));
+    expect(notes('sla-notice')).toEqual([expect.stringContaining('阜新市城市运行管理指挥中心 FX-CC')]);
+    const [notice] = await t.ds.query(`SELECT data FROM ticket_events WHERE ticket_id = $1 AND action = 'sla-notice'`, [id]);
+    expect(notice.data).toMatchObject({ target: 'city', targetUnitId: ids['FX-CC'] });
+    // A breach alone supervises nobody: supervision is the ladder's step.
+    const [breach] = await t.ds.query(`SELECT data FROM ticket_events WHERE ticket_id = $1 AND action = 'sla-breach'`, [id]);
+    expect(breach.data).not.toHaveProperty('target');
   });
 });

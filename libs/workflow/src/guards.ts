@@ -12,6 +12,8 @@ import {
 
 /** Longest free text (reason, note) accepted, in characters. */
 export const MAX_TEXT_LENGTH = 2000;
+/** Shortest explanation (说明) a return accepts, in characters after trimming: a word, not a stray key. */
+export const MIN_RETURN_TEXT_LENGTH = 2;
 /** Longest extension that may be asked for at once: one year. */
 export const MAX_EXTENSION_SECONDS = 366 * 24 * 3600;
 /** Most volunteer hours recorded by one resolution. */
@@ -109,7 +111,10 @@ export const REQUIREMENTS = {
     if (isRefused(text)) return text;
     return text === null ? reasonRequired() : [];
   },
-  /** A return reason code (退单理由); `other` needs text in `note`. */
+  /**
+   * A return (退单) needs a reason code (退单理由) and an explanation in `note` for every code: the dispatcher
+   * reviewing the return reads why, not only which box was ticked.
+   */
   'return-reason': (ctx: DecisionContext): Refused | Effect[] => {
     const reason = ctx.input?.reason;
     if (reason === undefined || reason === '') {
@@ -124,8 +129,12 @@ export const REQUIREMENTS = {
     }
     const note = textField(ctx.input?.note, 'note');
     if (isRefused(note)) return note;
-    if (reason === 'other' && note === null) {
-      return refuse('REASON_REQUIRED', '退单理由为"其他"时须填写说明', 'A return for "other" reason needs a note');
+    if (note === null || [...note].length < MIN_RETURN_TEXT_LENGTH) {
+      return refuse(
+        'REASON_REQUIRED',
+        `退单须在 note 中填写说明（至少 ${MIN_RETURN_TEXT_LENGTH} 个字）`,
+        `A return needs an explanation in note (at least ${MIN_RETURN_TEXT_LENGTH} characters)`,
+      );
     }
     return [];
   },

@@ -55,8 +55,10 @@ export const BASE_RULES: Partial<Record<Action, Rule>> = {
     transition: 'return',
   },
   'review-return': { from: ['returned'], roles: ['dispatcher'], checks: [], requires: [], transition: 'review-return' },
+  // 改派 at any time before resolution (SPEC §5, §6): a suspended ticket too. The paused handling clock stops
+  // with its pause closed, and the new unit starts afresh (sign, then handling from the reassignment).
   reassign: {
-    from: ['dispatched', 'in_progress'],
+    from: ['dispatched', 'in_progress', 'suspended'],
     roles: ['dispatcher'],
     checks: [],
     requires: [],

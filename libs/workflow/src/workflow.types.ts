@@ -116,12 +116,12 @@ export const CLOCK_STAGES = [
 /** An SLA clock stage. */
 export type ClockStage = (typeof CLOCK_STAGES)[number];
 
-/** Reasons a unit may give when returning a ticket (退单理由). */
+/** Reasons a unit may give when returning a ticket (退单理由); every return also needs text in `note` (说明). */
 export const RETURN_REASONS = [
   'wrong_function', // 职能不符
   'wrong_territory', // 属地不符
   'unclear_ownership', // 权属不清
-  'other', // 其他 (text required in `note`)
+  'other', // 其他
 ] as const;
 /** A return reason code. */
 export type ReturnReason = (typeof RETURN_REASONS)[number];

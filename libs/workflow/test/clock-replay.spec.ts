@@ -85,6 +85,12 @@ describe('clock replay 时限重放: scenarios', () => {
     const reassigned = replayClocks('community_governance', [...SIGNED, ev(40, 'reassign', 'in_progress', 'dispatched', { unitId: OTHER_UNIT })]);
     expect(runsOf(reassigned, 'resolve')).toEqual([expect.objectContaining({ state: 'stopped', stoppedAt: at(40) })]);
     expect(runsOf(reassigned, 'sign').map((r) => r.state)).toEqual(['stopped', 'running']);
+    // From suspended (改派 at any time before resolution): the paused handling clock stops with its pause closed.
+    const fromSuspended = replayClocks('community_governance', [
+      ...SIGNED, ev(40, 'suspend', 'in_progress', 'suspended', { reason: '等待配件' }), ev(55, 'reassign', 'suspended', 'dispatched', { unitId: OTHER_UNIT }),
+    ]);
+    expect(runsOf(fromSuspended, 'resolve')).toEqual([expect.objectContaining({ state: 'stopped', stoppedAt: at(55), pausedAt: null, pauses: [{ from: at(40), to: at(55) }] })]);
+    expect(runsOf(fromSuspended, 'sign').map((r) => [r.state, r.startedAt])).toEqual([['stopped', expect.any(Date)], ['running', at(55)]]);
     const toTriage = replayClocks('community_governance', [
       ...FILED, ev(25, 'return', 'dispatched', 'returned', { reason: 'other' }), ev(30, 'review-return', 'returned', 'registered', { approved: true }),
     ]);
@@ -267,6 +273,7 @@ describe('clock replay 时限重放: agrees with the live path over random legal
         accepted++;
         const last = l.events[l.events.length - 1]!;
         seen.add(`${last.action}>${last.to}${last.data?.approved === true ? '+' : ''}`);
+        if (last.action === 'reassign' && last.from === 'suspended') seen.add('reassign-suspended>dispatched');
       });
       const replayed = replayClocks(platform, live.events).map(({ startedBy: _, ...facts }) => facts);
       started += replayed.length;
@@ -276,7 +283,7 @@ describe('clock replay 时限重放: agrees with the live path over random legal
     expect(accepted).toBeGreaterThan(120 * 10);
     expect(started).toBeGreaterThan(120 * 3);
     // Every clock-relevant outcome occurred (a trailing + means approved: true; without it, either).
-    for (const kind of ['suspend>suspended', 'resume>in_progress', 'decide-extension>in_progress+', 'review-return>dispatched+', 'review-return>registered+', 'review-return>in_progress', 'reassign>dispatched', 'verify>in_progress', 'verify>registered',
+    for (const kind of ['suspend>suspended', 'resume>in_progress', 'decide-extension>in_progress+', 'review-return>dispatched+', 'review-return>registered+', 'review-return>in_progress', 'reassign>dispatched', 'reassign-suspended>dispatched', 'verify>in_progress', 'verify>registered',
       'callback>in_progress', 'merge>merged', 'void>voided', 'claim>in_progress', 'return>registered', 'self-resolve>resolved']) {
       expect([kind, seen.has(kind) || (!kind.endsWith('+') && seen.has(`${kind}+`))]).toEqual([kind, true]);
     }

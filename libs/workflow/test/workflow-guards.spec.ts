@@ -62,33 +62,42 @@ describe('roles', () => {
   });
 });
 
-describe('guard: return needs a reason code', () => {
+describe('guard: return needs a reason code and text', () => {
   const returning = (input: object, bounceCount = 0) =>
     decide(ctx(CG, 'return', actors.handler, ticket('dispatched', { bounceCount }), input));
 
-  it.each(RETURN_REASONS.filter((r) => r !== 'other'))('accepts %s without text', (reason) => {
-    expect(returning({ reason })).toMatchObject({ ok: true, to: 'returned' });
+  it.each(RETURN_REASONS)('accepts %s with an explanation', (reason) => {
+    expect(returning({ reason, note: '不属于本单位职责' })).toMatchObject({ ok: true, to: 'returned' });
   });
-  it('refuses a missing reason with REASON_REQUIRED', () => {
+  it.each(RETURN_REASONS)('refuses %s without text, with blank text or with a single character', (reason) => {
+    refusedWith(returning({ reason }), 'REASON_REQUIRED');
+    refusedWith(returning({ reason, note: '   ' }), 'REASON_REQUIRED');
+    refusedWith(returning({ reason, note: ' 无 ' }), 'REASON_REQUIRED');
+    expect(returning({ reason, note: ' 无关 ' })).toMatchObject({ ok: true, to: 'returned' });
+  });
+  it('refuses a missing reason with REASON_REQUIRED, even with text', () => {
     refusedWith(returning({}), 'REASON_REQUIRED');
-    refusedWith(returning({ reason: '' }), 'REASON_REQUIRED');
+    refusedWith(returning({ reason: '', note: '不属于本单位职责' }), 'REASON_REQUIRED');
   });
   it('refuses a reason outside the list with INVALID_INPUT', () => {
-    refusedWith(returning({ reason: '不想干' }), 'INVALID_INPUT');
+    refusedWith(returning({ reason: '不想干', note: '不属于本单位职责' }), 'INVALID_INPUT');
   });
-  it('needs a note when the reason is other', () => {
-    refusedWith(returning({ reason: 'other' }), 'REASON_REQUIRED');
-    refusedWith(returning({ reason: 'other', note: '   ' }), 'REASON_REQUIRED');
-    expect(returning({ reason: 'other', note: '该井盖属于小区物业' })).toMatchObject({ ok: true, to: 'returned' });
+  it('refuses text that is not a string with INVALID_INPUT', () => {
+    refusedWith(returning({ reason: 'wrong_function', note: 42 }), 'INVALID_INPUT');
+  });
+  it('party_building: giving a task back to the pool needs the same', () => {
+    const pb = (input: object) => decide(ctx('party_building', 'return', actors.volunteer, ticket('in_progress', { unitId: PARTY_UNIT, handlerId: 'v1' }), input));
+    refusedWith(pb({ reason: 'other' }), 'REASON_REQUIRED');
+    expect(pb({ reason: 'other', note: '临时有事' })).toMatchObject({ ok: true, to: 'registered' });
   });
   it('counts a bounce, and flags the ticket ownerless at the third return', () => {
-    expect(effectsOf(returning({ reason: 'wrong_territory' }, 0))).toEqual([{ kind: 'increment-bounce' }]);
-    expect(effectsOf(returning({ reason: 'wrong_territory' }, 2))).toEqual([
+    expect(effectsOf(returning({ reason: 'wrong_territory', note: '不在辖区' }, 0))).toEqual([{ kind: 'increment-bounce' }]);
+    expect(effectsOf(returning({ reason: 'wrong_territory', note: '不在辖区' }, 2))).toEqual([
       { kind: 'increment-bounce' },
       { kind: 'flag-ownerless', bounceCount: 3 },
     ]);
     const custom = decide({
-      ...ctx(CG, 'return', actors.handler, ticket('dispatched'), { reason: 'wrong_function' }),
+      ...ctx(CG, 'return', actors.handler, ticket('dispatched'), { reason: 'wrong_function', note: '职能不符' }),
       settings: { ownerlessAfterBounces: 1 },
     });
     expect(effectsOf(custom)).toContainEqual({ kind: 'flag-ownerless', bounceCount: 1 });
@@ -190,6 +199,27 @@ describe('guard: dispatch and reassign', () => {
       { kind: 'set-handler', handlerId: null },
       { kind: 'clock-start', stage: 'sign' },
     ]);
+  });
+  it('reassign works at any time before resolution: also from suspended, stopping the paused handling clock', () => {
+    const suspended = ticket('suspended', { suspensionPending: false, extensionPending: { extraSeconds: 60 } });
+    expect(decide(ctx(CG, 'reassign', actors.dispatcher, suspended, { unitId: 'u2' }))).toEqual({
+      ok: true,
+      to: 'dispatched',
+      effects: [
+        { kind: 'extension-clear' },
+        { kind: 'clock-stop', stage: 'resolve' },
+        { kind: 'set-unit', unitId: 'u2' },
+        { kind: 'set-co-units', unitIds: [] },
+        { kind: 'set-handler', handlerId: null },
+        { kind: 'clock-start', stage: 'sign' },
+      ],
+    });
+    const dispute = decide(ctx('dispute_resolution', 'reassign', actors.dispatcher, ticket('suspended'), { unitId: 'u2' }));
+    expect(effectsOf(dispute)).toContainEqual({ kind: 'clock-stop', stage: 'mediation' });
+    expect(allowedActions({ platform: CG, ticket: ticket('suspended'), actor: actors.dispatcher })).toContain('reassign');
+    refusedWith(decide(ctx(CG, 'reassign', actors.dispatcher, ticket('suspended'), { unitId: LEAD_UNIT })), 'SAME_UNIT');
+    // After resolution it is too late: verification sends it back (返工) instead.
+    refusedWith(decide(ctx(CG, 'reassign', actors.dispatcher, ticket('resolved'), { unitId: 'u2' })), 'ILLEGAL_TRANSITION');
   });
 });
 

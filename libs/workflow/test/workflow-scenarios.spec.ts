@@ -124,7 +124,7 @@ describe('scenario: wrongly sent, returned, re-dispatched, reworked (community_g
     const sim = file(actors.filer.id);
     act(sim, P, 'register', actors.dispatcher);
     act(sim, P, 'dispatch', actors.dispatcher, { unitId: 'unit-other' });
-    act(sim, P, 'return', actors.strangerHandler, { reason: 'wrong_function' });
+    act(sim, P, 'return', actors.strangerHandler, { reason: 'wrong_function', note: '井盖归市政设施中心' });
     expect(allowedActions({ platform: P, ticket: sim.ticket, actor: actors.dispatcher })).toEqual([
       'review-return',
       'merge',

@@ -46,7 +46,7 @@ const EXPECTED: Record<Action, Row> = {
   sign: { ...all(['dispatched']), party_building: null },
   return: { ...all(['dispatched', 'in_progress']), party_building: ['in_progress'] },
   'review-return': { ...all(['returned']), party_building: null },
-  reassign: { ...all(['dispatched', 'in_progress']), party_building: null },
+  reassign: { ...all(['dispatched', 'in_progress', 'suspended']), party_building: null },
   'request-extension': all(['in_progress']),
   'decide-extension': all(['in_progress', 'suspended']),
   suspend: all(['in_progress']),
@@ -112,7 +112,7 @@ function happy(
     case 'first-contact':
       return { actor: actors.handler, input: {} };
     case 'return':
-      return { actor: actors.handler, input: { reason: 'wrong_function' } };
+      return { actor: actors.handler, input: { reason: 'wrong_function', note: '不属本单位' } };
     case 'review-return':
       return { actor: actors.dispatcher, input: { approved: false } };
     case 'request-extension':

@@ -236,11 +236,12 @@ export class DispatchRepository {
   // ── queues ─────────────────────────────────────────────────────────────────────────────────────────
 
   /**
-   * Triage 待处理: reported and returned tickets in the subtree, most urgent first — earliest running clock
-   * deadline, then priority, then age.
+   * Triage 待处理: reported, registered (待派遣) and returned tickets in the subtree, most urgent first — earliest
+   * running clock deadline, then priority, then age. A registered party_building ticket is in the volunteers'
+   * claim pool (待认领), not waiting for a dispatcher.
    */
   async triage(scope: QueueScope, filter: { ownerless?: boolean; limit: number }): Promise<{ items: QueueRow[]; summary: QueueSummaryRow }> {
-    const where = `t.status IN ('reported', 'returned') AND t.grid_path <@ $1::ltree
+    const where = `(t.status IN ('reported', 'returned') OR (t.status = 'registered' AND t.platform <> 'party_building')) AND t.grid_path <@ $1::ltree
       AND (t.platform <> 'dispute_resolution' OR $2::boolean) AND ($3::boolean IS NULL OR t.ownerless = $3::boolean)`;
     const params = [scope.scopePath, scope.seesDisputes, filter.ownerless ?? null];
     const deadline = `LEFT JOIN LATERAL (SELECT min(c.deadline) AS deadline FROM ticket_clocks c WHERE c.ticket_id = t.id AND c.state = 'running') d ON true`;

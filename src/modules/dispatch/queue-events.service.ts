@@ -23,17 +23,29 @@ export type QueueEventKind = 'new' | 'claimed' | 'changed' | 'removed';
 export type QueueFilter = (n: QueueNotice) => QueueEventKind | null;
 
 const CHANNEL = 'fx_dispatch_queue';
-const TRIAGE = new Set(['reported', 'returned']);
+const TRIAGE = new Set(['reported', 'registered', 'returned']);
 
-/** Triage of a subtree: tickets entering, changing within or leaving `reported`/`returned`. */
+/**
+ * Whether a ticket in this status waits in triage (as `DispatchRepository.triage` lists it): reported, registered
+ * (待派遣) or returned — except a registered party_building ticket, which waits in the volunteers' claim pool.
+ */
+export function inTriage(status: string | null, platform: string): boolean {
+  return status !== null && TRIAGE.has(status) && !(status === 'registered' && platform === 'party_building');
+}
+
+/**
+ * Triage of a subtree: tickets entering (`new`: filed, returned, sent back to 待派遣), changing within (`changed`:
+ * registered 立案 stays in triage, waiting for dispatch), taken out of it to be worked on (`claimed`: dispatched to a
+ * unit, or a party_building task registered into the claim pool) or leaving it otherwise (`removed`).
+ */
 export function triageFilter(scopePath: string, seesDisputes: boolean): QueueFilter {
   return (n) => {
     if (!inSubtree(n.gridPath, scopePath) || (!seesDisputes && n.platform === 'dispute_resolution')) return null;
-    const now = TRIAGE.has(n.status);
-    const before = n.from !== null && TRIAGE.has(n.from);
+    const now = inTriage(n.status, n.platform);
+    const before = inTriage(n.from, n.platform);
     if (now && !before) return 'new';
     if (now && before) return 'changed';
-    if (!now && before) return n.status === 'registered' || n.status === 'dispatched' ? 'claimed' : 'removed';
+    if (!now && before) return n.status === 'dispatched' || (n.status === 'registered' && n.platform === 'party_building') ? 'claimed' : 'removed';
     return null;
   };
 }

@@ -19,15 +19,25 @@ describe('queue event filters', () => {
     expect(inboxFilter('u1', '210900.210902', false)(n({ platform: 'dispute_resolution' }))).toBeNull();
   });
 
-  it('triage: filed or returned is new; registered or dispatched out is claimed; voided is removed', () => {
+  it('triage: filed or returned is new; registered stays (changed); dispatched out is claimed; voided is removed', () => {
     const f = triageFilter('210900.210902', true);
     expect(f(n({ status: 'reported', from: null }))).toBe('new');
     expect(f(n({ status: 'returned', from: 'in_progress' }))).toBe('new');
-    expect(f(n({ status: 'registered', from: 'reported' }))).toBe('claimed');
+    // 立案 is not a claim: a registered ticket waits in triage for dispatch.
+    expect(f(n({ status: 'registered', from: 'reported' }))).toBe('changed');
+    expect(f(n({ status: 'registered', from: 'returned' }))).toBe('changed'); // return approved, no new unit
+    expect(f(n({ status: 'registered', from: 'resolved' }))).toBe('new'); // self-resolved, verification failed
+    expect(f(n({ status: 'registered', from: 'registered' }))).toBe('changed');
+    expect(f(n({ status: 'dispatched', from: 'registered' }))).toBe('claimed');
     expect(f(n({ status: 'dispatched', from: 'returned' }))).toBe('claimed');
+    expect(f(n({ status: 'merged', from: 'registered' }))).toBe('removed');
     expect(f(n({ status: 'voided', from: 'reported' }))).toBe('removed');
     expect(f(n({ status: 'returned', from: 'returned' }))).toBe('changed');
-    expect(f(n({}))).toBeNull();
+    // party_building: registration opens the volunteers' claim pool, which is not triage.
+    expect(f(n({ platform: 'party_building', status: 'registered', from: 'reported' }))).toBe('claimed');
+    expect(f(n({ platform: 'party_building', status: 'in_progress', from: 'registered' }))).toBeNull();
+    expect(f(n({ platform: 'party_building', status: 'registered', from: 'in_progress' }))).toBeNull();
+    expect(f(n({ status: 'in_progress', from: 'dispatched' }))).toBeNull();
     expect(f(n({ status: 'reported', from: null, gridPath: '210900.2109021' }))).toBeNull();
     expect(triageFilter('210900', false)(n({ status: 'reported', from: null, platform: 'dispute_resolution' }))).toBeNull();
   });

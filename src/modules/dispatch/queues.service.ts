@@ -54,7 +54,7 @@ export class QueuesService {
     private readonly actions: TicketActionsService,
   ) {}
 
-  /** The caller's triage queue 待处理: reported and returned tickets of their subtree (ownerless ones flagged). */
+  /** The caller's triage queue 待处理: reported, registered (待派遣) and returned tickets of their subtree (ownerless ones flagged). */
   async triage(p: Principal, q: { limit?: number; ownerless?: 'true' | 'false' }): Promise<QueueResponse> {
     this.assertTriageReader(p);
     const ownerless = q.ownerless === undefined ? undefined : q.ownerless === 'true';

@@ -4,7 +4,9 @@ import {
   SlaCalendarError, applyHolidaySchedule, parseHolidaySchedule, resolveCalendar, type CalendarDefinition,
 } from '../../../libs/sla-calendar';
 import { QueueService } from '../../queue/queue.service';
-import type { Principal } from '../auth/principal';
+import { AuditService } from '../audit/audit.service';
+import type { RequestMeta } from '../auth/auth.service';
+import { hasCityScope, type Principal } from '../auth/principal';
 import type { CreateCalendarRequest, CreatePolicyRequest, ImportScheduleRequest, UpdateCalendarRequest, UpdatePolicyRequest } from './dto/sla.request.dto';
 import type { CalendarResponse, CalendarSummaryResponse, DeadLetterResponse, PolicyResponse } from './dto/sla.response.dto';
 import { policyProblems, type PolicyDefinition } from './sla-policy';
@@ -19,20 +21,34 @@ function calendarErrors(err: unknown): Array<{ field: string; message: string }>
   return details.length > 0 ? details : [{ field: 'definition', message: err.message }];
 }
 
-/** Calendars (工作日历) and policies (时限策略) as versioned data; every change is a new version. */
+/** The subtree test of ltree `<@`, on paths as text. */
+function inSubtree(path: string, scopePath: string): boolean {
+  return path === scopePath || path.startsWith(`${scopePath}.`);
+}
+
+type CalendarRow = NonNullable<Awaited<ReturnType<SlaRepository['calendar']>>>;
+
+/**
+ * Calendars (工作日历) and policies (时限策略) as versioned data; every change is a new version.
+ *
+ * Scope: an admin sees and changes the calendars of grid nodes in their subtree (another's is 404); national
+ * calendars (no grid node) and policies (default or per platform, always city-wide) are read by every admin and
+ * changed by a city-level admin only (403 `CITY_SCOPE_REQUIRED`). Dead letters are those of tickets in the
+ * subtree. Every change is audited with its before and after, besides the generic HTTP audit entry.
+ */
 @Injectable()
 export class SlaAdminService {
-  constructor(private readonly repo: SlaRepository, private readonly queues: QueueService) {}
+  constructor(private readonly repo: SlaRepository, private readonly queues: QueueService, private readonly audit: AuditService) {}
 
-  async calendars(): Promise<CalendarSummaryResponse[]> {
-    return (await this.repo.listCalendars()).map((c) => ({
+  async calendars(p: Principal): Promise<CalendarSummaryResponse[]> {
+    return (await this.repo.listCalendars(p.scopePath)).map((c) => ({
       code: c.code, parentCode: c.parent_code, gridNodeId: c.grid_node_id, currentVersion: c.current_version, updatedAt: c.updated_at.toISOString(),
     }));
   }
 
-  async calendar(code: string): Promise<CalendarResponse> {
+  async calendar(p: Principal, code: string): Promise<CalendarResponse> {
     const c = await this.repo.calendar(this.repo.manager, code);
-    if (!c) throw new SlaException(SlaErrorCode.CALENDAR_NOT_FOUND);
+    if (!c || !this.visible(p, c)) throw new SlaException(SlaErrorCode.CALENDAR_NOT_FOUND);
     const history = await this.repo.calendarHistory(code);
     return {
       code: c.code, parentCode: c.parent_code, gridNodeId: c.grid_node_id, currentVersion: c.current_version, updatedAt: c.updated_at.toISOString(),
@@ -41,35 +57,46 @@ export class SlaAdminService {
     };
   }
 
-  async createCalendar(p: Principal, body: CreateCalendarRequest): Promise<CalendarResponse> {
+  async createCalendar(p: Principal, body: CreateCalendarRequest, meta: RequestMeta): Promise<CalendarResponse> {
     await this.repo.transaction(async (m) => {
       const parent = await this.repo.calendar(m, body.parentCode);
       if (!parent) throw new SlaException(SlaErrorCode.CALENDAR_NOT_FOUND, { en: `parent ${body.parentCode}`, zh: `上级日历 ${body.parentCode}` });
-      if (!(await this.repo.gridNodePath(m, body.gridNodeId, p.scopePath))) throw new SlaException(SlaErrorCode.GRID_NODE_NOT_FOUND);
+      const path = await this.repo.gridNodePath(m, body.gridNodeId, p.scopePath);
+      if (!path) throw new SlaException(SlaErrorCode.GRID_NODE_NOT_FOUND);
+      // Inheritance runs down the grid tree (national → city → district): the parent covers the new calendar's node.
+      if (parent.grid_path !== null && (parent.grid_path === path || !inSubtree(path, parent.grid_path))) {
+        throw new SlaException(SlaErrorCode.CALENDAR_INVALID, undefined, [{ field: 'parentCode', message: `calendar ${body.parentCode} does not cover this grid node / 上级日历不覆盖该网格节点` }]);
+      }
       const def = this.definition(body.definition, body.code, 1, body.parentCode);
       await this.validateChain(m, body.parentCode, def);
       if (!(await this.repo.insertCalendar(m, { code: body.code, parentCode: body.parentCode, gridNodeId: body.gridNodeId }))) {
         throw new SlaException(SlaErrorCode.CALENDAR_CODE_TAKEN);
       }
       await this.repo.addCalendarVersion(m, body.code, 1, def, body.note ?? null, p.id);
+      await this.record(p, meta, 'sla.calendar.create', body.code, {
+        after: { parentCode: body.parentCode, gridNodeId: body.gridNodeId, version: 1, definition: def }, note: body.note ?? null,
+      });
     });
-    return this.calendar(body.code);
+    return this.calendar(p, body.code);
   }
 
-  async updateCalendar(p: Principal, code: string, body: UpdateCalendarRequest): Promise<CalendarResponse> {
+  async updateCalendar(p: Principal, code: string, body: UpdateCalendarRequest, meta: RequestMeta): Promise<CalendarResponse> {
     await this.repo.transaction(async (m) => {
-      const c = await this.current(m, code, body.expectedVersion);
+      const c = await this.current(m, p, code, body.expectedVersion);
       const def = this.definition(body.definition, code, c.current_version + 1, c.parent_code ?? undefined);
       await this.validateChain(m, c.parent_code, def);
       await this.repo.addCalendarVersion(m, code, def.version, def, body.note ?? null, p.id);
+      await this.record(p, meta, 'sla.calendar.update', code, {
+        before: { version: c.current_version, definition: c.definition }, after: { version: def.version, definition: def }, note: body.note ?? null,
+      });
     });
-    return this.calendar(code);
+    return this.calendar(p, code);
   }
 
   /** Imports a year's State Council schedule: the years it covers are replaced, other years kept; a new version. */
-  async importSchedule(p: Principal, code: string, body: ImportScheduleRequest): Promise<CalendarResponse> {
+  async importSchedule(p: Principal, code: string, body: ImportScheduleRequest, meta: RequestMeta): Promise<CalendarResponse> {
     await this.repo.transaction(async (m) => {
-      const c = await this.current(m, code, body.expectedVersion);
+      const c = await this.current(m, p, code, body.expectedVersion);
       let def: CalendarDefinition;
       try {
         def = applyHolidaySchedule(c.definition, parseHolidaySchedule(body.text), c.current_version + 1);
@@ -78,9 +105,13 @@ export class SlaAdminService {
         throw err;
       }
       await this.validateChain(m, c.parent_code, def);
-      await this.repo.addCalendarVersion(m, code, def.version, def, body.note ?? `schedule ${def.code}`, p.id);
+      const note = body.note ?? `schedule ${def.code}`;
+      await this.repo.addCalendarVersion(m, code, def.version, def, note, p.id);
+      await this.record(p, meta, 'sla.calendar.import_schedule', code, {
+        before: { version: c.current_version, definition: c.definition }, after: { version: def.version, definition: def }, note,
+      });
     });
-    return this.calendar(code);
+    return this.calendar(p, code);
   }
 
   async policies(): Promise<PolicyResponse[]> {
@@ -89,48 +120,85 @@ export class SlaAdminService {
     }));
   }
 
-  async createPolicy(p: Principal, body: CreatePolicyRequest): Promise<PolicyResponse> {
+  /** A platform's own policy. Policies apply city-wide: a city-level admin only. */
+  async createPolicy(p: Principal, body: CreatePolicyRequest, meta: RequestMeta): Promise<PolicyResponse> {
+    this.assertCityScope(p);
     const def = this.policyDefinition(body.definition);
     await this.repo.transaction(async (m) => {
       if (!(await this.repo.platformExists(m, body.platform))) throw new SlaException(SlaErrorCode.POLICY_INVALID, { en: `unknown platform ${body.platform}`, zh: `平台 ${body.platform} 不存在` });
       if (!(await this.repo.insertPolicy(m, body.code, body.platform))) throw new SlaException(SlaErrorCode.STALE_VERSION, { en: 'code or platform already has a policy', zh: '该编码或平台已有策略' });
       await this.repo.addPolicyVersion(m, body.code, 1, def, body.note ?? null, p.id);
+      await this.record(p, meta, 'sla.policy.create', body.code, { after: { platform: body.platform, version: 1, definition: def }, note: body.note ?? null });
     });
     return (await this.policies()).find((x) => x.code === body.code)!;
   }
 
-  async updatePolicy(p: Principal, code: string, body: UpdatePolicyRequest): Promise<PolicyResponse> {
+  /** A new version of the default or a platform policy (both city-wide): a city-level admin only. */
+  async updatePolicy(p: Principal, code: string, body: UpdatePolicyRequest, meta: RequestMeta): Promise<PolicyResponse> {
+    this.assertCityScope(p);
     const def = this.policyDefinition(body.definition);
     await this.repo.transaction(async (m) => {
       const row = await this.repo.policyForUpdate(m, code);
       if (!row) throw new SlaException(SlaErrorCode.POLICY_NOT_FOUND);
       if (row.current_version !== body.expectedVersion) throw new SlaException(SlaErrorCode.STALE_VERSION, { en: `current version is ${row.current_version}`, zh: `当前版本为 ${row.current_version}` });
       await this.repo.addPolicyVersion(m, code, row.current_version + 1, def, body.note ?? null, p.id);
+      await this.record(p, meta, 'sla.policy.update', code, {
+        before: { version: row.current_version, definition: row.definition }, after: { version: row.current_version + 1, definition: def }, note: body.note ?? null,
+      });
     });
     return (await this.policies()).find((x) => x.code === code)!;
   }
 
-  async deadLetters(limit: number): Promise<DeadLetterResponse[]> {
-    return (await this.repo.deadLetters(limit)).map((d) => ({
+  async deadLetters(p: Principal, limit: number): Promise<DeadLetterResponse[]> {
+    return (await this.repo.deadLetters(limit, p.scopePath)).map((d) => ({
       id: d.id, firingId: d.firing_id, ticketId: d.ticket_id, ticketNumber: d.ticket_number, threshold: d.threshold, kind: d.kind,
       firedAt: d.fired_at.toISOString(), attempts: d.attempts, lastError: d.last_error, createdAt: d.created_at.toISOString(),
       retriedAt: d.retried_at?.toISOString() ?? null,
     }));
   }
 
-  /** Sends a dead-lettered notification again (a new job; the firing itself is not repeated). */
-  async retryDeadLetter(id: string): Promise<{ queued: boolean }> {
+  /** Sends a dead-lettered notification of a ticket in the caller's subtree again (a new job; the firing itself is not repeated). */
+  async retryDeadLetter(p: Principal, id: string, meta: RequestMeta): Promise<{ queued: boolean }> {
     if (!/^\d{1,18}$/.test(id)) throw new SlaException(SlaErrorCode.DEAD_LETTER_NOT_FOUND);
-    const firingId = await this.repo.transaction((m) => this.repo.markDeadLetterRetried(m, id));
-    if (!firingId) throw new SlaException(SlaErrorCode.DEAD_LETTER_NOT_FOUND);
+    const firingId = await this.repo.transaction(async (m) => {
+      const d = await this.repo.markDeadLetterRetried(m, id, p.scopePath);
+      if (!d) throw new SlaException(SlaErrorCode.DEAD_LETTER_NOT_FOUND);
+      await this.record(p, meta, 'sla.dead_letter.retry', id, {
+        firingId: d.firing_id, ticketId: d.ticket_id, attempts: d.attempts,
+        before: { retriedAt: d.before_retried_at?.toISOString() ?? null }, after: { retriedAt: d.after_retried_at.toISOString() },
+      });
+      return d.firing_id;
+    });
     const stamp = Date.now().toString(36); // a fresh id: the first job of this firing still exists (failed)
     await this.queues.add('sla.notify', { firingId }, { jobId: `sla-notify-${firingId}-retry-${stamp}` });
     return { queued: true };
   }
 
-  private async current(m: EntityManager, code: string, expectedVersion: number) {
+  /** A national calendar (no grid node) is seen by every admin; another one only within the admin's subtree. */
+  private visible(p: Principal, c: Pick<CalendarRow, 'grid_path'>): boolean {
+    return c.grid_path === null || inSubtree(c.grid_path, p.scopePath);
+  }
+
+  private assertCityScope(p: Principal): void {
+    if (!hasCityScope(p)) throw new SlaException(SlaErrorCode.CITY_SCOPE_REQUIRED);
+  }
+
+  private async record(p: Principal, meta: RequestMeta, action: string, target: string, details: Record<string, unknown>): Promise<void> {
+    await this.audit.record({
+      actorId: p.id, actorUsername: p.username, actorRole: p.role, action, target, result: 'success',
+      requestId: meta.requestId, ip: meta.ip, details,
+    });
+  }
+
+  /**
+   * The calendar to change, locked: 404 outside the caller's subtree, 403 for a national one (no grid node, or the
+   * root of the inheritance, `cn-national`) unless the caller is a city-level admin, 409 when `expectedVersion` is
+   * not current.
+   */
+  private async current(m: EntityManager, p: Principal, code: string, expectedVersion: number): Promise<CalendarRow> {
     const c = await this.repo.calendar(m, code, true);
-    if (!c) throw new SlaException(SlaErrorCode.CALENDAR_NOT_FOUND);
+    if (!c || !this.visible(p, c)) throw new SlaException(SlaErrorCode.CALENDAR_NOT_FOUND);
+    if (c.grid_path === null || c.parent_code === null) this.assertCityScope(p);
     if (c.current_version !== expectedVersion) throw new SlaException(SlaErrorCode.STALE_VERSION, { en: `current version is ${c.current_version}`, zh: `当前版本为 ${c.current_version}` });
     return c;
   }

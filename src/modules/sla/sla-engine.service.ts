@@ -7,7 +7,7 @@ import {
 } from '../../../libs/sla-calendar';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { OutboxService } from '../../queue/outbox.service';
-import { DEFAULT_POLICY, scaleLimit, type PolicyDefinition, type SlaPriority } from './sla-policy';
+import { DEFAULT_POLICY, scaleLimit, stageLimitFor, type PolicyDefinition, type SlaPriority } from './sla-policy';
 import { SlaErrorCode, SlaException } from './sla.exception';
 import type { ClockRow } from '../tickets/ticket-clock.types';
 import { SlaRepository, type SlaClockRow, type StartClockInsert, type TimerInsert, type VersionedRow } from './sla.repository';
@@ -188,8 +188,7 @@ export class SlaEngine implements OnModuleInit, EntitySubscriberInterface {
         : { type: standard.clockType, seconds: standard.resolveLimitSeconds ?? 0, startNextWorkingDay: standard.startNextWorkingDay };
       limit = scaleLimit(base, policy, t.priority as SlaPriority, standard.priority, t.unitId);
     } else {
-      const stageLimit = policy.stageLimits[stage as keyof PolicyDefinition['stageLimits']];
-      if (stageLimit) limit = { ...stageLimit };
+      limit = stageLimitFor(policy, stage, t.priority);
     }
     return {
       clockType: limit?.type ?? 'natural',

@@ -27,6 +27,17 @@ const SUPERVISE_CONCURRENCY = 2;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** The 督办 note: to whom (the command centre of the step's level), for which stage and step, with the retry marker. */
+export function superviseNote(
+  f: Pick<FiringRow, 'stage' | 'threshold' | 'target'> & { target_unit_code: string | null; target_unit_name_zh: string | null; target_unit_name_en: string | null },
+  marker: string,
+): string {
+  const level = f.target === 'city' ? { zh: '市级', en: 'city' } : { zh: '区级', en: 'district' };
+  const zh = f.target_unit_name_zh ? `${f.target_unit_name_zh}（${f.target_unit_code}）` : `${level.zh}指挥中心`;
+  const en = f.target_unit_name_en ? `${f.target_unit_name_en} (${f.target_unit_code})` : `the ${level.en} command centre`;
+  return `SLA 超期督办 → ${zh} / SLA supervision after breach, to ${en} (${f.stage}, ${f.threshold}) ${marker}`;
+}
+
 /**
  * Fires SLA thresholds. The firing itself is one conditional insert (see `SlaRepository.insertFiring`); in the
  * same transaction it appends the ticket event, marks the clock and writes the notification to the outbox.
@@ -193,6 +204,7 @@ export class SlaFiringService implements OnApplicationShutdown {
   /**
    * 督办 through the workflow, once: the note carries `[sla:<firing id>]`; a retry first looks for it, and a
    * concurrent retry loses on the ticket version. Leaves the firing `pending` on a crash (the reconciler retries).
+   * The note names the command centre the ladder step's `target` sends it to (recorded on the firing).
    */
   async supervise(firingId: string): Promise<void> {
     const marker = `[sla:${firingId}]`;
@@ -205,10 +217,7 @@ export class SlaFiringService implements OnApplicationShutdown {
         await this.repo.setActionState(firingId, 'done', 'supervise');
         return;
       }
-      const r = await this.actions.actAsSystem(f.ticket_id, 'supervise', {
-        expectedVersion: t.version,
-        note: `SLA 超期督办 / SLA supervision after breach (${f.stage}, ${f.threshold}) ${marker}`,
-      });
+      const r = await this.actions.actAsSystem(f.ticket_id, 'supervise', { expectedVersion: t.version, note: superviseNote(f, marker) });
       if (r.ok) {
         await this.repo.setActionState(firingId, 'done', 'supervise');
         return;

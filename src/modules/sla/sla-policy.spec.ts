@@ -1,10 +1,36 @@
-import { DEFAULT_POLICY, policyProblems, scaleLimit, type PolicyDefinition } from './sla-policy';
+import { DEFAULT_POLICY, policyProblems, scaleLimit, stageLimitFor, type PolicyDefinition } from './sla-policy';
 
 describe('SLA policy (时限策略)', () => {
   it('the default policy is valid: 50 % 催办 blue, 80 % 预警 yellow, 100 % 超期 red, breach + 2 h 督办 district, + 24 h 通报', () => {
     expect(policyProblems(DEFAULT_POLICY)).toEqual([]);
     expect(DEFAULT_POLICY.thresholds.map((t) => [t.code, t.fraction, t.level])).toEqual([['remind', 0.5, 'blue'], ['warning', 0.8, 'yellow'], ['breach', 1, 'red']]);
     expect(DEFAULT_POLICY.ladder.map((s) => [s.kind, s.afterBreachSeconds, s.target])).toEqual([['supervise', 7200, 'district'], ['notice', 86400, 'city']]);
+  });
+
+  it('the default policy gives 立案 and 签收 limits by priority: 15 / 30 natural minutes for 特急 / 紧急, 1 / 2 working hours for 一般', () => {
+    expect(['extra_urgent', 'urgent', 'normal'].map((p) => stageLimitFor(DEFAULT_POLICY, 'register', p))).toEqual([
+      { type: 'natural', seconds: 900 }, { type: 'natural', seconds: 1800 }, { type: 'working_hours', seconds: 3600 },
+    ]);
+    expect(['extra_urgent', 'urgent', 'normal'].map((p) => stageLimitFor(DEFAULT_POLICY, 'sign', p))).toEqual([
+      { type: 'natural', seconds: 900 }, { type: 'natural', seconds: 1800 }, { type: 'working_hours', seconds: 7200 },
+    ]);
+    // No default for verification and callback; the handling stages take the case standard's limit instead.
+    expect(stageLimitFor(DEFAULT_POLICY, 'verify', 'urgent')).toBeNull();
+    expect(stageLimitFor(DEFAULT_POLICY, 'callback', 'normal')).toBeNull();
+    // An unknown priority counts as 一般; a flat stage limit applies to every priority.
+    expect(stageLimitFor(DEFAULT_POLICY, 'sign', 'whatever')).toEqual({ type: 'working_hours', seconds: 7200 });
+    const flat: PolicyDefinition = { ...DEFAULT_POLICY, stageLimits: { verify: { type: 'working_days', days: 1, startNextWorkingDay: true } } };
+    expect(stageLimitFor(flat, 'verify', 'extra_urgent')).toEqual({ type: 'working_days', days: 1, startNextWorkingDay: true });
+  });
+
+  it('stage limits by priority need all three priorities and nothing else', () => {
+    const byPriority = (by: Record<string, unknown>, extra: Record<string, unknown> = {}) => policyProblems({ ...DEFAULT_POLICY, stageLimits: { sign: { byPriority: by, ...extra } } });
+    const ok = { type: 'natural', seconds: 60 };
+    expect(byPriority({ extra_urgent: ok, urgent: ok, normal: ok })).toEqual([]);
+    for (const bad of [byPriority({ urgent: ok, normal: ok }), byPriority({ extra_urgent: ok, urgent: ok, normal: ok, later: ok }),
+      byPriority({ extra_urgent: ok, urgent: ok, normal: { type: 'weeks', seconds: 1 } }), byPriority({ extra_urgent: ok, urgent: ok, normal: ok }, { type: 'natural' })]) {
+      expect(bad.join('\n')).toContain('stageLimits.sign');
+    }
   });
 
   it('reports every problem of a bad definition', () => {

@@ -28,22 +28,50 @@ export interface LadderStep {
 }
 
 /**
- * One version of an SLA policy (时限策略). The limit of a clock is the case standard's limit
- * × factor(ticket priority) / factor(standard priority) × the unit override, when there is one.
+ * The limit of a stage other than the handling stage: one limit for every priority, or one per priority
+ * (`byPriority`), so that a 特急 case is signed for in minutes of natural time and a 一般 one in working hours.
+ */
+export type StageLimit = ClockLimit | { byPriority: Record<SlaPriority, ClockLimit> };
+
+/**
+ * One version of an SLA policy (时限策略). The limit of a handling clock (处置, 调解) is the case standard's limit
+ * × factor(ticket priority) / factor(standard priority) × the unit override, when there is one; the other stages
+ * take `stageLimits` as they are (no factor applies to them).
  */
 export interface PolicyDefinition {
   priorityFactors: Record<SlaPriority, number>;
   unitOverrides: Array<{ unitId: string; factor: number }>;
-  /** Limits for stages other than the handling stage (which takes the case standard's limit). */
-  stageLimits: Partial<Record<SlaStage, ClockLimit>>;
+  /** Limits for stages other than the handling stage (which takes the case standard's limit); none = no deadline. */
+  stageLimits: Partial<Record<SlaStage, StageLimit>>;
   thresholds: ThresholdRule[];
   ladder: LadderStep[];
 }
 
+const MINUTE = 60;
+const HOUR = 3600;
+
+/**
+ * The default policy. SPEC §7 sets no values for 立案 and 签收; these follow the usual practice of city command
+ * centres (数字城管): a 特急 case is registered and signed for within 15 minutes and a 紧急 one within 30, in
+ * natural time, day and night; a 一般 case is registered within one working hour and signed for within two.
+ * Their deadlines order the triage queue and the unit inboxes. Verification (核查) and callback (回访) have no
+ * default limit.
+ */
 export const DEFAULT_POLICY: PolicyDefinition = {
   priorityFactors: { extra_urgent: 0.5, urgent: 0.75, normal: 1 },
   unitOverrides: [],
-  stageLimits: {},
+  stageLimits: {
+    register: { byPriority: {
+      extra_urgent: { type: 'natural', seconds: 15 * MINUTE },
+      urgent: { type: 'natural', seconds: 30 * MINUTE },
+      normal: { type: 'working_hours', seconds: HOUR },
+    } },
+    sign: { byPriority: {
+      extra_urgent: { type: 'natural', seconds: 15 * MINUTE },
+      urgent: { type: 'natural', seconds: 30 * MINUTE },
+      normal: { type: 'working_hours', seconds: 2 * HOUR },
+    } },
+  },
   thresholds: [
     { code: 'remind', fraction: 0.5, kind: 'remind', level: 'blue', nameZh: '催办', nameEn: 'Reminder' },
     { code: 'warning', fraction: 0.8, kind: 'warning', level: 'yellow', nameZh: '预警', nameEn: 'Warning' },
@@ -74,6 +102,22 @@ function validLimit(v: unknown): v is ClockLimit {
     && (v.seconds !== undefined || v.days !== undefined) && (v.startNextWorkingDay === undefined || typeof v.startNextWorkingDay === 'boolean');
 }
 
+function validStageLimit(v: unknown): v is StageLimit {
+  if (!isRecord(v) || !('byPriority' in v)) return validLimit(v);
+  const by = v.byPriority;
+  return Object.keys(v).length === 1 && isRecord(by) && Object.keys(by).length === SLA_PRIORITIES.length
+    && SLA_PRIORITIES.every((p) => validLimit(by[p]));
+}
+
+/** The limit a stage other than the handling stage has for a ticket of this priority under the policy; null = none. */
+export function stageLimitFor(policy: PolicyDefinition, stage: string, priority: string): ClockLimit | null {
+  const limit = policy.stageLimits[stage as SlaStage];
+  if (!limit) return null;
+  if (!('byPriority' in limit)) return { ...limit };
+  const own = (SLA_PRIORITIES as readonly string[]).includes(priority) ? limit.byPriority[priority as SlaPriority] : limit.byPriority.normal;
+  return { ...own };
+}
+
 /** Checks a policy definition from an admin; returns every problem found (empty when valid). */
 export function policyProblems(v: unknown): string[] {
   const problems: string[] = [];
@@ -96,7 +140,9 @@ export function policyProblems(v: unknown): string[] {
   if (!isRecord(v.stageLimits)) problems.push('stageLimits must be an object');
   else for (const [stage, limit] of Object.entries(v.stageLimits)) {
     if (!(SLA_STAGES as readonly string[]).includes(stage)) problems.push(`stageLimits: unknown stage ${stage}`);
-    else if (!validLimit(limit)) problems.push(`stageLimits.${stage} must be { type, seconds?, days?, startNextWorkingDay? }`);
+    else if (!validStageLimit(limit)) {
+      problems.push(`stageLimits.${stage} must be { type, seconds?, days?, startNextWorkingDay? } or { byPriority: { extra_urgent, urgent, normal } } of those`);
+    }
   }
   const codes = new Set<string>();
   if (!Array.isArray(v.thresholds) || v.thresholds.length > 10) problems.push('thresholds must be an array of at most 10');

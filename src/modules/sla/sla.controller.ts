@@ -1,7 +1,9 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import type { RequestMeta } from '../auth/auth.service';
 import { RequirePermission } from '../auth/permission.decorator';
 import { CurrentUser, type Principal } from '../auth/principal';
+import { Meta } from '../auth/request-meta';
 import { Permission } from '../auth/roles';
 import {
   CreateCalendarRequest, CreatePolicyRequest, DeadLetterQueryRequest, ImportScheduleRequest, RecomputeRequest, UpdateCalendarRequest, UpdatePolicyRequest,
@@ -17,7 +19,10 @@ function code(v: string, notFound: SlaErrorCode): string {
   return v;
 }
 
-/** SLA administration: calendars, policies, recomputation, the notification dead-letter list. */
+/**
+ * SLA administration: calendars, policies, recomputation, the notification dead-letter list. Calendars and dead
+ * letters are scoped to the admin's subtree; national calendars and policies are changed by city-level admins.
+ */
 @ApiTags('sla 时限')
 @Controller('api/v1/sla')
 export class SlaController {
@@ -25,36 +30,36 @@ export class SlaController {
 
   @Get('calendars')
   @RequirePermission(Permission.SlaManage)
-  calendars(): Promise<CalendarSummaryResponse[]> {
-    return this.admin.calendars();
+  calendars(@CurrentUser() p: Principal): Promise<CalendarSummaryResponse[]> {
+    return this.admin.calendars(p);
   }
 
   @Get('calendars/:code')
   @RequirePermission(Permission.SlaManage)
-  calendar(@Param('code') c: string): Promise<CalendarResponse> {
-    return this.admin.calendar(code(c, SlaErrorCode.CALENDAR_NOT_FOUND));
+  calendar(@CurrentUser() p: Principal, @Param('code') c: string): Promise<CalendarResponse> {
+    return this.admin.calendar(p, code(c, SlaErrorCode.CALENDAR_NOT_FOUND));
   }
 
   /** A city or district calendar under a parent (inherits it), applying to a grid subtree. */
   @Post('calendars')
   @RequirePermission(Permission.SlaManage)
-  createCalendar(@CurrentUser() p: Principal, @Body() body: CreateCalendarRequest): Promise<CalendarResponse> {
-    return this.admin.createCalendar(p, body);
+  createCalendar(@CurrentUser() p: Principal, @Body() body: CreateCalendarRequest, @Meta() meta: RequestMeta): Promise<CalendarResponse> {
+    return this.admin.createCalendar(p, body, meta);
   }
 
   /** A new version of a calendar; clocks started from now on use it. */
   @Put('calendars/:code')
   @RequirePermission(Permission.SlaManage)
-  updateCalendar(@CurrentUser() p: Principal, @Param('code') c: string, @Body() body: UpdateCalendarRequest): Promise<CalendarResponse> {
-    return this.admin.updateCalendar(p, code(c, SlaErrorCode.CALENDAR_NOT_FOUND), body);
+  updateCalendar(@CurrentUser() p: Principal, @Param('code') c: string, @Body() body: UpdateCalendarRequest, @Meta() meta: RequestMeta): Promise<CalendarResponse> {
+    return this.admin.updateCalendar(p, code(c, SlaErrorCode.CALENDAR_NOT_FOUND), body, meta);
   }
 
   /** Imports a year's holiday schedule (节假日安排) as text: `date,kind,name_zh,name_en`. */
   @Post('calendars/:code/schedule')
   @HttpCode(200)
   @RequirePermission(Permission.SlaManage)
-  importSchedule(@CurrentUser() p: Principal, @Param('code') c: string, @Body() body: ImportScheduleRequest): Promise<CalendarResponse> {
-    return this.admin.importSchedule(p, code(c, SlaErrorCode.CALENDAR_NOT_FOUND), body);
+  importSchedule(@CurrentUser() p: Principal, @Param('code') c: string, @Body() body: ImportScheduleRequest, @Meta() meta: RequestMeta): Promise<CalendarResponse> {
+    return this.admin.importSchedule(p, code(c, SlaErrorCode.CALENDAR_NOT_FOUND), body, meta);
   }
 
   @Get('policies')
@@ -66,14 +71,14 @@ export class SlaController {
   /** A platform's own policy (otherwise the default applies). */
   @Post('policies')
   @RequirePermission(Permission.SlaManage)
-  createPolicy(@CurrentUser() p: Principal, @Body() body: CreatePolicyRequest): Promise<PolicyResponse> {
-    return this.admin.createPolicy(p, body);
+  createPolicy(@CurrentUser() p: Principal, @Body() body: CreatePolicyRequest, @Meta() meta: RequestMeta): Promise<PolicyResponse> {
+    return this.admin.createPolicy(p, body, meta);
   }
 
   @Put('policies/:code')
   @RequirePermission(Permission.SlaManage)
-  updatePolicy(@CurrentUser() p: Principal, @Param('code') c: string, @Body() body: UpdatePolicyRequest): Promise<PolicyResponse> {
-    return this.admin.updatePolicy(p, code(c, SlaErrorCode.POLICY_NOT_FOUND), body);
+  updatePolicy(@CurrentUser() p: Principal, @Param('code') c: string, @Body() body: UpdatePolicyRequest, @Meta() meta: RequestMeta): Promise<PolicyResponse> {
+    return this.admin.updatePolicy(p, code(c, SlaErrorCode.POLICY_NOT_FOUND), body, meta);
   }
 
   /** Recomputes the clocks of the tickets matching the filter under the current versions; reports what moved. */
@@ -86,14 +91,14 @@ export class SlaController {
 
   @Get('dead-letters')
   @RequirePermission(Permission.SlaManage)
-  deadLetters(@Query() q: DeadLetterQueryRequest): Promise<DeadLetterResponse[]> {
-    return this.admin.deadLetters(q.limit ?? 100);
+  deadLetters(@CurrentUser() p: Principal, @Query() q: DeadLetterQueryRequest): Promise<DeadLetterResponse[]> {
+    return this.admin.deadLetters(p, q.limit ?? 100);
   }
 
   @Post('dead-letters/:id/retry')
   @HttpCode(202)
   @RequirePermission(Permission.SlaManage)
-  retry(@Param('id') id: string): Promise<{ queued: boolean }> {
-    return this.admin.retryDeadLetter(id);
+  retry(@CurrentUser() p: Principal, @Param('id') id: string, @Meta() meta: RequestMeta): Promise<{ queued: boolean }> {
+    return this.admin.retryDeadLetter(p, id, meta);
   }
 }

@@ -12,6 +12,8 @@ export enum SlaErrorCode {
   DEAD_LETTER_NOT_FOUND = 'SLA_DEAD_LETTER_NOT_FOUND',
   RECOMPUTE_FILTER_REQUIRED = 'SLA_RECOMPUTE_FILTER_REQUIRED',
   FIRED_CONCURRENTLY = 'SLA_FIRED_CONCURRENTLY',
+  /** The catalogue's code, reused: city-wide settings are changed by city-level administrators only. */
+  CITY_SCOPE_REQUIRED = 'CITY_SCOPE_REQUIRED',
 }
 
 function describe(code: SlaErrorCode): { status: number; text: Bilingual } {
@@ -27,6 +29,7 @@ function describe(code: SlaErrorCode): { status: number; text: Bilingual } {
     case SlaErrorCode.DEAD_LETTER_NOT_FOUND: return { status: 404, text: { en: 'Dead-letter entry not found', zh: '死信记录不存在' } };
     case SlaErrorCode.RECOMPUTE_FILTER_REQUIRED: return { status: 400, text: { en: 'Name the tickets to recompute (ids, or a platform / category / status filter)', zh: '请指定需要重算的工单（编号或平台、类别、状态筛选）' } };
     case SlaErrorCode.FIRED_CONCURRENTLY: return { status: 409, text: { en: 'An SLA threshold fired while this action was in flight; retry', zh: '处理过程中时限节点已触发，请重试' } };
+    case SlaErrorCode.CITY_SCOPE_REQUIRED: return { status: 403, text: { en: 'SLA policies and national calendars are city-wide: only a city-level administrator may change them', zh: '时限策略和全国工作日历全市通用，仅市级管理员可修改' } };
   }
 }
 

@@ -166,6 +166,8 @@ export class SlaNotifyJob implements JobHandler<'sla.notify'> {
       firingId: f.id, ticketId: f.ticket_id, ticketNumber: f.ticket_number, platform: f.platform, gridPath: f.grid_path,
       stage: f.stage, threshold: f.threshold, kind: f.kind, level: f.level, clockVersion: f.clock_version,
       dueAt: f.due_at.toISOString(), firedAt: f.fired_at.toISOString(),
+      // 督办 / 通报: the level and the command centre (指挥中心) the escalation goes to; null for the other kinds.
+      target: f.target, targetUnitId: f.target_unit_id, targetUnitCode: f.target_unit_code,
     };
     try {
       const res = await fetch(url, {

@@ -102,6 +102,9 @@ export interface FiringRow {
   action_state: string;
   action_result: string | null;
   notified_at: Date | null;
+  /** 督办 / 通报 only: the level the ladder step names, and the command centre (指挥中心) of that level over the ticket. */
+  target: 'district' | 'city' | null;
+  target_unit_id: string | null;
 }
 
 /** A timer's key (clock, threshold, clock version) and its ticket, as the batch firing locks it. */
@@ -125,6 +128,30 @@ const CLOCK_SELECT = `SELECT c.*, t.grid_path::text AS grid_path, t.platform, t.
 
 /** All SQL of the SLA context: calendars, policies, clocks' SLA columns, timers, firings, dead letters. */
 /**
+ * The escalation level of a ladder firing (督办, 通报): the `target` its policy version's ladder step names — by
+ * default the district for 督办 and the city for 通报. Null for the other kinds. A CASE, so the lookup runs for
+ * ladder firings only.
+ */
+function ladderTargetSql(kind: string, threshold: string, policyCode: string, policyVersion: string): string {
+  return `CASE WHEN ${kind} IN ('supervise', 'notice') THEN coalesce(
+           (SELECT s->>'target' FROM sla_policy_versions pv CROSS JOIN LATERAL jsonb_array_elements(pv.definition->'ladder') s
+             WHERE pv.code = ${policyCode} AND pv.version = ${policyVersion} AND s->>'code' = ${threshold} LIMIT 1),
+           CASE ${kind} WHEN 'supervise' THEN 'district' ELSE 'city' END) END`;
+}
+
+/**
+ * The command centre an escalation goes to: the active command centre over the ticket's grid node at the
+ * target's level — the district's (区级指挥中心, jurisdiction at the second level of the grid tree; the city's when
+ * the district has none) or the city's (市级, the root). Null when `target` is null or no centre covers the node.
+ */
+function targetUnitSql(target: string, ticketId: string): string {
+  return `CASE WHEN ${target} IS NOT NULL THEN (
+           SELECT u.id FROM tickets tt JOIN grid_nodes j ON j.path @> tt.grid_path JOIN units u ON u.jurisdiction_node_id = j.id
+            WHERE tt.id = ${ticketId} AND u.type = 'command_centre' AND u.active AND (${target} = 'city' OR nlevel(j.path) <= 2)
+            ORDER BY CASE WHEN ${target} = 'city' THEN nlevel(j.path) ELSE -nlevel(j.path) END, u.code LIMIT 1) END`;
+}
+
+/**
  * What every firing in CTE `ins` (rows of `sla_firings` just inserted) does in the same statement: marks its
  * timer fired, records the threshold and colour on the clock, appends the ticket event (except 督办, which goes
  * through the workflow) with `status` as the ticket's status, and writes the notification to the outbox.
@@ -144,9 +171,11 @@ function firingEffectsCtes(status: string): string {
          INSERT INTO ticket_events (ticket_id, seq, action, actor_id, actor_role, from_status, to_status, note, data)
          SELECT ins.ticket_id, (SELECT coalesce(max(e.seq), 0) + 1 FROM ticket_events e WHERE e.ticket_id = ins.ticket_id),
                 'sla-' || ins.kind, NULL, 'system', ${status}, ${status},
-                CASE ins.kind WHEN 'remind' THEN '催办 reminder' WHEN 'warning' THEN '预警 warning' WHEN 'breach' THEN '超期 breach' ELSE '通报 public notice' END || ' (' || ins.stage || ')',
+                CASE ins.kind WHEN 'remind' THEN '催办 reminder' WHEN 'warning' THEN '预警 warning' WHEN 'breach' THEN '超期 breach' ELSE '通报 public notice' END || ' (' || ins.stage || ')'
+                  || CASE WHEN ins.target_unit_id IS NULL THEN '' ELSE coalesce(' → ' || (SELECT tu.name_zh || ' ' || tu.code FROM units tu WHERE tu.id = ins.target_unit_id), '') END,
                 jsonb_build_object('clockId', ins.clock_id, 'stage', ins.stage, 'threshold', ins.threshold, 'kind', ins.kind, 'level', ins.level,
                   'clockVersion', ins.clock_version, 'dueAt', to_char(ins.due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'firingId', ins.id::text)
+                  || CASE WHEN ins.target IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('target', ins.target, 'targetUnitId', ins.target_unit_id) END
            FROM ins JOIN tickets t ON t.id = ins.ticket_id WHERE ins.kind <> 'supervise'),
        ob AS (
          INSERT INTO outbox (job_name, job_id, payload)
@@ -215,14 +244,23 @@ export class SlaRepository {
       [pairs.map((p) => p.code), pairs.map((p) => p.version)]);
   }
 
-  async listCalendars(): Promise<Array<{ code: string; parent_code: string | null; grid_node_id: string | null; current_version: number; updated_at: Date }>> {
-    return this.ds.query(`SELECT code, parent_code, grid_node_id, current_version, updated_at FROM sla_calendars ORDER BY parent_code NULLS FIRST, code`);
+  /** Calendars an admin scoped to `scopePath` sees: those of no grid node (national) and those of their subtree. */
+  async listCalendars(scopePath: string): Promise<Array<{ code: string; parent_code: string | null; grid_node_id: string | null; current_version: number; updated_at: Date }>> {
+    return this.ds.query(
+      `SELECT c.code, c.parent_code, c.grid_node_id, c.current_version, c.updated_at
+         FROM sla_calendars c LEFT JOIN grid_nodes g ON g.id = c.grid_node_id
+        WHERE c.grid_node_id IS NULL OR g.path <@ $1::ltree
+        ORDER BY c.parent_code NULLS FIRST, c.code`, [scopePath]);
   }
 
-  async calendar(m: EntityManager, code: string, lock = false): Promise<{ code: string; parent_code: string | null; grid_node_id: string | null; current_version: number; definition: CalendarDefinition; updated_at: Date } | undefined> {
+  /** A calendar at its current version, with the path of its grid node (null for a national calendar). */
+  async calendar(m: EntityManager, code: string, lock = false): Promise<{
+    code: string; parent_code: string | null; grid_node_id: string | null; grid_path: string | null; current_version: number; definition: CalendarDefinition; updated_at: Date;
+  } | undefined> {
     const rows = await m.query(
-      `SELECT c.code, c.parent_code, c.grid_node_id, c.current_version, c.updated_at, v.definition
+      `SELECT c.code, c.parent_code, c.grid_node_id, g.path::text AS grid_path, c.current_version, c.updated_at, v.definition
          FROM sla_calendars c JOIN sla_calendar_versions v ON v.code = c.code AND v.version = c.current_version
+         LEFT JOIN grid_nodes g ON g.id = c.grid_node_id
         WHERE c.code = $1 ${lock ? 'FOR UPDATE OF c' : ''}`, [code]);
     return rows[0];
   }
@@ -270,8 +308,11 @@ export class SlaRepository {
          FROM sla_policies p JOIN sla_policy_versions v ON v.code = p.code AND v.version = p.current_version ORDER BY p.platform NULLS FIRST, p.code`);
   }
 
-  async policyForUpdate(m: EntityManager, code: string): Promise<{ code: string; platform: string | null; current_version: number } | undefined> {
-    const rows = await m.query(`SELECT code, platform, current_version FROM sla_policies WHERE code = $1 FOR UPDATE`, [code]);
+  async policyForUpdate(m: EntityManager, code: string): Promise<{ code: string; platform: string | null; current_version: number; definition: PolicyDefinition } | undefined> {
+    const rows = await m.query(
+      `SELECT p.code, p.platform, p.current_version, v.definition
+         FROM sla_policies p JOIN sla_policy_versions v ON v.code = p.code AND v.version = p.current_version
+        WHERE p.code = $1 FOR UPDATE OF p`, [code]);
     return rows[0];
   }
 
@@ -491,18 +532,20 @@ export class SlaRepository {
   async insertFiring(m: EntityManager, clockId: string, threshold: string, version: number, via: 'job' | 'reconciler' | 'action', at?: Date, ticketStatus?: string): Promise<FiringRow | undefined> {
     const rows: FiringRow[] = await m.query(
       `WITH c AS (
-         SELECT id, stage FROM ticket_clocks WHERE id = $1 AND clock_version = $3 AND state = 'running' FOR UPDATE),
+         SELECT id, stage, policy_code, policy_version FROM ticket_clocks WHERE id = $1 AND clock_version = $3 AND state = 'running' FOR UPDATE),
        tm AS (
-         SELECT tm.ticket_id, tm.kind, tm.level, tm.due_at, c.stage FROM sla_timers tm JOIN c ON c.id = tm.clock_id
+         SELECT tm.ticket_id, tm.kind, tm.level, tm.due_at, c.stage, ${ladderTargetSql('tm.kind', 'tm.threshold', 'c.policy_code', 'c.policy_version')} AS target
+           FROM sla_timers tm JOIN c ON c.id = tm.clock_id
           WHERE tm.clock_id = $1 AND tm.threshold = $2 AND tm.clock_version = $3 AND tm.state = 'pending' AND tm.due_at <= coalesce($5::timestamptz, clock_timestamp())),
        ins AS (
-         INSERT INTO sla_firings (clock_id, ticket_id, stage, threshold, clock_version, kind, level, due_at, fired_at, via, action_state)
+         INSERT INTO sla_firings (clock_id, ticket_id, stage, threshold, clock_version, kind, level, due_at, fired_at, via, action_state, target, target_unit_id)
          SELECT $1, tm.ticket_id, tm.stage, $2, $3, tm.kind, tm.level, tm.due_at, clock_timestamp(), $4,
-                CASE WHEN tm.kind = 'supervise' THEN 'pending' ELSE 'none' END FROM tm
+                CASE WHEN tm.kind = 'supervise' THEN 'pending' ELSE 'none' END, tm.target, ${targetUnitSql('tm.target', 'tm.ticket_id')} FROM tm
          ON CONFLICT (clock_id, threshold, clock_version) DO NOTHING
          RETURNING *),
        ${firingEffectsCtes('coalesce($6, t.status)')}
-       SELECT id::text, clock_id, ticket_id, stage, threshold, clock_version, kind, level, due_at, fired_at, via, action_state, action_result, notified_at FROM ins`,
+       SELECT id::text, clock_id, ticket_id, stage, threshold, clock_version, kind, level, due_at, fired_at, via, action_state, action_result, notified_at,
+              target, target_unit_id FROM ins`,
       [clockId, threshold, version, via, at ?? null, ticketStatus ?? null]);
     return rows[0];
   }
@@ -552,17 +595,18 @@ export class SlaRepository {
       `WITH x AS (
          SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[]) AS x(clock_id, threshold, clock_version)),
        tm AS (
-         SELECT DISTINCT ON (tm.ticket_id) tm.clock_id, tm.threshold, tm.clock_version, tm.ticket_id, tm.kind, tm.level, tm.due_at, c.stage
+         SELECT DISTINCT ON (tm.ticket_id) tm.clock_id, tm.threshold, tm.clock_version, tm.ticket_id, tm.kind, tm.level, tm.due_at, c.stage,
+                ${ladderTargetSql('tm.kind', 'tm.threshold', 'c.policy_code', 'c.policy_version')} AS target
            FROM x JOIN sla_timers tm ON tm.clock_id = x.clock_id AND tm.threshold = x.threshold AND tm.clock_version = x.clock_version
            JOIN ticket_clocks c ON c.id = tm.clock_id AND c.clock_version = tm.clock_version AND c.state = 'running'
           WHERE tm.state = 'pending' AND tm.due_at <= clock_timestamp()
           ORDER BY tm.ticket_id, tm.due_at, tm.threshold),
        ins AS (
-         INSERT INTO sla_firings (clock_id, ticket_id, stage, threshold, clock_version, kind, level, due_at, fired_at, via, action_state)
+         INSERT INTO sla_firings (clock_id, ticket_id, stage, threshold, clock_version, kind, level, due_at, fired_at, via, action_state, target, target_unit_id)
          SELECT tm.clock_id, tm.ticket_id, tm.stage, tm.threshold, tm.clock_version, tm.kind, tm.level, tm.due_at, clock_timestamp(), $4,
-                CASE WHEN tm.kind = 'supervise' THEN 'pending' ELSE 'none' END FROM tm
+                CASE WHEN tm.kind = 'supervise' THEN 'pending' ELSE 'none' END, tm.target, ${targetUnitSql('tm.target', 'tm.ticket_id')} FROM tm
          ON CONFLICT (clock_id, threshold, clock_version) DO NOTHING
-         RETURNING id, clock_id, ticket_id, stage, threshold, clock_version, kind, level, due_at),
+         RETURNING id, clock_id, ticket_id, stage, threshold, clock_version, kind, level, due_at, target, target_unit_id),
        ${firingEffectsCtes('t.status')}
        SELECT id::text AS id, kind FROM ins`,
       [keys.map((k) => k.clock_id), keys.map((k) => k.threshold), keys.map((k) => k.clock_version), via]);
@@ -602,17 +646,20 @@ export class SlaRepository {
     return rows.length > 0;
   }
 
-  async firing(id: string): Promise<(FiringRow & { ticket_number: string; platform: string; grid_path: string }) | undefined> {
+  /** A firing with its ticket's number, platform and grid path, and the command centre an escalation goes to. */
+  async firing(id: string): Promise<(FiringRow & { ticket_number: string; platform: string; grid_path: string;
+    target_unit_code: string | null; target_unit_name_zh: string | null; target_unit_name_en: string | null }) | undefined> {
     const rows = await this.ds.query(
       `SELECT f.id::text, f.clock_id, f.ticket_id, f.stage, f.threshold, f.clock_version, f.kind, f.level, f.due_at, f.fired_at, f.via,
-              f.action_state, f.action_result, f.notified_at, t.number AS ticket_number, t.platform, t.grid_path::text AS grid_path
-         FROM sla_firings f JOIN tickets t ON t.id = f.ticket_id WHERE f.id = $1`, [id]);
+              f.action_state, f.action_result, f.notified_at, f.target, f.target_unit_id, t.number AS ticket_number, t.platform, t.grid_path::text AS grid_path,
+              u.code AS target_unit_code, u.name_zh AS target_unit_name_zh, u.name_en AS target_unit_name_en
+         FROM sla_firings f JOIN tickets t ON t.id = f.ticket_id LEFT JOIN units u ON u.id = f.target_unit_id WHERE f.id = $1`, [id]);
     return rows[0];
   }
 
   async firingsOfTicket(ticketId: string): Promise<FiringRow[]> {
-    return this.ds.query(`SELECT id::text, clock_id, ticket_id, stage, threshold, clock_version, kind, level, due_at, fired_at, via, action_state, action_result, notified_at
-      FROM sla_firings WHERE ticket_id = $1 ORDER BY id`, [ticketId]);
+    return this.ds.query(`SELECT id::text, clock_id, ticket_id, stage, threshold, clock_version, kind, level, due_at, fired_at, via, action_state, action_result, notified_at,
+      target, target_unit_id FROM sla_firings WHERE ticket_id = $1 ORDER BY id`, [ticketId]);
   }
 
   async pendingActions(olderThanMs: number, limit: number): Promise<string[]> {
@@ -646,18 +693,32 @@ export class SlaRepository {
       [firingId, attempts, error.slice(0, 500)]);
   }
 
-  async deadLetters(limit: number): Promise<Array<{ id: string; firing_id: string; attempts: number; last_error: string; created_at: Date; retried_at: Date | null;
+  /** Dead letters of the tickets in the caller's subtree, newest first. */
+  async deadLetters(limit: number, scopePath: string): Promise<Array<{ id: string; firing_id: string; attempts: number; last_error: string; created_at: Date; retried_at: Date | null;
     ticket_id: string; ticket_number: string; threshold: string; kind: string; fired_at: Date }>> {
     return this.ds.query(
       `SELECT d.id::text, d.firing_id::text, d.attempts, d.last_error, d.created_at, d.retried_at, f.ticket_id, t.number AS ticket_number, f.threshold, f.kind, f.fired_at
          FROM sla_dead_letters d JOIN sla_firings f ON f.id = d.firing_id JOIN tickets t ON t.id = f.ticket_id
-        ORDER BY d.id DESC LIMIT $1`, [limit]);
+        WHERE t.grid_path <@ $2::ltree
+        ORDER BY d.id DESC LIMIT $1`, [limit, scopePath]);
   }
 
-  async markDeadLetterRetried(m: EntityManager, id: string): Promise<string | undefined> {
-    const rows: Array<{ firing_id: string }> = await m.query(
-      `WITH u AS (UPDATE sla_dead_letters SET retried_at = now() WHERE id = $1 RETURNING firing_id::text) SELECT firing_id FROM u`, [id]);
-    return rows[0]?.firing_id;
+  /**
+   * Marks a dead letter of a ticket in the caller's subtree as resent; undefined when there is none. Returns
+   * what the audit entry needs: the firing, its ticket, and `retried_at` before and after.
+   */
+  async markDeadLetterRetried(m: EntityManager, id: string, scopePath: string): Promise<{
+    firing_id: string; ticket_id: string; attempts: number; before_retried_at: Date | null; after_retried_at: Date;
+  } | undefined> {
+    const rows = await m.query(
+      `WITH old AS (
+         SELECT d.id, d.firing_id, d.attempts, d.retried_at, f.ticket_id
+           FROM sla_dead_letters d JOIN sla_firings f ON f.id = d.firing_id JOIN tickets t ON t.id = f.ticket_id
+          WHERE d.id = $1 AND t.grid_path <@ $2::ltree FOR UPDATE OF d),
+       u AS (UPDATE sla_dead_letters d SET retried_at = now() FROM old WHERE d.id = old.id RETURNING d.id, d.retried_at)
+       SELECT old.firing_id::text, old.ticket_id, old.attempts, old.retried_at AS before_retried_at, u.retried_at AS after_retried_at
+         FROM old JOIN u ON u.id = old.id`, [id, scopePath]);
+    return rows[0];
   }
 
   async insertRecomputation(m: EntityManager, r: { userId: string | null; filter: unknown; examined: number; moved: number; changes: unknown }): Promise<string> {
