@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Open3111764230900000 } from '../../src/database/migrations/1764230900000-open311';
 import { DEMO_OPEN311_KEY } from '../../src/database/seeds/demo-open311';
 import { Open311RatePurgeJob } from '../../src/modules/open311/open311-rate-purge.job';
@@ -166,6 +166,43 @@ describe('Open311 GeoReport v2', () => {
     expect(huge.status).toBe(413);
     assertJson('errors', huge.body);
     // None of the refused filings changed anything.
+    const count: Array<{ n: number }> = await t.ds.query(`SELECT count(*)::int AS n FROM tickets`);
+    expect(count[0]!.n).toBe(0);
+  });
+
+  it('a leaf category without case standards (unfilable: STANDARD_REQUIRED) is not a service: not listed, 404 as unknown', async () => {
+    const admin = await t.login('demo.admin');
+    const standard = {
+      code: 'standard', nameZh: '一般', nameEn: 'Standard', filingConditionZh: '发现即立案', closingConditionZh: '已处置',
+      priority: 'normal', clockType: 'working_days', resolveLimitDays: 3, startNextWorkingDay: false, defaultUnitType: null,
+    };
+    const create = (code: string, nameZh: string, standards?: unknown[]) => t.request('POST', '/api/v1/admin/categories', {
+      token: admin, body: { code, platform: 'community_governance', level: 'minor', parentCode: '01', nameZh, nameEn: nameZh, ...(standards ? { standards } : {}) },
+    });
+    const bare = await create('0198', '无标准类别');
+    expect([bare.status, bare.body.standards]).toEqual([201, []]);
+    const filable = await create('0197', '有标准类别', [standard]);
+    expect(filable.status).toBe(201);
+
+    const listed = await get('/open311/v2/services.json');
+    assertJson('services', listed.body);
+    const codes = listed.body.map((x: any) => x.service_code);
+    expect(codes).toContain('0197');
+    expect(codes).not.toContain('0198');
+    const members = assertXml('services', xmlOf(await get('/open311/v2/services.xml')));
+    expect(members.map((x: any) => x.service_code)).toContain('0197');
+    expect(members.map((x: any) => x.service_code)).not.toContain('0198');
+    expect(members).toEqual(asText(listed.body));
+
+    // Its definition is not found, as for an unknown code, and a filing is refused the same way; nothing is filed.
+    for (const path of ['services/0198.json', 'services/0198.xml']) expect((await get(`/open311/v2/${path}`)).status).toBe(404);
+    const unknown = await get('/open311/v2/services/9999.json');
+    const noStandards = await get('/open311/v2/services/0198.json');
+    expect(noStandards.body).toEqual(unknown.body);
+    const filing = await postForm('/open311/v2/requests.json', { api_key: DEMO_OPEN311_KEY, service_code: '0198', ...str(MANHOLE_POINT), description: '无标准类别测试' });
+    expect(filing.status).toBe(404);
+    expect(filing.body).toEqual(unknown.body);
+    expect((await get('/open311/v2/services/0197.json')).status).toBe(200);
     const count: Array<{ n: number }> = await t.ds.query(`SELECT count(*)::int AS n FROM tickets`);
     expect(count[0]!.n).toBe(0);
   });
@@ -542,6 +579,56 @@ describe('Open311 GeoReport v2', () => {
     } finally {
       await runner.release();
     }
+  });
+});
+
+/** The demo key (`is_demo`, seeded as by `npm run demo`) must not work in production mode; a real key does. */
+describe('Open311 demo key in production mode 生产模式下的演示密钥', () => {
+  let p: TestApp;
+  beforeAll(async () => {
+    p = await createTestApp({ env: { APP_MODE: 'production', JWT_SECRET: randomBytes(48).toString('base64url'), PII_KEY: Buffer.alloc(32, 7).toString('base64') } });
+  });
+  afterAll(async () => {
+    await p?.close();
+  });
+  const form = (fields: Record<string, string>) => ({
+    raw: new URLSearchParams(fields).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
+  const filing = { service_code: 'SJ0101', ...str(MANHOLE_POINT), description: '生产模式演示密钥测试' };
+
+  it('runs in production mode, with the demo key seeded', async () => {
+    expect(p.config.mode).toBe('production');
+    expect(await p.ds.query(`SELECT is_demo, active FROM open311_api_keys`)).toEqual([{ is_demo: true, active: true }]);
+  });
+
+  it('refuses the demo key with the answer of an unknown key, for POST and for keyed reads; nothing is filed', async () => {
+    for (const path of ['/open311/v2/requests.json', '/open311/v2/requests.xml']) {
+      const demo = await p.request('POST', path, form({ api_key: DEMO_OPEN311_KEY, ...filing }));
+      const unknown = await p.request('POST', path, form({ api_key: 'not-a-key', ...filing }));
+      expect([demo.status, demo.text]).toEqual([403, unknown.text]);
+      const viaQuery = await p.request('POST', `${path}?api_key=${DEMO_OPEN311_KEY}`, form(filing));
+      expect([viaQuery.status, viaQuery.text]).toEqual([403, unknown.text]);
+    }
+    const json = await p.request('POST', '/open311/v2/requests.json', form({ api_key: DEMO_OPEN311_KEY, ...filing }));
+    expect(json.body).toEqual([{ code: 403, description: 'Invalid api_key / api_key 无效' }]);
+    const read = await p.request('GET', `/open311/v2/services.json?api_key=${DEMO_OPEN311_KEY}`);
+    expect(read.status).toBe(403);
+    expect(await p.ds.query(`SELECT count(*)::int AS n FROM tickets`)).toEqual([{ n: 0 }]);
+    expect(await p.ds.query(`SELECT count(*)::int AS n FROM open311_requests`)).toEqual([{ n: 0 }]);
+    // Refused before counting: the demo key's rate window was never touched.
+    expect(await p.ds.query(`SELECT count(*)::int AS n FROM open311_rate_windows WHERE subject LIKE 'key:%'`)).toEqual([{ n: 0 }]);
+  });
+
+  it('a key that is not a demo key files as usual; anonymous reads still work', async () => {
+    const key = 'o311_production-test-key-0123456789abcdefghijklmnopq';
+    await p.ds.query(
+      `INSERT INTO open311_api_keys (key_hash, key_prefix, name, jurisdiction_node_id, rate_limit_per_minute)
+       SELECT $1, $2, '生产客户端', id, 60 FROM grid_nodes WHERE code = '210900'`, [createHash('sha256').update(key, 'utf8').digest('hex'), key.slice(0, 9)]);
+    const res = await p.request('POST', '/open311/v2/requests.json', form({ api_key: key, ...filing }));
+    expect(res.status).toBe(200);
+    assertJson('post_response', res.body);
+    expect(await p.ds.query(`SELECT count(*)::int AS n FROM open311_requests`)).toEqual([{ n: 1 }]);
+    expect((await p.request('GET', '/open311/v2/services.json')).status).toBe(200);
   });
 });
 

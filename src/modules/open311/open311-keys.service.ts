@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
 import type { CreateOpen311KeyRequest } from './dto/open311-key.request.dto';
@@ -25,13 +26,22 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Open311 API keys: created, listed and revoked by admins within their scope; every change audited. */
 @Injectable()
 export class Open311KeysService {
-  constructor(private readonly repo: Open311Repository, private readonly audit: AuditService) {}
+  constructor(
+    private readonly repo: Open311Repository,
+    private readonly audit: AuditService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
-  /** The active key for a presented api_key, or undefined. */
+  /**
+   * The active key for a presented api_key, or undefined. A demo key (`is_demo`, seeded by `npm run demo`)
+   * is refused in production mode, with the same answer as an unknown key, as demo accounts are at login.
+   */
   async authenticate(key: string | undefined): Promise<ApiKeyRow | undefined> {
     if (!key || key.length > 200) return undefined;
     const row = await this.repo.keyByHash(hashApiKey(key));
-    return row?.active ? row : undefined;
+    if (!row?.active) return undefined;
+    if (row.is_demo && this.config.mode === 'production') return undefined;
+    return row;
   }
 
   async create(p: Principal, body: CreateOpen311KeyRequest, requestId: string): Promise<CreatedOpen311KeyResponse> {

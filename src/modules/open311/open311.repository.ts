@@ -13,6 +13,8 @@ export interface ApiKeyRow {
   jurisdiction_name: string;
   rate_limit_per_minute: number;
   active: boolean;
+  /** Seeded by `npm run demo` and the tests only; refused in production mode. */
+  is_demo: boolean;
   created_at: Date;
   revoked_at: Date | null;
 }
@@ -32,7 +34,7 @@ export interface RequestFilter {
 }
 
 const KEY_COLUMNS = `k.id, k.key_prefix, k.name, k.jurisdiction_node_id, g.path::text AS jurisdiction_path, g.code AS jurisdiction_code,
-  g.name AS jurisdiction_name, k.rate_limit_per_minute, k.active, k.created_at, k.revoked_at`;
+  g.name AS jurisdiction_name, k.rate_limit_per_minute, k.active, k.is_demo, k.created_at, k.revoked_at`;
 
 // Notes of these actions are addressed to the public (the outcome, the verification, why a report was
 // voided or withdrawn); dispatch instructions, returns and internal remarks are not.

@@ -58,13 +58,18 @@ export class Open311Service {
     return node;
   }
 
-  /** Current leaf categories of the public platforms, in catalogue order, each with its platform. */
+  /**
+   * Current leaf categories of the public platforms that can be filed, in catalogue order, each with its
+   * platform. A category without case standards (立案标准) is refused at filing (422 STANDARD_REQUIRED), so it
+   * is not offered as a service either.
+   */
   private async serviceCategories(): Promise<Array<{ category: CategoryView; platform: PlatformDefinition }>> {
     const all = await this.catalogue.listCategories({});
     const parents = new Set(all.map((c) => c.parentCode).filter((c): c is string => c !== null));
     return all.flatMap((category) => {
       const platform = platformDefinition(category.platform);
       if (!platform || PRIVATE_PLATFORMS.has(category.platform) || parents.has(category.code) || category.level === 'major') return [];
+      if (category.standards.length === 0) return [];
       return [{ category, platform }];
     });
   }
