@@ -41,10 +41,12 @@ describe('hot paths: filing and claim-next in few statements', () => {
   }
 
   it('a filing writes ticket, event, key, routing job, clock, timers and their jobs; a policy changed elsewhere is seen at once', async () => {
-    // Warm the caches under the current policy (no register limit: no deadline, no timers).
+    // Warm the caches under the current policy (the default: an urgent filing is registered within 30 minutes).
     const before = await fileTicket(t, grid, { ...MANHOLE, title: '缓存预热' }, 'hot-paths-warm-0001');
     expect(before.status).toBe(201);
-    expect(before.body.clocks).toEqual([expect.objectContaining({ stage: 'register', state: 'running', deadline: null })]);
+    expect(before.body.clocks).toEqual([expect.objectContaining({ stage: 'register', state: 'running', clockType: 'natural' })]);
+    const [warm] = before.body.clocks;
+    expect(Date.parse(warm.deadline) - Date.parse(warm.startedAt)).toBe(30 * 60 * 1000);
 
     const version = await bumpDefaultPolicy({ register: 540 });
     const filed = await fileTicket(t, grid, MANHOLE, 'hot-paths-file-0001');
