@@ -7,6 +7,8 @@ import { ReportsRepository } from '../src/modules/reports/reports.repository';
 import { ReportsService } from '../src/modules/reports/reports.service';
 import { RollupRepository } from '../src/modules/reports/rollup.repository';
 import { RollupService } from '../src/modules/reports/rollup.service';
+import { SlaCalendars } from '../src/modules/sla/sla-calendars.service';
+import { SlaRepository } from '../src/modules/sla/sla.repository';
 import { machine, percentile } from './bench-support';
 import { openBenchDatabase, seedBench, ticketsArg } from './seed';
 
@@ -42,7 +44,7 @@ async function main(): Promise<void> {
       ? { tickets, events: Number((await db.ds.query(`SELECT count(*) AS n FROM ticket_events`))[0].n), seconds: 0 }
       : await seedBench(db.ds, tickets, log);
     log(`seeded ${seeded.tickets} tickets, ${seeded.events} events in ${seeded.seconds.toFixed(0)} s`);
-    const rollups = new RollupService(new RollupRepository(db.ds));
+    const rollups = new RollupService(new RollupRepository(db.ds), new SlaCalendars(new SlaRepository(db.ds)));
     const t0 = Date.now();
     let logged = 0;
     const progress = (n: number) => {

@@ -10,6 +10,8 @@ import { seedDemoCity } from '../src/database/seeds/demo-city';
 import { hashPassword } from '../src/modules/auth/password.service';
 import { RollupRepository } from '../src/modules/reports/rollup.repository';
 import { RollupService } from '../src/modules/reports/rollup.service';
+import { SlaCalendars } from '../src/modules/sla/sla-calendars.service';
+import { SlaRepository } from '../src/modules/sla/sla.repository';
 import { freePort } from './bench-support';
 
 /**
@@ -231,7 +233,7 @@ async function main(): Promise<void> {
     const r = await seedBench(db.ds, n, log);
     // Rollups through the same fold the worker runs (src/modules/reports/rollup.service.ts).
     const t0 = Date.now();
-    const fold = await new RollupService(new RollupRepository(db.ds)).catchUp(1_000_000, 100_000);
+    const fold = await new RollupService(new RollupRepository(db.ds), new SlaCalendars(new SlaRepository(db.ds))).catchUp(1_000_000, 100_000);
     process.stdout.write(`${JSON.stringify({ ...r, foldedEvents: fold.events, foldSeconds: (Date.now() - t0) / 1000, database: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded (stopped and removed)' })}\n`);
   } finally {
     await db.stop();

@@ -349,6 +349,46 @@ describe('reports for officials 统计报表', () => {
     expect(compared).toBeGreaterThan(0);
   });
 
+  it('business time follows the working calendar of the ticket\'s district, as an admin has it now', async () => {
+    const fx = await loadFixture(t.ds);
+    const node = fx.nodes.find((n) => n.path === `${ZHANQIAN}.210902001002`)!; // a community of 站前街道 (海州区)
+    const at = (hm: string) => Date.parse(`2026-03-10T${hm}:00+08:00`); // a Tuesday, a working day nationally
+    const unitId = fx.units[0]!;
+    const plan = {
+      ...planTicket(rng(7), { ...fx, nodes: [node] }, at('09:00'), randomUUID()), unitId, dispatchMs: at('09:30'), deadlineMs: at('17:00'), callback: null,
+      events: [
+        { action: 'file', to: 'reported', atMs: at('09:00') }, { action: 'register', to: 'registered', atMs: at('09:10') },
+        { action: 'dispatch', to: 'dispatched', atMs: at('09:30'), data: { unitId } }, { action: 'sign', to: 'in_progress', atMs: at('10:00') },
+        { action: 'resolve', to: 'resolved', atMs: at('11:00') },
+      ],
+    };
+    await writeTickets(t.ds, [plan], 90);
+    await writeEvents(t.ds, [plan], 0, Date.now());
+    // History written behind the fold's cursor: fold the whole log again (idempotent), as a rebuild would.
+    await t.ds.query(`UPDATE report_cursor SET last_at = '-infinity', last_id = 0 WHERE id = 1`);
+    await fold();
+    const metrics = async () => (await get(official, `durations?from=2026-03-10&to=2026-03-10&groupBy=district&gridNodeId=${node.id}`))
+      .body.rows[0].metrics as Record<string, { count: number; p50Seconds: number }>;
+    const before = await metrics();
+    expect(before.dispatchToResolve!.count).toBe(1);
+    expect(Math.abs(before.dispatchToResolve!.p50Seconds - 5400)).toBeLessThanOrEqual(54);
+    expect(Math.abs(before.dispatchToResolveBusiness!.p50Seconds - 5400)).toBeLessThanOrEqual(54); // 09:30–11:00, all working time
+
+    // 海州区 closes its offices that day (a local closure in a district calendar under the national one).
+    const [district] = await t.ds.query(`SELECT id FROM grid_nodes WHERE path = $1`, [HAIZHOU]);
+    const [root] = await t.ds.query(`SELECT code FROM sla_calendars WHERE parent_code IS NULL`);
+    await t.ds.query(`INSERT INTO sla_calendars (code, parent_code, grid_node_id, current_version) VALUES ('haizhou', $1, $2, 1)`, [root.code, district.id]);
+    await t.ds.query(`INSERT INTO sla_calendar_versions (code, version, definition, note) VALUES ('haizhou', 1, $1, 'reports test')`,
+      [JSON.stringify({ code: 'haizhou', version: 1, parentCode: root.code, holidays: [], workdays: [], closures: [{ from: '2026-03-10T00:00:00+08:00', to: '2026-03-11T00:00:00+08:00', note: '停电闭馆' }] })]);
+    // The ticket is folded again with its next event.
+    await t.ds.query(
+      `INSERT INTO ticket_events (ticket_id, seq, action, actor_role, from_status, to_status, note, data) VALUES ($1, 6, 'supervise', 'system', 'resolved', 'resolved', '督办', '{}')`, [plan.id]);
+    await fold();
+    const after = await metrics();
+    expect(after.dispatchToResolve!.p50Seconds).toBe(before.dispatchToResolve!.p50Seconds);
+    expect(after.dispatchToResolveBusiness!).toMatchObject({ count: 1, p50Seconds: 0 });
+  });
+
   it('the fold never passes the start of a transaction still open, even one that has written nothing yet', async () => {
     const db = new Client({ connectionString: t.config.databaseUrl });
     await db.connect();

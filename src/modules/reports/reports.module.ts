@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { SlaCoreModule } from '../sla/sla-core.module';
 import { ReportRollupJob } from './report-rollup.job';
 import { ReportsController } from './reports.controller';
 import { ReportsRepository } from './reports.repository';
@@ -8,6 +9,7 @@ import { RollupService } from './rollup.service';
 
 /** Reports for officials: rollups folded from the ticket event log, report queries and exports. */
 @Module({
+  imports: [SlaCoreModule],
   controllers: [ReportsController],
   providers: [RollupRepository, RollupService, ReportsRepository, ReportsService, ReportRollupJob],
   exports: [RollupService, ReportRollupJob],

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { CN_NATIONAL_2025_2026, resolveCalendar, type ResolvedCalendar } from '../../../libs/sla-calendar';
+import type { ResolvedCalendar } from '../../../libs/sla-calendar';
+import { SlaCalendars } from '../sla/sla-calendars.service';
 import { COUNTERS, DURATION_METRICS, zeroCounts } from './report-metrics';
 import { RollupRepository, type FactRow, type FoldTicket, type StoredContribution } from './rollup.repository';
 import { bucketsOf, coarseKeys, keyString, streetMonthKey, ticketFacts, type RollupKey } from './ticket-facts';
@@ -19,10 +20,7 @@ export interface FoldResult {
  */
 @Injectable()
 export class RollupService {
-  // Business time uses the national calendar (docs/reports.md).
-  private readonly calendar: ResolvedCalendar = resolveCalendar([CN_NATIONAL_2025_2026]);
-
-  constructor(private readonly repo: RollupRepository) {}
+  constructor(private readonly repo: RollupRepository, private readonly calendars: SlaCalendars) {}
 
   /** One batch. `wait` false: return at once when another worker is folding. */
   async foldOnce(batchEvents = 5000, wait = false): Promise<FoldResult> {
@@ -59,8 +57,12 @@ export class RollupService {
     // Every ticket counts into its day key and the two coarse keys (month × street × platform, month × street).
     const keysOf = new Map<string, RollupKey>();
     const need = (k: RollupKey): string => { const s = keyString(k); keysOf.set(s, k); return s; };
+    // Business time under the working calendar each ticket's grid node uses now (docs/reports.md), one lookup per
+    // node per batch: a holiday schedule imported or corrected by an admin counts from the next fold of a ticket.
+    const calendarOf = new Map<string, ResolvedCalendar>();
+    for (const path of new Set(tickets.map((t) => t.gridPath))) calendarOf.set(path, (await this.calendars.current(m, path)).calendar);
     const computed = tickets.map((t) => {
-      const f = ticketFacts(t.events, t, t.clock, this.calendar);
+      const f = ticketFacts(t.events, t, t.clock, calendarOf.get(t.gridPath)!);
       const newKeys = f.contribution ? [f.contribution.key, ...coarseKeys(f.contribution.key)].map(need) : [];
       const oldStreet = t.old?.month ? need(streetMonthKey(t.old.month.day, t.old.month.path)) : null;
       return { t, f, newKeys, oldStreet };

@@ -2,14 +2,15 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager, type EntitySubscriberInterface, type TransactionCommitEvent } from 'typeorm';
 import {
-  addBusinessDuration, addNatural, calendarVersionKey, instantAtFraction, resolveCalendar,
-  type CalendarDefinition, type ClockLimit, type ClockPause, type ResolvedCalendar,
+  addBusinessDuration, addNatural, instantAtFraction,
+  type ClockLimit, type ClockPause, type ResolvedCalendar,
 } from '../../../libs/sla-calendar';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { OutboxService } from '../../queue/outbox.service';
 import { DEFAULT_POLICY, scaleLimit, stageLimitFor, type PolicyDefinition, type SlaPriority } from './sla-policy';
 import { SlaErrorCode, SlaException } from './sla.exception';
 import type { ClockRow } from '../tickets/ticket-clock.types';
+import { SlaCalendars } from './sla-calendars.service';
 import { SlaRepository, type SlaClockRow, type StartClockInsert, type TimerInsert, type VersionedRow } from './sla.repository';
 
 /** What a clock needs from its case standard (处置时限). */
@@ -90,11 +91,10 @@ export interface ClockStart {
  */
 @Injectable()
 export class SlaEngine implements OnModuleInit, EntitySubscriberInterface {
-  private readonly calendars = new Map<string, ResolvedCalendar>();
   private readonly policies = new Map<string, PolicyDefinition>();
 
   constructor(
-    private readonly repo: SlaRepository, private readonly outbox: OutboxService, private readonly ds: DataSource,
+    private readonly repo: SlaRepository, private readonly cals: SlaCalendars, private readonly outbox: OutboxService, private readonly ds: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -132,29 +132,12 @@ export class SlaEngine implements OnModuleInit, EntitySubscriberInterface {
   }
 
   async currentCalendar(m: EntityManager, gridPath: string): Promise<{ calendar: ResolvedCalendar; key: string }> {
-    const chain = await this.repo.currentChainFor(m, gridPath);
-    const key = chain.map((c) => `${c.code}@${c.version}`).join('>');
-    return { calendar: await this.calendarByKey(m, key), key };
+    return this.cals.current(m, gridPath);
   }
 
   /** A calendar exactly as a clock recorded it (`cn-national@1>fuxin@2`). */
   async calendarByKey(m: EntityManager, key: string): Promise<ResolvedCalendar> {
-    const cached = this.calendars.get(key);
-    if (cached) return cached;
-    const pairs = key.split('>').map((part) => {
-      const [code, version] = part.split('@');
-      return { code: code!, version: Number(version) };
-    });
-    const rows = await this.repo.calendarVersions(m, pairs);
-    const defs: CalendarDefinition[] = pairs.map((p) => {
-      const row = rows.find((r) => r.code === p.code && r.version === p.version);
-      if (!row) throw new SlaException(SlaErrorCode.CALENDAR_NOT_FOUND, { en: `calendar ${p.code}@${p.version}`, zh: `日历 ${p.code}@${p.version}` });
-      return row.definition;
-    });
-    const resolved = resolveCalendar(defs);
-    if (calendarVersionKey(resolved) !== key) throw new SlaException(SlaErrorCode.CALENDAR_INVALID, { en: `stored calendar ${key} does not match its versions`, zh: `日历 ${key} 与版本不符` });
-    this.calendars.set(key, resolved);
-    return resolved;
+    return this.cals.byKey(m, key);
   }
 
   async policy(m: EntityManager, code: string | null, version: number | null): Promise<PolicyDefinition> {
