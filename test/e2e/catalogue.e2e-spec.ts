@@ -1,6 +1,8 @@
 import { CATALOGUE_CSV_COLUMNS } from '../../src/modules/catalogue/catalogue-csv';
 import { CatalogueService } from '../../src/modules/catalogue/catalogue.service';
+import { inProgressTicket } from '../support/sla';
 import { createTestApp, type TestApp } from '../support/test-app';
+import { MANHOLE, fileTicket, mustAct } from '../support/tickets';
 
 const HEADER = CATALOGUE_CSV_COLUMNS.join(',');
 const csvRow = (v: Partial<Record<(typeof CATALOGUE_CSV_COLUMNS)[number], string>>) => CATALOGUE_CSV_COLUMNS.map((c) => v[c] ?? '').join(',');
@@ -111,6 +113,46 @@ describe('catalogue 类别目录', () => {
     await expect(t.ds.query(`UPDATE categories SET name_zh = 'x' WHERE id = $1`, [v1.id])).rejects.toThrow(/immutable/);
     await expect(t.ds.query(`UPDATE categories SET superseded_at = NULL WHERE id = $1`, [v1.id])).rejects.toThrow(/immutable/);
     await expect(t.ds.query(`DELETE FROM categories WHERE id = $1`, [v1.id])).rejects.toThrow(/immutable/);
+  });
+
+  it('a ticket keeps the standard of the version it was filed under; a 细类 below a 小类 can be filed', async () => {
+    const [dispatcher, handler] = await Promise.all(['demo.dispatcher', 'demo.handler'].map((u) => t.login(u)));
+    const tokens = { grid, dispatcher, handler };
+    const [unit] = await t.ds.query(`SELECT id FROM units WHERE code = 'FX-SZSS'`);
+    const resolveLimit = (signed: { body: { clocks: Array<{ stage: string; state: string; startedAt: string; deadline: string }> } }) => {
+      const clock = signed.body.clocks.find((c) => c.stage === 'resolve' && c.state === 'running')!;
+      return (Date.parse(clock.deadline) - Date.parse(clock.startedAt)) / 1000;
+    };
+    // Filed under 0104 version 1 (缺失: 4 hours, natural time), handled after an edit to 2 hours.
+    const filedBefore = await fileTicket(t, grid, { ...MANHOLE, categoryCode: '0104', title: '燃气井盖缺失' });
+    expect(filedBefore.status).toBe(201);
+    const v1 = (await t.request('GET', '/api/v1/categories/0104', { token: grid })).body;
+    const missing = v1.standards.find((s: { code: string }) => s.code === 'missing');
+    expect(missing.resolveLimitSeconds).toBe(4 * 3600);
+    const edit = await t.request('PUT', '/api/v1/admin/categories/0104', {
+      token: admin,
+      body: { expectedVersion: v1.version, standards: v1.standards.map(({ id: _id, ...st }: { id: string; code: string }) => (st.code === 'missing' ? { ...st, resolveLimitSeconds: 7200 } : st)) },
+    });
+    expect(edit.status).toBe(200);
+    const id = filedBefore.body.id as string;
+    await mustAct(t, dispatcher, id, 'register');
+    await mustAct(t, dispatcher, id, 'dispatch', { unitId: unit.id });
+    expect(resolveLimit(await mustAct(t, handler, id, 'sign'))).toBe(4 * 3600);
+    const after = await inProgressTicket(t, tokens, unit.id, { categoryCode: '0104', title: '燃气井盖又缺失' });
+    expect(resolveLimit(after.signed)).toBe(2 * 3600);
+
+    // A 细类 (detail level) under 0104 with its own standard: filed and clocked like any category.
+    const detail = await t.request('POST', '/api/v1/admin/categories', {
+      token: admin,
+      body: {
+        code: '010401', platform: 'community_governance', level: 'detail', parentCode: '0104', nameZh: '燃气井盖（主干道）', nameEn: 'Gas manhole cover (arterial road)',
+        standards: [{ ...missing, id: undefined, resolveLimitSeconds: 3600 }],
+      },
+    });
+    expect(detail.status).toBe(201);
+    expect(detail.body).toMatchObject({ code: '010401', level: 'detail', parentCode: '0104' });
+    const onArterial = await inProgressTicket(t, tokens, unit.id, { categoryCode: '010401', title: '主干道燃气井盖缺失' });
+    expect(resolveLimit(onArterial.signed)).toBe(3600);
   });
 
   it('creates categories under a parent of the same platform', async () => {
