@@ -119,8 +119,8 @@ describe('catalogue 类别目录', () => {
     const [dispatcher, handler] = await Promise.all(['demo.dispatcher', 'demo.handler'].map((u) => t.login(u)));
     const tokens = { grid, dispatcher, handler };
     const [unit] = await t.ds.query(`SELECT id FROM units WHERE code = 'FX-SZSS'`);
-    const resolveLimit = (signed: { body: { clocks: Array<{ stage: string; state: string; startedAt: string; deadline: string }> } }) => {
-      const clock = signed.body.clocks.find((c) => c.stage === 'resolve' && c.state === 'running')!;
+    const resolveLimit = (signed: { clocks: Array<{ stage: string; state: string; startedAt: string; deadline: string }> }) => {
+      const clock = signed.clocks.find((c) => c.stage === 'resolve' && c.state === 'running')!;
       return (Date.parse(clock.deadline) - Date.parse(clock.startedAt)) / 1000;
     };
     // Filed under 0104 version 1 (缺失: 4 hours, natural time), handled after an edit to 2 hours.
