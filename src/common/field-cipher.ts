@@ -39,4 +39,9 @@ export class FieldCipher {
   needsRotation(stored: string): boolean {
     return stored.split('.')[1] !== this.currentId;
   }
+
+  /** The key id new values are written with (the second part of every stored value). */
+  get currentKeyId(): string {
+    return this.currentId;
+  }
 }
