@@ -90,3 +90,46 @@ describe('createLogger', () => {
     expect(text()).not.toMatch(/secret/);
   });
 });
+
+describe('createLogger: personal data', () => {
+  const PERSONAL = ['欧阳明轩', '13912345678', '慕容雪晴', '210902198807156617', 'shangguan.ruoxi@example.cn', '若曦', '上官', 'pii-device-1'];
+
+  it('censors reporters, parties, phones, ID numbers, e-mails and Open311 name fields at the depths request bodies have', () => {
+    const { logger, lines, text } = capture();
+    const reporter = { name: '欧阳明轩', phone: '13912345678' };
+    const parties = [{ role: 'applicant', name: '慕容雪晴', phone: '13798761234', idNumber: '210902198807156617' }];
+    logger.info({ reporter, ticketId: 't-1' }, 'filed');
+    logger.info({ body: { title: '井盖缺失', reporter, attributes: { disputeType: 'neighbour', parties } } }, 'request body');
+    logger.warn({ phone: '13912345678', idNumber: '210902198807156617', email: 'shangguan.ruoxi@example.cn' }, 'flat');
+    logger.info({ form: { first_name: '若曦', last_name: '上官', email: 'shangguan.ruoxi@example.cn', device_id: 'pii-device-1', service_code: '0101' } }, 'open311 form');
+    logger.error({ err: Object.assign(new Error('refused'), { parties, email: 'shangguan.ruoxi@example.cn' }) }, 'refused');
+    logger.child({ component: 'intake' }).info({ reporter }, 'child');
+    for (const value of PERSONAL) expect(text()).not.toContain(value);
+    const [filed, body, flat, form, error] = lines.map((l) => JSON.parse(l));
+    // Everything else stays readable.
+    expect(filed).toMatchObject({ reporter: '[redacted]', ticketId: 't-1', msg: 'filed' });
+    expect(body.body).toEqual({ title: '井盖缺失', reporter: '[redacted]', attributes: { disputeType: 'neighbour', parties: '[redacted]' } });
+    expect(flat).toMatchObject({ phone: '[redacted]', idNumber: '[redacted]', email: '[redacted]' });
+    expect(form.form).toEqual({ first_name: '[redacted]', last_name: '[redacted]', email: '[redacted]', device_id: '[redacted]', service_code: '0101' });
+    expect(error.err).toMatchObject({ message: 'refused', parties: '[redacted]', email: '[redacted]' });
+    expect(lines).toHaveLength(6);
+    expect(reporter.phone).toBe('13912345678'); // the caller's objects are not changed
+  });
+
+  it('still logs objects holding a Buffer or typed array (an attachment body) without throwing', () => {
+    const { logger, lines } = capture();
+    const jpeg = Buffer.from('ffd8ffe000104a46494600010100000100010000ffd9', 'hex');
+    expect(() => logger.info({ body: jpeg }, 'upload')).not.toThrow();
+    expect(() => logger.info({ upload: { body: jpeg, phone: '13912345678' } }, 'nested')).not.toThrow();
+    expect(() => logger.info({ body: new Uint8Array([1, 2, 3]) }, 'bytes')).not.toThrow();
+    expect(lines).toHaveLength(3);
+    expect(lines.join('')).not.toContain('13912345678');
+  });
+
+  it('keeps masking credentials in URLs alongside', () => {
+    const { logger, text } = capture();
+    logger.info({ req: { method: 'POST', url: URL_WITH_KEY }, phone: '13912345678' }, 'incoming request');
+    expectMasked(text());
+    expect(text()).not.toContain('13912345678');
+  });
+});

@@ -82,6 +82,9 @@ function maskMergeObject(o: unknown): unknown {
   return out ?? o;
 }
 
+/** Keys whose values are personal data: censored whole in log objects (how deep: see `redact` below). */
+const PERSONAL_FIELDS = ['reporter', 'parties', 'phone', 'idNumber', 'email', 'first_name', 'last_name', 'device_id'] as const;
+
 /**
  * One JSON logger for the process: Fastify logs requests through it, Nest logs through the adapter below.
  * `destination` defaults to stdout (tests pass a capture stream).
@@ -91,9 +94,16 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     level,
     base: { service: 'fuxin-grid-cases', pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
-    // Personal data and credentials never reach the logs.
+    // Personal data and credentials never reach the logs. Personal fields (a reporter, dispute parties, phones, ID
+    // numbers, e-mails, Open311 name / device fields) are censored whole at the top level and one level down
+    // (`{ reporter }`, `{ body: { reporter } }`, `{ err: { email } }`), and a ticket's or filing's parties
+    // (`{ body: { attributes: { parties } } }`). No `*.*.x` paths: they make pino throw on a Buffer one level
+    // down (`{ body: <Buffer> }`), and every wildcard costs every log line.
     redact: {
-      paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.refreshToken', '*.accessToken', '*.phone', '*.idNumber'],
+      paths: [
+        'req.headers.authorization', 'req.headers.cookie', '*.password', '*.refreshToken', '*.accessToken',
+        ...PERSONAL_FIELDS.flatMap((f) => [f, `*.${f}`]), '*.attributes.parties',
+      ],
       censor: CENSOR,
     },
     // Credentials in query strings (Open311 `api_key`): masked in the request URL, in errors and in messages.

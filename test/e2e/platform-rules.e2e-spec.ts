@@ -47,7 +47,11 @@ describe('platform rules 五平台规则', () => {
     expect(filed.status).toBe(201);
     const id = filed.body.id;
     expect(JSON.stringify(filed.body)).not.toMatch(/王建华|13704181234|210902197001011234|刘桂兰/);
-    expect(filed.body.attributes.parties[0]).toEqual({ role: 'applicant', name: '王**', phone: '137****1234', idNumber: '210902********1234' });
+    // The filing grid worker follows the dispute's status, not its content (see dispute-visibility.e2e-spec.ts).
+    expect(filed.body).toMatchObject({ contentRestricted: true, description: null, attributes: {} });
+    const supervised = (await t.request('GET', `/api/v1/tickets/${id}`, { token: dispatcher })).body;
+    expect(JSON.stringify(supervised)).not.toMatch(/王建华|13704181234|210902197001011234|刘桂兰/);
+    expect(supervised.attributes.parties[0]).toEqual({ role: 'applicant', name: '王**', phone: '137****1234', idNumber: '210902********1234' });
     const official = await t.login('demo.official');
     expect((await t.request('GET', `/api/v1/tickets/${id}`, { token: official })).status).toBe(404);
     const mediator = await user('zq.mediator', 'handler', '210902001', 'HZ-ZQ-TJW');

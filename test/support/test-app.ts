@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
+import type { DestinationStream } from 'pino';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { createApiApp } from '../../src/bootstrap';
@@ -32,8 +33,12 @@ export interface TestApp {
  * seeded and the queue workers running in-process. Refuses to run against a database not named test_*.
  * `seedRouting` adds the demo routing rule (manhole covers in 电务社区 routed automatically). Off by default:
  * suites that drive the manual register → dispatch path would otherwise race the routing job.
+ * `logDestination` receives the application's log lines (JSON, one per write) instead of stdout; set the level
+ * with `env: { LOG_LEVEL: 'debug' }` (the default stays TEST_LOG_LEVEL or `silent`).
  */
-export async function createTestApp(options: { env?: Record<string, string>; seed?: boolean; seedRouting?: boolean } = {}): Promise<TestApp> {
+export async function createTestApp(
+  options: { env?: Record<string, string>; seed?: boolean; seedRouting?: boolean; logDestination?: DestinationStream } = {},
+): Promise<TestApp> {
   const adminUrl = process.env.FX_TEST_PG_ADMIN_URL;
   const template = process.env.FX_TEST_PG_TEMPLATE;
   if (!adminUrl || !template) throw new Error('e2e global setup did not run');
@@ -55,7 +60,7 @@ export async function createTestApp(options: { env?: Record<string, string>; see
     RUN_MIGRATIONS: 'false',
     ...options.env,
   });
-  const app = await createApiApp({ config, databaseUrl: url.toString() }, createLogger(config.logLevel), { withWorker: true });
+  const app = await createApiApp({ config, databaseUrl: url.toString() }, createLogger(config.logLevel, options.logDestination), { withWorker: true });
   const ds = app.get(DataSource);
   if (options.seed !== false) await seedDemoCity(ds, hashPassword);
   if (options.seed !== false) await seedDemoCatalogue(ds);

@@ -3,6 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Principal } from '../auth/principal';
 import { ATTACHMENT_STORAGE, sniffContentType, type AttachmentStorage } from './storage/attachment-storage';
 import { assertMayChangeContent } from './ticket-content-guard';
+import { contentRestricted } from './ticket.mapper';
 import { TicketQueryService } from './ticket-query.service';
 import { ticketScope } from './ticket-scope';
 import { TicketErrorCode, TicketException, TicketPathNotFound } from './tickets.exception';
@@ -44,18 +45,26 @@ export class AttachmentsService {
     return { id, contentType: sniffed, sizeBytes: body.length, sha256, eventId: null, createdAt: now.toISOString() };
   }
 
+  /**
+   * Attachments are content: a reader who may follow a dispute but not read it (its filer) is refused with 403
+   * `DISPUTE_CONTENT_RESTRICTED`, and the attachments query itself applies the content rule in SQL.
+   */
   async list(p: Principal, ticketId: string): Promise<AttachmentResponse[]> {
-    const t = await this.repo.findVisible(ticketScope(p, await this.query.unitTypeOf(p)), ticketId);
+    const scope = ticketScope(p, await this.query.unitTypeOf(p));
+    const t = await this.repo.findVisible(scope, ticketId);
     if (!t) throw new TicketException(TicketErrorCode.TICKET_NOT_FOUND);
-    return (await this.repo.attachments(t.id)).map((a) => ({
+    if (contentRestricted(t)) throw new TicketException(TicketErrorCode.DISPUTE_CONTENT_RESTRICTED);
+    return (await this.repo.attachments(scope, t.id)).map((a) => ({
       id: a.id, contentType: a.content_type, sizeBytes: a.size_bytes, sha256: a.sha256, eventId: a.event_id, createdAt: a.created_at.toISOString(),
     }));
   }
 
   async download(p: Principal, ticketId: string, attachmentId: string): Promise<{ contentType: string; bytes: Buffer }> {
-    const t = await this.repo.findVisible(ticketScope(p, await this.query.unitTypeOf(p)), ticketId);
+    const scope = ticketScope(p, await this.query.unitTypeOf(p));
+    const t = await this.repo.findVisible(scope, ticketId);
     if (!t) throw new TicketException(TicketErrorCode.TICKET_NOT_FOUND);
-    const a = (await this.repo.attachments(t.id)).find((x) => x.id === attachmentId);
+    if (contentRestricted(t)) throw new TicketException(TicketErrorCode.DISPUTE_CONTENT_RESTRICTED);
+    const a = (await this.repo.attachments(scope, t.id)).find((x) => x.id === attachmentId);
     if (!a) throw new TicketPathNotFound(TicketErrorCode.ATTACHMENT_NOT_FOUND);
     return { contentType: a.content_type, bytes: await this.storage.get(a.storage_key) };
   }

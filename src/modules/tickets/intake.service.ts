@@ -14,7 +14,7 @@ import { TicketClocks } from './ticket-clocks';
 import { TicketPersonalService } from './ticket-personal.service';
 import { TicketQueryService } from './ticket-query.service';
 import { TicketErrorCode, TicketException } from './tickets.exception';
-import { TicketsRepository, type ClockRow, type TicketRow } from './tickets.repository';
+import { TicketsRepository, type ClockRow, type TicketRow, type TicketScope } from './tickets.repository';
 
 export interface DuplicateSuggestion {
   id: string;
@@ -89,16 +89,16 @@ export class IntakeService {
         this.gridPaths.delete(prepared.columns.grid_node_id as string);
         continue;
       }
+      const dupScope: TicketScope = { userId: actor.userId ?? actor.idempotencyOwner, role: actor.role, scopePath: actor.scopePath, unitId: null, unitType: null };
       if (outcome.kind === 'replayed') {
         const row = await this.repo.transaction((m) => this.repo.findById(m, outcome.id));
         if (!row) throw new TicketException(TicketErrorCode.TICKET_NOT_FOUND);
-        const [ticket] = await this.query.view([row]);
+        const [ticket] = await this.query.view([await this.withContentRule(dupScope, row)]);
         return { ticket: ticket!, replayed: true, duplicates: [] };
       }
-      const row = outcome.row;
+      const row = await this.withContentRule(dupScope, outcome.row);
       // The clocks were just written in the filing transaction; its time stands for "now".
       const ticket = this.query.viewOf(row, outcome.clocks, row.created_at);
-      const dupScope = { userId: actor.userId ?? actor.idempotencyOwner, role: actor.role, scopePath: actor.scopePath, unitId: null, unitType: null };
       const duplicates = await this.repo.duplicateCandidates(dupScope, {
         excludeId: row.id, categoryCode: row.category_code, lat: row.lat, lng: row.lng, text: `${row.title} ${row.description}`,
         radiusM: this.config.duplicates.radiusM, windowHours: this.config.duplicates.windowHours,
@@ -109,6 +109,16 @@ export class IntakeService {
         duplicates: duplicates.map((d) => ({ id: d.id, number: d.number, status: d.status, distanceM: d.distance_m === null ? null : Math.round(d.distance_m), similarity: Math.round(d.similarity * 100) / 100 })),
       };
     }
+  }
+
+  /**
+   * The filer's right to read a filed dispute's content, by the content rule in SQL (`contentClause`): a
+   * dispatcher who files one reads it, a grid worker follows its status only — from the filing response on, and in
+   * a replay of the filing, which shows the ticket as it is now. Other platforms' rows need no look-up.
+   */
+  private async withContentRule(scope: TicketScope, row: TicketRow): Promise<TicketRow> {
+    if (row.platform !== 'dispute_resolution') return row;
+    return { ...row, content_visible: await this.repo.contentVisible(scope, row.id) };
   }
 
   /**

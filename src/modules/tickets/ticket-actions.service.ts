@@ -184,9 +184,17 @@ export class TicketActionsService {
     const outcomes = await this.applyLocked(m, items, 'sign', { expectedVersion: 0, note: '领取 (claim-next)' }, now);
     const signed = outcomes.flatMap((o) => (o.ok ? [o.row.id] : []));
     const clocks = await this.repo.clocks(m, signed);
-    return outcomes.map((o) => (o.ok
-      ? { ok: true as const, ticket: this.query.viewOf(o.row, clocks.filter((c) => c.ticket_id === o.row.id), now) }
-      : o));
+    // A written row carries no content flag: for a dispute, the content rule is asked in SQL for the claimer
+    // (now its assigned mediator), or the response would be restricted (fail closed).
+    const views: Array<{ ok: true; ticket: TicketResponse } | { ok: false; refusal: WorkflowRefusal }> = [];
+    for (const [i, o] of outcomes.entries()) {
+      if (!o.ok) { views.push(o); continue; }
+      const row = o.row.platform === 'dispute_resolution'
+        ? { ...o.row, content_visible: await this.repo.contentVisible(items[i]!.actor.scope!, o.row.id, m) }
+        : o.row;
+      views.push({ ok: true, ticket: this.query.viewOf(row, clocks.filter((c) => c.ticket_id === row.id), now) });
+    }
+    return views;
   }
 
   /**

@@ -3,7 +3,7 @@ import type { Principal } from '../auth/principal';
 import { AuditService } from '../audit/audit.service';
 import type { TicketEventResponse, TicketResponse } from './dto/ticket.response.dto';
 import type { TicketListRequest } from './dto/ticket.request.dto';
-import { toEventResponse, toTicketResponse } from './ticket.mapper';
+import { NO_PERSONAL_DATA, contentRestricted, toEventResponse, toTicketResponse } from './ticket.mapper';
 import { TicketPersonalService } from './ticket-personal.service';
 import { ticketScope } from './ticket-scope';
 import { TicketErrorCode, TicketException } from './tickets.exception';
@@ -23,27 +23,32 @@ export class TicketQueryService {
     return this.repo.unitType(p.unitId);
   }
 
+  /**
+   * Responses for rows read through the caller's scope (their `content_visible` says whether the caller may read
+   * a dispute's content; a dispute row without it is shown restricted).
+   */
   async view(rows: TicketRow[]): Promise<TicketResponse[]> {
     const { now, clocks } = await this.repo.clocksWithNow(rows.map((r) => r.id));
-    return rows.map((t) => toTicketResponse(t, this.personal.open(t), clocks, now));
+    return rows.map((t) => this.viewOf(t, clocks, now));
   }
 
   /** The response for a ticket whose clocks the caller already holds (e.g. just written), at `now`. */
   viewOf(t: TicketRow, clocks: ClockRow[], now: Date): TicketResponse {
-    return toTicketResponse(t, this.personal.open(t), clocks, now);
+    // A restricted reader's personal data is not even decrypted.
+    return toTicketResponse(t, contentRestricted(t) ? NO_PERSONAL_DATA : this.personal.open(t), clocks, now);
   }
 
   async get(p: Principal, id: string): Promise<TicketResponse & { timeline: TicketEventResponse[] }> {
     const t = await this.repo.findVisible(ticketScope(p, await this.unitTypeOf(p)), id);
     if (!t) throw new TicketException(TicketErrorCode.TICKET_NOT_FOUND);
     const [view] = await this.view([t]);
-    return { ...view!, timeline: (await this.repo.events(t.id)).map(toEventResponse) };
+    return { ...view!, timeline: (await this.repo.events(t.id)).map((e) => toEventResponse(e, t)) };
   }
 
   async events(p: Principal, id: string): Promise<TicketEventResponse[]> {
     const t = await this.repo.findVisible(ticketScope(p, await this.unitTypeOf(p)), id);
     if (!t) throw new TicketException(TicketErrorCode.TICKET_NOT_FOUND);
-    return (await this.repo.events(t.id)).map(toEventResponse);
+    return (await this.repo.events(t.id)).map((e) => toEventResponse(e, t));
   }
 
   async list(p: Principal, q: TicketListRequest): Promise<{ items: TicketResponse[]; nextCursor: string | null }> {
@@ -73,6 +78,7 @@ export class TicketQueryService {
   async reveal(p: Principal, id: string, reason: string, requestId: string): Promise<{ reporter: { name: string | null; phone: string | null }; attributes: Record<string, unknown> }> {
     const t = await this.repo.findVisible(ticketScope(p, await this.unitTypeOf(p)), id);
     if (!t) throw new TicketException(TicketErrorCode.TICKET_NOT_FOUND);
+    if (contentRestricted(t)) throw new TicketException(TicketErrorCode.DISPUTE_CONTENT_RESTRICTED);
     await this.audit.record({
       actorId: p.id, actorUsername: p.username, actorRole: p.role, action: 'pii.reveal', target: t.id,
       result: 'success', requestId, details: { reason, ticketNumber: t.number },

@@ -45,6 +45,12 @@ export interface TicketRow {
   version: number;
   created_at: Date;
   updated_at: Date;
+  /**
+   * Whether the reader may see the ticket's content (dispute rule, computed in SQL by `contentClause` for the
+   * caller). Set by scoped reads; absent on rows read without a caller, which the mapper then treats as
+   * restricted for a dispute (fail closed).
+   */
+  content_visible?: boolean | null;
   /** created_at to the microsecond, for cursors (a JS Date keeps only milliseconds). */
   created_at_exact?: string;
 }

@@ -19,9 +19,45 @@ export function toClockResponse(c: ClockRow, now: Date): ClockResponse {
   };
 }
 
+/**
+ * Whether the reader may follow this ticket but not read its content. Only disputes (纠纷化解) restrict content;
+ * the SQL of the read computed `content_visible` for the caller (`contentClause` in tickets.repository.ts: the
+ * assigned mediators and their supervisors). A dispute row without it was read without a caller and is restricted
+ * (fail closed).
+ */
+export function contentRestricted(t: Pick<TicketRow, 'platform' | 'content_visible'>): boolean {
+  return t.platform === 'dispute_resolution' && t.content_visible !== true;
+}
+
+/** No personal data: what a restricted reader's response is built from (nothing is decrypted for them). */
+export const NO_PERSONAL_DATA = { reporterName: null, reporterPhone: null, attributes: {} } as const;
+
 export function toTicketResponse(
   t: TicketRow,
-  personal: { reporterName: string | null; reporterPhone: string | null; attributes: Record<string, unknown> },
+  personal: { reporterName: string | null; reporterPhone: string | null; attributes: Readonly<Record<string, unknown>> },
+  clocks: ClockRow[],
+  now: Date,
+): TicketResponse {
+  const full = toFullTicketResponse(t, contentRestricted(t) ? NO_PERSONAL_DATA : personal, clocks, now);
+  return contentRestricted(t) ? withoutContent(full) : full;
+}
+
+/**
+ * A dispute as its filer (the grid worker who reported it) sees it: the status, number, category, priority, grid
+ * node, unit, timestamps and clocks, to follow it — not its content. Content: title, description, address and
+ * location, reporter, every platform attribute (parties 当事人, dispute type), the mediation (session count,
+ * outcome, referral) and the callback; in the timeline, each event's note and data.
+ */
+function withoutContent(r: TicketResponse): TicketResponse {
+  return {
+    ...r, title: null, description: null, address: null, lat: null, lng: null, reporter: null, attributes: {},
+    mediation: null, callback: null, volunteerHours: null, materialsComplete: null, contentRestricted: true,
+  };
+}
+
+function toFullTicketResponse(
+  t: TicketRow,
+  personal: { reporterName: string | null; reporterPhone: string | null; attributes: Readonly<Record<string, unknown>> },
   clocks: ClockRow[],
   now: Date,
 ): TicketResponse {
@@ -43,12 +79,20 @@ export function toTicketResponse(
     version: t.version, createdAt: t.created_at.toISOString(), updatedAt: t.updated_at.toISOString(),
     dispatchedAt: t.dispatched_at?.toISOString() ?? null, resolvedAt: t.resolved_at?.toISOString() ?? null, closedAt: t.closed_at?.toISOString() ?? null,
     clocks: clocks.filter((c) => c.ticket_id === t.id).map((c) => toClockResponse(c, now)),
+    contentRestricted: false,
   };
 }
 
-export function toEventResponse(e: EventRow): TicketEventResponse {
+/**
+ * An event of the timeline. For a reader whose ticket is `contentRestricted`, the note and data (mediation notes,
+ * outcome, reasons, units' remarks) are withheld: they see what happened and when (action, actor, from → to),
+ * not what was said.
+ */
+export function toEventResponse(e: EventRow, ticket: Pick<TicketRow, 'platform' | 'content_visible'>): TicketEventResponse {
+  const restricted = contentRestricted(ticket);
   return {
     seq: e.seq, action: e.action, actorId: e.actor_id, actorRole: e.actor_role, actorName: e.actor_name,
-    from: e.from_status, to: e.to_status, note: e.note, data: e.data, at: e.at.toISOString(),
+    from: e.from_status, to: e.to_status, note: restricted ? null : e.note, data: restricted ? {} : e.data, at: e.at.toISOString(),
+    contentRestricted: restricted,
   };
 }

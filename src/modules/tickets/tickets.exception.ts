@@ -20,6 +20,7 @@ export enum TicketErrorCode {
   STANDARD_REQUIRED = 'STANDARD_REQUIRED',
   TICKET_NOT_OPEN = 'TICKET_NOT_OPEN',
   NOT_TICKET_PARTICIPANT = 'NOT_TICKET_PARTICIPANT',
+  DISPUTE_CONTENT_RESTRICTED = 'DISPUTE_CONTENT_RESTRICTED',
 }
 
 function describe(code: TicketErrorCode): { status: number; text: Bilingual } {
@@ -43,6 +44,7 @@ function describe(code: TicketErrorCode): { status: number; text: Bilingual } {
     case TicketErrorCode.STANDARD_REQUIRED: return { status: 422, text: { en: 'This category has no case standard; choose a more specific category', zh: '该类别没有立案标准，请选择更具体的类别' } };
     case TicketErrorCode.TICKET_NOT_OPEN: return { status: 409, text: { en: 'The ticket is no longer open; its materials and attachments cannot change', zh: '工单已结束，不能再修改材料或附件' } };
     case TicketErrorCode.NOT_TICKET_PARTICIPANT: return { status: 403, text: { en: 'Only the filer, a handler of the handling unit or a dispatcher may do this', zh: '仅上报人、承办单位的承办人或调度员可执行此操作' } };
+    case TicketErrorCode.DISPUTE_CONTENT_RESTRICTED: return { status: 403, text: { en: "A dispute's content is visible only to its assigned mediators and their supervisors", zh: '纠纷案件内容仅限承办调解员及其上级调度人员查看' } };
   }
 }
 

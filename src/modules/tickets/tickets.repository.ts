@@ -54,13 +54,41 @@ class Params {
   }
 }
 
-function scopeClause(p: Params, s: TicketScope, alias = 't'): string {
+/**
+ * 纠纷化解 content rule (SPEC §4: "content visible only to the assigned mediators and their supervisors"), as a
+ * boolean SQL expression: true when the caller may read the ticket's content in full. Every other platform's
+ * content is visible to whoever sees the row. A dispute's content is visible to
+ * - dispatchers (调度员) of the subtree: the command centre that supervises mediation (the subtree itself is
+ *   checked by `scopeClause`);
+ * - handlers of the lead unit (主办单位, the mediation committee) while no mediator is assigned (`handler_id`
+ *   null: the committee decides who signs or claims it); once a mediator is assigned (pre-assigned on
+ *   dispatch, or by signing / claiming), that mediator only — the committee's other members are not "assigned
+ *   mediators" (人民调解法 §19: the committee designates one or several mediators per case).
+ * Never to co-handling units (协办单位), officials, or any other role. NULLs (a handler without a unit) count as
+ * false.
+ */
+function contentClause(p: Params, s: TicketScope, alias = 't'): string {
+  const role = p.add(s.role);
+  const unit = p.add(s.unitId);
+  const user = p.add(s.userId);
+  return `coalesce((${alias}.platform <> 'dispute_resolution' OR ${role} = 'dispatcher'
+    OR (${role} = 'handler' AND ${alias}.unit_id = ${unit}::uuid AND (${alias}.handler_id IS NULL OR ${alias}.handler_id = ${user}::uuid))), false)`;
+}
+
+/**
+ * Which rows the caller sees at all: their grid subtree; for a handler, the tickets of their own (lead or co-)
+ * unit and, for a party branch, the claim pool; and the dispute content rule — except that the person who
+ * filed a dispute (the grid worker, 上报人) still sees its row to follow its status, with the content withheld
+ * (`content_visible` false: see `contentRestricted` in ticket.mapper.ts). `content` is the caller's
+ * `contentClause`, when the statement selects it too.
+ */
+function scopeClause(p: Params, s: TicketScope, alias = 't', content = contentClause(p, s, alias)): string {
   const role = p.add(s.role);
   const unit = p.add(s.unitId);
   return `${alias}.grid_path <@ ${p.add(s.scopePath)}::ltree
     AND (${role} <> 'handler' OR ${alias}.unit_id = ${unit}::uuid OR ${unit}::uuid = ANY(${alias}.co_unit_ids)
          OR (${alias}.platform = 'party_building' AND ${alias}.status = 'registered' AND ${p.add(s.unitType)} = 'party_branch'))
-    AND (${alias}.platform <> 'dispute_resolution' OR ${role} IN ('dispatcher', 'handler') OR ${alias}.filed_by = ${p.add(s.userId)}::uuid)`;
+    AND (${content} OR (${alias}.platform = 'dispute_resolution' AND ${alias}.filed_by = ${p.add(s.userId)}::uuid))`;
 }
 
 /** Types of the non-text columns a filing writes (`fileTicket` casts its parameters). */
@@ -175,13 +203,29 @@ export class TicketsRepository {
     return rows[0]!.id;
   }
 
+  /** A ticket the caller sees, with `content_visible` (whether they may read its content: the dispute rule). */
   async findVisible(scope: TicketScope, id: string, m: EntityManager = this.ds.manager, lock = false): Promise<TicketRow | undefined> {
     const p = new Params();
     const idParam = p.add(id);
+    const content = contentClause(p, scope);
     const rows: TicketRow[] = await m.query(
-      `SELECT t.*, t.grid_path::text AS grid_path FROM tickets t WHERE t.id = ${idParam} AND ${scopeClause(p, scope)} ${lock ? 'FOR UPDATE OF t' : ''}`,
+      `SELECT t.*, t.grid_path::text AS grid_path, ${content} AS content_visible
+         FROM tickets t WHERE t.id = ${idParam} AND ${scopeClause(p, scope, 't', content)} ${lock ? 'FOR UPDATE OF t' : ''}`,
       p.values);
     return rows[0];
+  }
+
+  /**
+   * Whether the caller may read a ticket's content (`contentClause`), for a row read without the caller's scope
+   * (just filed, replayed, just claimed). False for a ticket they cannot see at all.
+   */
+  async contentVisible(scope: TicketScope, id: string, m: EntityManager = this.ds.manager): Promise<boolean> {
+    const p = new Params();
+    const idParam = p.add(id);
+    const content = contentClause(p, scope);
+    const rows: Array<{ ok: boolean }> = await m.query(
+      `SELECT ${content} AS ok FROM tickets t WHERE t.id = ${idParam} AND ${scopeClause(p, scope, 't', content)}`, p.values);
+    return rows[0]?.ok === true;
   }
 
   /** Locks a ticket for an action (scoped for a person, unscoped for the system) and reads the transaction's time with it. */
@@ -259,7 +303,8 @@ export class TicketsRepository {
 
   async list(scope: TicketScope, f: ListFilter): Promise<TicketRow[]> {
     const p = new Params();
-    const where = [scopeClause(p, scope)];
+    const content = contentClause(p, scope);
+    const where = [scopeClause(p, scope, 't', content)];
     if (f.status?.length) where.push(`t.status = ANY(${p.add(f.status)}::text[])`);
     if (f.platform) where.push(`t.platform = ${p.add(f.platform)}`);
     if (f.categoryCode) where.push(`t.category_code = ${p.add(f.categoryCode)}`);
@@ -272,12 +317,13 @@ export class TicketsRepository {
     if (f.q) {
       // Trigram matching works for Chinese (no word segmentation needed); the GIN index serves ILIKE.
       const like = p.add(`%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-      where.push(`(t.title || ' ' || t.description || ' ' || coalesce(t.address, '')) ILIKE ${like} OR t.number = ${p.add(f.q)}`);
-      where[where.length - 1] = `(${where[where.length - 1]})`;
+      // The text is content: it matches only tickets whose content the caller may read, so a filer cannot probe
+      // a dispute's title, description or address word by word. The number is not content.
+      where.push(`((${content} AND (t.title || ' ' || t.description || ' ' || coalesce(t.address, '')) ILIKE ${like}) OR t.number = ${p.add(f.q)})`);
     }
     if (f.cursor) where.push(`(t.created_at, t.id) < (${p.add(f.cursor.createdAt)}::timestamptz, ${p.add(f.cursor.id)}::uuid)`);
     return this.ds.query(
-      `SELECT t.*, t.grid_path::text AS grid_path,
+      `SELECT t.*, t.grid_path::text AS grid_path, ${content} AS content_visible,
               to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at_exact
          FROM tickets t WHERE ${where.join(' AND ')}
         ORDER BY t.created_at DESC, t.id DESC LIMIT ${p.add(f.limit)}`, p.values);
@@ -305,7 +351,7 @@ export class TicketsRepository {
             AND t.status NOT IN ('closed','archived','voided','cancelled','merged')
             AND t.created_at > now() - make_interval(hours => ${p.add(c.windowHours)})
             AND t.id <> coalesce(${p.add(c.excludeId ?? null)}::uuid, '00000000-0000-0000-0000-000000000000')`;
-    const select = `SELECT t.id, t.number, t.status, t.grid_path, t.unit_id, t.co_unit_ids, t.platform, t.filed_by,
+    const select = `SELECT t.id, t.number, t.status, t.grid_path, t.unit_id, t.co_unit_ids, t.handler_id, t.platform, t.filed_by,
                            ${distance} AS distance_m, similarity(t.title || ' ' || t.description, ${text}) AS similarity FROM tickets t`;
     // A located filing: the tickets inside a bounding box of the radius (exactly, for this distance formula),
     // through the category's latitude band (tickets_dup_geo_idx), and the tickets without a location
@@ -318,12 +364,15 @@ export class TicketsRepository {
          UNION ALL
          ${select} WHERE ${common} AND t.lat IS NULL`
       : `${select} WHERE ${common}`;
+    // Similarity is computed from the text, so only tickets whose content the caller may read are candidates (a
+    // dispute's filer is not shown it: the score would let them probe its content).
     // The caller's scope filters the few candidates afterwards (OFFSET 0 keeps it out of the branches): inside
     // them, a prepared statement's generic plan, which cannot know how much of the tree the scope covers,
     // intersected the whole grid-path GiST index with the latitude band (48 ms instead of 1 ms).
+    const content = contentClause(p, scope, 'x');
     const rows = await this.ds.query(prepared('tickets.duplicates',
       `SELECT x.id, x.number, x.status, x.distance_m, x.similarity FROM (${candidates} OFFSET 0) x
-        WHERE ${scopeClause(p, scope, 'x')}
+        WHERE ${scopeClause(p, scope, 'x', content)} AND ${content}
           AND (x.distance_m IS NULL OR x.distance_m <= ${radius}::float8) AND (x.similarity >= 0.2 OR x.distance_m <= 50)
         ORDER BY x.distance_m NULLS LAST, x.similarity DESC LIMIT 5`), p.values);
     return rows.map((r: { distance_m: number | null; similarity: number }) => ({ ...r, distance_m: r.distance_m === null ? null : Number(r.distance_m), similarity: Number(r.similarity) }));
@@ -441,7 +490,15 @@ export class TicketsRepository {
     return rows[0]!.n;
   }
 
-  async attachments(ticketId: string): Promise<Array<{ id: string; content_type: string; size_bytes: number; sha256: string; event_id: string | null; created_at: Date; storage_key: string }>> {
-    return this.ds.query(`SELECT id, content_type, size_bytes, sha256, event_id::text, created_at, storage_key FROM attachments WHERE ticket_id = $1 ORDER BY created_at`, [ticketId]);
+  /** A ticket's attachments, only for a caller who sees the ticket and may read its content (attachments are content). */
+  async attachments(scope: TicketScope, ticketId: string): Promise<Array<{ id: string; content_type: string; size_bytes: number; sha256: string; event_id: string | null; created_at: Date; storage_key: string }>> {
+    const p = new Params();
+    const idParam = p.add(ticketId);
+    const content = contentClause(p, scope);
+    return this.ds.query(
+      `SELECT a.id, a.content_type, a.size_bytes, a.sha256, a.event_id::text, a.created_at, a.storage_key
+         FROM attachments a JOIN tickets t ON t.id = a.ticket_id
+        WHERE a.ticket_id = ${idParam} AND ${scopeClause(p, scope, 't', content)} AND ${content}
+        ORDER BY a.created_at`, p.values);
   }
 }

@@ -20,8 +20,10 @@ export class TicketResponse {
   categoryCode!: string;
   caseStandardId!: string | null;
   priority!: string;
-  title!: string;
-  description!: string;
+  /** Null when `contentRestricted`. */
+  title!: string | null;
+  /** Null when `contentRestricted`. */
+  description!: string | null;
   address!: string | null;
   lat!: number | null;
   lng!: number | null;
@@ -54,6 +56,12 @@ export class TicketResponse {
   resolvedAt!: string | null;
   closedAt!: string | null;
   clocks!: ClockResponse[];
+  /**
+   * True when the caller may follow this ticket's status but not read its content: the grid worker who filed a
+   * 纠纷化解 dispute. Title, description, location, reporter, attributes (parties, dispute type), mediation
+   * (sessions, outcome) and callback are then null or empty; the timeline's notes and data are withheld.
+   */
+  contentRestricted!: boolean;
 }
 
 export class TicketEventResponse {
@@ -67,4 +75,6 @@ export class TicketEventResponse {
   note!: string | null;
   data!: Record<string, unknown>;
   at!: string;
+  /** True when `note` and `data` are withheld (see `TicketResponse.contentRestricted`). */
+  contentRestricted!: boolean;
 }
