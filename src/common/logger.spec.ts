@@ -27,6 +27,13 @@ describe('maskSecrets', () => {
     expect(maskSecrets('GET "/x?token=abc" failed')).toBe('GET "/x?token=[redacted]" failed');
   });
 
+  it('masks query parameters that may carry personal data: a search, Open311 contact fields', () => {
+    expect(maskSecrets('/api/v1/tickets?q=%E6%AC%A7%E9%98%B3&status=reported')).toBe('/api/v1/tickets?q=[redacted]&status=reported');
+    expect(maskSecrets('/open311/v2/requests.json?email=a%40b.cn&phone=13912345678&first_name=x&last_name=y&device_id=d&service_code=0101'))
+      .toBe('/open311/v2/requests.json?email=[redacted]&phone=[redacted]&first_name=[redacted]&last_name=[redacted]&device_id=[redacted]&service_code=0101');
+    expect(maskSecrets('/x?seq=3&faq=1')).toBe('/x?seq=3&faq=1');
+  });
+
   it('leaves names that merely end in a secret name, and text without parameters', () => {
     expect(maskSecrets('/x?csrf_token=abc&tokens=2&page_token=z')).toBe('/x?csrf_token=abc&tokens=2&page_token=z');
     expect(maskSecrets('api_key missing / 缺少 api_key')).toBe('api_key missing / 缺少 api_key');

@@ -2,10 +2,14 @@ import type { LoggerService } from '@nestjs/common';
 import pino, { type DestinationStream, type LogFn, type Logger } from 'pino';
 
 /**
- * Query parameters whose values are credentials. Open311 clients may send `api_key` in the query string,
- * which Fastify would otherwise log with the URL ("incoming request", error lines, "Route … not found").
+ * Query parameters whose values are credentials or may be personal data, masked wherever a URL is logged
+ * ("incoming request", error lines, "Route … not found"): Open311 clients may send `api_key`, `email`,
+ * `phone`, names and a device id in the query string, and a staff search `q` may be a resident's name.
  */
-export const SECRET_QUERY_PARAMS = ['api_key', 'apikey', 'access_token', 'refresh_token', 'token', 'password'] as const;
+export const SECRET_QUERY_PARAMS = [
+  'api_key', 'apikey', 'access_token', 'refresh_token', 'token', 'password',
+  'q', 'email', 'phone', 'first_name', 'last_name', 'device_id',
+] as const;
 
 // `name=` (or `name%3D`, inside an encoded URL) not preceded by a letter, digit or `_` (except as the `%3F` or
 // `%26` before it); the value runs to the next `&`, `#`, `%26`, `%23`, whitespace, quote, backslash (JSON
