@@ -226,6 +226,11 @@ describe('dispute content visibility 纠纷内容可见范围', () => {
     await mustAct(t, dispatcher, pre, 'dispatch', { unitId: ids['HZ-ZQ-TJW'], handlerId: users['zq.mediator.b'] });
     expect((await t.request('GET', `/api/v1/tickets/${pre}`, { token: colleague })).body).toMatchObject({ contentRestricted: false, description: DESCRIPTION });
     expect((await t.request('GET', `/api/v1/tickets/${pre}`, { token: mediator })).status).toBe(404);
+    // The committee's inbox lists it for the assigned mediator only.
+    const inbox = async (token: string) => (await t.request('GET', `/api/v1/queues/units/${ids['HZ-ZQ-TJW']}`, { token })).body.items.map((i: { id: string }) => i.id);
+    expect(await inbox(colleague)).toContain(pre);
+    expect(await inbox(mediator)).not.toContain(pre);
+    expect(await inbox(dispatcher)).toContain(pre);
 
     const pooled = (await fileDispute(dispatcher)).body.id;
     await mustAct(t, dispatcher, pooled, 'register');

@@ -96,6 +96,8 @@ const QUEUE_COLUMNS = `t.id, t.number, t.platform, t.category_code, t.priority, 
 export interface QueueScope {
   scopePath: string;
   seesDisputes: boolean;
+  /** A handler's id: disputes already assigned to another mediator are left out for them. */
+  assignedOnly?: string | null;
 }
 
 /** Routing rules, dispatch settings, the triage queue, unit inboxes and the claim. All SQL of dispatch lives here. */
@@ -262,15 +264,16 @@ export class DispatchRepository {
 
   /** A unit's inbox 待签收: dispatched to it, not yet signed, in claim order. */
   async inbox(unitId: string, scope: QueueScope, limit: number): Promise<{ items: QueueRow[]; summary: QueueSummaryRow }> {
-    const where = `i.unit_id = $1 AND t.status = 'dispatched' AND t.grid_path <@ $2::ltree AND (t.platform <> 'dispute_resolution' OR $3::boolean)`;
-    const params = [unitId, scope.scopePath, scope.seesDisputes];
+    const where = `i.unit_id = $1 AND t.status = 'dispatched' AND t.grid_path <@ $2::ltree
+      AND (t.platform <> 'dispute_resolution' OR ($3::boolean AND ($4::uuid IS NULL OR t.handler_id IS NULL OR t.handler_id = $4::uuid)))`;
+    const params = [unitId, scope.scopePath, scope.seesDisputes, scope.assignedOnly ?? null];
     const items: QueueRow[] = await this.ds.query(
       `SELECT ${QUEUE_COLUMNS}, i.deadline, coalesce(i.deadline < now(), false) AS overdue,
               floor(extract(epoch FROM now() - t.created_at))::int AS age_seconds
          FROM dispatch_inbox i JOIN tickets t ON t.id = i.ticket_id
         WHERE ${where}
         ORDER BY i.deadline, i.priority_rank, i.created_at, i.ticket_id
-        LIMIT $4`, [...params, limit]);
+        LIMIT $5`, [...params, limit]);
     const [summary] = await this.ds.query(
       `SELECT count(*)::int AS count, (count(*) FILTER (WHERE i.deadline < now()))::int AS overdue_count,
               (count(*) FILTER (WHERE t.ownerless))::int AS ownerless_count,

@@ -127,7 +127,11 @@ export class QueuesService {
   }
 
   scope(p: Principal): QueueScope {
-    return { scopePath: p.scopePath, seesDisputes: p.role === Role.Dispatcher || p.role === Role.Handler };
+    return {
+      scopePath: p.scopePath, seesDisputes: p.role === Role.Dispatcher || p.role === Role.Handler,
+      // A dispute assigned to one mediator is that mediator's alone among the committee's handlers (docs/tickets.md).
+      assignedOnly: p.role === Role.Handler ? p.id : null,
+    };
   }
 }
 
