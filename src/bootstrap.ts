@@ -10,6 +10,7 @@ import { PinoNestLogger, createLogger } from './common/logger';
 import { ProblemFilter } from './common/problem.filter';
 import { parse as parseForm } from 'node:querystring';
 import { assertSafeValue, parseSafeJson } from './common/safe-json';
+import { validationProblems } from './common/validation-messages';
 import type { AppConfig } from './config/app-config';
 import type { Runtime } from './core.module';
 import { createDataSource, runMigrations } from './database/data-source';
@@ -92,18 +93,11 @@ export async function createApiApp(runtime: Runtime, logger: Logger, options: { 
     transform: true,
     forbidUnknownValues: true,
     stopAtFirstError: false,
-    exceptionFactory: (errors) => {
-      const flat: Array<{ field: string; message: string }> = [];
-      const walk = (list: typeof errors, prefix: string) => {
-        for (const e of list) {
-          const field = prefix ? `${prefix}.${e.property}` : e.property;
-          for (const m of Object.values(e.constraints ?? {})) flat.push({ field, message: m });
-          if (e.children?.length) walk(e.children, field);
-        }
-      };
-      walk(errors, '');
-      return new HttpProblem(HttpErrorCode.VALIDATION_FAILED, undefined, flat);
-    },
+    // `target` lets validationProblems() find each failed decorator's arguments (for "最多 100 个字符"); the
+    // errors never leave the process with it. No `value`: nothing of the body is kept in the errors.
+    validationError: { target: true, value: false },
+    // Per field: { field, constraint, en, zh, message }, texts from src/common/validation-messages.ts.
+    exceptionFactory: (errors) => new HttpProblem(HttpErrorCode.VALIDATION_FAILED, undefined, validationProblems(errors)),
   }));
 
   const fastify = app.getHttpAdapter().getInstance();

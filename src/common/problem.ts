@@ -12,7 +12,21 @@ export interface ProblemDocument {
   detailZh?: string;
   instance?: string;
   requestId?: string;
-  errors?: Array<{ field: string; message: string }>;
+  errors?: FieldProblem[];
+}
+
+/**
+ * One entry of `errors`: the field (a dotted path for nested values, e.g. `standards.0.code`) and what is wrong
+ * with it. Entries made from a DTO check (`VALIDATION_FAILED`) also name the class-validator `constraint`
+ * (`isUuid`, `isLength`, `whitelistValidation`, …) and give the text in English (`en`) and Chinese (`zh`);
+ * `message` is always there (the English text) for clients that read only it.
+ */
+export interface FieldProblem {
+  field: string;
+  message: string;
+  constraint?: string;
+  en?: string;
+  zh?: string;
 }
 
 export interface Bilingual {
@@ -27,7 +41,7 @@ export abstract class AppException extends Error {
     readonly code: string,
     readonly text: Bilingual,
     readonly detail?: Bilingual,
-    readonly errors?: Array<{ field: string; message: string }>,
+    readonly errors?: FieldProblem[],
   ) {
     super(`${code}: ${text.en}`);
   }

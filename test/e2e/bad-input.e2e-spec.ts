@@ -1,5 +1,9 @@
 import { createTestApp, type TestApp } from '../support/test-app';
 
+const CHINESE = /[\u3400-\u9fff]/;
+const NON_ASCII = /[^\x00-\x7f]/;
+const ENGLISH = /^[\x20-\x7e]+$/;
+
 /**
  * SPEC §9 bad-input classes: each gets a 4xx problem+json and changes nothing.
  * Every case posts to an endpoint that would otherwise write (create a grid node or a user).
@@ -67,8 +71,59 @@ describe('bad input 非法输入', () => {
     expect(res.status).toBe(status);
     expect(res.headers['content-type']).toContain('application/problem+json');
     expect(res.body.code).toBe(code);
-    expect(res.body.titleZh).toBeTruthy();
+    expect(res.body.titleZh).toMatch(CHINESE);
+    expect(res.body.titleZh).not.toBe(res.body.title);
+    // Chinese fields are Chinese, never a copy of the English text.
+    if (res.body.detailZh !== undefined) expect([res.body.detailZh !== res.body.detail, NON_ASCII.test(res.body.detailZh)]).toEqual([true, true]);
+    for (const e of res.body.errors ?? []) expect([e.field, NON_ASCII.test(e.zh), e.zh !== e.en]).toEqual([e.field, true, true]);
     expect(await counts()).toEqual(before);
+  });
+
+  // Field messages come from src/common/validation-messages.ts, in English and Chinese, per failed constraint.
+  const fieldCases: Array<[string, () => Record<string, unknown>, string, string, string]> = [
+    ['wrong type', () => ({ ...good(), lat: 'north' }), 'lat', 'isLatitude', 'lat 须为 -90 到 90 之间的纬度'],
+    ['unknown field', () => ({ ...good(), isAdmin: true }), 'isAdmin', 'whitelistValidation', '属性 isAdmin 不允许'],
+    ['too-long string', () => ({ ...good(), name: 'x'.repeat(101) }), 'name', 'isLength', 'name 最多 100 个字符'],
+    ['malformed UUID', () => ({ ...good(), parentId: 'not-a-uuid' }), 'parentId', 'isUuid', 'parentId 须为 UUID'],
+  ];
+  it.each(fieldCases)('%s → per-field messages in English and Chinese', async (_name, body, field, constraint, zh) => {
+    const before = await counts();
+    const res = await t.request('POST', '/api/v1/admin/grid-nodes', { token: admin, body: body() });
+    expect(res.status).toBe(400);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect([res.body.code, res.body.title, res.body.titleZh]).toEqual(['VALIDATION_FAILED', 'The request is invalid', '请求参数无效']);
+    expect(res.body.errors.find((e: { field: string }) => e.field === field)).toEqual(expect.objectContaining({ field, constraint, zh }));
+    expect(res.body.errors.length).toBeGreaterThan(0);
+    for (const e of res.body.errors) {
+      expect(e).toEqual({ field: expect.any(String), constraint: expect.any(String), en: expect.stringMatching(ENGLISH), zh: expect.stringMatching(NON_ASCII), message: e.en });
+    }
+    expect(await counts()).toEqual(before);
+  });
+
+  it('a malformed UUID in the path (ParseUUIDPipe) gets Chinese of its own', async () => {
+    const res = await t.request('GET', '/api/v1/grid-nodes/not-a-uuid', { token: admin });
+    expect(res.status).toBe(400);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect([res.body.code, res.body.detailZh]).toEqual(['VALIDATION_FAILED', '参数须为 UUID']);
+    expect(res.body.detail).toMatch(ENGLISH);
+  });
+
+  it('a route that does not exist and a bad JSON body have Chinese titles, not the English ones', async () => {
+    const unknown = await t.request('GET', '/api/v1/nowhere?token=secret', { token: admin });
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers['content-type']).toContain('application/problem+json');
+    expect(unknown.body.code).toBe('NOT_FOUND');
+    expect(unknown.body.titleZh).toMatch(CHINESE);
+    expect(unknown.body.titleZh).not.toBe(unknown.body.title);
+    expect([unknown.body.detail, unknown.body.detailZh]).toEqual(['No such route: GET /api/v1/nowhere', '接口不存在：GET /api/v1/nowhere']);
+
+    const badJson = await t.request('POST', '/api/v1/admin/grid-nodes', { token: admin, raw: '{"parentId": ', headers: { 'content-type': 'application/json' } });
+    expect(badJson.status).toBe(400);
+    expect(badJson.headers['content-type']).toContain('application/problem+json');
+    expect(badJson.body.code).toBe('INVALID_JSON');
+    expect(badJson.body.titleZh).toMatch(CHINESE);
+    expect(badJson.body.titleZh).not.toBe(badJson.body.title);
+    expect(badJson.body.detailZh).toMatch(CHINESE);
   });
 
   it('validation errors name each field', async () => {
