@@ -115,13 +115,21 @@ export async function createApiApp(runtime: Runtime, logger: Logger, options: { 
     const principal = (req as unknown as { principal?: Principal }).principal;
     const params = (req.params ?? {}) as Record<string, string>;
     const status = reply.statusCode;
-    await audit.record({
+    const entry = {
       actorId: principal?.id ?? null, actorUsername: principal?.username ?? null, actorRole: principal?.role ?? null,
       action: `http.${req.method.toLowerCase()}`, target: params.id ?? params.unitId ?? params.role ?? null,
       method: req.method, path: route, status,
-      result: status < 400 ? 'success' : status === 401 || status === 403 ? 'denied' : 'failure',
+      result: (status < 400 ? 'success' : status === 401 || status === 403 ? 'denied' : 'failure') as 'success' | 'denied' | 'failure',
       requestId: String(req.id), ip: req.ip,
-    }).catch((err: Error) => req.log.error({ err }, 'audit write failed'));
+    };
+    // Written after the response; a failed write is retried once, then logged and counted
+    // (`audit_write_failures_total`, docs/operations.md: alert on any).
+    await audit.record(entry)
+      .catch(async () => { await new Promise((r) => setTimeout(r, 200)); await audit.record(entry); })
+      .catch((err: Error) => {
+        metrics.auditWriteFailures.inc();
+        req.log.error({ err, requestId: entry.requestId, path: route }, 'audit write failed');
+      });
   });
 
   const doc = SwaggerModule.createDocument(app, new DocumentBuilder()

@@ -17,6 +17,10 @@ export class MetricsService {
   readonly authFailures = new Counter({
     name: 'auth_failures_total', help: 'Failed authentications', registers: [this.registry],
   });
+  /** State-changing requests whose audit entry could not be written (after one retry): alert on any. */
+  readonly auditWriteFailures = new Counter({
+    name: 'audit_write_failures_total', help: 'State-changing requests whose audit entry could not be written', registers: [this.registry],
+  });
 
   constructor(queues: QueueService) {
     collectDefaultMetrics({ register: this.registry });
