@@ -1,102 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Client } from 'pg';
+import { accepts, freePort, killStarted, ready, startEntry, terminate, until, untilLogged } from '../support/child-process';
 
 /**
  * Graceful shutdown (docs/operations.md#graceful-shutdown) of the real processes: `src/main.ts` and
- * `src/worker.ts` run in child processes, compiled on the fly by swc (as Jest does), so the test needs no
- * build and proves the source. SIGTERM must end each of them with exit code 0, not killed by the signal.
+ * `src/worker.ts` run in child processes, compiled on the fly by swc (as Jest does; test/support/child-process.ts),
+ * so the test needs no build and proves the source. SIGTERM must end each of them with exit code 0, not killed by
+ * the signal.
  */
-const ROOT = resolve(__dirname, '../..');
-
-// A require hook for .ts files with the options of jest.config.js; Node 20.19+ require()s the ESM packages.
-const TS_HOOK = `
-const Module = require('node:module');
-const { readFileSync } = require('node:fs');
-const swc = require('@swc/core');
-Module._extensions['.ts'] = function (module, filename) {
-  const { code } = swc.transformSync(readFileSync(filename, 'utf8'), {
-    filename, sourceMaps: 'inline', module: { type: 'commonjs' },
-    jsc: { parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: true }, keepClassNames: true, target: 'es2022' },
-  });
-  module._compile(code, filename);
-};`;
-
-interface Child {
-  proc: ChildProcess;
-  output: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-const children: Child[] = [];
-
-function startEntry(entry: string, env: Record<string, string>): Child {
-  const base = { ...process.env };
-  // The child's configuration is exactly what each test gives (no DATABASE_URL means embedded Postgres).
-  for (const key of ['DATABASE_URL', 'APP_MODE', 'PORT', 'PG_DATA_DIR', 'PG_PORT', 'WITH_WORKER', 'RUN_MIGRATIONS']) delete base[key];
-  const proc = spawn(process.execPath, ['-e', `${TS_HOOK}\nrequire(${JSON.stringify(join(ROOT, entry))});`], {
-    cwd: ROOT, env: { ...base, APP_MODE: 'test', LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  proc.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
-  proc.stderr?.on('data', (d: Buffer) => { out += d.toString(); });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => proc.once('exit', (code, signal) => done({ code, signal })));
-  const child = { proc, output: () => out, exited };
-  children.push(child);
-  return child;
-}
-
-async function until(child: Child, what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let exited = false;
-  void child.exited.then(() => { exited = true; });
-  for (;;) {
-    if (await check()) return;
-    if (exited || Date.now() > deadline) throw new Error(`${what}: not reached (${exited ? 'process exited' : 'timeout'}); output:\n${child.output().slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function ready(port: number): Promise<boolean> {
-  try {
-    return (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200;
-  } catch {
-    return false;
-  }
-}
-
-/** Sends SIGTERM and waits (at most `withinMs`) for the process to end. */
-async function terminate(child: Child, withinMs = 40_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  child.proc.kill('SIGTERM');
-  const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), withinMs).unref());
-  const result = await Promise.race([child.exited, timeout]);
-  if (result === 'timeout') throw new Error(`no exit within ${withinMs} ms after SIGTERM; output:\n${child.output().slice(-3000)}`);
-  return result;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const srv = createServer();
-    srv.on('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => done(port));
-    });
-  });
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => { socket.destroy(); done(true); });
-    socket.once('error', () => done(false));
-  });
-}
-
 describe('graceful shutdown 优雅停机', () => {
   let adminUrl: string;
   let dbName: string;
@@ -116,7 +30,7 @@ describe('graceful shutdown 优雅停机', () => {
   });
 
   afterAll(async () => {
-    for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
+    killStarted();
     const admin = new Client({ connectionString: adminUrl });
     await admin.connect();
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
@@ -136,7 +50,7 @@ describe('graceful shutdown 优雅停机', () => {
 
   it('the worker process exits 0 on SIGTERM after closing its queues', async () => {
     const worker = startEntry('src/worker.ts', { DATABASE_URL: databaseUrl, RUN_MIGRATIONS: 'false', QUEUE_PREFIX: dbName });
-    await until(worker, 'worker running', async () => worker.output().includes('"msg":"worker running"'), 60_000);
+    await untilLogged(worker, 'worker running', 60_000);
     const exit = await terminate(worker);
     expect({ exit, output: worker.output().slice(-2000) }).toMatchObject({ exit: { code: 0, signal: null } });
     expect(worker.output()).toContain('"msg":"worker stopped"');
