@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, type AppConfig } from './config/app-config';
 import { CoreModule, type Runtime } from './core.module';
 import { AuditModule } from './modules/audit/audit.module';
@@ -74,6 +75,11 @@ export class Schedules implements OnApplicationBootstrap, OnApplicationShutdown 
 
   async onApplicationBootstrap(): Promise<void> {
     for (const spec of this.specs) await this.upsert(spec);
+    // A worker starting (often: replacing one that crashed) reconciles at once instead of at the next minute:
+    // overdue timers whose job died with the old worker fire now, lost routing jobs are queued again.
+    for (const name of ['sla.reconcile', 'dispatch.reconcile'] as const) {
+      await this.queues.add(name, {}, { jobId: `${name}.boot.${randomUUID()}`, attempts: 1 });
+    }
     this.timer = setInterval(() => {
       this.restoreMissing().catch((err: Error) => this.logger.error(`checking the job schedulers failed: ${err.message}`));
     }, this.config.schedulerCheckSeconds * 1000);
