@@ -177,7 +177,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     }),
     dropDatabase: (name) => admin(async (c) => { await c.query(`DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`); }),
     stop: async () => {
-      const pid = child?.pid ?? (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').split('\n')[0]) : 0);
+      // The postmaster of record: after a restart (pg_ctl restart) it is no longer the child this process spawned.
+      const recorded = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').split('\n')[0]) : 0;
+      const pid = recorded && pidAlive(recorded) ? recorded : child?.pid ?? 0;
       if (!pid || !pidAlive(pid)) return;
       process.kill(pid, 'SIGINT'); // fast shutdown: roll back open transactions, checkpoint, exit
       for (let i = 0; i < 300 && pidAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));

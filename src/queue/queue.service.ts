@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { JobsOptions, Queue } from 'bullmq';
 import { JOB_QUEUES, QUEUE_NAMES, type JobName, type JobPayloads, type QueueName } from './job-registry';
 import { QUEUE_BACKEND } from './queue.tokens';
@@ -8,9 +8,17 @@ import type { QueueBackend } from './queue-backend';
 @Injectable()
 export class QueueService implements OnApplicationShutdown {
   private readonly queues = new Map<QueueName, Queue>();
+  private readonly logger = new Logger('QueueService');
 
   constructor(@Inject(QUEUE_BACKEND) readonly backend: QueueBackend) {
-    for (const name of QUEUE_NAMES) this.queues.set(name, backend.createQueue(name));
+    for (const name of QUEUE_NAMES) {
+      const queue = backend.createQueue(name);
+      // A connection lost under a producer (Redis or Postgres restarting) is reported here, once per error, as a
+      // warning through the logger; without a listener BullMQ prints raw stack traces. Calls in flight fail and
+      // are retried by their callers (the outbox relay, the reconcilers); readiness reports a backend that stays away.
+      queue.on('error', (err: Error) => this.logger.warn(`queue ${name}: ${err.message}`));
+      this.queues.set(name, queue);
+    }
   }
 
   queue(name: QueueName): Queue {
