@@ -23,6 +23,8 @@ export interface EmbeddedPostgresOptions {
   log?: (line: string) => void;
   /** Postgres `shared_buffers` (default 128MB, the server's own default); the reports benchmark asks for more. */
   sharedBuffers?: string;
+  /** The whole environment of the server process, instead of this process's (tests add libfaketime to control the database clock). */
+  env?: Record<string, string>;
 }
 
 export interface EmbeddedPostgresHandle {
@@ -143,7 +145,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     child = spawn(join(bin, 'postgres'), [
       '-D', dataDir, '-p', String(options.port), '-h', '127.0.0.1', '-k', dataDir,
       '-c', 'fsync=on', '-c', 'max_connections=200', '-c', `shared_buffers=${options.sharedBuffers ?? '128MB'}`,
-    ], { ...spawnOpts, stdio: ['ignore', 'pipe', 'pipe'], detached: false });
+    ], { ...spawnOpts, ...(options.env ? { env: options.env } : {}), stdio: ['ignore', 'pipe', 'pipe'], detached: false });
     let output = '';
     const onData = (d: Buffer) => { output += d.toString(); for (const l of d.toString().split('\n')) if (l) log(l); };
     child.stdout?.on('data', onData);
