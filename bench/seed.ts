@@ -120,14 +120,23 @@ export async function seedBench(ds: DataSource, tickets: number, log: (s: string
            s AS (SELECT i, 1 + floor(random() * array_length(g.ids, 1))::int AS gi, 1 + floor(random() * array_length(c.ids, 1))::int AS ci,
                         1 + floor(random() * array_length(u.ids, 1))::int AS ui, 1 + floor(random() * array_length(u.ids, 1))::int AS ui2,
                         random() AS r_fate, random() AS r_ret, random() AS r_ext, random() AS r_rw, random() AS r_cb, random() AS r_sat,
-                        now() - random() * interval '3 years' AS filed
+                        -- The day: three years back, volume growing towards today (half uniform, half with a density rising
+                        -- linearly); the hour: mostly office and evening hours (8–20 h) in Fuxin; weekends carry about 60 % of
+                        -- a weekday's filings (40 % of theirs move to the Thursday or Friday before).
+                        (now() AT TIME ZONE 'Asia/Shanghai')::date
+                          - floor((1 - CASE WHEN random() < 0.5 THEN random() ELSE sqrt(random()) END) * 1095)::int AS day0,
+                        CASE WHEN random() < 0.85 THEN 8 + random() * 12 ELSE random() * 24 END AS hour, random() AS r_wkend
                    FROM generate_series($1::bigint, $2::bigint) AS i, g, c, u),
-           t AS (SELECT s.*, g.ids[gi] AS grid_id, g.paths[gi] AS grid_path, c.ids[ci] AS category_id, c.codes[ci] AS category_code,
+           s2 AS (SELECT s.*, least(now() - interval '1 minute',
+                        ((day0 - CASE WHEN extract(isodow FROM day0) >= 6 AND r_wkend < 0.4 THEN 2 ELSE 0 END)::timestamp
+                          + hour * interval '1 hour') AT TIME ZONE 'Asia/Shanghai') AS filed
+                   FROM s),
+           t AS (SELECT s2.*, g.ids[gi] AS grid_id, g.paths[gi] AS grid_path, c.ids[ci] AS category_id, c.codes[ci] AS category_code,
                         c.platforms[ci] AS platform, u.ids[ui] AS unit_id, u.ids[ui2] AS unit2_id,
                         (ARRAY['patrol','hotline','app','web','walk_in','open311','referral'])[1 + floor(random() * 7)::int] AS channel,
                         (ARRAY[14400, 86400, 259200, 604800])[1 + floor(random() * 4)::int] AS limit_s,
-                        s.filed + (-ln(1 - random()) * 20) * interval '1 minute' AS reg
-                   FROM s, g, c, u),
+                        s2.filed + (-ln(1 - random()) * 20) * interval '1 minute' AS reg
+                   FROM s2, g, c, u),
            d AS (SELECT t.*, reg + (-ln(1 - random()) * 40) * interval '1 minute' AS disp FROM t),
            r AS (SELECT d.*,
                         CASE WHEN r_ret < 0.08 THEN disp + (-ln(1 - random()) * 60) * interval '1 minute' END AS ret FROM d),
@@ -139,14 +148,17 @@ export async function seedBench(ds: DataSource, tickets: number, log: (s: string
       INSERT INTO bench_plan
       SELECT i + $3, gen_random_uuid(), grid_id, grid_path, category_id, category_code, platform, unit_id, unit2_id, channel, limit_s,
              filed, reg, disp, ret, redisp, sign,
-             CASE WHEN r_ext < 0.06 THEN sign + interval '1 hour' END, CASE WHEN r_ext < 0.06 THEN sign + interval '3 hours' END,
+             -- An extension is asked for and granted while the work is under way (a third and two thirds of the way to the resolve).
+             CASE WHEN r_ext < 0.06 THEN sign + (res1 - sign) / 3 END, CASE WHEN r_ext < 0.06 THEN sign + (res1 - sign) * 2 / 3 END,
              res1, vfail, res2, coalesce(res2, res1) + (-ln(1 - random()) * 6) * interval '1 hour',
              CASE WHEN r_fate < 0.03 THEN reg END, CASE WHEN r_fate >= 0.03 AND r_fate < 0.04 THEN reg END,
              CASE WHEN r_fate >= 0.04 AND r_fate < 0.06 THEN disp END, NULL,
              r_cb < 0.9, r_cb < 0.75, CASE WHEN r_sat < 0.7 THEN 'satisfied' WHEN r_sat < 0.9 THEN 'basically_satisfied' ELSE 'dissatisfied' END
         FROM v2`, [lo, hi, offset]);
-    // A merged duplicate points at the ticket before it (same chunk, so the parent exists in this statement).
-    await ds.query(`UPDATE bench_plan p SET parent = q.id FROM bench_plan q WHERE p.merged IS NOT NULL AND q.i = p.i - 1`);
+    // A merged duplicate points at the ticket before it (same chunk, so the parent exists in this statement), when that
+    // one is itself a live case (not voided, cancelled or merged); otherwise it is not merged.
+    await ds.query(`UPDATE bench_plan p SET parent = q.id FROM bench_plan q
+                     WHERE p.merged IS NOT NULL AND q.i = p.i - 1 AND q.voided IS NULL AND q.cancelled IS NULL AND q.merged IS NULL`);
     await ds.query(`UPDATE bench_plan SET merged = NULL WHERE merged IS NOT NULL AND parent IS NULL`);
     await ds.query(`DROP VIEW IF EXISTS bench_events`);
     // Events in order; seq is the step's fixed position (gaps where a step did not happen); nothing after now().
