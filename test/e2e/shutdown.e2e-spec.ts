@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { accepts, freePort, killStarted, ready, startEntry, terminate, until, untilLogged } from '../support/child-process';
+import { cloneTestDatabase, dropTestDatabase } from '../support/test-app';
 
 /**
  * Graceful shutdown (docs/operations.md#graceful-shutdown) of the real processes: `src/main.ts` and
@@ -17,24 +16,12 @@ describe('graceful shutdown 优雅停机', () => {
   let databaseUrl: string;
 
   beforeAll(async () => {
-    adminUrl = process.env.FX_TEST_PG_ADMIN_URL!;
-    const template = process.env.FX_TEST_PG_TEMPLATE!;
-    dbName = `test_${randomBytes(6).toString('hex')}`;
-    const admin = new Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${dbName} TEMPLATE ${template}`);
-    await admin.end();
-    const url = new URL(adminUrl);
-    url.pathname = `/${dbName}`;
-    databaseUrl = url.toString();
+    ({ adminUrl, dbName, databaseUrl } = await cloneTestDatabase());
   });
 
   afterAll(async () => {
     killStarted();
-    const admin = new Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
+    await dropTestDatabase(adminUrl, dbName);
   });
 
   it('the API process exits 0 on SIGTERM after closing the app', async () => {

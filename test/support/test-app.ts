@@ -23,6 +23,9 @@ export interface TestApp {
   app: NestFastifyApplication;
   ds: DataSource;
   config: AppConfig;
+  /** The app's own database (a clone of the migrated template); also the queue prefix (QUEUE_PREFIX) of its queues. */
+  dbName: string;
+  databaseUrl: string;
   request<T = any>(method: string, url: string, opts?: { token?: string; body?: unknown; raw?: string | Buffer; headers?: Record<string, string> }): Promise<HttpResponse<T>>;
   login(username: string, password?: string): Promise<string>;
   close(): Promise<void>;
@@ -33,12 +36,13 @@ export interface TestApp {
  * seeded and the queue workers running in-process. Refuses to run against a database not named test_*.
  * `seedRouting` adds the demo routing rule (manhole covers in 电务社区 routed automatically). Off by default:
  * suites that drive the manual register → dispatch path would otherwise race the routing job.
+ * `withWorker: false` builds the API alone (no queue workers, no job schedulers, as `src/main.ts` runs it), for
+ * tests whose worker is a process of its own, started with `{ DATABASE_URL: databaseUrl, QUEUE_PREFIX: dbName }`.
  * `logDestination` receives the application's log lines (JSON, one per write) instead of stdout; set the level
  * with `env: { LOG_LEVEL: 'debug' }` (the default stays TEST_LOG_LEVEL or `silent`).
  */
-export async function createTestApp(
-  options: { env?: Record<string, string>; seed?: boolean; seedRouting?: boolean; logDestination?: DestinationStream } = {},
-): Promise<TestApp> {
+/** A database of its own, cloned from the migrated template the e2e global setup made; named test_*. */
+export async function cloneTestDatabase(): Promise<{ adminUrl: string; dbName: string; databaseUrl: string }> {
   const adminUrl = process.env.FX_TEST_PG_ADMIN_URL;
   const template = process.env.FX_TEST_PG_TEMPLATE;
   if (!adminUrl || !template) throw new Error('e2e global setup did not run');
@@ -50,17 +54,31 @@ export async function createTestApp(
   await admin.end();
   const url = new URL(adminUrl);
   url.pathname = `/${dbName}`;
+  return { adminUrl, dbName, databaseUrl: url.toString() };
+}
+
+export async function dropTestDatabase(adminUrl: string, dbName: string): Promise<void> {
+  const c = new Client({ connectionString: adminUrl });
+  await c.connect();
+  await c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  await c.end();
+}
+
+export async function createTestApp(
+  options: { env?: Record<string, string>; seed?: boolean; seedRouting?: boolean; logDestination?: DestinationStream; withWorker?: boolean } = {},
+): Promise<TestApp> {
+  const { adminUrl, dbName, databaseUrl } = await cloneTestDatabase();
 
   const config = loadConfig({
     APP_MODE: 'test',
-    DATABASE_URL: url.toString(),
+    DATABASE_URL: databaseUrl,
     REDIS_URL: process.env.REDIS_URL,
     QUEUE_PREFIX: dbName,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     RUN_MIGRATIONS: 'false',
     ...options.env,
   });
-  const app = await createApiApp({ config, databaseUrl: url.toString() }, createLogger(config.logLevel, options.logDestination), { withWorker: true });
+  const app = await createApiApp({ config, databaseUrl }, createLogger(config.logLevel, options.logDestination), { withWorker: options.withWorker ?? true });
   const ds = app.get(DataSource);
   if (options.seed !== false) await seedDemoCity(ds, hashPassword);
   if (options.seed !== false) await seedDemoCatalogue(ds);
@@ -88,6 +106,8 @@ export async function createTestApp(
     app,
     ds,
     config,
+    dbName,
+    databaseUrl,
     request,
     login: async (username, password = DEMO_PASSWORD) => {
       const res = await request('POST', '/api/v1/auth/login', { body: { username, password } });
@@ -96,10 +116,7 @@ export async function createTestApp(
     },
     close: async () => {
       await app.close();
-      const c = new Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-      await c.end();
+      await dropTestDatabase(adminUrl, dbName);
     },
   };
 }
