@@ -1,5 +1,5 @@
 import { createTestApp, type HttpResponse, type TestApp } from '../support/test-app';
-import { JPEG, act, codeIds, fileTicket, mustAct } from '../support/tickets';
+import { act, codeIds, createStaff, fileTicket, JPEG, mustAct } from '../support/tickets';
 
 /**
  * 纠纷化解: "content visible only to the assigned mediators and their supervisors" (SPEC §4), on every endpoint
@@ -41,14 +41,7 @@ describe('dispute content visibility 纠纷内容可见范围', () => {
   ];
   const leaked = (res: HttpResponse) => CONTENT.filter((c) => res.text.includes(c));
 
-  const user = async (username: string, role: string, node: string, unit?: string): Promise<string> => {
-    const res = await t.request('POST', '/api/v1/admin/users', {
-      token: admin, body: { username, displayName: username, role, scopeNodeId: ids[node], ...(unit ? { unitId: ids[unit] } : {}), password: 'Staff@2026!x' },
-    });
-    if (res.status !== 201) throw new Error(res.text);
-    users[username] = res.body.id;
-    return t.login(username, 'Staff@2026!x');
-  };
+  const user = (username: string, role: string, node: string, unit?: string): Promise<string> => createStaff(t, admin, ids, users, username, role, node, unit);
   const get = (token: string, path = '') => t.request('GET', `/api/v1/tickets/${id}${path}`, { token });
   const listIds = async (token: string, query: string): Promise<string[]> => {
     const res = await t.request('GET', `/api/v1/tickets?${query}&limit=200`, { token });

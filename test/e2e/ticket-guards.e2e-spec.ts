@@ -1,7 +1,7 @@
 import { toAppException } from '../../src/common/problem.filter';
 import { DEMO_OPEN311_KEY } from '../../src/database/seeds/demo-open311';
 import { createTestApp, type HttpResponse, type TestApp } from '../support/test-app';
-import { JPEG, MANHOLE, act, codeIds, fileTicket, mustAct } from '../support/tickets';
+import { act, codeIds, createStaff, fileTicket, JPEG, MANHOLE, mustAct } from '../support/tickets';
 
 /**
  * The guards around ticket actions and filing: who a ticket may be handed to, which categories can be filed,
@@ -18,14 +18,7 @@ describe('ticket guards 工单校验', () => {
   let official: string;
   let admin: string;
 
-  const user = async (username: string, role: string, node: string, unit?: string): Promise<string> => {
-    const res = await t.request('POST', '/api/v1/admin/users', {
-      token: admin, body: { username, displayName: username, role, scopeNodeId: ids[node], ...(unit ? { unitId: ids[unit] } : {}), password: 'Staff@2026!x' },
-    });
-    if (res.status !== 201) throw new Error(res.text);
-    users[username] = res.body.id;
-    return t.login(username, 'Staff@2026!x');
-  };
+  const user = (username: string, role: string, node: string, unit?: string): Promise<string> => createStaff(t, admin, ids, users, username, role, node, unit);
   /** What a refused request must leave alone: the ticket's row and its timeline, and the table sizes. */
   const snapshot = async (ticketId?: string) => (await t.ds.query(
     `SELECT (SELECT count(*) FROM tickets)::int AS tickets, (SELECT count(*) FROM ticket_events)::int AS events,

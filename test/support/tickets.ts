@@ -31,3 +31,17 @@ export const MANHOLE = {
   address: '阜新市海州区站前街道电务小区1号楼南侧', lat: 42.02698, lng: 121.65952, channel: 'patrol',
   reporter: { name: '张建国', phone: '13841812345' },
 };
+
+/** A staff account made through the admin API, logged in; its id is recorded in `users` under its username. */
+export async function createStaff(
+  t: TestApp, admin: string, ids: Record<string, string>, users: Record<string, string>,
+  username: string, role: string, node: string, unit?: string,
+): Promise<string> {
+  const password = 'Staff@2026!x';
+  const res = await t.request('POST', '/api/v1/admin/users', {
+    token: admin, body: { username, displayName: username, role, scopeNodeId: ids[node], ...(unit ? { unitId: ids[unit] } : {}), password },
+  });
+  if (res.status !== 201) throw new Error(res.text);
+  users[username] = res.body.id;
+  return t.login(username, password);
+}
