@@ -15,7 +15,9 @@ import { openBenchDatabase, seedBench, ticketsArg } from './seed';
 /**
  * Reports benchmark (`npm run bench:reports`, `--quick` = one million tickets): seeds, folds the rollups
  * through the worker's code path, then times a city-wide month grouped by street from the rollups against
- * exact percentile scans of the raw tables over the same months, and checks the error of the percentiles.
+ * exact percentile scans of the raw tables over the same months, and checks the error of the percentiles. The same
+ * months grouped by handling unit are timed too (`unitP95Ms`, `unitRatesP95Ms`), their totals checked against the
+ * street rows.
  * `--fold-budget S` stops folding after S seconds (the fold commits per batch and goes in event-time order) and
  * then measures only months whose tickets were all folded: those ending 90 days before the fold's cursor.
  * `--fold-batch N` sets the events per fold batch (default 100 000; the worker's job uses 5 000): larger batches
@@ -93,6 +95,8 @@ async function main(): Promise<void> {
     await reports.durations(CITY, { ...months[0]!, groupBy: 'street' });
     const rollupMs: number[] = [];
     const ratesMs: number[] = [];
+    const unitMs: number[] = [];
+    const unitRatesMs: number[] = [];
     const exactMs: number[] = [];
     let maxRelError = 0;
     let lag = 0;
@@ -107,7 +111,20 @@ async function main(): Promise<void> {
       const a2 = process.hrtime.bigint();
       const r = await reports.rates(CITY, { ...m, groupBy: 'street' });
       ratesMs.push(Number(process.hrtime.bigint() - a2) / 1e6);
-      lag = Math.max(lag, d.rollupLagMs, r.rollupLagMs);
+      // The same month by handling unit (the month_unit grain); its rows must add up to the street rows.
+      const a3 = process.hrtime.bigint();
+      const du = await reports.durations(CITY, { ...m, groupBy: 'unit' });
+      unitMs.push(Number(process.hrtime.bigint() - a3) / 1e6);
+      const a4 = process.hrtime.bigint();
+      const ru = await reports.rates(CITY, { ...m, groupBy: 'unit' });
+      unitRatesMs.push(Number(process.hrtime.bigint() - a4) / 1e6);
+      const total = (rows: Array<{ counts: { filed: number; closed: number } }>, c: 'filed' | 'closed'): number => rows.reduce((x, row) => x + row.counts[c], 0);
+      for (const c of ['filed', 'closed'] as const) {
+        if (total(ru.rows, c) !== total(r.rows, c)) throw new Error(`${c} by unit ${total(ru.rows, c)} ≠ by street ${total(r.rows, c)} in ${m.from}`);
+      }
+      const resolvedN = (rows: typeof d.rows): number => rows.reduce((x, row) => x + row.metrics.dispatchToResolve.count, 0);
+      if (resolvedN(du.rows) !== resolvedN(d.rows)) throw new Error(`dispatch → resolve count by unit ${resolvedN(du.rows)} ≠ by street ${resolvedN(d.rows)} in ${m.from}`);
+      lag = Math.max(lag, d.rollupLagMs, r.rollupLagMs, du.rollupLagMs, ru.rollupLagMs);
       results.push(d);
       rateResults.push(r);
     }
@@ -178,12 +195,16 @@ async function main(): Promise<void> {
     const ratesSorted = [...ratesMs].sort((x, y) => x - y);
     log(`durations report (city-wide month by street, with 环比 and 同比) p50 ${percentile(sorted, 50).toFixed(1)} ms, p95 ${p95Ms.toFixed(1)} ms over ${sorted.length} months`);
     log(`rates report (same) p50 ${percentile(ratesSorted, 50).toFixed(1)} ms, p95 ${percentile(ratesSorted, 95).toFixed(1)} ms`);
+    const unitSorted = [...unitMs].sort((x, y) => x - y);
+    const unitRatesSorted = [...unitRatesMs].sort((x, y) => x - y);
+    log(`by unit (same months): durations p50 ${percentile(unitSorted, 50).toFixed(1)} ms, p95 ${percentile(unitSorted, 95).toFixed(1)} ms; rates p50 ${percentile(unitRatesSorted, 50).toFixed(1)} ms, p95 ${percentile(unitRatesSorted, 95).toFixed(1)} ms`);
     log(`exact scan (counts and the four natural-time spans' percentiles) p50 ${percentile(exactSorted, 50).toFixed(0)} ms, p95 ${exactP95Ms.toFixed(0)} ms over ${exactSorted.length} months`);
     log(`max relative error of ${checked} percentiles (p50/p90/p95 of four spans per street and month) vs percentile_cont ${maxRelError.toFixed(5)}; filed and closed counts equal`);
     process.stdout.write(`${JSON.stringify({
       tickets, events: seeded.events, seedSeconds: Math.round(seeded.seconds), foldSeconds: Math.round(foldSeconds), foldBatch,
       foldComplete: fold.complete, foldedEvents: fold.events, months: months.length,
-      p95Ms: Number(p95Ms.toFixed(1)), ratesP95Ms: Number(percentile(ratesSorted, 95).toFixed(1)), exactP95Ms: Number(exactP95Ms.toFixed(1)), speedup: Number((exactP95Ms / p95Ms).toFixed(1)),
+      p95Ms: Number(p95Ms.toFixed(1)), ratesP95Ms: Number(percentile(ratesSorted, 95).toFixed(1)),
+      unitP95Ms: Number(percentile(unitSorted, 95).toFixed(1)), unitRatesP95Ms: Number(percentile(unitRatesSorted, 95).toFixed(1)), exactP95Ms: Number(exactP95Ms.toFixed(1)), speedup: Number((exactP95Ms / p95Ms).toFixed(1)),
       maxRelError: Number(maxRelError.toFixed(5)), percentilesChecked: checked, rollupLagMs: live.maxLagMs, liveLagP95Ms: live.p95LagMs,
       liveEvents: live.events, liveSeconds, queryLagMs: lag,
     })}\n`);

@@ -10,13 +10,16 @@ export interface OracleGroup {
   durations: number[][];
 }
 
-/** Brute force over the planned histories: what every report should say, grouped by street (3 path levels). */
-export function oracle(plans: PlannedTicket[], nowMs: number): Map<string, OracleGroup> {
+/** A ticket's street (3 path levels): the default grouping. */
+export const byStreet = (p: PlannedTicket): string => p.gridPath.split('.').slice(0, 3).join('.');
+
+/** Brute force over the planned histories: what every report should say, grouped by street unless told otherwise. */
+export function oracle(plans: PlannedTicket[], nowMs: number, groupOf: (p: PlannedTicket) => string = byStreet): Map<string, OracleGroup> {
   const out = new Map<string, OracleGroup>();
   for (const p of plans) {
     const t = p.truth;
     if (t.merged) continue;
-    const group = p.gridPath.split('.').slice(0, 3).join('.');
+    const group = groupOf(p);
     const g = out.get(group) ?? {
       filed: 0, valid: 0, dispatched: 0, returned: 0, returns: 0, resolved: 0, resolvedOnTime: 0, closed: 0, closedOnTime: 0, reworked: 0,
       extended: 0, callbacks: 0, contacted: 0, cbResolved: 0, satisfied: 0, basically: 0, dissatisfied: 0, overdueOpen: 0,

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Principal } from '../../src/modules/auth/principal';
 import { Role } from '../../src/modules/auth/roles';
 import { BUILD_STREET_MONTH_ROWS } from '../../src/database/migrations/1764232300000-reports-street-month';
+import { BUILD_UNIT_MONTH_ROWS } from '../../src/database/migrations/1764300340000-reports-unit-month';
 import { MAX_RELATIVE_ERROR } from '../../src/modules/reports/histogram';
 import { DURATION_METRICS } from '../../src/modules/reports/report-metrics';
 import { grainFor } from '../../src/modules/reports/reports.repository';
@@ -46,16 +47,22 @@ describe('reports: rollups folded incrementally equal a brute-force computation 
           await rollups.catchUp(10_000, batch);
         }
         const now = Date.now();
-        // Whole months read a month grain (by street; by street and platform when the platform is filtered); any other
-        // period reads the day grain. All three must agree with the oracle.
+        // Whole months read a month grain (by street; by street and platform when the platform is filtered; by street
+        // and unit when the unit is grouped or filtered); any other period reads the day grain. All must agree with the oracle.
         const platform = plans[0]!.platform;
-        const cases = [
+        const unit = plans.find((x) => x.unitId !== null)?.unitId ?? fx.units[0]!;
+        const byUnit = (x: { unitId: string | null }): string => x.unitId ?? '';
+        const cases: Array<{ q: { from: string; to: string; groupBy: 'street' | 'unit'; platform?: string; unitId?: string }; grain: string; expected: ReturnType<typeof oracle> }> = [
           { q: { from: `${year}-01-01`, to: `${year}-12-31`, groupBy: 'street' }, grain: 'month_street', expected: oracle(plans, now) },
           { q: { from: `${year}-01-01`, to: `${year}-12-31`, groupBy: 'street', platform }, grain: 'month', expected: oracle(plans.filter((x) => x.platform === platform), now) },
           { q: { from: `${year}-01-02`, to: `${year}-12-31`, groupBy: 'street' }, grain: 'day', expected: oracle(plans, now) },
+          { q: { from: `${year}-01-01`, to: `${year}-12-31`, groupBy: 'unit' }, grain: 'month_unit', expected: oracle(plans, now, byUnit) },
+          { q: { from: `${year}-01-01`, to: `${year}-12-31`, groupBy: 'street', unitId: unit }, grain: 'month_unit', expected: oracle(plans.filter((x) => x.unitId === unit), now) },
+          { q: { from: `${year}-01-02`, to: `${year}-12-31`, groupBy: 'unit' }, grain: 'day', expected: oracle(plans, now, byUnit) },
+          { q: { from: `${year}-01-01`, to: `${year}-12-31`, groupBy: 'unit', platform }, grain: 'day', expected: oracle(plans.filter((x) => x.platform === platform), now, byUnit) },
         ];
         for (const { q, grain, expected } of cases) {
-        expect(grainFor({ ...q, scopePath: CITY.scopePath, groupBy: 'street' })).toBe(grain);
+        expect(grainFor({ ...q, scopePath: CITY.scopePath })).toBe(grain);
         const rates = await reports.rates(CITY, q);
         const durations = await reports.durations(CITY, q);
         expect(rates.rollupLagMs).toBe(0);
@@ -104,6 +111,19 @@ describe('reports: rollups folded incrementally equal a brute-force computation 
     expect(folded.length).toBeGreaterThan(0);
     await t.ds.query(`DELETE FROM report_rollup WHERE key_id IN (SELECT id FROM report_keys WHERE grain = 'month_street')`);
     await t.ds.query(BUILD_STREET_MONTH_ROWS);
+    expect(await snapshot()).toEqual(folded);
+  });
+
+  it('the migration that added the month-by-unit grain rebuilds exactly the rows the fold keeps', async () => {
+    const snapshot = async (): Promise<Array<Record<string, unknown>>> => t.ds.query(
+      `SELECT k.day::text, k.path::text, k.unit_id, ${['filed', 'valid', 'dispatched', 'returned', 'closed', 'closed_on_time', 'returns', 'satisfied', 'basically'].map((c) => `r.${c}`).join(', ')},
+              r.dur_n, r.dur_sum_ms::text[] AS dur_sum_ms, r.hist
+         FROM report_keys k JOIN report_rollup r ON r.key_id = k.id WHERE k.grain = 'month_unit' ORDER BY k.day, k.path, k.unit_id`);
+    const folded = await snapshot();
+    // Histories with and without a unit (voided before dispatch) in more than one unit.
+    expect(new Set(folded.map((r) => r.unit_id)).size).toBeGreaterThan(2);
+    await t.ds.query(`DELETE FROM report_rollup WHERE key_id IN (SELECT id FROM report_keys WHERE grain = 'month_unit')`);
+    await t.ds.query(BUILD_UNIT_MONTH_ROWS);
     expect(await snapshot()).toEqual(folded);
   });
 });

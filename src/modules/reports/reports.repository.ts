@@ -53,7 +53,7 @@ export interface GroupCounts {
   hists?: number[][][];
 }
 
-const MONTH_GROUPS = new Set<GroupBy>(['platform', 'district', 'street', 'month']);
+const MONTH_GROUPS = new Set<GroupBy>(['platform', 'district', 'street', 'month', 'unit']);
 
 function lastDayOfMonth(d: string): boolean {
   const next = new Date(`${d}T00:00:00Z`);
@@ -62,15 +62,20 @@ function lastDayOfMonth(d: string): boolean {
 }
 
 /**
- * Whole months, coarse groupings and paths down to the street read a month grain: `month_street` (all platforms
- * added together) unless the platform is grouped or filtered, then `month` (by platform). Anything else, the day grain.
+ * Whole months, coarse groupings and paths down to the street read a month grain: `month_unit` (by street and unit,
+ * all platforms added together) when the unit is grouped or filtered, `month` (by street and platform) when the
+ * platform is, `month_street` (by street, all platforms) otherwise. Unit and platform together, finer paths, a
+ * category or channel, or a period that is not whole months: the day grain.
  */
-export function grainFor(f: ReportFilter): 'day' | 'month' | 'month_street' {
+export function grainFor(f: ReportFilter): 'day' | 'month' | 'month_street' | 'month_unit' {
   const shallow = (path: string | undefined) => path === undefined || path.split('.').length <= 3;
-  const monthly = MONTH_GROUPS.has(f.groupBy) && !f.categoryCode && !f.channel && !f.unitId && shallow(f.gridPath) && shallow(f.scopePath)
+  const monthly = MONTH_GROUPS.has(f.groupBy) && !f.categoryCode && !f.channel && shallow(f.gridPath) && shallow(f.scopePath)
     && f.from.endsWith('-01') && lastDayOfMonth(f.to);
   if (!monthly) return 'day';
-  return f.groupBy === 'platform' || f.platform ? 'month' : 'month_street';
+  const byUnit = f.groupBy === 'unit' || f.unitId !== undefined;
+  const byPlatform = f.groupBy === 'platform' || f.platform !== undefined;
+  if (byUnit) return byPlatform ? 'day' : 'month_unit';
+  return byPlatform ? 'month' : 'month_street';
 }
 
 class Params {
@@ -100,8 +105,8 @@ export class ReportsRepository {
   /**
    * Rollup rows of the period, summed per group in SQL (counters, duration counts and sums). With `withHist`,
    * each group also carries its rows' sparse histograms (`hists[metric]` = one pair list per rollup row), merged
-   * by the caller (HistogramMerger). The month grains answer whole-month views by platform, district, street or
-   * month (`grainFor`); everything else reads the day grain.
+   * by the caller (HistogramMerger). The month grains answer whole-month views by platform, district, street, unit
+   * or month (`grainFor`); everything else reads the day grain.
    */
   async rollup(f: ReportFilter, withHist: boolean): Promise<GroupCounts[]> {
     const p = new Params();
@@ -133,15 +138,19 @@ export class ReportsRepository {
   /**
    * Open tickets filed in the period, and how many of them are past their resolve deadline (now, DB clock). A view
    * the month grains serve finds them through the tickets' month keys (`report_ticket_facts_open_month_idx`): a
-   * city-wide month is a few hundred keys instead of one per day, grid, unit, category and channel.
+   * city-wide month is a few hundred keys instead of one per day, grid, unit, category and channel. Each open ticket's
+   * day key (`k`, every dimension) then groups and filters it, so the unit views need no key of their own here.
    */
   async openOverdue(f: ReportFilter): Promise<Map<string, { open: number; overdue: number }>> {
     const p = new Params();
     const monthly = grainFor(f) !== 'day';
+    const source = monthly
+      ? `report_keys mk JOIN report_ticket_facts fa ON fa.month_key_id = mk.id AND fa.open JOIN report_keys k ON k.id = fa.key_id
+          WHERE mk.grain = 'month' AND mk.path <@ ${p.add(f.scopePath)}::ltree AND mk.day BETWEEN ${p.add(f.from)}::date AND ${p.add(f.to)}::date`
+      : `report_keys k JOIN report_ticket_facts fa ON fa.key_id = k.id AND fa.open WHERE k.grain = 'day'`;
     const rows: Array<{ g: string; open: number; overdue: number }> = await this.ds.query(
       `SELECT ${groupExpr(f.groupBy)} AS g, count(*)::int AS open, count(*) FILTER (WHERE fa.resolve_deadline < now())::int AS overdue
-         FROM report_keys k JOIN report_ticket_facts fa ON fa.${monthly ? 'month_key_id' : 'key_id'} = k.id AND fa.open
-        WHERE k.grain = '${monthly ? 'month' : 'day'}' AND ${where(p, f)}
+         FROM ${source} AND ${where(p, f)}
         GROUP BY 1`, p.values);
     return new Map(rows.map((r) => [String(r.g), { open: r.open, overdue: r.overdue }]));
   }

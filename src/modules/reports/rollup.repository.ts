@@ -11,8 +11,11 @@ export interface TicketLog extends FactTicket {
 }
 
 export interface FoldTicket extends TicketLog {
-  /** The stored contribution and its keys; `month` is the month key's month and street (its month-by-street key). */
-  old: { keyId: number | null; monthKeyId: number | null; month: { day: string; path: string } | null; contrib: StoredContribution | null } | null;
+  /**
+   * The stored contribution and its keys; `month` is the month key's month and street (its month-by-street key),
+   * `unitId` the day key's unit (with `month`, its month-by-unit key).
+   */
+  old: { keyId: number | null; monthKeyId: number | null; month: { day: string; path: string } | null; unitId: string | null; contrib: StoredContribution | null } | null;
 }
 
 /** A position in the event log: `(at, id)` as text, as stored in `report_cursor`. */
@@ -165,12 +168,14 @@ export class RollupRepository {
    * holder of that lock writes facts, so they must be read after the previous batch committed.
    */
   async loadFacts(m: EntityManager, ids: string[]): Promise<Map<string, NonNullable<FoldTicket['old']>>> {
-    const facts: Array<{ ticket_id: string; key_id: number | null; month_key_id: number | null; month_day: string | null; month_path: string | null; contrib: StoredContribution | null }> = await m.query(
-      `SELECT f.ticket_id, f.key_id, f.month_key_id, to_char(mk.day, 'YYYY-MM-DD') AS month_day, mk.path::text AS month_path, f.contrib
+    const facts: Array<{ ticket_id: string; key_id: number | null; month_key_id: number | null; month_day: string | null; month_path: string | null; unit_id: string | null; contrib: StoredContribution | null }> = await m.query(
+      `SELECT f.ticket_id, f.key_id, f.month_key_id, to_char(mk.day, 'YYYY-MM-DD') AS month_day, mk.path::text AS month_path, dk.unit_id, f.contrib
          FROM unnest($1::uuid[]) AS u(uid) JOIN LATERAL (SELECT * FROM report_ticket_facts f WHERE f.ticket_id = u.uid OFFSET 0) f ON true
-         LEFT JOIN report_keys mk ON mk.id = f.month_key_id`, [ids]);
+         LEFT JOIN report_keys mk ON mk.id = f.month_key_id
+         LEFT JOIN report_keys dk ON dk.id = f.key_id`, [ids]);
     return new Map(facts.map((f) => [f.ticket_id, {
-      keyId: f.key_id, monthKeyId: f.month_key_id, month: f.month_day !== null && f.month_path !== null ? { day: f.month_day, path: f.month_path } : null, contrib: f.contrib,
+      keyId: f.key_id, monthKeyId: f.month_key_id, month: f.month_day !== null && f.month_path !== null ? { day: f.month_day, path: f.month_path } : null,
+      unitId: f.unit_id === null || f.unit_id === NO_UNIT ? null : f.unit_id, contrib: f.contrib,
     }]));
   }
 

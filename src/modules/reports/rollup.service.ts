@@ -4,7 +4,7 @@ import type { ResolvedCalendar } from '../../../libs/sla-calendar';
 import { SlaCalendars } from '../sla/sla-calendars.service';
 import { COUNTERS, DURATION_METRICS, zeroCounts } from './report-metrics';
 import { RollupRepository, type FactRow, type FoldTicket, type StoredContribution } from './rollup.repository';
-import { bucketsOf, coarseKeys, keyString, streetMonthKey, ticketFacts, type RollupKey } from './ticket-facts';
+import { bucketsOf, coarseKeys, keyString, streetMonthKey, ticketFacts, unitMonthKey, type RollupKey } from './ticket-facts';
 
 export interface FoldResult {
   events: number;
@@ -54,7 +54,8 @@ export class RollupService {
     if (ticketIds.length === 0) return;
     const [read, old] = await Promise.all([this.repo.loadLogs(ticketIds), this.repo.loadFacts(m, ticketIds)]);
     const tickets: FoldTicket[] = read.map((t) => ({ ...t, old: old.get(t.id) ?? null }));
-    // Every ticket counts into its day key and the two coarse keys (month × street × platform, month × street).
+    // Every ticket counts into its day key and the three coarse keys (month × street × platform, month × street,
+    // month × street × unit).
     const keysOf = new Map<string, RollupKey>();
     const need = (k: RollupKey): string => { const s = keyString(k); keysOf.set(s, k); return s; };
     // Business time under the working calendar each ticket's grid node uses now (docs/reports.md), one lookup per
@@ -65,7 +66,8 @@ export class RollupService {
       const f = ticketFacts(t.events, t, t.clock, calendarOf.get(t.gridPath)!);
       const newKeys = f.contribution ? [f.contribution.key, ...coarseKeys(f.contribution.key)].map(need) : [];
       const oldStreet = t.old?.month ? need(streetMonthKey(t.old.month.day, t.old.month.path)) : null;
-      return { t, f, newKeys, oldStreet };
+      const oldUnit = t.old?.month ? need(unitMonthKey(t.old.month.day, t.old.month.path, t.old.unitId)) : null;
+      return { t, f, newKeys, oldStreet, oldUnit };
     });
     const keyList = [...keysOf.values()];
     const ids = await this.repo.keyIds(m, keyList);
@@ -93,9 +95,10 @@ export class RollupService {
       }
     };
     const facts: FactRow[] = [];
-    for (const { t, f, newKeys, oldStreet } of computed) {
+    for (const { t, f, newKeys, oldStreet, oldUnit } of computed) {
       if (t.old?.contrib) {
-        for (const id of [t.old.keyId, t.old.monthKeyId, oldStreet === null ? null : idOf.get(oldStreet)!]) if (id != null) add(id, t.old.contrib, -1);
+        const coarse = [oldStreet, oldUnit].map((k) => (k === null ? null : idOf.get(k)!));
+        for (const id of [t.old.keyId, t.old.monthKeyId, ...coarse]) if (id != null) add(id, t.old.contrib, -1);
       }
       let contrib: StoredContribution | null = null;
       const newIds = newKeys.map((s) => idOf.get(s)!);

@@ -29,9 +29,10 @@ export interface FactClock {
 export interface RollupKey {
   /**
    * `day`: every dimension; `month`: filing month, path down to the street, and platform; `month_street`: filing
-   * month and path down to the street only (all platforms together: the city-wide views by street or district).
+   * month and path down to the street only (all platforms together: the city-wide views by street or district);
+   * `month_unit`: filing month, street and handling unit (all platforms together: the views by unit).
    */
-  grain: 'day' | 'month' | 'month_street';
+  grain: 'day' | 'month' | 'month_street' | 'month_unit';
   day: string;
   path: string;
   unitId: string | null;
@@ -144,10 +145,13 @@ export function ticketFacts(events: readonly FactEvent[], t: FactTicket, clock: 
   };
 }
 
-/** The coarse keys a day-grain key also counts into: its month by street and platform, and its month by street. */
-export function coarseKeys(k: RollupKey): [RollupKey, RollupKey] {
+/**
+ * The coarse keys a day-grain key also counts into: its month by street and platform, its month by street, and its
+ * month by street and unit.
+ */
+export function coarseKeys(k: RollupKey): [RollupKey, RollupKey, RollupKey] {
   const month = monthKey(k);
-  return [month, streetMonthKey(month.day, month.path)];
+  return [month, streetMonthKey(month.day, month.path), unitMonthKey(month.day, month.path, k.unitId)];
 }
 
 function monthKey(k: RollupKey): RollupKey {
@@ -157,6 +161,11 @@ function monthKey(k: RollupKey): RollupKey {
 /** The month-by-street key of a month-grain key's month and street. */
 export function streetMonthKey(month: string, streetPath: string): RollupKey {
   return { grain: 'month_street', day: month, path: streetPath, unitId: null, platform: '', categoryCode: '', channel: '' };
+}
+
+/** The month-by-street-and-unit key (a ticket without a unit counts under no unit). */
+export function unitMonthKey(month: string, streetPath: string, unitId: string | null): RollupKey {
+  return { grain: 'month_unit', day: month, path: streetPath, unitId, platform: '', categoryCode: '', channel: '' };
 }
 
 export function keyString(k: RollupKey): string {
