@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 
@@ -67,6 +67,42 @@ export function rssMb(pid: number | undefined): number {
   } catch {
     return 0;
   }
+}
+
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ: 100 on Linux). */
+const USER_HZ = 100;
+
+/**
+ * CPU seconds (user + system) used so far by each live descendant of `root` (root itself excluded), with its command
+ * name and parent: read from /proc, so only on Linux (empty elsewhere). Sampled before and after a measured window,
+ * the difference splits the machine's work between the processes a benchmark started.
+ */
+export function descendantCpu(root: number): Map<number, { comm: string; ppid: number; seconds: number }> {
+  const all = new Map<number, { comm: string; ppid: number; seconds: number }>();
+  let pids: string[] = [];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^[0-9]+$/.test(d));
+  } catch {
+    return all;
+  }
+  for (const d of pids) {
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      // pid (comm) state ppid … utime(14) stime(15): comm may contain spaces, so split after its closing parenthesis.
+      const close = stat.lastIndexOf(')');
+      const f = stat.slice(close + 2).split(' ');
+      all.set(Number(d), { comm: stat.slice(stat.indexOf('(') + 1, close), ppid: Number(f[1]), seconds: (Number(f[11]) + Number(f[12])) / USER_HZ });
+    } catch {
+      // exited while listing
+    }
+  }
+  const out = new Map<number, { comm: string; ppid: number; seconds: number }>();
+  const isBelow = (pid: number): boolean => {
+    for (let p = all.get(pid)?.ppid, hops = 0; p !== undefined && p > 0 && hops < 64; p = all.get(p)?.ppid, hops++) if (p === root) return true;
+    return false;
+  };
+  for (const [pid, info] of all) if (isBelow(pid)) out.set(pid, info);
+  return out;
 }
 
 export function machine(): string {
