@@ -65,7 +65,7 @@ export class OutboxService {
          SELECT id::text, job_name, job_id, payload,
                 (extract(epoch FROM run_at) * 1000)::bigint::text AS run_at_ms,
                 (extract(epoch FROM clock_timestamp()) * 1000)::bigint::text AS db_now_ms
-           FROM u ORDER BY id`, [batch]);
+           FROM u ORDER BY u.id`, [batch]);
       if (rows.length === 0) return 0;
       // Delays are relative to this host's clock, so measure how far it is from the database clock and
       // compute each delay at the moment of enqueueing (a big batch must not make later jobs late).

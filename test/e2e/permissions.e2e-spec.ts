@@ -45,6 +45,45 @@ describe('authorisation 权限', () => {
     expect(reads).toEqual([{ actor_username: 'demo.auditor' }]);
   });
 
+  it('the audit log pages newest first by number, every entry once, and refuses dates that do not exist', async () => {
+    // Enough entries that ids cross digit boundaries (9 → 10 → 100): sorted as text, 99 came before 238.
+    await t.ds.query(`INSERT INTO audit_log (action, result, details) SELECT 'test.page', 'success', '{}'::jsonb FROM generate_series(1, 130)`);
+    const auditor = await t.login('demo.auditor');
+    const newest: Array<{ id: string }> = await t.ds.query(`SELECT max(id)::text AS id FROM audit_log`);
+    const seen: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const res: { status: number; body: { items: Array<{ id: string }>; nextCursor: string | null } } =
+        await t.request('GET', `/api/v1/audit?limit=7${cursor ? `&cursor=${cursor}` : ''}`, { token: auditor });
+      expect(res.status).toBe(200);
+      seen.push(...res.body.items.map((i) => Number(i.id)));
+      cursor = res.body.nextCursor;
+    } while (cursor);
+    // Reading is audited, so entries newer than the first page appear while paging; the pages cover everything up to it.
+    const expected: Array<{ id: string }> = await t.ds.query(`SELECT id FROM audit_log WHERE id <= $1 ORDER BY id DESC`, [seen[0]]);
+    expect(seen[0]).toBeGreaterThanOrEqual(Number(newest[0]!.id));
+    expect(seen).toEqual(expected.map((r) => Number(r.id)));
+    for (const bad of ['2026-02-30', '2026-13-01', 'yesterday']) {
+      const res = await t.request('GET', `/api/v1/audit?from=${bad}`, { token: auditor });
+      expect([bad, res.status, res.body.code]).toEqual([bad, 400, 'VALIDATION_FAILED']);
+    }
+    expect((await t.request('GET', '/api/v1/audit?from=2026-02-28&to=2026-03-01T08:00:00%2B08:00', { token: auditor })).status).toBe(200);
+  });
+
+  it('a refused request with a NUL in its path is still audited', async () => {
+    const grid = await t.login('demo.grid');
+    const res = await t.request('POST', '/api/v1/tickets/%00/actions/add-note', { token: grid, body: { expectedVersion: 1, note: 'x' } });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    // Written after the response: wait for it. The NUL of the id is kept as U+FFFD.
+    let rows: Array<{ target: string; result: string }> = [];
+    for (let i = 0; i < 50 && rows.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      rows = await t.ds.query(`SELECT target, result FROM audit_log WHERE actor_username = 'demo.grid' AND path = '/api/v1/tickets/:id/actions/:action'`);
+    }
+    expect(rows).toEqual([{ target: '\uFFFD', result: 'failure' }]);
+  });
+
   it('the auditor can do nothing else; non-admins cannot administer', async () => {
     const auditor = await t.login('demo.auditor');
     expect((await t.request('GET', '/api/v1/units', { token: auditor })).status).toBe(403);

@@ -22,7 +22,7 @@ export class AuditController {
     const limit = q.limit ?? 100;
     await this.audit.record({ actorId: user.id, actorUsername: user.username, actorRole: user.role, action: 'audit.read', result: 'success',
       requestId: meta.requestId, ip: meta.ip, method: 'GET', path: '/api/v1/audit', details: { filter: { ...q, limit } } });
-    const rows = await this.repo.list({ from: q.from, to: q.to, actorId: q.actorId, action: q.action, result: q.result, beforeId: q.cursor, limit });
+    const rows = await this.repo.list({ from: q.from === undefined ? undefined : new Date(q.from), to: q.to === undefined ? undefined : new Date(q.to), actorId: q.actorId, action: q.action, result: q.result, beforeId: q.cursor, limit });
     return { items: rows.map(AuditEntryResponse.from), nextCursor: rows.length === limit ? rows[rows.length - 1]!.id : null };
   }
 }

@@ -43,17 +43,26 @@ export interface AuditFilter {
   limit: number;
 }
 
+const NUL = /\u0000/g;
+
+/** Text as Postgres can store it (no NUL); in JSON text the escaped form `\\u0000` is replaced too. */
+function storable(v: string | null | undefined): string | null {
+  return v == null ? null : v.replace(NUL, '\uFFFD').replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd');
+}
+
 /** The append-only audit log. The table's triggers refuse UPDATE, TRUNCATE and early DELETE. */
 @Injectable()
 export class AuditRepository {
   constructor(private readonly ds: DataSource) {}
 
   async insert(e: AuditEntry): Promise<void> {
+    // A refused request is audited with what it sent: a NUL (\u0000) in its path or details, which Postgres text and
+    // jsonb cannot hold, becomes U+FFFD, so the entry is still written.
     await this.ds.query(
       `INSERT INTO audit_log (actor_id, actor_username, actor_role, action, target, method, path, status, result, request_id, ip, details)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)`,
-      [e.actorId ?? null, e.actorUsername ?? null, e.actorRole ?? null, e.action, e.target ?? null, e.method ?? null,
-        e.path ?? null, e.status ?? null, e.result, e.requestId ?? null, e.ip ?? null, JSON.stringify(e.details ?? {})],
+      [e.actorId ?? null, storable(e.actorUsername), e.actorRole ?? null, e.action, storable(e.target), storable(e.method),
+        storable(e.path), e.status ?? null, e.result, storable(e.requestId), storable(e.ip), storable(JSON.stringify(e.details ?? {}))],
     );
   }
 
@@ -71,7 +80,7 @@ export class AuditRepository {
     return this.ds.query(
       `SELECT id::text, at, actor_id, actor_username, actor_role, action, target, method, path, status, result, request_id, ip, details
          FROM audit_log ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
-        ORDER BY id DESC LIMIT $${params.length}`, params);
+        ORDER BY audit_log.id DESC LIMIT $${params.length}`, params); // the bigint column: a bare "id" sorts the text output column
   }
 
   /** Deletes entries older than the retention period (never less than 180 days; the trigger enforces it too). */

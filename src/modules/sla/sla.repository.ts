@@ -659,7 +659,7 @@ export class SlaRepository {
 
   async firingsOfTicket(ticketId: string): Promise<FiringRow[]> {
     return this.ds.query(`SELECT id::text, clock_id, ticket_id, stage, threshold, clock_version, kind, level, due_at, fired_at, via, action_state, action_result, notified_at,
-      target, target_unit_id FROM sla_firings WHERE ticket_id = $1 ORDER BY id`, [ticketId]);
+      target, target_unit_id FROM sla_firings WHERE ticket_id = $1 ORDER BY sla_firings.id`, [ticketId]);
   }
 
   async pendingActions(olderThanMs: number, limit: number): Promise<string[]> {

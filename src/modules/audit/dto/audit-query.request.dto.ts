@@ -1,9 +1,10 @@
 import { Type } from 'class-transformer';
-import { IsDate, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Matches, Max, Min } from 'class-validator';
 
 export class AuditQueryRequest {
-  @IsOptional() @Type(() => Date) @IsDate() from?: Date;
-  @IsOptional() @Type(() => Date) @IsDate() to?: Date;
+  /** ISO 8601 date or instant; a date that does not exist (2026-02-30) is refused, not rolled over. */
+  @IsOptional() @IsISO8601({ strict: true }) from?: string;
+  @IsOptional() @IsISO8601({ strict: true }) to?: string;
   @IsOptional() @IsUUID() actorId?: string;
   @IsOptional() @IsString() @Matches(/^[a-z0-9_.:-]{1,60}$/) action?: string;
   @IsOptional() @IsIn(['success', 'failure', 'denied']) result?: string;
