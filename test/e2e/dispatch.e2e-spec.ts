@@ -265,17 +265,20 @@ describe('dispatch: routing rules, queues, claim-next, returns 派单', () => {
       expect((await act(t, dispatcher, moved.id, 'reassign', { unitId: ids['FX-WATER'] })).status).toBe(422);
     });
 
-    it('reassigns at any time before resolution: a suspended ticket goes to the new unit, its paused clock stopped', async () => {
+    it('reassigns at any time before resolution: a suspended ticket goes to the new unit, its paused clock stopped, a fresh one running', async () => {
       const tk = await dispatched('FX-SZSS');
       await mustAct(t, handler, tk.id, 'sign');
       await mustAct(t, dispatcher, tk.id, 'suspend', { reason: '等待道路解封' });
       const moved = await mustAct(t, dispatcher, tk.id, 'reassign', { unitId: ids['FX-CGJ'], note: '改派城管局' });
       expect(moved).toMatchObject({ status: 'dispatched', previousStatus: 'suspended', unitId: ids['FX-CGJ'], handlerId: null });
       const clocks = (await ticket(tk.id)).clocks as Array<{ stage: string; state: string }>;
-      expect(clocks.filter((c) => c.stage === 'resolve').map((c) => c.state)).toEqual(['stopped']);
+      // The new unit's resolve clock counts from the reassignment (改派 is a dispatch), with no pause of the old one.
+      expect(clocks.filter((c) => c.stage === 'resolve').map((c) => c.state).sort()).toEqual(['running', 'stopped']);
       expect(clocks.filter((c) => c.stage === 'sign').map((c) => c.state).sort()).toEqual(['running', 'stopped']);
-      const [resolve] = await t.ds.query(`SELECT paused_at, jsonb_array_length(pauses) AS pauses FROM ticket_clocks WHERE ticket_id = $1 AND stage = 'resolve'`, [tk.id]);
-      expect(resolve).toEqual({ paused_at: null, pauses: 1 });
+      const resolve = await t.ds.query(
+        `SELECT state, paused_at, jsonb_array_length(pauses) AS pauses, started_at = (SELECT dispatched_at FROM tickets WHERE id = $1) AS from_reassign
+           FROM ticket_clocks WHERE ticket_id = $1 AND stage = 'resolve' ORDER BY state DESC`, [tk.id]);
+      expect(resolve).toEqual([{ state: 'stopped', paused_at: null, pauses: 1, from_reassign: false }, { state: 'running', paused_at: null, pauses: 0, from_reassign: true }]);
       const cgj = await t.request('GET', `/api/v1/queues/units/${ids['FX-CGJ']}`, { token: dispatcher });
       expect(cgj.body.items.map((i: { id: string }) => i.id)).toContain(tk.id);
       // After resolution it is too late (verification sends it back instead).

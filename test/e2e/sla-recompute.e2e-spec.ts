@@ -47,8 +47,10 @@ describe('sla recompute 时限重算: clocks replayed from the event log under t
 
   const tokens = () => ({ grid, dispatcher, handler });
   const recompute = (body: Record<string, unknown>, token = admin) => t.request('POST', '/api/v1/sla/recompute', { token, body });
+  // Creation order; clocks started by one action (a dispatch starts sign and resolve) in the order of its effects.
   const clocksOf = (id: string): Promise<StoredClock[]> => t.ds.query(
-    `SELECT id, stage, state, started_at, stopped_at, paused_at, pauses, extension_seconds, clock_version, deadline FROM ticket_clocks WHERE ticket_id = $1 ORDER BY created_at, id`, [id]);
+    `SELECT id, stage, state, started_at, stopped_at, paused_at, pauses, extension_seconds, clock_version, deadline FROM ticket_clocks WHERE ticket_id = $1
+      ORDER BY created_at, array_position(ARRAY['register', 'sign', 'resolve', 'mediation', 'verify', 'callback'], stage), id`, [id]);
   async function replayOf(id: string) {
     const [{ platform }] = await t.ds.query(`SELECT platform FROM tickets WHERE id = $1`, [id]);
     const events: ClockReplayEvent[] = await t.ds.query(`SELECT action, from_status AS "from", to_status AS "to", at, data FROM ticket_events WHERE ticket_id = $1 ORDER BY seq`, [id]);
@@ -86,6 +88,7 @@ describe('sla recompute 时限重算: clocks replayed from the event log under t
     const [suspended, reworked] = await Promise.all(histories.map(clocksOf));
     // The replay really covered pauses, an extension, a re-dispatch and a rework.
     expect(suspended!.find((c) => c.stage === 'resolve')).toMatchObject({ state: 'paused', extension_seconds: HOUR, pauses: [expect.anything()] });
+    // Each dispatch starts sign and resolve together; the rework starts a fresh resolve clock.
     expect(reworked!.map((c) => [c.stage, c.state])).toEqual([
       ['register', 'stopped'], ['sign', 'stopped'], ['resolve', 'stopped'], ['sign', 'stopped'], ['resolve', 'stopped'], ['verify', 'stopped'], ['resolve', 'running'],
     ]);

@@ -1,7 +1,7 @@
 import { QueueService } from '../../src/queue/queue.service';
 import { SlaReconcileJob } from '../../src/modules/sla/sla.jobs';
 import { createTestApp, type TestApp } from '../support/test-app';
-import { codeIds, mustAct } from '../support/tickets';
+import { MANHOLE, codeIds, fileTicket, mustAct } from '../support/tickets';
 import { armResolveClock, firingsOf, inProgressTicket, waitFor } from '../support/sla';
 
 const HOUR = 3600;
@@ -80,6 +80,42 @@ describe('sla: deadlines, calendars and policies as data, recomputation 时限',
     await mustAct(t, handler, id, 'resolve', { note: '已补装' });
     const states: Array<{ state: string }> = await t.ds.query(`SELECT DISTINCT state FROM sla_timers WHERE clock_id = $1`, [row.id]);
     expect(states.map((s) => s.state)).toEqual(['cancelled']);
+  });
+
+  it('the resolve clock runs from the dispatch, before anyone signs: an unsigned ticket breaches 处置 on time', async () => {
+    const filed = await fileTicket(t, grid, MANHOLE);
+    const id = filed.body.id as string;
+    await mustAct(t, dispatcher, id, 'register');
+    const dispatched = await mustAct(t, dispatcher, id, 'dispatch', { unitId: ids['FX-SZSS']! });
+    // Dispatched, not signed: the sign clock and the resolve clock both run, the latter due 4 hours after dispatch.
+    const running = dispatched.clocks.filter((c: { state: string }) => c.state === 'running').map((c: { stage: string }) => c.stage).sort();
+    expect(running).toEqual(['resolve', 'sign']);
+    const clock = resolveClock(dispatched);
+    expect(Date.parse(clock.deadline) - Date.parse(dispatched.dispatchedAt)).toBe(4 * HOUR * 1000);
+    const [before] = await t.ds.query(`SELECT id, clock_version FROM ticket_clocks WHERE ticket_id = $1 AND stage = 'resolve' AND state = 'running'`, [id]);
+    const breach: Array<{ n: number }> = await t.ds.query(
+      `SELECT count(*)::int AS n FROM sla_timers WHERE clock_id = $1 AND threshold = 'breach' AND due_at = $2::timestamptz + interval '4 hours'`, [before.id, dispatched.dispatchedAt]);
+    expect(breach[0]!.n).toBe(1);
+    // Signing stops the sign clock and keeps this resolve clock as it is (same row, same version, same deadline).
+    const signed = await mustAct(t, handler, id, 'sign');
+    expect(resolveClock(signed)).toMatchObject({ deadline: clock.deadline });
+    const after = await t.ds.query(`SELECT id, clock_version FROM ticket_clocks WHERE ticket_id = $1 AND stage = 'resolve'`, [id]);
+    expect(after).toEqual([before]);
+    expect(signed.clocks.filter((c: { stage: string; state: string }) => c.stage === 'sign' && c.state === 'running')).toEqual([]);
+  });
+
+  it('a ticket dispatched without a resolve clock (before dispatches started it) gets one at sign, counted from the dispatch', async () => {
+    const filed = await fileTicket(t, grid, MANHOLE);
+    const id = filed.body.id as string;
+    await mustAct(t, dispatcher, id, 'register');
+    const dispatched = await mustAct(t, dispatcher, id, 'dispatch', { unitId: ids['FX-SZSS']! });
+    // As a ticket dispatched by the earlier code: no live resolve clock.
+    await t.ds.query(`UPDATE sla_timers SET state = 'cancelled' WHERE clock_id IN (SELECT id FROM ticket_clocks WHERE ticket_id = $1 AND stage = 'resolve')`, [id]);
+    await t.ds.query(`UPDATE ticket_clocks SET state = 'stopped', stopped_at = started_at WHERE ticket_id = $1 AND stage = 'resolve'`, [id]);
+    const signed = await mustAct(t, handler, id, 'sign');
+    const clock = resolveClock(signed);
+    expect(Date.parse(clock.startedAt)).toBe(Date.parse(dispatched.dispatchedAt));
+    expect(Date.parse(clock.deadline) - Date.parse(dispatched.dispatchedAt)).toBe(4 * HOUR * 1000);
   });
 
   it('a 破损 cover dispatched on Friday afternoon before 清明 (2026-04-03 15:00) is due Wednesday 16:00, skipping the holiday and the lunch breaks', async () => {

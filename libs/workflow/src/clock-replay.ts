@@ -10,8 +10,9 @@ import type { ClockStage, Platform, State } from './workflow.types';
  * that a recomputation can rebuild clocks under new policy and calendar versions and repair any clock row that
  * disagrees with the log. It mirrors the integrator's rules exactly:
  *
- * - `clock-start` stops the stage's live clock (as is, a pause left open) and starts a fresh run; the resolve
- *   (处置) clock counts from the ticket's last dispatch (派遣) when it has one, as in 数字城管;
+ * - `clock-start` stops the stage's live clock (as is, a pause left open) and starts a fresh run (with `ifNone`,
+ *   a live run is kept instead); a dispatch starts the sign clock and the resolve (处置) clock together, the latter
+ *   counting from the ticket's last dispatch (派遣), as in 数字城管; a mediation (调解) clock starts at sign (受理);
  * - `clock-stop` / `clock-stop-all` stop live clocks, closing an open pause at the same instant;
  * - `clock-pause` pauses only a running clock; `clock-resume` resumes only a paused one;
  * - an approved extension (延期) adds the granted seconds to the stage's live clock.
@@ -52,7 +53,7 @@ export interface ReplayedClock {
 
 /** A clock effect as the replay applies it (the clock subset of the workflow's effects). */
 export type ReplayClockEffect =
-  | { kind: 'clock-start'; stage: ClockStage }
+  | { kind: 'clock-start'; stage: ClockStage; ifNone?: true }
   | { kind: 'clock-stop'; stage: ClockStage }
   | { kind: 'clock-stop-all' }
   | { kind: 'clock-pause'; stage: ClockStage }
@@ -78,22 +79,26 @@ export function clockEffectsOfEvent(platform: Platform, event: ClockReplayEvent,
   const rule = ruleFor(platform, event.action);
   if (rule === undefined) return [];
   const approved = event.data?.approved === true;
+  // What a dispatch (or re-dispatch) starts: the sign clock, and the resolve clock (a mediation clock waits for sign).
+  const toUnit: ReplayClockEffect[] = handling === 'resolve'
+    ? [{ kind: 'clock-start', stage: 'sign' }, { kind: 'clock-start', stage: 'resolve' }] : [{ kind: 'clock-start', stage: 'sign' }];
   const unitStage = (state: State | null): ClockStage => (state === 'in_progress' || state === 'suspended' ? handling : 'sign');
   switch (rule.transition) {
     case 'register': return [{ kind: 'clock-stop', stage: 'register' }];
     case 'register-to-pool': return [{ kind: 'clock-stop', stage: 'register' }, { kind: 'clock-start', stage: 'sign' }];
     case 'void': case 'cancel': return [{ kind: 'clock-stop', stage: 'register' }];
-    case 'dispatch': return [{ kind: 'clock-start', stage: 'sign' }];
-    case 'claim': case 'sign': return [{ kind: 'clock-stop', stage: 'sign' }, { kind: 'clock-start', stage: handling }];
+    case 'dispatch': return toUnit;
+    case 'claim': return [{ kind: 'clock-stop', stage: 'sign' }, { kind: 'clock-start', stage: handling }];
+    case 'sign': return [{ kind: 'clock-stop', stage: 'sign' }, { kind: 'clock-start', stage: handling, ifNone: true }];
     case 'return': return [];
     case 'return-to-pool': return [{ kind: 'clock-stop', stage: handling }, { kind: 'clock-start', stage: 'sign' }];
     case 'review-return': {
       if (!approved) return []; // 驳回退单: clocks untouched
       const stage = unitStage(previousStatus === 'in_progress' ? 'in_progress' : 'dispatched');
-      if (event.to === 'dispatched') return [{ kind: 'clock-stop', stage }, { kind: 'clock-start', stage: 'sign' }];
-      return [{ kind: 'clock-stop', stage }];
+      if (event.to === 'dispatched') return [{ kind: 'clock-stop', stage }, ...toUnit];
+      return stage === 'sign' ? [{ kind: 'clock-stop', stage }, { kind: 'clock-stop', stage: handling }] : [{ kind: 'clock-stop', stage }];
     }
-    case 'reassign': return [{ kind: 'clock-stop', stage: unitStage(event.from) }, { kind: 'clock-start', stage: 'sign' }];
+    case 'reassign': return [{ kind: 'clock-stop', stage: unitStage(event.from) }, ...toUnit];
     case 'decide-extension': {
       const granted = event.data?.extensionGranted;
       if (!approved || typeof granted !== 'number') return [];
@@ -139,6 +144,7 @@ export function replayClocks(platform: Platform, events: readonly ClockReplayEve
       switch (e.kind) {
         case 'clock-start': {
           const existing = live(e.stage);
+          if (existing && e.ifNone) break;
           if (existing) {
             // As the integrator does: the old run is stopped as it is (an open pause stays open).
             existing.state = 'stopped';

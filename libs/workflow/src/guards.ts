@@ -142,7 +142,7 @@ export const REQUIREMENTS = {
   'note-text': (ctx: DecisionContext): Refused | Effect[] => {
     const note = textField(ctx.input?.note, 'note');
     if (isRefused(note)) return note;
-    return note === null ? refuse('INVALID_INPUT', '须填写备注内容', 'note is required') : [];
+    return note === null ? refuse('INVALID_INPUT', '须填写备注内容（须包含文字或数字）', 'note is required (text with at least one letter or digit)') : [];
   },
   /** dispute_resolution: an extension needs both parties' consent (经双方当事人同意). */
   'parties-consent': (ctx: DecisionContext): Refused | Effect[] =>
@@ -198,15 +198,23 @@ export type RequirementId = keyof typeof REQUIREMENTS;
 
 // ---- helpers shared with the transitions ----
 
-/** A trimmed non-empty string, null when absent or blank, or a refusal when malformed. */
+/** Whitespace and format characters (zero-width space, joiners, BOM: \p{Cf}) at either end of a text. */
+const BLANK_EDGES = /^[\s\p{Cf}]+|[\s\p{Cf}]+$/gu;
+/** A letter or digit of any script (CJK included): what makes a text say something. */
+const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+
+/**
+ * A string trimmed of whitespace and format characters, null when absent or when it says nothing (no letter or
+ * digit: blanks, zero-width characters, dots or other punctuation alone), or a refusal when malformed.
+ */
 export function textField(value: unknown, field: string): string | null | Refused {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string') return refuse('INVALID_INPUT', `${field} 须为文本`, `${field} must be a string`);
-  const trimmed = value.trim();
+  const trimmed = value.replace(BLANK_EDGES, '');
   if (trimmed.length > MAX_TEXT_LENGTH) {
     return refuse('INVALID_INPUT', `${field} 不得超过 ${MAX_TEXT_LENGTH} 字`, `${field} must be at most ${MAX_TEXT_LENGTH} characters`);
   }
-  return trimmed === '' ? null : trimmed;
+  return LETTER_OR_DIGIT.test(trimmed) ? trimmed : null;
 }
 
 /** The reason text: `reason`, else `note`; null when neither is given. */
@@ -217,7 +225,7 @@ export function reasonText(ctx: DecisionContext): string | null | Refused {
 }
 
 export function reasonRequired(): Refused {
-  return refuse('REASON_REQUIRED', '须填写理由', 'A reason is required');
+  return refuse('REASON_REQUIRED', '须填写理由（须包含文字或数字）', 'A reason is required (text with at least one letter or digit)');
 }
 
 /** A required boolean input field. */

@@ -53,8 +53,12 @@ function bounce(ctx: DecisionContext): Effect[] {
   return effects;
 }
 
-/** Hand the ticket to a new lead unit: dispatch, reassign, re-dispatch after an accepted return. */
-function toUnit(ctx: DecisionContext, stopStage: ClockStage | null): Decision {
+/**
+ * Hand the ticket to a new lead unit: dispatch, reassign, re-dispatch after an accepted return. The sign clock
+ * (签收) starts, and so does the resolve clock (处置): its limit counts from 派遣, so a unit that never signs still
+ * breaches it on time. A mediation clock (调解) counts from acceptance (受理 = sign) instead, as 人民调解 does.
+ */
+function toUnit(ctx: DecisionContext, p: StageProfile, stopStage: ClockStage | null): Decision {
   const unitId = idField(ctx, 'unitId');
   if (isRefused(unitId)) return unitId;
   if (stopStage !== null && unitId === ctx.ticket.unitId) {
@@ -70,6 +74,7 @@ function toUnit(ctx: DecisionContext, stopStage: ClockStage | null): Decision {
     { kind: 'set-handler', handlerId: assignment.handlerId },
     { kind: 'clock-start', stage: 'sign' },
   );
+  if (p.handlingStage === 'resolve') effects.push({ kind: 'clock-start', stage: 'resolve' });
   return accept('dispatched', effects);
 }
 
@@ -88,7 +93,7 @@ export const TRANSITIONS = {
 
   cancel: (): Decision => accept('cancelled', [{ kind: 'clock-stop', stage: 'register' }]),
 
-  dispatch: (ctx: DecisionContext): Decision => toUnit(ctx, null),
+  dispatch: (ctx: DecisionContext, p: StageProfile): Decision => toUnit(ctx, p, null),
 
   claim: (ctx: DecisionContext, p: StageProfile): Decision =>
     accept('in_progress', [
@@ -99,11 +104,15 @@ export const TRANSITIONS = {
       { kind: 'clock-start', stage: p.handlingStage },
     ]),
 
+  /**
+   * A resolve clock has run since the dispatch and is kept (`ifNone`); a mediation clock starts here, as does a
+   * resolve clock for a ticket dispatched before dispatches started it.
+   */
   sign: (ctx: DecisionContext, p: StageProfile): Decision =>
     accept('in_progress', [
       { kind: 'set-handler', handlerId: ctx.actor.id },
       { kind: 'clock-stop', stage: 'sign' },
-      { kind: 'clock-start', stage: p.handlingStage },
+      { kind: 'clock-start', stage: p.handlingStage, ifNone: true },
     ]),
 
   /** The unit's clock keeps running while the dispatcher reviews, so a wrongful return costs time. */
@@ -127,16 +136,17 @@ export const TRANSITIONS = {
     const back: State = ctx.ticket.previousStatus === 'in_progress' ? 'in_progress' : 'dispatched';
     if (!approved) return accept(back); // 驳回退单: back to the same unit, clocks untouched
     const stage = unitStage(back, p);
-    if (ctx.input?.unitId !== undefined) return toUnit(ctx, stage); // 同意退单并重新派遣
+    if (ctx.input?.unitId !== undefined) return toUnit(ctx, p, stage); // 同意退单并重新派遣
     return accept('registered', [
       { kind: 'clock-stop', stage },
+      ...(stage === 'sign' ? [{ kind: 'clock-stop', stage: p.handlingStage } as const] : []),
       { kind: 'set-unit', unitId: null },
       { kind: 'set-co-units', unitIds: [] },
       { kind: 'set-handler', handlerId: null },
     ]);
   },
 
-  reassign: (ctx: DecisionContext, p: StageProfile): Decision => toUnit(ctx, unitStage(ctx.ticket.status, p)),
+  reassign: (ctx: DecisionContext, p: StageProfile): Decision => toUnit(ctx, p, unitStage(ctx.ticket.status, p)),
 
   'first-contact': (): Decision => accept('in_progress', [{ kind: 'first-contact' }]),
 

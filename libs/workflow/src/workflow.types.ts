@@ -257,7 +257,8 @@ export type ReopenCause =
 
 /**
  * A change the caller must apply, in order, in the same transaction as the state change and event.
- * Clock effects on a stage with no running clock are no-ops; `clock-start` always starts a fresh clock.
+ * Clock effects on a stage with no running clock are no-ops; `clock-start` starts a fresh clock (stopping the
+ * stage's live one), except with `ifNone`, when a live (running or paused) clock of the stage is kept as it is.
  */
 export type Effect =
   | { kind: 'set-unit'; unitId: string | null }
@@ -268,7 +269,7 @@ export type Effect =
   | { kind: 'increment-bounce' }
   | { kind: 'flag-ownerless'; bounceCount: number }
   | { kind: 'supervise'; reason: string; source: 'manual' | 'system' | 'callback' }
-  | { kind: 'clock-start'; stage: ClockStage }
+  | { kind: 'clock-start'; stage: ClockStage; ifNone?: true }
   | { kind: 'clock-stop'; stage: ClockStage }
   | { kind: 'clock-pause'; stage: ClockStage }
   | { kind: 'clock-resume'; stage: ClockStage }

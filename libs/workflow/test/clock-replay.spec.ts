@@ -13,14 +13,18 @@ const SIGNED: ClockReplayEvent[] = [...FILED, ev(30, 'sign', 'dispatched', 'in_p
 const runsOf = (runs: ReplayedClock[], stage: ClockStage) => runs.filter((r) => r.stage === stage);
 
 describe('clock replay 时限重放: scenarios', () => {
-  it('filing starts the register clock; registration stops it; dispatch starts sign; signing starts resolve counted from dispatch', () => {
+  it('filing starts the register clock; registration stops it; dispatch starts sign and resolve; signing stops sign and keeps resolve', () => {
+    // Dispatched, not signed: the resolve clock already runs, so an unsigned ticket breaches 处置 on time.
+    expect(replayClocks('community_governance', FILED).map((r) => [r.stage, r.state, r.startedBy])).toEqual([
+      ['register', 'stopped', 0], ['sign', 'running', 2], ['resolve', 'running', 2],
+    ]);
     const runs = replayClocks('community_governance', SIGNED);
     expect(runs.map((r) => [r.stage, r.state, r.startedAt.toISOString(), r.stoppedAt?.toISOString() ?? null])).toEqual([
       ['register', 'stopped', at(0).toISOString(), at(10).toISOString()],
       ['sign', 'stopped', at(20).toISOString(), at(30).toISOString()],
       ['resolve', 'running', at(20).toISOString(), null],
     ]);
-    expect(runs[2]!.startedBy).toBe(3);
+    expect(runs[2]!.startedBy).toBe(2);
   });
 
   it('void stops the register clock; nothing else starts', () => {
@@ -70,7 +74,7 @@ describe('clock replay 时限重放: scenarios', () => {
     expect(runsOf(runs, 'sign').map((r) => [r.state, r.startedAt, r.stoppedAt])).toEqual([['stopped', at(20), at(30)], ['stopped', at(50), at(60)]]);
   });
 
-  it('a rejected return changes no clock; going back to dispatched counts as a new dispatch for the resolve clock', () => {
+  it('a rejected return changes no clock: the resolve clock runs on from the first dispatch', () => {
     const runs = replayClocks('community_governance', [
       ...FILED,
       ev(25, 'return', 'dispatched', 'returned', { reason: 'other' }),
@@ -78,23 +82,27 @@ describe('clock replay 时限重放: scenarios', () => {
       ev(45, 'sign', 'dispatched', 'in_progress'),
     ]);
     expect(runsOf(runs, 'sign')).toEqual([expect.objectContaining({ startedAt: at(20), stoppedAt: at(45) })]);
-    expect(runsOf(runs, 'resolve')).toEqual([expect.objectContaining({ state: 'running', startedAt: at(35) })]);
+    expect(runsOf(runs, 'resolve')).toEqual([expect.objectContaining({ state: 'running', startedAt: at(20), startedBy: 2 })]);
   });
 
-  it('reassign from in_progress stops the handling clock and restarts sign; an approved return to the pool of dispatch stops the unit clock', () => {
+  it('reassign from in_progress restarts sign and resolve from the reassignment; an approved return to the pool of dispatch stops both', () => {
     const reassigned = replayClocks('community_governance', [...SIGNED, ev(40, 'reassign', 'in_progress', 'dispatched', { unitId: OTHER_UNIT })]);
-    expect(runsOf(reassigned, 'resolve')).toEqual([expect.objectContaining({ state: 'stopped', stoppedAt: at(40) })]);
+    expect(runsOf(reassigned, 'resolve').map((r) => [r.state, r.startedAt, r.stoppedAt])).toEqual([['stopped', at(20), at(40)], ['running', at(40), null]]);
     expect(runsOf(reassigned, 'sign').map((r) => r.state)).toEqual(['stopped', 'running']);
     // From suspended (改派 at any time before resolution): the paused handling clock stops with its pause closed.
     const fromSuspended = replayClocks('community_governance', [
       ...SIGNED, ev(40, 'suspend', 'in_progress', 'suspended', { reason: '等待配件' }), ev(55, 'reassign', 'suspended', 'dispatched', { unitId: OTHER_UNIT }),
     ]);
-    expect(runsOf(fromSuspended, 'resolve')).toEqual([expect.objectContaining({ state: 'stopped', stoppedAt: at(55), pausedAt: null, pauses: [{ from: at(40), to: at(55) }] })]);
+    expect(runsOf(fromSuspended, 'resolve')).toEqual([
+      expect.objectContaining({ state: 'stopped', stoppedAt: at(55), pausedAt: null, pauses: [{ from: at(40), to: at(55) }] }),
+      expect.objectContaining({ state: 'running', startedAt: at(55), pauses: [] }),
+    ]);
     expect(runsOf(fromSuspended, 'sign').map((r) => [r.state, r.startedAt])).toEqual([['stopped', expect.any(Date)], ['running', at(55)]]);
     const toTriage = replayClocks('community_governance', [
       ...FILED, ev(25, 'return', 'dispatched', 'returned', { reason: 'other' }), ev(30, 'review-return', 'returned', 'registered', { approved: true }),
     ]);
     expect(runsOf(toTriage, 'sign')).toEqual([expect.objectContaining({ state: 'stopped', stoppedAt: at(30) })]);
+    expect(runsOf(toTriage, 'resolve')).toEqual([expect.objectContaining({ state: 'stopped', startedAt: at(20), stoppedAt: at(30) })]);
   });
 
   it('reopen after a dissatisfied callback (重办): callback stops, a fresh resolve clock counts from the dispatch again', () => {
@@ -197,6 +205,7 @@ function act(live: Live, platform: Platform, actor: WorkflowActor, action: Actio
   for (const e of d.effects) {
     if (e.kind === 'clock-start') { // TicketClocks.start
       const existing = liveClock(e.stage);
+      if (existing && e.ifNone) continue; // kept as it is
       if (existing) Object.assign(existing, { state: 'stopped', stoppedAt: now });
       live.clocks.push({ stage: e.stage, state: 'running', startedAt: e.stage === 'resolve' && t.dispatchedAt ? t.dispatchedAt : now, stoppedAt: null, pausedAt: null, pauses: [], extensionSeconds: 0 });
     } else if (e.kind === 'clock-stop' || e.kind === 'clock-stop-all') { // TicketClocks.stop

@@ -73,6 +73,9 @@ describe('guard: return needs a reason code and text', () => {
     refusedWith(returning({ reason }), 'REASON_REQUIRED');
     refusedWith(returning({ reason, note: '   ' }), 'REASON_REQUIRED');
     refusedWith(returning({ reason, note: ' 无 ' }), 'REASON_REQUIRED');
+    refusedWith(returning({ reason, note: '\u200b\u200b\u200b' }), 'REASON_REQUIRED');
+    refusedWith(returning({ reason, note: '\u200b无\u200b' }), 'REASON_REQUIRED');
+    refusedWith(returning({ reason, note: '......' }), 'REASON_REQUIRED');
     expect(returning({ reason, note: ' 无关 ' })).toMatchObject({ ok: true, to: 'returned' });
   });
   it('refuses a missing reason with REASON_REQUIRED, even with text', () => {
@@ -123,6 +126,14 @@ describe('guard: void needs a reason', () => {
   it('refuses a non-string reason with INVALID_INPUT', () => {
     refusedWith(decide(ctx(CG, 'void', actors.dispatcher, ticket('reported'), { reason: 42 as never })), 'INVALID_INPUT');
   });
+  it('a reason must say something: zero-width characters, dots or punctuation alone are no reason', () => {
+    for (const reason of ['\u200b\u200b', '  \u200b\u200b ', '....', '\ufeff。！', '\u2060 - ']) {
+      refusedWith(decide(ctx(CG, 'void', actors.dispatcher, ticket('reported'), { reason })), 'REASON_REQUIRED');
+      refusedWith(decide(ctx(CG, 'void', actors.dispatcher, ticket('reported'), { note: reason })), 'REASON_REQUIRED');
+    }
+    expect(decide(ctx(CG, 'void', actors.dispatcher, ticket('reported'), { reason: '\u200b重\u200b' }))).toMatchObject({ ok: true, to: 'voided' });
+    expect(decide(ctx(CG, 'void', actors.dispatcher, ticket('reported'), { reason: 'x1' }))).toMatchObject({ ok: true, to: 'voided' });
+  });
 });
 
 describe('guard: review-return', () => {
@@ -149,6 +160,7 @@ describe('guard: review-return', () => {
       { kind: 'set-co-units', unitIds: [] },
       { kind: 'set-handler', handlerId: null },
       { kind: 'clock-start', stage: 'sign' },
+      { kind: 'clock-start', stage: 'resolve' },
     ]);
   });
   it('approving to the same unit is refused with SAME_UNIT', () => {
@@ -162,6 +174,7 @@ describe('guard: review-return', () => {
     expect(d).toMatchObject({ ok: true, to: 'registered' });
     expect(effectsOf(d)).toContainEqual({ kind: 'set-unit', unitId: null });
     expect(effectsOf(d)).toContainEqual({ kind: 'clock-stop', stage: 'sign' });
+    expect(effectsOf(d)).toContainEqual({ kind: 'clock-stop', stage: 'resolve' });
   });
 });
 
@@ -169,7 +182,7 @@ describe('guard: dispatch and reassign', () => {
   it('dispatch needs a unit', () => {
     refusedWith(decide(ctx(CG, 'dispatch', actors.dispatcher, ticket('registered'))), 'INVALID_INPUT');
   });
-  it('dispatch sets lead unit, co-units and an optional pre-assigned handler, and starts the sign clock', () => {
+  it('dispatch sets lead unit, co-units and an optional pre-assigned handler, and starts the sign and resolve clocks', () => {
     const d = decide(
       ctx(CG, 'dispatch', actors.dispatcher, ticket('registered'), { unitId: 'u1', coUnitIds: ['u2', 'u3'], handlerId: 'h9' }),
     );
@@ -178,7 +191,11 @@ describe('guard: dispatch and reassign', () => {
       { kind: 'set-co-units', unitIds: ['u2', 'u3'] },
       { kind: 'set-handler', handlerId: 'h9' },
       { kind: 'clock-start', stage: 'sign' },
+      { kind: 'clock-start', stage: 'resolve' },
     ]);
+    // A mediation clock waits for acceptance (受理 = sign).
+    expect(effectsOf(decide(ctx('dispute_resolution', 'dispatch', actors.dispatcher, ticket('registered'), { unitId: 'u1' })))).not.toContainEqual(
+      expect.objectContaining({ stage: 'mediation' }));
   });
   it('co-units must be distinct and exclude the lead', () => {
     const t = ticket('registered');
@@ -186,7 +203,7 @@ describe('guard: dispatch and reassign', () => {
     refusedWith(decide(ctx(CG, 'dispatch', actors.dispatcher, t, { unitId: 'u1', coUnitIds: ['u2', 'u2'] })), 'INVALID_INPUT');
     refusedWith(decide(ctx(CG, 'dispatch', actors.dispatcher, t, { unitId: 'u1', coUnitIds: 'u2' as never })), 'INVALID_INPUT');
   });
-  it('reassign must change the unit and restarts the sign clock', () => {
+  it('reassign must change the unit and restarts the sign and resolve clocks', () => {
     refusedWith(decide(ctx(CG, 'reassign', actors.dispatcher, ticket('in_progress'), { unitId: LEAD_UNIT })), 'SAME_UNIT');
     const d = decide(
       ctx(CG, 'reassign', actors.dispatcher, ticket('in_progress', { extensionPending: { extraSeconds: 60 } }), { unitId: 'u2' }),
@@ -198,6 +215,7 @@ describe('guard: dispatch and reassign', () => {
       { kind: 'set-co-units', unitIds: [] },
       { kind: 'set-handler', handlerId: null },
       { kind: 'clock-start', stage: 'sign' },
+      { kind: 'clock-start', stage: 'resolve' },
     ]);
   });
   it('reassign works at any time before resolution: also from suspended, stopping the paused handling clock', () => {
@@ -212,6 +230,7 @@ describe('guard: dispatch and reassign', () => {
         { kind: 'set-co-units', unitIds: [] },
         { kind: 'set-handler', handlerId: null },
         { kind: 'clock-start', stage: 'sign' },
+        { kind: 'clock-start', stage: 'resolve' },
       ],
     });
     const dispute = decide(ctx('dispute_resolution', 'reassign', actors.dispatcher, ticket('suspended'), { unitId: 'u2' }));
@@ -242,17 +261,23 @@ describe('guard: handler actions only by the lead unit', () => {
     refusedWith(decide(ctx(CG, 'add-note', actors.strangerHandler, ticket('in_progress'), { note: 'x' })), 'NOT_HANDLING_UNIT');
     refusedWith(decide(ctx(CG, 'add-note', actors.coHandler, ticket('in_progress'))), 'INVALID_INPUT');
   });
+  it('a note of blanks, zero-width characters or punctuation only is no note', () => {
+    for (const note of ['   ', '\u200b\u200b\u200b', ' \u200c\u200d ', '...', '，。']) {
+      refusedWith(decide(ctx(CG, 'add-note', actors.coHandler, ticket('in_progress'), { note })), 'INVALID_INPUT');
+    }
+    expect(decide(ctx(CG, 'add-note', actors.coHandler, ticket('in_progress'), { note: '\u200b已协助\u200b' }))).toMatchObject({ ok: true });
+  });
   it('any handler of the lead unit may act, not only the signer', () => {
     expect(decide(ctx(CG, 'resolve', actors.colleague, ticket('in_progress')))).toMatchObject({ ok: true });
   });
   it('a handler without a unit is refused', () => {
     refusedWith(decide(ctx(CG, 'sign', { id: 'h0', role: 'handler' }, ticket('dispatched'))), 'NOT_HANDLING_UNIT');
   });
-  it('sign records the signer and moves the clocks', () => {
+  it('sign records the signer and moves the clocks: sign stops, the resolve clock running since dispatch is kept', () => {
     expect(effectsOf(decide(ctx(CG, 'sign', actors.colleague, ticket('dispatched'))))).toEqual([
       { kind: 'set-handler', handlerId: 'h2' },
       { kind: 'clock-stop', stage: 'sign' },
-      { kind: 'clock-start', stage: 'resolve' },
+      { kind: 'clock-start', stage: 'resolve', ifNone: true },
     ]);
   });
 });
@@ -657,6 +682,7 @@ describe('guard: dispute_resolution mediation', () => {
     expect(effectsOf(decide(ctx(DR, 'sign', actors.handler, ticket('dispatched'))))).toContainEqual({
       kind: 'clock-start',
       stage: 'mediation',
+      ifNone: true,
     });
   });
 });

@@ -7,7 +7,7 @@ import type { CaseStandardView } from '../catalogue/catalogue.types';
 import { CatalogueService } from '../catalogue/catalogue.service';
 import type { TicketActionRequest } from './dto/ticket.request.dto';
 import type { TicketResponse } from './dto/ticket.response.dto';
-import { TicketClocks } from './ticket-clocks';
+import { TicketClocks, type ClockStartRequest } from './ticket-clocks';
 import { TicketQueryService } from './ticket-query.service';
 import { ticketScope } from './ticket-scope';
 import { TicketErrorCode, TicketException, WorkflowRefusal } from './tickets.exception';
@@ -257,7 +257,7 @@ export class TicketActionsService {
     const steps = Math.max(0, ...accepted.map((d) => d.effects.length));
     for (let k = 0; k < steps; k++) {
       const stops = new Map<string, string[]>();
-      const starts: Array<{ ticket: TicketRow; stage: string; standard: CaseStandardView | undefined }> = [];
+      const starts: ClockStartRequest[] = [];
       for (const d of accepted) {
         const e = d.effects[k];
         if (!e) continue;
@@ -266,7 +266,7 @@ export class TicketActionsService {
           const stage = e.kind === 'clock-stop' ? e.stage : 'all';
           stops.set(stage, [...(stops.get(stage) ?? []), row.id]);
         } else if (e.kind === 'clock-start') {
-          starts.push({ ticket: row, stage: e.stage, standard: await this.standardOf(row, m) });
+          starts.push({ ticket: row, stage: e.stage, standard: await this.standardOf(row, m), ifNone: e.ifNone === true });
         } else {
           await this.applyClockEffect(m, row, e, now);
         }

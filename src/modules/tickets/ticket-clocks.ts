@@ -5,6 +5,14 @@ import { SlaEngine } from '../sla/sla-engine.service';
 import { TicketErrorCode, TicketException } from './tickets.exception';
 import { TicketsRepository, type ClockRow, type TicketRow } from './tickets.repository';
 
+/** One clock to start: `ifNone` keeps a live clock of the stage instead of restarting it. */
+export interface ClockStartRequest {
+  ticket: TicketRow;
+  stage: string;
+  standard: CaseStandardView | undefined;
+  ifNone?: boolean;
+}
+
 /**
  * Per-stage clocks (立案, 签收, 处置, 核查, 回访, 调解) driven by the workflow's clock effects, inside the
  * action's transaction. Limits, calendars and timers come from the SLA engine (policies and calendars as
@@ -23,8 +31,13 @@ export class TicketClocks {
     return (await this.startMany(m, [{ ticket, stage, standard }], now))[0]!;
   }
 
-  /** Starts clocks of several tickets (a batch of claims): one statement for all, plus the stop-and-retry of any stage still live. */
-  async startMany(m: EntityManager, starts: ReadonlyArray<{ ticket: TicketRow; stage: string; standard: CaseStandardView | undefined }>, now: Date): Promise<ClockRow[]> {
+  /**
+   * Starts clocks of several tickets (a batch of claims): one statement for all, plus the stop-and-retry of any
+   * stage still live — or, for a start marked `ifNone`, the live clock kept as it is (then no row is returned for it).
+   */
+  async startMany(m: EntityManager, starts: ReadonlyArray<ClockStartRequest & { ifNone?: false }>, now: Date): Promise<ClockRow[]>;
+  async startMany(m: EntityManager, starts: ReadonlyArray<ClockStartRequest>, now: Date): Promise<Array<ClockRow | null>>;
+  async startMany(m: EntityManager, starts: ReadonlyArray<ClockStartRequest>, now: Date): Promise<Array<ClockRow | null>> {
     const clockStarts = starts.map(({ ticket, stage, standard }) => ({
       ticket: { id: ticket.id, platform: ticket.platform, gridPath: ticket.grid_path, priority: ticket.priority, unitId: ticket.unit_id },
       stage, standard,
@@ -32,17 +45,18 @@ export class TicketClocks {
       startedAt: stage === 'resolve' && ticket.dispatched_at ? ticket.dispatched_at : now,
     }));
     const first = await this.sla.startClocks(m, clockStarts);
-    const live = first.flatMap((r, i) => (r === 'live' ? [i] : []));
-    if (live.length === 0) return first as ClockRow[];
+    const live = first.flatMap((r, i) => (r === 'live' && !starts[i]!.ifNone ? [i] : []));
+    const out = first.map((r) => (r === 'live' ? null : r));
+    if (live.length === 0) return out;
     for (const i of live) await this.stop(m, starts[i]!.ticket.id, starts[i]!.stage, now);
     const second = await this.sla.startClocks(m, live.map((i) => clockStarts[i]!));
-    return first.map((r, i) => {
-      if (r !== 'live') return r;
-      const again = second[live.indexOf(i)]!;
+    live.forEach((i, j) => {
       // The stage's live clock was just stopped under the ticket's row lock, so this cannot be 'live' again.
+      const again = second[j]!;
       if (again === 'live') throw new TicketException(TicketErrorCode.STALE_VERSION);
-      return again;
+      out[i] = again;
     });
+    return out;
   }
 
   /** Relays the transaction's outbox rows right after it commits (coalesced with other commits' relays). */
