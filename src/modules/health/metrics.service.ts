@@ -2,8 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { GroupCommit } from '../../common/group-commit';
 import { QueueService } from '../../queue/queue.service';
+import { RollupService } from '../reports/rollup.service';
 
-/** Prometheus metrics: HTTP latency, queue depth (read at scrape time), group-commit batches, and process defaults. */
+/**
+ * Prometheus metrics: HTTP latency, queue depth and the report fold's quarantine (read at scrape time), group-commit
+ * batches, and process defaults.
+ */
 @Injectable()
 export class MetricsService {
   readonly registry = new Registry();
@@ -22,7 +26,7 @@ export class MetricsService {
     name: 'audit_write_failures_total', help: 'State-changing requests whose audit entry could not be written', registers: [this.registry],
   });
 
-  constructor(queues: QueueService) {
+  constructor(queues: QueueService, rollups: RollupService) {
     collectDefaultMetrics({ register: this.registry });
     // Claim-next and filing batches (group commit): callers / batches is the mean batch size.
     for (const [metric, field, help] of [
@@ -50,6 +54,35 @@ export class MetricsService {
           }
         } catch {
           // a scrape must not fail because a queue backend is briefly away; readiness reports that
+        }
+      },
+    });
+    // Poison tickets of the report fold (docs/reports.md). The fold runs in the worker, which serves no metrics, so
+    // the count is kept in the database (`report_cursor.quarantined`, in the fold's transaction) and read here: every
+    // API process reports the same city-wide value (aggregate with max, not sum). A failed read keeps the last value.
+    new Counter({
+      name: 'report_fold_quarantined_total',
+      help: 'Tickets quarantined from the report fold (each failed attempt counts; stored in the database, city-wide)',
+      registers: [this.registry],
+      async collect() {
+        try {
+          const { total } = await rollups.quarantineStats();
+          this.reset();
+          this.inc(total);
+        } catch {
+          // the database briefly away: keep the last value rather than fall to 0 (which would read as a reset)
+        }
+      },
+    });
+    new Gauge({
+      name: 'report_fold_quarantine_tickets',
+      help: 'Tickets in the report fold quarantine now (their latest changes are missing from the reports)',
+      registers: [this.registry],
+      async collect() {
+        try {
+          this.set((await rollups.quarantineStats()).current);
+        } catch {
+          // as above
         }
       },
     });

@@ -1,13 +1,16 @@
-import { Body, Controller, Get, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Readable } from 'node:stream';
 import { RequirePermission } from '../auth/permission.decorator';
 import { CurrentUser, type Principal } from '../auth/principal';
 import { Permission } from '../auth/roles';
-import { CreateScoreVersionRequest, ReportQueryRequest } from './dto/report.request.dto';
-import type { BacklogResponse, DurationsResponse, RankingsResponse, RatesResponse, ScoreVersionResponse } from './dto/report.response.dto';
+import { CreateScoreVersionRequest, FoldQuarantineQueryRequest, ReportQueryRequest } from './dto/report.request.dto';
+import type {
+  BacklogResponse, DurationsResponse, FoldQuarantineResponse, FoldRetryResponse, RankingsResponse, RatesResponse, ScoreVersionResponse,
+} from './dto/report.response.dto';
 import { csvStream, xlsxStream, type ShapeOf } from './report-export';
+import { FoldQuarantineService } from './fold-quarantine.service';
 import { ReportsService } from './reports.service';
 
 type Report = DurationsResponse | RatesResponse | BacklogResponse | RankingsResponse;
@@ -15,7 +18,7 @@ type Report = DurationsResponse | RatesResponse | BacklogResponse | RankingsResp
 @ApiTags('reports 统计报表')
 @Controller('api/v1/reports')
 export class ReportsController {
-  constructor(private readonly reports: ReportsService) {}
+  constructor(private readonly reports: ReportsService, private readonly quarantine: FoldQuarantineService) {}
 
   /** 时长: filing → dispatch, dispatch → sign, dispatch → resolve, filing → close (natural and business time). */
   @Get('durations')
@@ -59,6 +62,21 @@ export class ReportsController {
     return this.reports.addScoreVersion(user, body);
   }
 
+  /** Tickets of the caller's subtree quarantined from the report fold: id, number, error, attempts (no case content). */
+  @Get('fold-quarantine')
+  @RequirePermission(Permission.ReportManage)
+  async foldQuarantine(@CurrentUser() user: Principal, @Query() q: FoldQuarantineQueryRequest): Promise<FoldQuarantineResponse[]> {
+    return this.quarantine.list(user, q.limit ?? 100);
+  }
+
+  /** Refolds the quarantined tickets of the caller's subtree now (after their cause is fixed). */
+  @Post('fold-quarantine/retry')
+  @HttpCode(200)
+  @RequirePermission(Permission.ReportManage)
+  async retryFoldQuarantine(@CurrentUser() user: Principal): Promise<FoldRetryResponse> {
+    return this.quarantine.retry(user);
+  }
+
   private send(reply: FastifyReply, format: string | undefined, name: string, report: Report): Report | Readable {
     if (format !== 'csv' && format !== 'xlsx') return report;
     const file = `${name}-${report.from}-${report.to}-${report.groupBy}.${format}`;
@@ -67,6 +85,7 @@ export class ReportsController {
       .header('content-disposition', `attachment; filename="${file}"`)
       .header('cache-control', 'private, no-store')
       .header('x-rollup-lag-ms', String(report.rollupLagMs))
+      .header('x-quarantined-tickets', String(report.quarantinedTickets))
       .header('x-as-of', report.asOf);
     // 环比/同比 of a group without data in that period are null: give them the columns of what they compare.
     const compared = name === 'durations' ? 'metrics' : name === 'rates' ? 'rates' : undefined;

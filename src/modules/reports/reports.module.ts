@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { SlaCoreModule } from '../sla/sla-core.module';
+import { FoldQuarantineService } from './fold-quarantine.service';
 import { ReportRollupJob } from './report-rollup.job';
 import { ReportsController } from './reports.controller';
 import { ReportsRepository } from './reports.repository';
@@ -11,7 +12,7 @@ import { RollupService } from './rollup.service';
 @Module({
   imports: [SlaCoreModule],
   controllers: [ReportsController],
-  providers: [RollupRepository, RollupService, ReportsRepository, ReportsService, ReportRollupJob],
+  providers: [RollupRepository, RollupService, ReportsRepository, ReportsService, FoldQuarantineService, ReportRollupJob],
   exports: [RollupService, ReportRollupJob],
 })
 export class ReportsModule {}

@@ -176,8 +176,8 @@ export class ReportsService {
   }
 
   private async meta(f: ReportFilter): Promise<ReportMeta> {
-    const lag = await this.rollups.lag();
-    return { from: f.from, to: f.to, groupBy: f.groupBy, rollupLagMs: lag.lagMs, asOf: lag.asOf.toISOString() };
+    const [lag, quarantinedTickets] = await Promise.all([this.rollups.lag(), this.rollups.quarantinedCount(f.scopePath)]);
+    return { from: f.from, to: f.to, groupBy: f.groupBy, rollupLagMs: lag.lagMs, asOf: lag.asOf.toISOString(), quarantinedTickets };
   }
 
   private async filter(p: Principal, q: ReportQueryRequest, defaultGroup: GroupBy, longSpan = false): Promise<ReportFilter> {

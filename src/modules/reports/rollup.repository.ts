@@ -245,6 +245,97 @@ export class RollupRepository {
     await m.query(`UPDATE report_cursor SET last_at = $1::timestamptz, last_id = $2::bigint, folded = folded + $3, updated_at = now() WHERE id = 1`, [lastAt, lastId, events]);
   }
 
+  /**
+   * The cursor lock for refolds outside the batch order (retrying quarantined tickets): waits at most `timeoutMs`
+   * for a batch being folded, then fails with SQLSTATE 55P03.
+   */
+  async lockCursorWithin(m: EntityManager, timeoutMs: number): Promise<void> {
+    await m.query(`SELECT set_config('lock_timeout', $1, true)`, [`${timeoutMs}ms`]);
+    await m.query(`SELECT 1 FROM report_cursor WHERE id = 1 FOR UPDATE`);
+  }
+
+  /**
+   * Runs `fn` in a savepoint of the caller's transaction. Null when it succeeded; else the savepoint is rolled back
+   * (what `fn` wrote is undone, the transaction stays usable) and `fn`'s error returned. When the rollback fails too —
+   * the transaction or its connection is unusable — `fn`'s error is thrown.
+   */
+  async inSavepoint(m: EntityManager, fn: () => Promise<void>): Promise<{ error: unknown } | null> {
+    await m.query('SAVEPOINT report_fold_ticket');
+    try {
+      await fn();
+    } catch (error) {
+      try {
+        await m.query('ROLLBACK TO SAVEPOINT report_fold_ticket');
+      } catch {
+        throw error;
+      }
+      return { error };
+    }
+    await m.query('RELEASE SAVEPOINT report_fold_ticket');
+    return null;
+  }
+
+  /**
+   * Puts tickets in the quarantine, or keeps them there one attempt more with their latest error, and counts them in
+   * `report_cursor.quarantined` (inside the fold's transaction, which holds that row); returns each one's attempts.
+   */
+  async quarantine(m: EntityManager, rows: Array<{ ticketId: string; error: string }>): Promise<Map<string, number>> {
+    if (rows.length === 0) return new Map();
+    const out: Array<{ ticket_id: string; attempts: number }> = await m.query(
+      `WITH q AS (INSERT INTO report_fold_quarantine (ticket_id, error)
+                  SELECT * FROM unnest($1::uuid[], $2::text[])
+                  ON CONFLICT (ticket_id) DO UPDATE SET error = excluded.error, attempts = report_fold_quarantine.attempts + 1, last_at = now()
+                  RETURNING ticket_id, attempts),
+            c AS (UPDATE report_cursor SET quarantined = quarantined + (SELECT count(*) FROM q) WHERE id = 1)
+       SELECT ticket_id, attempts FROM q`,
+      [rows.map((r) => r.ticketId), rows.map((r) => r.error)]);
+    return new Map(out.map((r) => [r.ticket_id, r.attempts]));
+  }
+
+  /** Takes refolded tickets out of the quarantine. The quarantine is normally empty: then the batch's ids are not sent. */
+  async unquarantine(m: EntityManager, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const [{ any }]: Array<{ any: boolean }> = await m.query(`SELECT EXISTS (SELECT 1 FROM report_fold_quarantine) AS any`);
+    if (any) await m.query(`DELETE FROM report_fold_quarantine WHERE ticket_id = ANY($1::uuid[])`, [ids]);
+  }
+
+  /**
+   * Quarantined tickets whose grid node lies in `scopePath`, most recently failed first. Each ticket is looked up by
+   * its primary key (`LATERAL … OFFSET 0`): the cost follows the quarantine, normally empty, never the tickets in scope.
+   */
+  async quarantined(scopePath: string, limit: number): Promise<Array<{ ticketId: string; number: string; error: string; attempts: number; firstAt: Date; lastAt: Date }>> {
+    const rows: Array<{ ticket_id: string; number: string; error: string; attempts: number; first_at: Date; last_at: Date }> = await this.ds.query(
+      `SELECT q.ticket_id, t.number, q.error, q.attempts, q.first_at, q.last_at
+         FROM report_fold_quarantine q JOIN LATERAL (SELECT number, grid_path FROM tickets t WHERE t.id = q.ticket_id OFFSET 0) t ON true
+        WHERE t.grid_path <@ $1::ltree
+        ORDER BY q.last_at DESC, q.ticket_id LIMIT $2`, [scopePath, limit]);
+    return rows.map((r) => ({ ticketId: r.ticket_id, number: r.number, error: r.error, attempts: r.attempts, firstAt: r.first_at, lastAt: r.last_at }));
+  }
+
+  /** Ids of the quarantined tickets in `scopePath`, least recently tried first (so repeated retries go round them all). */
+  async quarantinedIds(scopePath: string, limit: number): Promise<string[]> {
+    const rows: Array<{ ticket_id: string }> = await this.ds.query(
+      `SELECT q.ticket_id FROM report_fold_quarantine q JOIN LATERAL (SELECT grid_path FROM tickets t WHERE t.id = q.ticket_id OFFSET 0) t ON true
+        WHERE t.grid_path <@ $1::ltree ORDER BY q.last_at, q.ticket_id LIMIT $2`, [scopePath, limit]);
+    return rows.map((r) => r.ticket_id);
+  }
+
+  /** How many quarantined tickets lie in `scopePath` (every report's meta; as cheap as the quarantine is small). */
+  async quarantinedCount(scopePath: string): Promise<number> {
+    const rows: Array<{ n: number }> = await this.ds.query(
+      `SELECT count(*)::int AS n FROM report_fold_quarantine q
+         JOIN LATERAL (SELECT grid_path FROM tickets t WHERE t.id = q.ticket_id OFFSET 0) t ON true
+        WHERE t.grid_path <@ $1::ltree`, [scopePath]);
+    return rows[0]!.n;
+  }
+
+  /** Quarantinings ever counted (`report_cursor.quarantined`) and tickets in the quarantine now. */
+  async quarantineStats(): Promise<{ total: number; current: number }> {
+    const rows: Array<{ total: string; current: number }> = await this.ds.query(
+      `SELECT (SELECT quarantined FROM report_cursor WHERE id = 1)::text AS total, (SELECT count(*) FROM report_fold_quarantine)::int AS current`);
+    return { total: Number(rows[0]!.total ?? 0), current: rows[0]!.current };
+  }
+
   /** Staleness: how long the oldest unfolded event has waited (0 when everything is folded), by the DB clock. */
   async lag(): Promise<{ lagMs: number; asOf: Date }> {
     const rows: Array<{ lag_ms: number; as_of: Date }> = await this.ds.query(

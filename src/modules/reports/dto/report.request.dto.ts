@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsNumber, IsObject, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { GROUP_BYS } from '../reports.repository';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -41,4 +41,9 @@ export class CreateScoreVersionRequest {
   @IsNumber() @Min(0) @Max(100) redBelow!: number;
   @IsNumber() @Min(0) @Max(100) commendFrom!: number;
   @IsOptional() @IsString() @MaxLength(500) note?: string;
+}
+
+/** Query of the fold quarantine list: at most `limit` tickets (default 100), most recently failed first. */
+export class FoldQuarantineQueryRequest {
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
 }

@@ -10,6 +10,11 @@ export interface ReportMeta {
   groupBy: string;
   rollupLagMs: number;
   asOf: string;
+  /**
+   * Tickets in the caller's scope quarantined from the fold (docs/reports.md, "Poison tickets"): their latest
+   * changes are left out of the figures (each still counts as it stood before). Normally 0.
+   */
+  quarantinedTickets: number;
 }
 
 export type DurationMetrics = Record<DurationMetric, DurationSummary>;
@@ -77,4 +82,23 @@ export interface RankingRow {
 export interface RankingsResponse extends ReportMeta {
   scoreVersion: ScoreVersionResponse;
   rows: RankingRow[];
+}
+
+/** A ticket quarantined from the report fold: ids, the error and when; nothing of the ticket's content. */
+export interface FoldQuarantineResponse {
+  ticketId: string;
+  ticketNumber: string;
+  error: string;
+  attempts: number;
+  firstAt: string;
+  lastAt: string;
+}
+
+export interface FoldRetryResponse {
+  /** Quarantined tickets in the caller's scope refolded now (at most 10 000 a call, least recently tried first). */
+  retried: number;
+  /** Of those, refolded and out of the quarantine. */
+  recovered: number;
+  /** Of those, still failing (one attempt more). */
+  stillQuarantined: number;
 }
