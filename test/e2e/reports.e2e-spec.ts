@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import { DEMO_PASSWORD } from '../../src/database/seeds/demo-city';
 import { hashPassword } from '../../src/modules/auth/password.service';
 import { RollupService } from '../../src/modules/reports/rollup.service';
+import { NO_UNIT_LABEL, grainFor } from '../../src/modules/reports/reports.repository';
 import { shiftMonths } from '../../src/modules/reports/reports.service';
 import { armResolveClock, firingsOf, inProgressTicket, waitFor } from '../support/sla';
 import { createTestApp, type TestApp } from '../support/test-app';
@@ -416,6 +417,19 @@ describe('reports for officials 统计报表', () => {
     } finally {
       await db.query('ROLLBACK').catch(() => undefined);
       await db.end();
+    }
+  });
+  it('by unit, tickets never dispatched form a group of their own with a label, on the day and the month grains', async () => {
+    const filed = (await fileTicket(t, grid, { ...MANHOLE, title: '重复上报，作废' })).body;
+    await mustAct(t, dispatcher, filed.id, 'void', { note: '重复上报' });
+    await fold();
+    const end = new Date(Date.UTC(Number(today.slice(0, 4)), Number(today.slice(5, 7)), 0)).toISOString().slice(0, 10);
+    expect(grainFor({ scopePath: '210900', from: month.from, to: end, groupBy: 'unit' })).toBe('month_unit');
+    for (const [from, to] of [[month.from, end], [today, today]]) {
+      const res = await get(official, `rates?from=${from}&to=${to}&groupBy=unit`);
+      expect(res.status).toBe(200);
+      expect(res.body.rows.every((row: any) => typeof row.label === 'string' && row.label.length > 0)).toBe(true);
+      expect(res.body.rows.find((row: any) => row.group === '')).toMatchObject({ label: NO_UNIT_LABEL });
     }
   });
 });

@@ -8,6 +8,9 @@ export type GroupBy = (typeof GROUP_BYS)[number];
 export const TIME_GROUPS = new Set<GroupBy>(['day', 'week', 'month']);
 export const PATH_DEPTH: Partial<Record<GroupBy, number>> = { district: 2, street: 3, community: 4, grid: 5 };
 
+/** The label of the unit group of tickets without a handling unit. */
+export const NO_UNIT_LABEL = '未派遣 (no unit)';
+
 /** Display names of the filing channels (受理渠道), SPEC §5. */
 const CHANNEL_LABELS: Readonly<Record<string, string>> = {
   patrol: '网格巡查', hotline: '12345热线', app: '移动应用', web: '网站', walk_in: '窗口来访', open311: 'Open311', referral: '上级交办',
@@ -200,6 +203,8 @@ export class ReportsRepository {
       rows = await this.ds.query(`SELECT path::text AS k, name FROM grid_nodes WHERE path = ANY($1::ltree[])`, [keys]);
     } else if (groupBy === 'unit') {
       rows = await this.ds.query(`SELECT id::text AS k, name_zh AS name FROM units WHERE id = ANY($1::uuid[])`, [keys.filter((k) => k !== '')]);
+      // Tickets never dispatched (voided, merged, still in triage) group under no unit.
+      if (keys.includes('')) rows.push({ k: '', name: NO_UNIT_LABEL });
     } else if (groupBy === 'platform') {
       rows = await this.ds.query(`SELECT code AS k, name_zh AS name FROM platforms WHERE code = ANY($1::text[])`, [keys]);
     } else if (groupBy === 'category') {
