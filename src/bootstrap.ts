@@ -9,7 +9,8 @@ import { HttpErrorCode, HttpProblem } from './common/http.exception';
 import { PinoNestLogger, createLogger } from './common/logger';
 import { ProblemFilter } from './common/problem.filter';
 import { parse as parseForm } from 'node:querystring';
-import { assertSafeValue, parseSafeJson } from './common/safe-json';
+import { refuseUnsupportedMediaTypes } from './common/media-type';
+import { assertSafeValue, decodeUtf8, parseSafeJson } from './common/safe-json';
 import { validationProblems } from './common/validation-messages';
 import type { AppConfig } from './config/app-config';
 import type { Runtime } from './core.module';
@@ -73,14 +74,18 @@ export async function createApiApp(runtime: Runtime, logger: Logger, options: { 
     bufferLogs: false,
   });
 
-  app.useBodyParser('application/json', { bodyLimit: config.bodyLimitBytes }, async (_req: unknown, body: Buffer) => parseSafeJson(body.toString('utf8')));
+  // Fastify parses text/plain by default: a JSON document sent as text/plain would reach the endpoints as a string.
+  // Without a parser it is 415, as is every type not registered below.
+  app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
+  // Text bodies must be well-formed UTF-8: a byte sequence that is not is 400 INVALID_UNICODE, never replaced by U+FFFD.
+  app.useBodyParser('application/json', { bodyLimit: config.bodyLimitBytes }, async (_req: unknown, body: Buffer) => parseSafeJson(decodeUtf8(body)));
   app.useBodyParser('application/x-www-form-urlencoded', { bodyLimit: config.bodyLimitBytes }, async (_req: unknown, body: Buffer) => {
-    const form = { ...parseForm(body.toString('utf8')) };
+    const form = { ...parseForm(decodeUtf8(body)) };
     assertSafeValue(form);
     return form;
   });
   app.useBodyParser('text/csv', { bodyLimit: 20 * 1024 * 1024 }, async (_req: unknown, body: Buffer) => {
-    const text = body.toString('utf8');
+    const text = decodeUtf8(body);
     if (text.includes('\u0000')) throw new HttpProblem(HttpErrorCode.NUL_BYTE);
     return text;
   });
@@ -101,6 +106,8 @@ export async function createApiApp(runtime: Runtime, logger: Logger, options: { 
   }));
 
   const fastify = app.getHttpAdapter().getInstance();
+  // Each endpoint takes JSON unless it declares other types with @Consumes() (src/common/media-type.ts).
+  refuseUnsupportedMediaTypes(fastify);
   const audit = app.get(AuditService);
   const metrics = app.get(MetricsService);
   fastify.addHook('onSend', async (req, reply, payload) => {

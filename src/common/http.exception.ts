@@ -25,7 +25,7 @@ const TEXT: Record<HttpErrorCode, Bilingual & { status: number }> = {
   JSON_TOO_DEEP: { status: 400, en: 'The JSON body is nested too deeply', zh: 'JSON 嵌套层级过深' },
   FORBIDDEN_KEY: { status: 400, en: 'The body contains a forbidden key', zh: '请求体包含禁止使用的键名' },
   NUL_BYTE: { status: 400, en: 'Text must not contain NUL characters', zh: '文本不能包含 NUL 字符' },
-  INVALID_UNICODE: { status: 400, en: 'Text contains invalid Unicode (lone surrogate)', zh: '文本包含无效的 Unicode 字符' },
+  INVALID_UNICODE: { status: 400, en: 'Text contains invalid Unicode (a lone surrogate or bytes that are not UTF-8)', zh: '文本包含无效的 Unicode 字符' },
   BODY_TOO_LARGE: { status: 413, en: 'The request body is too large', zh: '请求体过大' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, en: 'Unsupported content type', zh: '不支持的内容类型' },
   NOT_FOUND: { status: 404, en: 'Not found', zh: '未找到' },

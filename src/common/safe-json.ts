@@ -7,6 +7,21 @@ export const JSON_MAX_NODES = 20_000;
 // A high surrogate not followed by a low one, or a low one not preceded by a high one.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+// Fatal: a byte sequence that is not UTF-8 throws instead of becoming U+FFFD. A BOM is kept (JSON.parse refuses it, as before).
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** A text body's bytes as a string; 400 `INVALID_UNICODE` when they are not well-formed UTF-8 (`\xff\xfe`, truncated sequences, …). */
+export function decodeUtf8(bytes: Uint8Array): string {
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    throw new HttpProblem(HttpErrorCode.INVALID_UNICODE, {
+      en: 'The body is not valid UTF-8 (it contains a byte sequence that is not UTF-8)',
+      zh: '请求体不是有效的 UTF-8 编码（含有无效的字节序列）',
+    });
+  }
+}
+
 /**
  * Parses a JSON request body defensively: depth is checked on the raw text before parsing (so a deeply
  * nested body never reaches a recursive walk), then every key and string is checked for prototype

@@ -89,7 +89,17 @@ describe('validation messages 校验提示', () => {
       expect(constraintText('isNumber', { field: 'lat', args: [{}] }).zh).toBe('lat 须为数字');
     });
 
-    it('says which bound of @Length was broken when the value is known', () => {
+    it('says what text must hold (hasLettersOrDigits) and that lat and lng go together (latLngTogether)', () => {
+    expect(constraintText('hasLettersOrDigits', { field: 'title', args: [1] })).toEqual({
+      en: 'title must contain a letter or digit (spaces, invisible characters and punctuation alone are not text)', zh: 'title 须包含文字或数字（不能只有空格、不可见字符或标点）',
+    });
+    expect(constraintText('hasLettersOrDigits', { field: 'reason', args: [2] })).toEqual({
+      en: 'reason must contain at least 2 letters or digits (spaces, invisible characters and punctuation do not count)', zh: 'reason 须包含至少 2 个文字或数字（空格、不可见字符和标点不计）',
+    });
+    expect(constraintText('latLngTogether', { field: 'lng', args: ['lat'] })).toEqual({ en: 'lng is missing: lat and lng go together', zh: '缺少 lng：经纬度须同时提供' });
+  });
+
+  it('says which bound of @Length was broken when the value is known', () => {
       expect(constraintText('isLength', { field: 'name', args: [1, 100], value: 'x'.repeat(101) }).zh).toBe('name 最多 100 个字符');
       expect(constraintText('isLength', { field: 'name', args: [1, 100], value: '' })).toEqual({ en: 'name must be at least 1 character long', zh: 'name 至少 1 个字符' });
       expect(constraintText('isLength', { field: 'name', args: [1, 100] })).toEqual({ en: 'name must be 1 to 100 characters long', zh: 'name 长度须为 1–100 个字符' });

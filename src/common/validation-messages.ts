@@ -115,6 +115,17 @@ const numberMessage: ConstraintMessage = (c) => {
     : t('{subject} must be a number', '{subject} 须为数字')(c);
 };
 
+/** `@HasLettersOrDigits(min)` (validators.ts): says what does not count. */
+const lettersOrDigitsMessage: ConstraintMessage = (c) => {
+  const min = c.args?.[0];
+  if (typeof min === 'number' && min > 1) {
+    return t('{subject} must contain at least {0} letters or digits (spaces, invisible characters and punctuation do not count)',
+      '{subject} 须包含至少 {0} 个文字或数字（空格、不可见字符和标点不计）')(c);
+  }
+  return t('{subject} must contain a letter or digit (spaces, invisible characters and punctuation alone are not text)',
+    '{subject} 须包含文字或数字（不能只有空格、不可见字符或标点）')(c);
+};
+
 /** Messages by class-validator constraint name. */
 export const CONSTRAINT_MESSAGES: Readonly<Record<string, ConstraintMessage>> = {
   // presence
@@ -144,6 +155,9 @@ export const CONSTRAINT_MESSAGES: Readonly<Record<string, ConstraintMessage>> = 
   isEmail: t('{subject} must be an e-mail address', '{subject} 须为有效的电子邮箱地址'),
   isDateString: isoDate,
   isIso8601: isoDate,
+  hasLettersOrDigits: lettersOrDigitsMessage,
+  // locations (validators.ts): reported under the missing half
+  latLngTogether: t('{field} is missing: lat and lng go together', '缺少 {field}：经纬度须同时提供'),
   // arrays
   arrayMinSize: t('{subject} must contain at least {0:item}', '{subject} 至少包含 {0} 项', ['{subject} has too few items', '{subject} 的项数过少']),
   arrayMaxSize: t('{subject} must contain at most {0:item}', '{subject} 最多包含 {0} 项', ['{subject} has too many items', '{subject} 的项数过多']),

@@ -16,6 +16,11 @@ describe('bad input 非法输入', () => {
   const counts = async () => (await t.ds.query(
     `SELECT (SELECT count(*) FROM grid_nodes)::int AS nodes, (SELECT count(*) FROM users)::int AS users, (SELECT count(*) FROM units)::int AS units`))[0];
   const good = () => ({ parentId, code: '210902001003', name: '新社区', level: 'community' });
+  /** good() as JSON bytes with raw `bytes` (not necessarily UTF-8) in place of the name's text. */
+  const goodWithNameBytes = (bytes: Buffer) => {
+    const [head, tail] = JSON.stringify(good()).split('新社区');
+    return Buffer.concat([Buffer.from(head!), bytes, Buffer.from(tail!)]);
+  };
 
   beforeAll(async () => {
     t = await createTestApp();
@@ -25,7 +30,7 @@ describe('bad input 非法输入', () => {
   });
   afterAll(async () => { await t.close(); });
 
-  const cases: Array<[string, () => { raw?: string; body?: unknown; headers?: Record<string, string>; url?: string }, number, string]> = [
+  const cases: Array<[string, () => { raw?: string | Buffer; body?: unknown; headers?: Record<string, string>; url?: string }, number, string]> = [
     ['unknown field', () => ({ body: { ...good(), isAdmin: true } }), 400, 'VALIDATION_FAILED'],
     ['wrong type', () => ({ body: { ...good(), lat: 'north' } }), 400, 'VALIDATION_FAILED'],
     ['array instead of object', () => ({ body: [good()] }), 400, 'VALIDATION_FAILED'],
@@ -40,7 +45,20 @@ describe('bad input 非法输入', () => {
     ['SQL fragment in a code', () => ({ body: { ...good(), code: "1'); DROP TABLE users; --" } }), 400, 'VALIDATION_FAILED'],
     ['SQL fragment in an id', () => ({ body: { ...good(), parentId: "' OR 1=1 --" } }), 400, 'VALIDATION_FAILED'],
     ['malformed JSON', () => ({ raw: '{"parentId": ' }), 400, 'INVALID_JSON'],
-    ['wrong content type', () => ({ raw: 'parentId=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 400, 'VALIDATION_FAILED'],
+    // A JSON endpoint takes JSON only: a form, a JSON document sent as text/plain, a CSV are 415 like XML.
+    ['wrong content type', () => ({ raw: 'parentId=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    ['JSON sent as text/plain', () => ({ raw: JSON.stringify(good()), headers: { 'content-type': 'text/plain' } }), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    ['JSON sent as text/plain; charset=utf-8', () => ({ raw: JSON.stringify(good()), headers: { 'content-type': 'text/plain; charset=utf-8' } }), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    ['JSON sent as text/csv', () => ({ raw: JSON.stringify(good()), headers: { 'content-type': 'text/csv' } }), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    // Bytes that are not UTF-8 are refused, never stored as U+FFFD.
+    ['invalid UTF-8 in a string', () => ({ raw: goodWithNameBytes(Buffer.from([0xff, 0xfe])) }), 400, 'INVALID_UNICODE'],
+    ['truncated UTF-8 sequence', () => ({ raw: goodWithNameBytes(Buffer.from('新').subarray(0, 2)) }), 400, 'INVALID_UNICODE'],
+    ['overlong UTF-8 encoding', () => ({ raw: goodWithNameBytes(Buffer.from([0xc0, 0xaf])) }), 400, 'INVALID_UNICODE'],
+    ['UTF-8 encoded surrogate', () => ({ raw: goodWithNameBytes(Buffer.from([0xed, 0xa0, 0x80])) }), 400, 'INVALID_UNICODE'],
+    ['invalid UTF-8 in a form body', () => ({ raw: Buffer.concat([Buffer.from('parentId=1&name='), Buffer.from([0xc3, 0x28])]), headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 400, 'INVALID_UNICODE'],
+    ['half a location: lat without lng', () => ({ body: { ...good(), lat: 42.03 } }), 400, 'VALIDATION_FAILED'],
+    ['half a location: lng without lat', () => ({ body: { ...good(), lng: 121.66 } }), 400, 'VALIDATION_FAILED'],
+    ['coordinates as strings', () => ({ body: { ...good(), lat: '42.03', lng: '121.66' } }), 400, 'VALIDATION_FAILED'],
     ['NUL byte in a form body', () => ({ raw: 'parentId=1&name=a%00b', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 400, 'NUL_BYTE'],
     ['__proto__ in a form body', () => ({ raw: '__proto__=x&name=a', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 400, 'FORBIDDEN_KEY'],
     ['unsupported content type', () => ({ raw: '<x/>', headers: { 'content-type': 'application/xml' } }), 415, 'UNSUPPORTED_MEDIA_TYPE'],
@@ -85,6 +103,13 @@ describe('bad input 非法输入', () => {
     ['unknown field', () => ({ ...good(), isAdmin: true }), 'isAdmin', 'whitelistValidation', '属性 isAdmin 不允许'],
     ['too-long string', () => ({ ...good(), name: 'x'.repeat(101) }), 'name', 'isLength', 'name 最多 100 个字符'],
     ['malformed UUID', () => ({ ...good(), parentId: 'not-a-uuid' }), 'parentId', 'isUuid', 'parentId 须为 UUID'],
+    // lat and lng go together: the missing half is named, with this one error.
+    ['lat without lng', () => ({ ...good(), lat: 42.03 }), 'lng', 'latLngTogether', '缺少 lng：经纬度须同时提供'],
+    ['lng without lat', () => ({ ...good(), lng: 121.66 }), 'lat', 'latLngTogether', '缺少 lat：经纬度须同时提供'],
+    ['lng null beside lat', () => ({ ...good(), lat: 42.03, lng: null }), 'lng', 'latLngTogether', '缺少 lng：经纬度须同时提供'],
+    // Numbers are JSON numbers: a string is the wrong type, never converted.
+    ['lat as a string', () => ({ ...good(), lat: '42.03', lng: 121.66 }), 'lat', 'isNumber', 'lat 须为数字'],
+    ['lng as a string', () => ({ ...good(), lat: 42.03, lng: '121.66' }), 'lng', 'isNumber', 'lng 须为数字'],
   ];
   it.each(fieldCases)('%s → per-field messages in English and Chinese', async (_name, body, field, constraint, zh) => {
     const before = await counts();
@@ -147,6 +172,32 @@ describe('bad input 非法输入', () => {
     const unknown = await t.request('GET', '/api/v1/nowhere', { token: admin });
     expect(unknown.status).toBe(404);
     expect(unknown.body.code).toBe('NOT_FOUND');
+  });
+
+  it('half a location is refused on create and update, naming the missing half only; both halves as numbers are stored', async () => {
+    const before = await counts();
+    for (const [body, missing] of [[{ lat: 42.03 }, 'lng'], [{ lng: 121.66 }, 'lat'], [{ lat: null, lng: 121.66 }, 'lat']] as const) {
+      const res = await t.request('POST', '/api/v1/admin/grid-nodes', { token: admin, body: { ...good(), ...body } });
+      expect([res.status, res.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+      expect(res.body.errors).toEqual([{
+        field: missing, constraint: 'latLngTogether', en: `${missing} is missing: lat and lng go together`, zh: `缺少 ${missing}：经纬度须同时提供`,
+        message: `${missing} is missing: lat and lng go together`,
+      }]);
+    }
+    expect(await counts()).toEqual(before);
+
+    const made = await t.request('POST', '/api/v1/admin/grid-nodes', { token: admin, body: { ...good(), code: '210902001005', lat: 42.03, lng: 121.66 } });
+    expect(made.status).toBe(201);
+    const stored = async () => (await t.ds.query(`SELECT lat::float8 AS lat, lng::float8 AS lng, name FROM grid_nodes WHERE id = $1`, [made.body.id]))[0];
+    expect(await stored()).toEqual({ lat: 42.03, lng: 121.66, name: '新社区' });
+    for (const body of [{ lat: 41.5 }, { lng: 120.5 }, { lat: '41.5', lng: '120.5' }, { name: '改名', lat: 41.5, lng: null }]) {
+      const res = await t.request('PATCH', `/api/v1/admin/grid-nodes/${made.body.id}`, { token: admin, body });
+      expect([JSON.stringify(body), res.status, res.body.code]).toEqual([JSON.stringify(body), 400, 'VALIDATION_FAILED']);
+    }
+    expect(await stored()).toEqual({ lat: 42.03, lng: 121.66, name: '新社区' });
+    const moved = await t.request('PATCH', `/api/v1/admin/grid-nodes/${made.body.id}`, { token: admin, body: { lat: 41.5, lng: 120.5 } });
+    expect(moved.status).toBe(200);
+    expect(await stored()).toEqual({ lat: 41.5, lng: 120.5, name: '新社区' });
   });
 
   it('emoji and Chinese in display text are stored and returned intact', async () => {

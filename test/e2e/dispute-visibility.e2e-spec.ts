@@ -99,7 +99,9 @@ describe('dispute content visibility 纠纷内容可见范围', () => {
     expect(res.body).toMatchObject({ title: TITLE, description: DESCRIPTION, address: ADDRESS, contentRestricted: false, handlerId: users['zq.mediator.a'] });
     expect(res.body.attributes.parties[0]).toEqual({ role: 'applicant', name: '王**', phone: '137****1234', idNumber: '210902********1234' });
     expect(res.body.timeline.map((e: { note: string | null }) => e.note)).toEqual(expect.arrayContaining([SESSION_NOTE, OUTCOME_NOTE]));
-    expect((await get(mediator, '/events')).body.find((e: { action: string }) => e.action === 'resolve').data).toMatchObject({ mediationOutcome: 'agreement' });
+    const resolveEvent = (await get(mediator, '/events')).body.find((e: { action: string }) => e.action === 'resolve');
+    expect(resolveEvent.data).toMatchObject({ mediationOutcome: 'agreement' });
+    expect(resolveEvent.attachments.map((a: { id: string }) => a.id)).toEqual([photo.body.id]);
     const attachments = await get(mediator, '/attachments');
     expect(attachments.status).toBe(200);
     expect(attachments.body).toHaveLength(1);
@@ -158,7 +160,7 @@ describe('dispute content visibility 纠纷内容可见范围', () => {
     expect(res.body.clocks.some((c: { stage: string }) => c.stage === 'mediation')).toBe(true);
     // What happened and when, not what was said.
     expect(res.body.timeline.map((e: { action: string }) => e.action)).toEqual(['file', 'register', 'dispatch', 'sign', 'record-mediation', 'resolve']);
-    for (const e of res.body.timeline) expect(e).toMatchObject({ note: null, data: {}, contentRestricted: true });
+    for (const e of res.body.timeline) expect(e).toMatchObject({ note: null, data: {}, attachments: [], contentRestricted: true });
     expect(leaked(res)).toEqual([]);
 
     const events = await get(grid, '/events');

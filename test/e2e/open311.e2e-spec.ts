@@ -165,6 +165,29 @@ describe('Open311 GeoReport v2', () => {
     const huge = await t.request('POST', '/open311/v2/requests.json', { raw: `api_key=${DEMO_OPEN311_KEY}&description=${'x'.repeat(1024 * 1024 + 10)}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     expect(huge.status).toBe(413);
     assertJson('errors', huge.body);
+    // A body of another type (the form's text as text/plain, a CSV) is 415, as a GeoReport error list, not "Invalid api_key".
+    const form = new URLSearchParams({ api_key: DEMO_OPEN311_KEY, service_code: '0101', ...str(MANHOLE_POINT), description: '井盖缺失' }).toString();
+    for (const type of ['text/plain', 'text/plain; charset=utf-8', 'text/csv', 'application/xml']) {
+      const plain = await t.request('POST', '/open311/v2/requests.json', { raw: form, headers: { 'content-type': type } });
+      seen.push(plain.text);
+      expect([type, plain.status, plain.headers['content-type']]).toEqual([type, 415, 'application/json; charset=utf-8']);
+      assertJson('errors', plain.body);
+      expect([type, plain.body]).toEqual([type, [{ code: 415, description: expect.stringMatching(/^Unsupported content type \/ 不支持的内容类型/) }]]);
+      if (type.startsWith('text/csv')) {
+        expect(plain.body[0].description).toBe('Unsupported content type / 不支持的内容类型: This endpoint accepts application/x-www-form-urlencoded, application/json / 该接口仅接受 application/x-www-form-urlencoded、application/json 格式的请求体');
+      }
+    }
+    const plainXml = await t.request('POST', '/open311/v2/requests.xml', { raw: form, headers: { 'content-type': 'text/plain' } });
+    seen.push(plainXml.text);
+    expect(plainXml.status).toBe(415);
+    expect(assertXml('errors', xmlOf(plainXml))[0].code).toBe('415');
+    // Bytes that are not UTF-8 in a form: 400, never stored as U+FFFD.
+    const notUtf8 = await t.request('POST', '/open311/v2/requests.json', {
+      raw: Buffer.concat([Buffer.from(`${form}&address_string=`), Buffer.from([0xff, 0xfe])]), headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    seen.push(notUtf8.text);
+    expect(notUtf8.status).toBe(400);
+    assertJson('errors', notUtf8.body);
     // None of the refused filings changed anything.
     const count: Array<{ n: number }> = await t.ds.query(`SELECT count(*)::int AS n FROM tickets`);
     expect(count[0]!.n).toBe(0);
@@ -320,6 +343,17 @@ describe('Open311 GeoReport v2', () => {
     expect(again.body[0].service_request_id).toBe(first.body[0].service_request_id);
   });
 
+  it('takes a JSON body as it takes a form; a first line that says nothing (zero-width, dots) is not the title', async () => {
+    const posted = await t.request('POST', '/open311/v2/requests.json', {
+      body: { api_key: DEMO_OPEN311_KEY, service_code: 'SJ0101', lat: MANHOLE_POINT.lat, long: MANHOLE_POINT.long, description: '\u200b\u200b…\n路边垃圾无人清理' },
+    });
+    seen.push(posted.text);
+    expect(posted.status).toBe(200);
+    assertJson('post_response', posted.body);
+    const [row] = await t.ds.query(`SELECT title, lat::float8 AS lat, lng::float8 AS lng FROM tickets WHERE number = $1`, [posted.body[0].service_request_id]);
+    expect(row).toEqual({ title: '暴露垃圾', lat: MANHOLE_POINT.lat, lng: MANHOLE_POINT.long });
+  });
+
   it('a merged request (并单) shows its parent\'s status; a voided parent closes both', async () => {
     const dispatcher = await t.login('demo.dispatcher');
     const file = async (description: string) => {
@@ -354,6 +388,11 @@ describe('Open311 GeoReport v2', () => {
     expect(refused.status).toBe(403);
     const invalid = await t.request('POST', '/api/v1/admin/open311-keys', { token: admin, body: { name: '', jurisdictionNodeId: 'nope', extra: 1 } });
     expect(invalid.status).toBe(400);
+    // A number in a body is a JSON number: "3" is refused, not converted.
+    const text = await t.request('POST', '/api/v1/admin/open311-keys', { token: admin, body: { name: '文本限额', jurisdictionNodeId: ids['210911'], rateLimitPerMinute: '3' } });
+    expect([text.status, text.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+    expect(text.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'rateLimitPerMinute', constraint: 'isInt', zh: 'rateLimitPerMinute 须为整数' })]));
+    expect(await t.ds.query(`SELECT count(*)::int AS n FROM open311_api_keys WHERE name = '文本限额'`)).toEqual([{ n: 0 }]);
     const created = await t.request('POST', '/api/v1/admin/open311-keys', { token: admin, body: { name: '细河区测试客户端', jurisdictionNodeId: ids['210911'], rateLimitPerMinute: 3 } });
     expect(created.status).toBe(201);
     const key: string = created.body.key;

@@ -250,6 +250,57 @@ describe('ticket guards 工单校验', () => {
       expect(await snapshot()).toEqual(before);
     });
 
+    it('POST /tickets: blank titles, half or text locations, bytes that are not UTF-8 and non-JSON types are refused, filing nothing', async () => {
+      const manholeBytes = (bytes: Buffer) => {
+        const [head, tail] = manhole().split('非法输入测试');
+        return Buffer.concat([Buffer.from(head!), bytes, Buffer.from(tail!)]);
+      };
+      const post = (raw: string | Buffer, type = 'application/json') => t.request('POST', '/api/v1/tickets', { token: grid, raw, headers: { 'content-type': type } });
+      // [name, answer, status, code, field, constraint]: each field error is bilingual, from validation-messages.ts.
+      const cases: Array<[string, () => Promise<HttpResponse>, number, string, string?, string?]> = [
+        ['title of spaces', () => post(manhole({ title: '    ' })), 400, 'VALIDATION_FAILED', 'title', 'hasLettersOrDigits'],
+        ['title of zero-width spaces', () => post(manhole({ title: '\u200b\u200b\u200b' })), 400, 'VALIDATION_FAILED', 'title', 'hasLettersOrDigits'],
+        ['title of spaces, ideographic space and zero-width joiners', () => post(manhole({ title: ' \u3000\u200d\u2060\ufeff ' })), 400, 'VALIDATION_FAILED', 'title', 'hasLettersOrDigits'],
+        ['title of dots', () => post(manhole({ title: '....。' })), 400, 'VALIDATION_FAILED', 'title', 'hasLettersOrDigits'],
+        ['reporter name of zero-width spaces', () => post(manhole({ reporter: { name: '\u200b\u200b', phone: '13800001111' } })), 400, 'VALIDATION_FAILED', 'reporter.name', 'hasLettersOrDigits'],
+        ['lat without lng', () => post(manhole({ lng: undefined })), 400, 'VALIDATION_FAILED', 'lng', 'latLngTogether'],
+        ['lng without lat', () => post(manhole({ lat: undefined })), 400, 'VALIDATION_FAILED', 'lat', 'latLngTogether'],
+        ['lng null beside lat', () => post(manhole({ lng: null })), 400, 'VALIDATION_FAILED', 'lng', 'latLngTogether'],
+        ['lat and lng as strings', () => post(manhole({ lat: '42.03', lng: '121.66' })), 400, 'VALIDATION_FAILED', 'lat', 'isNumber'],
+        ['lng as a string', () => post(manhole({ lng: '121.66' })), 400, 'VALIDATION_FAILED', 'lng', 'isNumber'],
+        ['bytes \\xff\\xfe in the title', () => post(manholeBytes(Buffer.from([0xff, 0xfe]))), 400, 'INVALID_UNICODE'],
+        ['a truncated UTF-8 sequence in the title', () => post(manholeBytes(Buffer.from('井').subarray(0, 2))), 400, 'INVALID_UNICODE'],
+        ['JSON sent as text/plain', () => post(manhole(), 'text/plain'), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+        ['JSON sent as text/plain; charset=utf-8', () => post(manhole(), 'text/plain; charset=utf-8'), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+        ['JSON sent as application/xml', () => post(manhole(), 'application/xml'), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+        ['a form', () => post('categoryCode=0101&title=x', 'application/x-www-form-urlencoded'), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+        ['a JPEG', () => post(JPEG, 'image/jpeg'), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+      ];
+      const before = await snapshot();
+      for (const [name, send, status, code, field, constraint] of cases) {
+        const res = await send();
+        expectProblem(res, status, code);
+        expect([name, res.body.titleZh === res.body.title]).toEqual([name, false]);
+        if (field) {
+          expect([name, res.body.errors.find((e: { field: string }) => e.field === field)])
+            .toEqual([name, expect.objectContaining({ field, constraint, en: expect.stringMatching(/^[\x20-\x7e]+$/), zh: expect.stringMatching(/[\u3400-\u9fff]/) })]);
+        }
+      }
+      expect(await snapshot()).toEqual(before);
+      const [title] = (await post(manhole({ title: '    ' }))).body.errors;
+      expect(title).toEqual({
+        field: 'title', constraint: 'hasLettersOrDigits', message: title.en,
+        en: 'title must contain a letter or digit (spaces, invisible characters and punctuation alone are not text)', zh: 'title 须包含文字或数字（不能只有空格、不可见字符或标点）',
+      });
+      const half = (await post(manhole({ lng: undefined }))).body.errors;
+      expect(half).toEqual([expect.objectContaining({ field: 'lng', constraint: 'latLngTogether', en: 'lng is missing: lat and lng go together', zh: '缺少 lng：经纬度须同时提供' })]);
+      // Both halves as numbers, or neither, are filed; a one-character title that says something is a title.
+      const both = await fileTicket(t, grid, { ...MANHOLE, title: '\u200b井' });
+      expect([both.status, both.body.lat, both.body.lng]).toEqual([201, MANHOLE.lat, MANHOLE.lng]);
+      const neither = await fileTicket(t, grid, { ...MANHOLE, title: '无坐标', lat: undefined, lng: undefined });
+      expect([neither.status, neither.body.lat, neither.body.lng]).toEqual([201, null, null]);
+    });
+
     it('POST /tickets: emoji in display text are accepted and kept intact', async () => {
       const res = await fileTicket(t, grid, { ...MANHOLE, title: '井盖缺失 🚧⚠️', description: '有人差点掉下去 😱', address: '电务小区🏠1号楼' });
       expect(res.status).toBe(201);
@@ -283,6 +334,13 @@ describe('ticket guards 工单校验', () => {
         ['verify', 'passed as a string', body({ passed: 'true' }), 400, 'VALIDATION_FAILED'],
         ['add-note', 'note too long', body({ note: '备'.repeat(2001) }), 400, 'VALIDATION_FAILED'],
         ['add-note', 'note as an array', body({ note: ['a', 'b'] }), 400, 'VALIDATION_FAILED'],
+        // Required text must say something: blanks, zero-width characters or punctuation alone are no text.
+        ['add-note', 'note of zero-width spaces', body({ note: '\u200b\u200b\u200b' }), 400, 'INVALID_INPUT'],
+        ['add-note', 'note of spaces and a word joiner', body({ note: '  \u2060  ' }), 400, 'INVALID_INPUT'],
+        ['add-note', 'note of dots', body({ note: '……' }), 400, 'INVALID_INPUT'],
+        ['supervise', 'reason of zero-width spaces', body({ reason: '\u200b\u200b' }), 422, 'REASON_REQUIRED'],
+        ['supervise', 'reason of dots', body({ reason: '....' }), 422, 'REASON_REQUIRED'],
+        ['supervise', 'reason and note of punctuation', body({ reason: '！？', note: ' 。' }), 422, 'REASON_REQUIRED'],
       ];
       const before = await snapshot(ticket.id);
       for (const [action, name, raw, status, code] of cases) {

@@ -52,6 +52,9 @@ describe('tickets: the manhole story and the rules around it 工单', () => {
       ['verify', '电务社区1号楼楼长', 'closed'],
     ]);
     for (const e of timeline) expect(Date.parse(e.at)).toBeGreaterThan(0);
+    // The resolve event carries its photo (SPEC §5: an event has actor, time, from, to, note, attachments).
+    expect(timeline.map((e: { attachments: Array<{ id: string }> }) => e.attachments.map((a) => a.id))).toEqual([[], [], [], [], [photo.body.id], []]);
+    expect(timeline[4].attachments[0]).toMatchObject({ contentType: photo.body.contentType, sizeBytes: photo.body.sizeBytes });
     const attachments = (await t.request('GET', `/api/v1/tickets/${ticket.id}/attachments`, { token: grid })).body;
     expect(attachments).toHaveLength(1);
     expect(attachments[0].eventId).toBeTruthy();
@@ -165,6 +168,59 @@ describe('tickets: the manhole story and the rules around it 工单', () => {
     expect(audit).toEqual([{ actor_username: 'demo.dispatcher', target: ticket.id, details: { reason: '回访居民需要联系电话', ticketNumber: ticket.number } }]);
     const auditText = JSON.stringify(await t.ds.query(`SELECT * FROM audit_log`));
     expect(auditText).not.toContain('13900001111');
+  });
+
+  it('a reveal needs a reason that says something: blanks, dots and zero-width characters reveal nothing and are not audited', async () => {
+    const { body: ticket } = await fileTicket(t, grid, { ...MANHOLE, title: '理由测试', reporter: { name: '王淑芬', phone: '13900002222' } });
+    const reveals = async () => (await t.ds.query(`SELECT details FROM audit_log WHERE action = 'pii.reveal' AND target = $1`, [ticket.id])).map((r: { details: unknown }) => r.details);
+    for (const reason of ['    ', '....', '  \u200b\u200b ', '\u200b\u200c\u200d\u2060\ufeff', '。，！？', '-_-', 'a', ' 核 ', '\u200b核\u200b.', '🙂🙂']) {
+      const res = await t.request('POST', `/api/v1/tickets/${ticket.id}/reveal`, { token: dispatcher, body: { reason } });
+      expect([JSON.stringify(reason), res.status, res.body.code]).toEqual([JSON.stringify(reason), 400, 'VALIDATION_FAILED']);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.body.errors).toEqual([{
+        field: 'reason', constraint: 'hasLettersOrDigits', message: res.body.errors[0].en,
+        en: 'reason must contain at least 2 letters or digits (spaces, invisible characters and punctuation do not count)',
+        zh: 'reason 须包含至少 2 个文字或数字（空格、不可见字符和标点不计）',
+      }]);
+      expect(res.text).not.toMatch(/王淑芬|13900002222/);
+    }
+    expect(await reveals()).toEqual([]);
+    // Two letters or digits of any script are a reason (Chinese needs no more than 核实).
+    for (const reason of ['核实', 'test', ' 回访 ', '\u200b核实\u200b', 'A1']) {
+      const res = await t.request('POST', `/api/v1/tickets/${ticket.id}/reveal`, { token: dispatcher, body: { reason } });
+      expect([reason, res.status, res.body.reporter]).toEqual([reason, 200, { name: '王淑芬', phone: '13900002222' }]);
+    }
+    expect((await reveals()).map((d: { reason: string }) => d.reason).sort()).toEqual(['核实', 'test', ' 回访 ', '\u200b核实\u200b', 'A1'].sort());
+  });
+
+  it('attachments download with the stored type, nosniff, and as a file unless an image; the upload answers the stored createdAt', async () => {
+    const { body: ticket } = await fileTicket(t, grid, { ...MANHOLE, title: '附件下载测试' });
+    const photo = await t.request('POST', `/api/v1/tickets/${ticket.id}/attachments`, { token: grid, raw: JPEG, headers: { 'content-type': 'image/jpeg' } });
+    expect(photo.status).toBe(201);
+    // A PDF signature with HTML and script inside: stored as a PDF (no content scanner), served so no browser renders it.
+    const pdf = Buffer.from('%PDF-1.4\n<html><script>alert(document.cookie)</script></html>\n%%EOF\n', 'latin1');
+    const doc = await t.request('POST', `/api/v1/tickets/${ticket.id}/attachments`, { token: grid, raw: pdf, headers: { 'content-type': 'application/pdf' } });
+    expect([doc.status, doc.body.contentType]).toEqual([201, 'application/pdf']);
+
+    // The upload's createdAt is the stored one (RETURNING), equal to what the list shows.
+    const listed = (await t.request('GET', `/api/v1/tickets/${ticket.id}/attachments`, { token: grid })).body;
+    const byId = Object.fromEntries(listed.map((a: { id: string; createdAt: string }) => [a.id, a.createdAt]));
+    expect([byId[photo.body.id], byId[doc.body.id]]).toEqual([photo.body.createdAt, doc.body.createdAt]);
+    const [stored] = await t.ds.query(`SELECT created_at FROM attachments WHERE id = $1`, [doc.body.id]);
+    expect(doc.body.createdAt).toBe(stored.created_at.toISOString());
+
+    const image = await t.request('GET', `/api/v1/tickets/${ticket.id}/attachments/${photo.body.id}`, { token: grid });
+    expect(image.status).toBe(200);
+    expect(image.headers).toMatchObject({
+      'content-type': 'image/jpeg', 'x-content-type-options': 'nosniff', 'content-disposition': `inline; filename="${photo.body.id}.jpg"`,
+    });
+    const file = await t.request('GET', `/api/v1/tickets/${ticket.id}/attachments/${doc.body.id}`, { token: grid });
+    expect(file.status).toBe(200);
+    expect(file.headers).toMatchObject({
+      'content-type': 'application/pdf', 'x-content-type-options': 'nosniff', 'content-disposition': `attachment; filename="${doc.body.id}.pdf"`,
+      'cache-control': 'private, no-store',
+    });
+    expect(Buffer.from(file.text, 'latin1').equals(pdf)).toBe(true);
   });
 
   it("scopes tickets: another district's dispatcher gets 404, the unit's handler sees only its tickets", async () => {

@@ -1,5 +1,6 @@
 import { Body, Controller, Param, Post, Put } from '@nestjs/common';
-import { ApiConsumes, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
+import { Consumes } from '../../common/media-type';
 import { RequirePermission } from '../auth/permission.decorator';
 import { CurrentUser, type Principal } from '../auth/principal';
 import { Permission } from '../auth/roles';
@@ -19,10 +20,13 @@ export class CatalogueAdminController {
     return this.admin.create(user, body);
   }
 
-  /** Imports categories and standards: `text/csv` in the format of docs/catalogue.md; all rows or none. */
+  /**
+   * Imports categories and standards: `text/csv` in the format of docs/catalogue.md; all rows or none. A JSON body
+   * is answered CATALOGUE_IMPORT_INVALID ("send the CSV as text/csv"), any other type 415.
+   */
   @Post('import')
   @RequirePermission(Permission.CatalogueManage)
-  @ApiConsumes('text/csv')
+  @Consumes('text/csv', 'application/json')
   importCsv(@CurrentUser() user: Principal, @Body() body: unknown): Promise<CatalogueImportResponse> {
     if (typeof body !== 'string') {
       throw new CatalogueException(CatalogueErrorCode.CATALOGUE_IMPORT_INVALID, { en: 'send the CSV as text/csv', zh: '请以 text/csv 格式上传' });

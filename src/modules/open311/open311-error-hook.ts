@@ -7,8 +7,8 @@ import { CONTENT_TYPES, formatOfPath, renderErrors } from './open311-format';
 export const OPEN311_PREFIX = '/open311/v2/';
 
 /**
- * Errors raised before a route handler runs (body parser: NUL bytes, oversized bodies, bad encodings; and
- * unknown paths under /open311/v2/) are rendered by the global problem+json filter. Open311 clients expect
+ * Errors raised before a route handler runs (body parser: NUL bytes, oversized bodies, bad encodings; a body type
+ * the endpoint does not take, 415; and unknown paths under /open311/v2/) are rendered by the global problem+json filter. Open311 clients expect
  * GeoReport error lists, so this hook rewrites such answers on /open311/v2/ into that format, keeping the
  * status. Errors inside Open311 routes never get here: Open311ExceptionFilter renders them directly.
  */
@@ -34,7 +34,7 @@ export class Open311ErrorHook implements OnModuleInit {
       const title = `${problem.title ?? 'Error'} / ${problem.titleZh ?? '错误'}`;
       const errors = problem.errors?.length
         ? problem.errors.map((e) => ({ code: status, description: `${e.field}: ${e.message}` }))
-        : [{ code: status, description: problem.detail ? `${title}: ${problem.detail}` : title }];
+        : [{ code: status, description: problem.detail ? `${title}: ${problem.detail}${problem.detailZh ? ` / ${problem.detailZh}` : ''}` : title }];
       const format = formatOfPath(req.url);
       void reply.header('content-type', CONTENT_TYPES[format]);
       return renderErrors(format, errors);

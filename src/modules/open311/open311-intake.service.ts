@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { FieldCipher } from '../../common/field-cipher';
+import { lettersOrDigits } from '../../common/validators';
 import { FileTicketRequest } from '../tickets/dto/ticket.request.dto';
 import { IntakeService } from '../tickets/intake.service';
 import { convertAttributes, parsePostForm, reporterName } from './open311-form';
@@ -74,8 +75,9 @@ export class Open311IntakeService {
     if (standardCode !== undefined && !category.standards.some((s) => s.code === standardCode)) {
       throw new Open311Exception(Open311ErrorCode.INVALID_PARAMETER, undefined, [{ field: 'attribute[case_standard]', message: `must be one of ${category.standards.map((s) => s.code).join(', ')} / 立案标准无效` }]);
     }
-    const firstLine = post.description.split(/\r?\n/)[0]!.trim();
-    const title = firstLine ? [...firstLine].slice(0, 60).join('') : `${category.nameZh}${post.addressString ? `（${[...post.addressString].slice(0, 100).join('')}）` : ''}`;
+    const head = [...post.description.split(/\r?\n/)[0]!.trim()].slice(0, 60).join('');
+    // A first line with no letter or digit (blanks, zero-width characters, dots) says nothing: the title is then the service's name.
+    const title = lettersOrDigits(head) > 0 ? head : `${category.nameZh}${post.addressString ? `（${[...post.addressString].slice(0, 100).join('')}）` : ''}`;
     const filing = plainToInstance(FileTicketRequest, {
       categoryCode: category.code, standardCode, title, description: post.description, address: post.addressString,
       lat: post.lat, lng: post.lng, gridNodeId: node.id, channel: 'open311', attributes,

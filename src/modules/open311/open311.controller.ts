@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Consumes } from '../../common/media-type';
 import { Public } from '../auth/permission.decorator';
 import { CONTENT_TYPES, render, splitFormat, type Open311Format } from './open311-format';
 import { Open311AccessService } from './open311-access.service';
@@ -77,9 +78,13 @@ export class Open311Controller {
     return dir === 'request' ? send(reply, format, 'request', found) : send(reply, format, 'service_requests', [found]);
   }
 
-  /** POST requests.{fmt}: file a service request (form-encoded, api_key required). */
+  /**
+   * POST requests.{fmt}: file a service request (form-encoded, or JSON; api_key required). Any other body type is
+   * 415, as a GeoReport error list (Open311ErrorHook), before the key is looked at.
+   */
   @Post(':file')
   @HttpCode(200)
+  @Consumes('application/x-www-form-urlencoded', 'application/json')
   async create(
     @Param('file') file: string, @Body() body: unknown, @Query() q: QueryParams, @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply,

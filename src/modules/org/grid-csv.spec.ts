@@ -17,6 +17,14 @@ describe('parseGridCsv', () => {
     ]);
   });
 
+  it('refuses half a location: lat and lng go together', () => {
+    const { errors } = parseGridCsv('code,parent_code,name,level,lat,lng\nA,P,a,grid,42.01,\nB,P,b,grid,,121.66\nC,P,c,grid,42.01,121.66\n');
+    expect(errors).toEqual([
+      { field: 'line 2: lng', message: 'lat and lng go together / 经纬度须同时提供' },
+      { field: 'line 3: lat', message: 'lat and lng go together / 经纬度须同时提供' },
+    ]);
+  });
+
   it('refuses a wrong header', () => {
     expect(parseGridCsv('name,code\nx,y\n').errors[0]!.field).toBe('header');
   });

@@ -46,6 +46,7 @@ export function parseGridCsv(text: string): { rows: GridCsvRow[]; errors: Array<
     const lngN = lng === '' ? null : Number(lng);
     if (latN !== null && !(Number.isFinite(latN) && latN >= -90 && latN <= 90)) bad('lat', 'latitude -90..90');
     if (lngN !== null && !(Number.isFinite(lngN) && lngN >= -180 && lngN <= 180)) bad('lng', 'longitude -180..180');
+    if ((latN === null) !== (lngN === null)) bad(latN === null ? 'lat' : 'lng', 'lat and lng go together / 经纬度须同时提供');
     rows.push({ line, code, parentCode, name, level, lat: latN, lng: lngN });
   });
   return { rows, errors };

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
-import { ApiConsumes, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
+import { Consumes } from '../../common/media-type';
 import { RequirePermission } from '../auth/permission.decorator';
 import { CurrentUser, type Principal } from '../auth/principal';
 import { Permission } from '../auth/roles';
@@ -25,10 +26,13 @@ export class OrgAdminController {
     return this.org.updateNode(user, id, body);
   }
 
-  /** Imports a grid tree: `text/csv` with header `code,parent_code,name,level,lat,lng`; all rows or none. */
+  /**
+   * Imports a grid tree: `text/csv` with header `code,parent_code,name,level,lat,lng`; all rows or none. A JSON
+   * body is answered IMPORT_INVALID ("send the CSV as text/csv"), any other type 415.
+   */
   @Post('grid-nodes/import')
   @RequirePermission(Permission.OrgManage)
-  @ApiConsumes('text/csv')
+  @Consumes('text/csv', 'application/json')
   importGrid(@CurrentUser() user: Principal, @Body() body: unknown): Promise<{ created: number }> {
     if (typeof body !== 'string') {
       throw new OrgException(OrgErrorCode.IMPORT_INVALID, { en: 'send the CSV as text/csv', zh: '请以 text/csv 格式上传' });

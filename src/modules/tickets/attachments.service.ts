@@ -39,10 +39,11 @@ export class AttachmentsService {
     const sha256 = createHash('sha256').update(body).digest('hex');
     // Bytes first, then the row: a crash between them leaves an orphan file, never a row without bytes.
     await this.storage.put(key, body);
-    const id = await this.repo.insertAttachment({ ticketId: t.id, storageKey: key, contentType: sniffed, size: body.length, sha256, uploadedBy: p.id });
+    const row = await this.repo.insertAttachment({ ticketId: t.id, storageKey: key, contentType: sniffed, size: body.length, sha256, uploadedBy: p.id });
     // The ticket ended while the bytes were being written: nothing is recorded (the file is an orphan, as above).
-    if (id === undefined) throw new TicketException(TicketErrorCode.TICKET_NOT_OPEN);
-    return { id, contentType: sniffed, sizeBytes: body.length, sha256, eventId: null, createdAt: now.toISOString() };
+    if (row === undefined) throw new TicketException(TicketErrorCode.TICKET_NOT_OPEN);
+    // The stored time (RETURNING), so the answer matches the list; `now` only names the storage folder.
+    return { id: row.id, contentType: sniffed, sizeBytes: body.length, sha256, eventId: null, createdAt: row.created_at.toISOString() };
   }
 
   /**
@@ -59,13 +60,13 @@ export class AttachmentsService {
     }));
   }
 
-  async download(p: Principal, ticketId: string, attachmentId: string): Promise<{ contentType: string; bytes: Buffer }> {
+  async download(p: Principal, ticketId: string, attachmentId: string): Promise<{ id: string; contentType: string; bytes: Buffer }> {
     const scope = ticketScope(p, await this.query.unitTypeOf(p));
     const t = await this.repo.findVisible(scope, ticketId);
     if (!t) throw new TicketException(TicketErrorCode.TICKET_NOT_FOUND);
     if (contentRestricted(t)) throw new TicketException(TicketErrorCode.DISPUTE_CONTENT_RESTRICTED);
     const a = (await this.repo.attachments(scope, t.id)).find((x) => x.id === attachmentId);
     if (!a) throw new TicketPathNotFound(TicketErrorCode.ATTACHMENT_NOT_FOUND);
-    return { contentType: a.content_type, bytes: await this.storage.get(a.storage_key) };
+    return { id: a.id, contentType: a.content_type, bytes: await this.storage.get(a.storage_key) };
   }
 }

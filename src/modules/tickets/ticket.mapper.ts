@@ -84,8 +84,9 @@ function toFullTicketResponse(
 }
 
 /**
- * An event of the timeline. For a reader whose ticket is `contentRestricted`, the note and data (mediation notes,
- * outcome, reasons, units' remarks) are withheld: they see what happened and when (action, actor, from → to),
+ * An event of the timeline, with the attachments it carries (SPEC §5: actor, time, from, to, note, attachments).
+ * For a reader whose ticket is `contentRestricted`, the note, data and attachments (mediation notes, outcome,
+ * reasons, units' remarks, evidence) are withheld: they see what happened and when (action, actor, from → to),
  * not what was said.
  */
 export function toEventResponse(e: EventRow, ticket: Pick<TicketRow, 'platform' | 'content_visible'>): TicketEventResponse {
@@ -93,6 +94,6 @@ export function toEventResponse(e: EventRow, ticket: Pick<TicketRow, 'platform' 
   return {
     seq: e.seq, action: e.action, actorId: e.actor_id, actorRole: e.actor_role, actorName: e.actor_name,
     from: e.from_status, to: e.to_status, note: restricted ? null : e.note, data: restricted ? {} : e.data, at: e.at.toISOString(),
-    contentRestricted: restricted,
+    attachments: restricted ? [] : e.attachments, contentRestricted: restricted,
   };
 }

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
-import { ApiConsumes, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { Consumes } from '../../common/media-type';
 import { RequirePermission } from '../auth/permission.decorator';
 import { CurrentUser, type Principal } from '../auth/principal';
 import { Meta } from '../auth/request-meta';
@@ -13,6 +14,9 @@ import { IntakeService, type DuplicateSuggestion } from './intake.service';
 import { TicketActionsService } from './ticket-actions.service';
 import { TicketQueryService } from './ticket-query.service';
 import { MaterialsService } from './materials.service';
+
+/** File name extensions for downloads, by stored content type. */
+const EXTENSIONS: Readonly<Record<string, string>> = { 'image/jpeg': '.jpg', 'image/png': '.png', 'image/webp': '.webp', 'application/pdf': '.pdf' };
 
 @ApiTags('tickets 工单')
 @Controller('api/v1/tickets')
@@ -91,7 +95,7 @@ export class TicketsController {
   /** Upload a photo or PDF as the raw body (Content-Type image/jpeg, image/png, image/webp or application/pdf). */
   @Post(':id/attachments')
   @RequirePermission(Permission.TicketAct)
-  @ApiConsumes('image/jpeg', 'image/png', 'image/webp', 'application/pdf')
+  @Consumes('image/jpeg', 'image/png', 'image/webp', 'application/pdf')
   upload(
     @CurrentUser() user: Principal,
     @Param('id', ParseUUIDPipe) id: string,
@@ -107,6 +111,11 @@ export class TicketsController {
     return this.attachments.list(user, id);
   }
 
+  /**
+   * The stored bytes with the stored (sniff-checked) content type, never sniffed by the browser (`nosniff`). Images
+   * are shown inline; anything else (PDF) is a download (`Content-Disposition: attachment`), so a PDF whose bytes
+   * also hold HTML or script is never rendered by the browser as a page of this origin.
+   */
   @Get(':id/attachments/:attachmentId')
   @RequirePermission(Permission.TicketRead)
   async download(
@@ -116,7 +125,12 @@ export class TicketsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Buffer> {
     const file = await this.attachments.download(user, id, attachmentId);
-    void reply.header('content-type', file.contentType).header('cache-control', 'private, no-store');
+    const disposition = file.contentType.startsWith('image/') ? 'inline' : 'attachment';
+    void reply
+      .header('content-type', file.contentType)
+      .header('x-content-type-options', 'nosniff')
+      .header('content-disposition', `${disposition}; filename="${file.id}${EXTENSIONS[file.contentType] ?? ''}"`)
+      .header('cache-control', 'private, no-store');
     return file.bytes;
   }
 }

@@ -28,6 +28,8 @@ export interface EventRow {
   note: string | null;
   data: Record<string, unknown>;
   at: Date;
+  /** The attachments linked to the event (a resolve's photos), oldest first. */
+  attachments: Array<{ id: string; contentType: string; sizeBytes: number }>;
 }
 
 export type { ClockRow } from './ticket-clock.types';
@@ -332,7 +334,9 @@ export class TicketsRepository {
   async events(ticketId: string): Promise<EventRow[]> {
     return this.ds.query(
       `SELECT e.id::text, e.ticket_id, e.seq, e.action, e.actor_id, e.actor_role, u.display_name AS actor_name,
-              e.from_status, e.to_status, e.note, e.data, e.at
+              e.from_status, e.to_status, e.note, e.data, e.at,
+              coalesce((SELECT json_agg(json_build_object('id', a.id, 'contentType', a.content_type, 'sizeBytes', a.size_bytes) ORDER BY a.created_at, a.id)
+                          FROM attachments a WHERE a.ticket_id = e.ticket_id AND a.event_id = e.id), '[]'::json) AS attachments
          FROM ticket_events e LEFT JOIN users u ON u.id = e.actor_id
         WHERE e.ticket_id = $1 ORDER BY e.seq`, [ticketId]);
   }
@@ -473,14 +477,15 @@ export class TicketsRepository {
   }
 
   /** Records an attachment of a ticket that is still open; undefined (nothing written) once the ticket has ended. */
-  async insertAttachment(a: { ticketId: string; storageKey: string; contentType: string; size: number; sha256: string; uploadedBy: string }): Promise<string | undefined> {
-    const rows: Array<{ id: string }> = await this.ds.query(
+  /** The new attachment's id and its stored `created_at` (what the list shows later); undefined when the ticket has ended. */
+  async insertAttachment(a: { ticketId: string; storageKey: string; contentType: string; size: number; sha256: string; uploadedBy: string }): Promise<{ id: string; created_at: Date } | undefined> {
+    const rows: Array<{ id: string; created_at: Date }> = await this.ds.query(
       `INSERT INTO attachments (ticket_id, storage_key, content_type, size_bytes, sha256, uploaded_by)
        SELECT t.id, $2::text, $3::text, $4::int, $5::text, $6::uuid FROM tickets t
         WHERE t.id = $1 AND t.status NOT IN ('closed','archived','voided','cancelled','merged')
-       RETURNING id`,
+       RETURNING id, created_at`,
       [a.ticketId, a.storageKey, a.contentType, a.size, a.sha256, a.uploadedBy]);
-    return rows[0]?.id;
+    return rows[0];
   }
 
   async linkAttachments(m: EntityManager, ticketId: string, ids: string[], eventId: string): Promise<number> {

@@ -1,11 +1,14 @@
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsEnum, IsIn, IsLatitude, IsLongitude, IsObject, IsOptional, IsString, IsUUID, Length, Matches, ValidateIf } from 'class-validator';
+import { IsBoolean, IsEnum, IsIn, IsLatitude, IsLongitude, IsNumber, IsObject, IsOptional, IsString, IsUUID, Length, Matches, ValidateIf } from 'class-validator';
+import { IF_GIVEN, LatLngTogether } from '../../../common/validators';
 import { Role } from '../../auth/roles';
 
 /** Codes are ltree labels: letters, digits and underscore (administrative codes are 12 digits). */
 export const CODE_PATTERN = /^[0-9A-Za-z_]{1,40}$/;
 /** Display text: no control characters. */
 export const TEXT_PATTERN = /^[^\p{Cc}]+$/u;
+/** Numbers in a JSON body are JSON numbers: `"42.03"` is refused (isNumber), never converted. */
+const FINITE = { allowNaN: false, allowInfinity: false };
 export const UNIT_TYPES = ['command_centre', 'bureau', 'utility', 'street_office', 'mediation_committee', 'party_branch', 'service_centre', 'community'] as const;
 
 export class CreateGridNodeRequest {
@@ -13,16 +16,18 @@ export class CreateGridNodeRequest {
   @Matches(CODE_PATTERN) code!: string;
   @IsString() @Length(1, 100) @Matches(TEXT_PATTERN) name!: string;
   @Matches(/^[a-z_]{1,30}$/) level!: string;
-  @IsOptional() @IsLatitude() lat?: number;
-  @IsOptional() @IsLongitude() lng?: number;
+  /** WGS84 point, as JSON numbers; lat and lng come together or not at all. */
+  @LatLngTogether('lng') @IsNumber(FINITE, IF_GIVEN) @IsLatitude(IF_GIVEN) lat?: number;
+  @LatLngTogether('lat') @IsNumber(FINITE, IF_GIVEN) @IsLongitude(IF_GIVEN) lng?: number;
   /** GeoJSON Polygon in WGS84. */
   @IsOptional() @IsObject() polygon?: Record<string, unknown>;
 }
 
 export class UpdateGridNodeRequest {
   @IsOptional() @IsString() @Length(1, 100) @Matches(TEXT_PATTERN) name?: string;
-  @IsOptional() @IsLatitude() lat?: number;
-  @IsOptional() @IsLongitude() lng?: number;
+  /** WGS84 point, as JSON numbers; lat and lng come together or not at all. */
+  @LatLngTogether('lng') @IsNumber(FINITE, IF_GIVEN) @IsLatitude(IF_GIVEN) lat?: number;
+  @LatLngTogether('lat') @IsNumber(FINITE, IF_GIVEN) @IsLongitude(IF_GIVEN) lng?: number;
   @IsOptional() @IsObject() polygon?: Record<string, unknown>;
 }
 

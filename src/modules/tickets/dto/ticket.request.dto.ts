@@ -2,14 +2,17 @@ import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsLatitude, IsLongitude, IsNumber, IsObject, IsOptional, IsString, IsUUID, Length, Matches, Max, Min, ValidateNested,
 } from 'class-validator';
+import { HasLettersOrDigits, IF_GIVEN, LatLngTogether } from '../../../common/validators';
 
 const TEXT = /^[^\p{Cc}]*$/u;
+/** Numbers in a JSON body are JSON numbers: `"42.03"` is refused (isNumber), never converted. */
+const FINITE = { allowNaN: false, allowInfinity: false };
 const MULTILINE = /^[^\p{Cc}]*$|^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/u;
 export const CHANNELS = ['patrol', 'hotline', 'app', 'web', 'walk_in', 'open311', 'referral'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 export class ReporterRequest {
-  @IsString() @Length(1, 50) @Matches(TEXT) name!: string;
+  @IsString() @Length(1, 50) @Matches(TEXT) @HasLettersOrDigits() name!: string;
   @Matches(/^[0-9+\- ]{5,20}$/) phone!: string;
 }
 
@@ -18,11 +21,13 @@ export class FileTicketRequest {
   @Matches(/^[0-9A-Za-z_]{1,40}$/) categoryCode!: string;
   /** Case standard code within the category (e.g. `missing` 缺失); defaults to the category's first standard. */
   @IsOptional() @Matches(/^[0-9A-Za-z_]{1,40}$/) standardCode?: string;
-  @IsString() @Length(1, 200) @Matches(TEXT) title!: string;
+  /** Must say something: at least one letter or digit (any script), not only spaces, zero-width characters or dots. */
+  @IsString() @Length(1, 200) @Matches(TEXT) @HasLettersOrDigits() title!: string;
   @IsString() @Length(0, 5000) @Matches(MULTILINE) description!: string;
   @IsOptional() @IsString() @Length(0, 300) @Matches(TEXT) address?: string;
-  @IsOptional() @IsLatitude() lat?: number;
-  @IsOptional() @IsLongitude() lng?: number;
+  /** WGS84 point, as JSON numbers; lat and lng come together or not at all. */
+  @LatLngTogether('lng') @IsNumber(FINITE, IF_GIVEN) @IsLatitude(IF_GIVEN) lat?: number;
+  @LatLngTogether('lat') @IsNumber(FINITE, IF_GIVEN) @IsLongitude(IF_GIVEN) lng?: number;
   @IsOptional() @IsUUID() gridNodeId?: string;
   @IsIn(CHANNELS) channel!: Channel;
   @IsOptional() @IsIn(['extra_urgent', 'urgent', 'normal']) priority?: 'extra_urgent' | 'urgent' | 'normal';
@@ -72,7 +77,8 @@ export class TicketListRequest {
 }
 
 export class RevealRequest {
-  @IsString() @Length(4, 500) @Matches(TEXT) reason!: string;
+  /** Why personal data is needed (SPEC §9): at least 2 letters or digits, e.g. 核实; blanks and dots say nothing. */
+  @IsString() @Length(1, 500) @Matches(TEXT) @HasLettersOrDigits(2) reason!: string;
 }
 
 export class MaterialsRequest {

@@ -75,6 +75,8 @@ export class TicketEventResponse {
   note!: string | null;
   data!: Record<string, unknown>;
   at!: string;
-  /** True when `note` and `data` are withheld (see `TicketResponse.contentRestricted`). */
+  /** Attachments linked to this event (e.g. the photos of a resolve); download through `/attachments/:id`. */
+  attachments!: Array<{ id: string; contentType: string; sizeBytes: number }>;
+  /** True when `note`, `data` and `attachments` are withheld (see `TicketResponse.contentRestricted`). */
   contentRestricted!: boolean;
 }
