@@ -112,6 +112,8 @@ export async function createApiApp(runtime: Runtime, logger: Logger, options: { 
   const metrics = app.get(MetricsService);
   fastify.addHook('onSend', async (req, reply, payload) => {
     void reply.header('x-request-id', String(req.id));
+    // Browsers take every answer as the type it declares (JSON, problem+json, CSV, an attachment), never a sniffed one.
+    void reply.header('x-content-type-options', 'nosniff');
     return payload;
   });
   fastify.addHook('onResponse', async (req, reply) => {

@@ -83,6 +83,9 @@ describe('platform: health, metrics, docs, queues, audit 平台', () => {
   it('echoes a safe request id and generates one otherwise', async () => {
     const given = await t.request('GET', '/health/live', { headers: { 'x-request-id': 'abc-123' } });
     expect(given.headers['x-request-id']).toBe('abc-123');
+    expect(given.headers['x-content-type-options']).toBe('nosniff');
+    const problem = await t.request('GET', '/api/v1/tickets');
+    expect([problem.status, problem.headers['x-content-type-options']]).toEqual([401, 'nosniff']);
     const unsafe = await t.request('GET', '/health/live', { headers: { 'x-request-id': 'a b<script>' } });
     expect(unsafe.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
