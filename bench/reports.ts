@@ -105,19 +105,11 @@ async function main(): Promise<void> {
     const results: Array<Awaited<ReturnType<ReportsService['durations']>>> = [];
     const rateResults: Array<Awaited<ReturnType<ReportsService['rates']>>> = [];
     for (const m of months) {
-      const a = process.hrtime.bigint();
-      const d = await reports.durations(CITY, { ...m, groupBy: 'street' });
-      rollupMs.push(Number(process.hrtime.bigint() - a) / 1e6);
-      const a2 = process.hrtime.bigint();
-      const r = await reports.rates(CITY, { ...m, groupBy: 'street' });
-      ratesMs.push(Number(process.hrtime.bigint() - a2) / 1e6);
+      const d = await timed(rollupMs, () => reports.durations(CITY, { ...m, groupBy: 'street' }));
+      const r = await timed(ratesMs, () => reports.rates(CITY, { ...m, groupBy: 'street' }));
       // The same month by handling unit (the month_unit grain); its rows must add up to the street rows.
-      const a3 = process.hrtime.bigint();
-      const du = await reports.durations(CITY, { ...m, groupBy: 'unit' });
-      unitMs.push(Number(process.hrtime.bigint() - a3) / 1e6);
-      const a4 = process.hrtime.bigint();
-      const ru = await reports.rates(CITY, { ...m, groupBy: 'unit' });
-      unitRatesMs.push(Number(process.hrtime.bigint() - a4) / 1e6);
+      const du = await timed(unitMs, () => reports.durations(CITY, { ...m, groupBy: 'unit' }));
+      const ru = await timed(unitRatesMs, () => reports.rates(CITY, { ...m, groupBy: 'unit' }));
       const total = (rows: Array<{ counts: { filed: number; closed: number } }>, c: 'filed' | 'closed'): number => rows.reduce((x, row) => x + row.counts[c], 0);
       for (const c of ['filed', 'closed'] as const) {
         if (total(ru.rows, c) !== total(r.rows, c)) throw new Error(`${c} by unit ${total(ru.rows, c)} ≠ by street ${total(r.rows, c)} in ${m.from}`);
@@ -135,8 +127,7 @@ async function main(): Promise<void> {
     for (const [i, m] of months.entries()) {
       if (i >= 8) break; // the exact scans are slow: eight months are enough for their p95 and the error
       const d = results[i]!;
-      const b = process.hrtime.bigint();
-      const exact: ExactRow[] = await db.ds.query(
+      const exact: ExactRow[] = await timed(exactMs, () => db.ds.query(
         `WITH tk AS (
            SELECT t.id, subpath(t.grid_path, 0, 3)::text AS g, t.status FROM tickets t
             WHERE t.created_at >= ($1::date)::timestamp AT TIME ZONE 'Asia/Shanghai' AND t.created_at < ($2::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai'
@@ -157,8 +148,7 @@ async function main(): Promise<void> {
                                    AND x.action <> 'parent-closed' ORDER BY x.seq LIMIT 1) r ON true)
          SELECT g, count(*)::int AS filed, count(*) FILTER (WHERE status IN ('closed', 'archived'))::int AS closed,
                 ${SPANS.map(([c]) => `count(${c})::int AS ${c}_n, ${pc(c)}`).join(', ')}
-           FROM s GROUP BY g`, [m.from, m.to]);
-      exactMs.push(Number(process.hrtime.bigint() - b) / 1e6);
+           FROM s GROUP BY g`, [m.from, m.to]));
       for (const e of exact) {
         const row = d.rows.find((x) => x.group === e.g);
         const rates = rateResults[i]!.rows.find((x) => x.group === e.g);
@@ -211,6 +201,14 @@ async function main(): Promise<void> {
   } finally {
     await db.stop();
   }
+}
+
+/** Runs `fn`, adding its wall time in milliseconds to `into`. */
+async function timed<T>(into: number[], fn: () => Promise<T>): Promise<T> {
+  const start = process.hrtime.bigint();
+  const out = await fn();
+  into.push(Number(process.hrtime.bigint() - start) / 1e6);
+  return out;
 }
 
 function numberArg(name: string, fallback: number): number {
