@@ -104,13 +104,13 @@ async function main(): Promise<void> {
     // tables at ten million tickets) evicted the rollups from the cache just before the next month's reports.
     const results: Array<Awaited<ReturnType<ReportsService['durations']>>> = [];
     const rateResults: Array<Awaited<ReturnType<ReportsService['rates']>>> = [];
+    const total = (rows: Array<{ counts: { filed: number; closed: number } }>, c: 'filed' | 'closed'): number => rows.reduce((x, row) => x + row.counts[c], 0);
     for (const m of months) {
       const d = await timed(rollupMs, () => reports.durations(CITY, { ...m, groupBy: 'street' }));
       const r = await timed(ratesMs, () => reports.rates(CITY, { ...m, groupBy: 'street' }));
       // The same month by handling unit (the month_unit grain); its rows must add up to the street rows.
       const du = await timed(unitMs, () => reports.durations(CITY, { ...m, groupBy: 'unit' }));
       const ru = await timed(unitRatesMs, () => reports.rates(CITY, { ...m, groupBy: 'unit' }));
-      const total = (rows: Array<{ counts: { filed: number; closed: number } }>, c: 'filed' | 'closed'): number => rows.reduce((x, row) => x + row.counts[c], 0);
       for (const c of ['filed', 'closed'] as const) {
         if (total(ru.rows, c) !== total(r.rows, c)) throw new Error(`${c} by unit ${total(ru.rows, c)} ≠ by street ${total(r.rows, c)} in ${m.from}`);
       }
@@ -120,6 +120,37 @@ async function main(): Promise<void> {
       results.push(d);
       rateResults.push(r);
     }
+    // The other views officials use, each read from its own grain (grains.ts), over the same months: durations and
+    // rates p95 per view. Whole-month views must add up to the street rows' counts. `unitPlatform` (by unit within one
+    // platform) is a view no coarse grain keeps: it reads the day grain, for comparison.
+    const platformOf: Array<{ p: string }> = await db.ds.query(`SELECT platform AS p FROM tickets GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`);
+    const views: Array<{ name: string; q: (m: { from: string; to: string }) => Record<string, string>; whole: boolean }> = [
+      { name: 'category', q: (m) => ({ ...m, groupBy: 'category' }), whole: true },
+      { name: 'channel', q: (m) => ({ ...m, groupBy: 'channel' }), whole: true },
+      { name: 'community', q: (m) => ({ ...m, groupBy: 'community' }), whole: true },
+      { name: 'categoryFilter', q: (m) => ({ ...m, groupBy: 'street', categoryCode: '01' }), whole: false },
+      { name: 'partialMonth', q: (m) => ({ ...m, from: `${m.from.slice(0, 8)}02`, groupBy: 'street' }), whole: false },
+      { name: 'byDay', q: (m) => ({ ...m, groupBy: 'day' }), whole: true },
+      { name: 'unitPlatform', q: (m) => ({ ...m, groupBy: 'unit', platform: platformOf[0]!.p }), whole: false },
+    ];
+    const viewMs = new Map(views.map((v) => [v.name, { durations: [] as number[], rates: [] as number[], backlog: [] as number[] }]));
+    for (const [i, m] of months.entries()) {
+      for (const v of views) {
+        const t = viewMs.get(v.name)!;
+        await timed(t.durations, () => reports.durations(CITY, v.q(m)));
+        const r = await timed(t.rates, () => reports.rates(CITY, v.q(m)));
+        if (v.whole && total(r.rows, 'filed') !== total(rateResults[i]!.rows, 'filed')) {
+          throw new Error(`filed by ${v.name} ${total(r.rows, 'filed')} ≠ by street ${total(rateResults[i]!.rows, 'filed')} in ${m.from}`);
+        }
+      }
+    }
+    const backlogMs: number[] = [];
+    for (let i = 0; i < 5; i++) await timed(backlogMs, () => reports.backlog(CITY, { groupBy: 'street' }));
+    const viewsP95Ms = Object.fromEntries([...viewMs].map(([name, t]) => [name, {
+      durations: Number(percentile([...t.durations].sort((x, y) => x - y), 95).toFixed(1)), rates: Number(percentile([...t.rates].sort((x, y) => x - y), 95).toFixed(1)),
+    }]));
+    const backlogP95Ms = Number(percentile([...backlogMs].sort((x, y) => x - y), 95).toFixed(1));
+    log(`other views, p95 ms (durations / rates): ${Object.entries(viewsP95Ms).map(([k, v]) => `${k} ${v.durations} / ${v.rates}`).join('; ')}; backlog (open tickets of all time by street) ${backlogP95Ms}`);
     // The exact answer from the raw tables: per ticket its spans, as ticket-facts.ts defines them (the first dispatch
     // or claim; the first sign or claim from it; the first resolve after it; the last close), then per street.
     const pc = (col: string) => ['p50', 'p90', 'p95'].map((q) => `percentile_cont(0.${q.slice(1)}) WITHIN GROUP (ORDER BY ${col}) AS ${col}_${q}`).join(', ');
@@ -196,7 +227,7 @@ async function main(): Promise<void> {
       p95Ms: Number(p95Ms.toFixed(1)), ratesP95Ms: Number(percentile(ratesSorted, 95).toFixed(1)),
       unitP95Ms: Number(percentile(unitSorted, 95).toFixed(1)), unitRatesP95Ms: Number(percentile(unitRatesSorted, 95).toFixed(1)), exactP95Ms: Number(exactP95Ms.toFixed(1)), speedup: Number((exactP95Ms / p95Ms).toFixed(1)),
       maxRelError: Number(maxRelError.toFixed(5)), percentilesChecked: checked, rollupLagMs: live.maxLagMs, liveLagP95Ms: live.p95LagMs,
-      liveEvents: live.events, liveSeconds, queryLagMs: lag,
+      liveEvents: live.events, liveSeconds, queryLagMs: lag, viewsP95Ms, backlogP95Ms,
     })}\n`);
   } finally {
     await db.stop();

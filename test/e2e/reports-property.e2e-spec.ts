@@ -4,14 +4,18 @@ import type { Principal } from '../../src/modules/auth/principal';
 import { Role } from '../../src/modules/auth/roles';
 import { BUILD_STREET_MONTH_ROWS } from '../../src/database/migrations/1764232300000-reports-street-month';
 import { BUILD_UNIT_MONTH_ROWS } from '../../src/database/migrations/1764300340000-reports-unit-month';
+import { buildGrainRows } from '../../src/database/migrations/1764300360000-reports-more-grains';
 import { MAX_RELATIVE_ERROR } from '../../src/modules/reports/histogram';
 import { DURATION_METRICS } from '../../src/modules/reports/report-metrics';
-import { grainFor } from '../../src/modules/reports/reports.repository';
+import { grainFor, type GroupBy } from '../../src/modules/reports/reports.repository';
 import { ReportsService } from '../../src/modules/reports/reports.service';
 import { RollupService } from '../../src/modules/reports/rollup.service';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { loadFixture, planTicket, rng, writeEvents, writeTickets, type Fixture } from './reports-history';
 import { exactQuantile, oracle } from './reports-oracle';
+
+/** The filing month (Asia/Shanghai) of an instant, as the reports group by month. */
+const shanghaiMonth = (ms: number): string => new Date(ms + 8 * 3600_000).toISOString().slice(0, 7);
 
 const CITY: Principal = { id: randomUUID(), username: 'city', role: Role.Official, scopeNodeId: randomUUID(), scopePath: '210900', unitId: null, mfaPending: false };
 
@@ -47,22 +51,42 @@ describe('reports: rollups folded incrementally equal a brute-force computation 
           await rollups.catchUp(10_000, batch);
         }
         const now = Date.now();
-        // Whole months read a month grain (by street; by street and platform when the platform is filtered; by street
-        // and unit when the unit is grouped or filtered); any other period reads the day grain. All must agree with the oracle.
+        // Each report reads the smallest grain that keeps what it groups and filters by (grains.ts): whole months a month
+        // grain, other periods by street day_street, the rest the day grain. All must agree with the oracle.
         const platform = plans[0]!.platform;
         const unit = plans.find((x) => x.unitId !== null)?.unitId ?? fx.units[0]!;
+        const channel = plans[0]!.channel;
+        const community = fx.nodes.find((x) => x.path.split('.').length === 4)!;
         const byUnit = (x: { unitId: string | null }): string => x.unitId ?? '';
-        const cases: Array<{ q: { from: string; to: string; groupBy: 'street' | 'unit'; platform?: string; unitId?: string }; grain: string; expected: ReturnType<typeof oracle> }> = [
-          { q: { from: `${year}-01-01`, to: `${year}-12-31`, groupBy: 'street' }, grain: 'month_street', expected: oracle(plans, now) },
-          { q: { from: `${year}-01-01`, to: `${year}-12-31`, groupBy: 'street', platform }, grain: 'month', expected: oracle(plans.filter((x) => x.platform === platform), now) },
-          { q: { from: `${year}-01-02`, to: `${year}-12-31`, groupBy: 'street' }, grain: 'day', expected: oracle(plans, now) },
-          { q: { from: `${year}-01-01`, to: `${year}-12-31`, groupBy: 'unit' }, grain: 'month_unit', expected: oracle(plans, now, byUnit) },
-          { q: { from: `${year}-01-01`, to: `${year}-12-31`, groupBy: 'street', unitId: unit }, grain: 'month_unit', expected: oracle(plans.filter((x) => x.unitId === unit), now) },
-          { q: { from: `${year}-01-02`, to: `${year}-12-31`, groupBy: 'unit' }, grain: 'day', expected: oracle(plans, now, byUnit) },
-          { q: { from: `${year}-01-01`, to: `${year}-12-31`, groupBy: 'unit', platform }, grain: 'day', expected: oracle(plans.filter((x) => x.platform === platform), now, byUnit) },
+        const byCategory = (x: { categoryCode: string }): string => x.categoryCode;
+        const byChannel = (x: { channel: string }): string => x.channel;
+        const byDepth = (d: number) => (x: { gridPath: string }): string => x.gridPath.split('.').slice(0, d).join('.');
+        const whole = { from: `${year}-01-01`, to: `${year}-12-31` };
+        const partial = { from: `${year}-01-02`, to: `${year}-12-31` };
+        type Q = { from: string; to: string; groupBy: GroupBy; platform?: string; unitId?: string; channel?: string; categoryCode?: string; gridNodeId?: string };
+        const cases: Array<{ q: Q; gridPath?: string; grain: string; expected: ReturnType<typeof oracle> }> = [
+          { q: { ...whole, groupBy: 'street' }, grain: 'month_street', expected: oracle(plans, now) },
+          { q: { ...whole, groupBy: 'street', platform }, grain: 'month', expected: oracle(plans.filter((x) => x.platform === platform), now) },
+          { q: { ...partial, groupBy: 'street' }, grain: 'day_street', expected: oracle(plans, now) },
+          { q: { ...whole, groupBy: 'unit' }, grain: 'month_unit', expected: oracle(plans, now, byUnit) },
+          { q: { ...whole, groupBy: 'street', unitId: unit }, grain: 'month_unit', expected: oracle(plans.filter((x) => x.unitId === unit), now) },
+          { q: { ...partial, groupBy: 'unit' }, grain: 'day', expected: oracle(plans, now, byUnit) },
+          { q: { ...whole, groupBy: 'unit', platform }, grain: 'day', expected: oracle(plans.filter((x) => x.platform === platform), now, byUnit) },
+          { q: { ...whole, groupBy: 'category' }, grain: 'month_category', expected: oracle(plans, now, byCategory) },
+          { q: { ...whole, groupBy: 'category', platform }, grain: 'month_category', expected: oracle(plans.filter((x) => x.platform === platform), now, byCategory) },
+          { q: { ...partial, groupBy: 'category' }, grain: 'day', expected: oracle(plans, now, byCategory) },
+          { q: { ...whole, groupBy: 'channel' }, grain: 'month_channel', expected: oracle(plans, now, byChannel) },
+          { q: { ...whole, groupBy: 'street', channel }, grain: 'month_channel', expected: oracle(plans.filter((x) => x.channel === channel), now) },
+          { q: { ...whole, groupBy: 'community' }, grain: 'month_grid', expected: oracle(plans, now, byDepth(4)) },
+          { q: { ...whole, groupBy: 'grid' }, grain: 'month_grid', expected: oracle(plans, now, byDepth(5)) },
+          {
+            q: { ...whole, groupBy: 'grid', gridNodeId: community.id }, gridPath: community.path, grain: 'month_grid',
+            expected: oracle(plans.filter((x) => x.gridPath.startsWith(`${community.path}.`) || x.gridPath === community.path), now, byDepth(5)),
+          },
+          { q: { ...partial, groupBy: 'month' }, grain: 'day_street', expected: oracle(plans, now, (x) => shanghaiMonth(x.events[0]!.atMs)) },
         ];
-        for (const { q, grain, expected } of cases) {
-        expect(grainFor({ ...q, scopePath: CITY.scopePath })).toBe(grain);
+        for (const { q, gridPath, grain, expected } of cases) {
+        expect(grainFor({ ...q, scopePath: CITY.scopePath, gridPath })).toBe(grain);
         const rates = await reports.rates(CITY, q);
         const durations = await reports.durations(CITY, q);
         expect(rates.rollupLagMs).toBe(0);
@@ -124,6 +148,19 @@ describe('reports: rollups folded incrementally equal a brute-force computation 
     expect(new Set(folded.map((r) => r.unit_id)).size).toBeGreaterThan(2);
     await t.ds.query(`DELETE FROM report_rollup WHERE key_id IN (SELECT id FROM report_keys WHERE grain = 'month_unit')`);
     await t.ds.query(BUILD_UNIT_MONTH_ROWS);
+    expect(await snapshot()).toEqual(folded);
+  });
+  it.each(['month_channel', 'month_grid', 'month_category', 'day_street'])('the migration that added the %s grain rebuilds exactly the rows the fold keeps', async (grain) => {
+    const snapshot = async (): Promise<Array<Record<string, unknown>>> => t.ds.query(
+      `SELECT k.day::text, k.path::text, k.unit_id, k.platform, k.category_code, k.channel,
+              ${['filed', 'valid', 'dispatched', 'returned', 'closed', 'closed_on_time', 'returns', 'satisfied', 'basically'].map((c) => `r.${c}`).join(', ')},
+              r.dur_n, r.dur_sum_ms::text[] AS dur_sum_ms, r.hist
+         FROM report_keys k JOIN report_rollup r ON r.key_id = k.id WHERE k.grain = $1
+        ORDER BY k.day, k.path, k.unit_id, k.platform, k.category_code, k.channel`, [grain]);
+    const folded = await snapshot();
+    expect(folded.length).toBeGreaterThan(1);
+    await t.ds.query(`DELETE FROM report_rollup WHERE key_id IN (SELECT id FROM report_keys WHERE grain = $1)`, [grain]);
+    await t.ds.query(buildGrainRows(grain));
     expect(await snapshot()).toEqual(folded);
   });
 });

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { smallestGrain, type Grain } from './grains';
 import { COUNTERS, DURATION_METRICS, zeroCounts, type Counts } from './report-metrics';
 import type { ScoreVersion } from './report-rates';
 
@@ -56,29 +57,39 @@ export interface GroupCounts {
   hists?: number[][][];
 }
 
-const MONTH_GROUPS = new Set<GroupBy>(['platform', 'district', 'street', 'month', 'unit']);
-
 function lastDayOfMonth(d: string): boolean {
   const next = new Date(`${d}T00:00:00Z`);
   next.setUTCDate(next.getUTCDate() + 1);
   return next.getUTCDate() === 1;
 }
 
+const labels = (path: string | undefined): number => (path === undefined ? 0 : path.split('.').length);
+
 /**
- * Whole months, coarse groupings and paths down to the street read a month grain: `month_unit` (by street and unit,
- * all platforms added together) when the unit is grouped or filtered, `month` (by street and platform) when the
- * platform is, `month_street` (by street, all platforms) otherwise. Unit and platform together, finer paths, a
- * category or channel, or a period that is not whole months: the day grain.
+ * The rollup grain a report reads: the smallest that keeps every dimension it groups and filters by (grains.ts).
+ * Whole months by street, district, unit, platform, category, channel, community or grid read a month grain; other
+ * periods by street, district, day, week or month read `day_street`; a combination no coarse grain keeps (unit and
+ * platform together, a partial period by category, …) reads the day grain, whose size follows the caller's scope.
  */
-export function grainFor(f: ReportFilter): 'day' | 'month' | 'month_street' | 'month_unit' {
-  const shallow = (path: string | undefined) => path === undefined || path.split('.').length <= 3;
-  const monthly = MONTH_GROUPS.has(f.groupBy) && !f.categoryCode && !f.channel && shallow(f.gridPath) && shallow(f.scopePath)
-    && f.from.endsWith('-01') && lastDayOfMonth(f.to);
-  if (!monthly) return 'day';
-  const byUnit = f.groupBy === 'unit' || f.unitId !== undefined;
-  const byPlatform = f.groupBy === 'platform' || f.platform !== undefined;
-  if (byUnit) return byPlatform ? 'day' : 'month_unit';
-  return byPlatform ? 'month' : 'month_street';
+export function grainFor(f: ReportFilter): Grain {
+  const g = f.groupBy;
+  return smallestGrain({
+    wholeMonths: g !== 'day' && g !== 'week' && f.from.endsWith('-01') && lastDayOfMonth(f.to),
+    depth: Math.max(PATH_DEPTH[g] ?? 0, labels(f.scopePath), labels(f.gridPath)),
+    unit: g === 'unit' || f.unitId !== undefined,
+    platform: g === 'platform' || f.platform !== undefined,
+    category: g === 'category' || f.categoryCodes !== undefined || f.categoryCode !== undefined,
+    channel: g === 'channel' || f.channel !== undefined,
+  });
+}
+
+/**
+ * The open tickets filed in the period, by their filing instant (`report_ticket_facts_open_filed_idx`): the cost
+ * follows the open tickets of the period, whatever the grain, joined to their day keys for grouping and filters.
+ */
+function openInPeriod(p: Params, f: ReportFilter): string {
+  return `fa.open AND fa.filed_at >= (${p.add(f.from)}::date::timestamp AT TIME ZONE 'Asia/Shanghai')
+      AND fa.filed_at < ((${p.add(f.to)}::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai')`;
 }
 
 class Params {
@@ -108,8 +119,8 @@ export class ReportsRepository {
   /**
    * Rollup rows of the period, summed per group in SQL (counters, duration counts and sums). With `withHist`,
    * each group also carries its rows' sparse histograms (`hists[metric]` = one pair list per rollup row), merged
-   * by the caller (HistogramMerger). The month grains answer whole-month views by platform, district, street, unit
-   * or month (`grainFor`); everything else reads the day grain.
+   * by the caller (HistogramMerger). The rows come from the smallest grain that keeps what the report asks for
+   * (`grainFor`).
    */
   async rollup(f: ReportFilter, withHist: boolean): Promise<GroupCounts[]> {
     const p = new Params();
@@ -138,22 +149,13 @@ export class ReportsRepository {
     }).sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0));
   }
 
-  /**
-   * Open tickets filed in the period, and how many of them are past their resolve deadline (now, DB clock). A view
-   * the month grains serve finds them through the tickets' month keys (`report_ticket_facts_open_month_idx`): a
-   * city-wide month is a few hundred keys instead of one per day, grid, unit, category and channel. Each open ticket's
-   * day key (`k`, every dimension) then groups and filters it, so the unit views need no key of their own here.
-   */
+  /** Open tickets filed in the period, and how many of them are past their resolve deadline (now, DB clock). */
   async openOverdue(f: ReportFilter): Promise<Map<string, { open: number; overdue: number }>> {
     const p = new Params();
-    const monthly = grainFor(f) !== 'day';
-    const source = monthly
-      ? `report_keys mk JOIN report_ticket_facts fa ON fa.month_key_id = mk.id AND fa.open JOIN report_keys k ON k.id = fa.key_id
-          WHERE mk.grain = 'month' AND mk.path <@ ${p.add(f.scopePath)}::ltree AND mk.day BETWEEN ${p.add(f.from)}::date AND ${p.add(f.to)}::date`
-      : `report_keys k JOIN report_ticket_facts fa ON fa.key_id = k.id AND fa.open WHERE k.grain = 'day'`;
     const rows: Array<{ g: string; open: number; overdue: number }> = await this.ds.query(
       `SELECT ${groupExpr(f.groupBy)} AS g, count(*)::int AS open, count(*) FILTER (WHERE fa.resolve_deadline < now())::int AS overdue
-         FROM ${source} AND ${where(p, f)}
+         FROM report_ticket_facts fa JOIN report_keys k ON k.id = fa.key_id
+        WHERE ${openInPeriod(p, f)} AND ${where(p, f)}
         GROUP BY 1`, p.values);
     return new Map(rows.map((r) => [String(r.g), { open: r.open, overdue: r.overdue }]));
   }
@@ -170,13 +172,13 @@ export class ReportsRepository {
       `WITH o AS (
          SELECT ${groupExpr(f.groupBy)} AS g, now() - fa.filed_at AS age,
                 CASE WHEN c.timed = 0 THEN 'none' ELSE (ARRAY['green', 'blue', 'yellow', 'red'])[c.severity + 1] END AS colour
-           FROM report_keys k JOIN report_ticket_facts fa ON fa.key_id = k.id AND fa.open
+           FROM report_ticket_facts fa JOIN report_keys k ON k.id = fa.key_id
            CROSS JOIN LATERAL (
              SELECT count(*) FILTER (WHERE c.deadline IS NOT NULL)::int AS timed,
                     coalesce(max(CASE WHEN c.state = 'running' AND c.deadline <= now() THEN 3
                                       WHEN c.level = 'red' THEN 3 WHEN c.level = 'yellow' THEN 2 WHEN c.level = 'blue' THEN 1 ELSE 0 END), 0) AS severity
                FROM ticket_clocks c WHERE c.ticket_id = fa.ticket_id AND c.state <> 'stopped') c
-          WHERE k.grain = 'day' AND ${where(p, f)})
+          WHERE ${openInPeriod(p, f)} AND ${where(p, f)})
        SELECT g AS "group",
               CASE WHEN age < interval '1 day' THEN 'lt1d' WHEN age < interval '3 days' THEN '1to3d'
                    WHEN age < interval '7 days' THEN '3to7d' WHEN age < interval '30 days' THEN '7to30d' ELSE 'ge30d' END AS age,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { COUNTERS, DURATION_METRICS, zeroCounts, type Counts } from './report-metrics';
+import type { Grain } from './grains';
 import type { Contribution, FactEvent, FactTicket, RollupKey } from './ticket-facts';
 
 /** A ticket as the fold reads it: attributes, whole log, latest resolve clock. */
@@ -11,11 +12,8 @@ export interface TicketLog extends FactTicket {
 }
 
 export interface FoldTicket extends TicketLog {
-  /**
-   * The stored contribution and its keys; `month` is the month key's month and street (its month-by-street key),
-   * `unitId` the day key's unit (with `month`, its month-by-unit key).
-   */
-  old: { keyId: number | null; monthKeyId: number | null; month: { day: string; path: string } | null; unitId: string | null; contrib: StoredContribution | null } | null;
+  /** The stored contribution and its day key (whose coarse keys it also counts in, `coarseKeys`). */
+  old: { keyId: number | null; key: RollupKey | null; contrib: StoredContribution | null } | null;
 }
 
 /** A position in the event log: `(at, id)` as text, as stored in `report_cursor`. */
@@ -168,14 +166,18 @@ export class RollupRepository {
    * holder of that lock writes facts, so they must be read after the previous batch committed.
    */
   async loadFacts(m: EntityManager, ids: string[]): Promise<Map<string, NonNullable<FoldTicket['old']>>> {
-    const facts: Array<{ ticket_id: string; key_id: number | null; month_key_id: number | null; month_day: string | null; month_path: string | null; unit_id: string | null; contrib: StoredContribution | null }> = await m.query(
-      `SELECT f.ticket_id, f.key_id, f.month_key_id, to_char(mk.day, 'YYYY-MM-DD') AS month_day, mk.path::text AS month_path, dk.unit_id, f.contrib
+    const facts: Array<{ ticket_id: string; key_id: number | null; grain: Grain | null; day: string | null; path: string | null; unit_id: string | null;
+      platform: string | null; category_code: string | null; channel: string | null; contrib: StoredContribution | null }> = await m.query(
+      `SELECT f.ticket_id, f.key_id, dk.grain, to_char(dk.day, 'YYYY-MM-DD') AS day, dk.path::text AS path, dk.unit_id, dk.platform, dk.category_code, dk.channel, f.contrib
          FROM unnest($1::uuid[]) AS u(uid) JOIN LATERAL (SELECT * FROM report_ticket_facts f WHERE f.ticket_id = u.uid OFFSET 0) f ON true
-         LEFT JOIN report_keys mk ON mk.id = f.month_key_id
          LEFT JOIN report_keys dk ON dk.id = f.key_id`, [ids]);
     return new Map(facts.map((f) => [f.ticket_id, {
-      keyId: f.key_id, monthKeyId: f.month_key_id, month: f.month_day !== null && f.month_path !== null ? { day: f.month_day, path: f.month_path } : null,
-      unitId: f.unit_id === null || f.unit_id === NO_UNIT ? null : f.unit_id, contrib: f.contrib,
+      keyId: f.key_id,
+      key: f.grain === null ? null : {
+        grain: f.grain, day: f.day!, path: f.path!, unitId: f.unit_id === null || f.unit_id === NO_UNIT ? null : f.unit_id,
+        platform: f.platform!, categoryCode: f.category_code!, channel: f.channel!,
+      },
+      contrib: f.contrib,
     }]));
   }
 

@@ -6,7 +6,8 @@ import { blamesTicket, massFailure, quarantineError, sqlState } from './fold-qua
 import { COUNTERS, DURATION_METRICS, zeroCounts } from './report-metrics';
 import { ReportErrorCode, ReportException } from './reports.exception';
 import { RollupRepository, type CursorPosition, type FactRow, type FoldBatch, type FoldTicket, type StoredContribution } from './rollup.repository';
-import { bucketsOf, coarseKeys, keyString, streetMonthKey, ticketFacts, unitMonthKey, type RollupKey, type TicketFacts } from './ticket-facts';
+import { coarseKeys } from './grains';
+import { bucketsOf, keyString, ticketFacts, type RollupKey, type TicketFacts } from './ticket-facts';
 
 export interface FoldResult {
   events: number;
@@ -34,9 +35,9 @@ interface Computed {
   t: FoldTicket;
   f: TicketFacts;
   contrib: StoredContribution | null;
-  /** Its new day key and three coarse keys (none for a merged duplicate). */
+  /** Its new day key and its coarse keys (none for a merged duplicate). */
   newKeys: string[];
-  /** The month-by-street and month-by-unit keys of its old contribution (they are not stored in its facts). */
+  /** The coarse keys of its old contribution, derived from the stored day key (they are not stored in its facts). */
   oldCoarse: string[];
 }
 
@@ -188,8 +189,7 @@ export class RollupService {
   private async prepare(m: EntityManager, ticketIds: string[]): Promise<Prepared> {
     const [read, old] = await Promise.all([this.repo.loadLogs(ticketIds), this.repo.loadFacts(m, ticketIds)]);
     const tickets: FoldTicket[] = read.map((t) => ({ ...t, old: old.get(t.id) ?? null }));
-    // Every ticket counts into its day key and the three coarse keys (month × street × platform, month × street,
-    // month × street × unit).
+    // Every ticket counts into its day key and one key of each coarse grain (grains.ts).
     const keysOf = new Map<string, RollupKey>();
     const need = (k: RollupKey): string => { const s = keyString(k); keysOf.set(s, k); return s; };
     // Business time under the working calendar each ticket's grid node uses now (docs/reports.md), one lookup per
@@ -213,7 +213,7 @@ export class RollupService {
         const f = ticketFacts(t.events, t, t.clock, cal.calendar);
         const contrib = f.contribution ? { counts: f.contribution.counts, durationsMs: f.contribution.durationsMs, buckets: bucketsOf(f.contribution) } : null;
         const newKeys = f.contribution ? [f.contribution.key, ...coarseKeys(f.contribution.key)] : [];
-        const oldCoarse = t.old?.month ? [streetMonthKey(t.old.month.day, t.old.month.path), unitMonthKey(t.old.month.day, t.old.month.path, t.old.unitId)] : [];
+        const oldCoarse = t.old?.key ? coarseKeys(t.old.key) : [];
         ready.push({ t, f, contrib, newKeys: newKeys.map(need), oldCoarse: oldCoarse.map(need) });
       } catch (err) {
         failed.push({ ticketId: t.id, error: quarantineError(err) });
@@ -230,10 +230,7 @@ export class RollupService {
     const idOf = new Map(keyList.map((k, i) => [keyString(k), ids[i]!]));
 
     const affected = new Set<number>(ids);
-    for (const { t } of computed) {
-      if (t.old?.keyId != null) affected.add(t.old.keyId);
-      if (t.old?.monthKeyId != null) affected.add(t.old.monthKeyId);
-    }
+    for (const { t } of computed) if (t.old?.keyId != null) affected.add(t.old.keyId);
     const rows = new Map((await this.repo.rollupRows(m, [...affected])).map((r) => [r.keyId, r]));
     const add = (keyId: number, c: StoredContribution, sign: 1 | -1): void => {
       let r = rows.get(keyId);
@@ -253,7 +250,7 @@ export class RollupService {
     const facts: FactRow[] = [];
     for (const { t, f, contrib, newKeys, oldCoarse } of computed) {
       if (t.old?.contrib) {
-        for (const id of [t.old.keyId, t.old.monthKeyId, ...oldCoarse.map((k) => idOf.get(k)!)]) if (id != null) add(id, t.old.contrib, -1);
+        for (const id of [t.old.keyId, ...oldCoarse.map((k) => idOf.get(k)!)]) if (id != null) add(id, t.old.contrib, -1);
       }
       const newIds = newKeys.map((s) => idOf.get(s)!);
       if (contrib) for (const id of newIds) add(id, contrib, 1);

@@ -1,5 +1,6 @@
 import { elapsedBusinessSeconds, toShanghaiDate, type ResolvedCalendar } from '../../../libs/sla-calendar';
 import { bucketOf } from './histogram';
+import type { RollupKey } from './grains';
 import { DURATION_METRICS, zeroCounts, type Counts } from './report-metrics';
 
 /** One event of a ticket's log, as the fold reads it. */
@@ -26,20 +27,7 @@ export interface FactClock {
   deadline: Date | null;
 }
 
-export interface RollupKey {
-  /**
-   * `day`: every dimension; `month`: filing month, path down to the street, and platform; `month_street`: filing
-   * month and path down to the street only (all platforms together: the city-wide views by street or district);
-   * `month_unit`: filing month, street and handling unit (all platforms together: the views by unit).
-   */
-  grain: 'day' | 'month' | 'month_street' | 'month_unit';
-  day: string;
-  path: string;
-  unitId: string | null;
-  platform: string;
-  categoryCode: string;
-  channel: string;
-}
+export type { RollupKey } from './grains';
 
 /** What one ticket adds to the rollup: its key, its counters, and up to eight durations. */
 export interface Contribution {
@@ -143,29 +131,6 @@ export function ticketFacts(events: readonly FactEvent[], t: FactTicket, clock: 
       durationsMs,
     },
   };
-}
-
-/**
- * The coarse keys a day-grain key also counts into: its month by street and platform, its month by street, and its
- * month by street and unit.
- */
-export function coarseKeys(k: RollupKey): [RollupKey, RollupKey, RollupKey] {
-  const month = monthKey(k);
-  return [month, streetMonthKey(month.day, month.path), unitMonthKey(month.day, month.path, k.unitId)];
-}
-
-function monthKey(k: RollupKey): RollupKey {
-  return { grain: 'month', day: `${k.day.slice(0, 8)}01`, path: k.path.split('.').slice(0, 3).join('.'), unitId: null, platform: k.platform, categoryCode: '', channel: '' };
-}
-
-/** The month-by-street key of a month-grain key's month and street. */
-export function streetMonthKey(month: string, streetPath: string): RollupKey {
-  return { grain: 'month_street', day: month, path: streetPath, unitId: null, platform: '', categoryCode: '', channel: '' };
-}
-
-/** The month-by-street-and-unit key (a ticket without a unit counts under no unit). */
-export function unitMonthKey(month: string, streetPath: string, unitId: string | null): RollupKey {
-  return { grain: 'month_unit', day: month, path: streetPath, unitId, platform: '', categoryCode: '', channel: '' };
 }
 
 export function keyString(k: RollupKey): string {
