@@ -23,6 +23,8 @@ export interface PlannedTicket {
   truth: {
     merged: boolean; valid: boolean; status: string; dispatchAt: number | null; signAt: number | null; firstResolveAt: number | null;
     lastResolveAt: number | null; closedAt: number | null; returns: number; reworked: boolean; extended: boolean;
+    /** Every unit it was dispatched to, and those that sent it back. */
+    unitsDispatched: string[]; unitsReturned: string[];
   };
 }
 
@@ -61,8 +63,9 @@ export function planTicket(r: () => number, fx: Fixture, baseMs: number, id: str
   const events: PlannedEvent[] = [{ action: 'file', to: 'reported', atMs: t }];
   const truth: PlannedTicket['truth'] = {
     merged: false, valid: true, status: 'reported', dispatchAt: null, signAt: null, firstResolveAt: null, lastResolveAt: null, closedAt: null,
-    returns: 0, reworked: false, extended: false,
+    returns: 0, reworked: false, extended: false, unitsDispatched: [], unitsReturned: [],
   };
+  const handedTo = (u: string): void => { if (!truth.unitsDispatched.includes(u)) truth.unitsDispatched.push(u); };
   let unitId: string | null = null;
   let deadlineMs: number | null = null;
   let dispatchMs: number | null = null;
@@ -88,14 +91,17 @@ export function planTicket(r: () => number, fx: Fixture, baseMs: number, id: str
   if (maybeMerge() || r() < 0.05) return end();
   unitId = pick(fx.units);
   step('dispatch', 'dispatched', { unitId }, 600);
+  handedTo(unitId);
   truth.dispatchAt = t;
   dispatchMs = t;
   deadlineMs = t + (1 + Math.floor(r() * 10)) * 24 * 3600_000;
   while (r() < 0.25) {
     step('return', 'returned', { reason: 'wrong_function' });
     truth.returns += 1;
+    if (!truth.unitsReturned.includes(unitId)) truth.unitsReturned.push(unitId);
     unitId = pick(fx.units);
     step('review-return', 'dispatched', { approved: true, unitId });
+    handedTo(unitId);
   }
   if (maybeMerge() || r() < 0.05) return end();
   step('sign', 'in_progress');

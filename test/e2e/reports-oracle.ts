@@ -7,25 +7,46 @@ export interface OracleGroup {
   filed: number; valid: number; dispatched: number; returned: number; returns: number; resolved: number; resolvedOnTime: number;
   closed: number; closedOnTime: number; reworked: number; extended: number; callbacks: number; contacted: number; cbResolved: number;
   satisfied: number; basically: number; dissatisfied: number; overdueOpen: number;
+  unitDispatched: number; unitReturned: number;
   durations: number[][];
+}
+
+export interface OracleOptions {
+  /** Grouped by unit: each unit a ticket was dispatched to gets its per-unit counters in its own group. */
+  byUnit?: boolean;
+  /** Filtered by this unit: tickets now at it, and the per-unit counters of every ticket dispatched to it. */
+  unit?: string;
 }
 
 /** A ticket's street (3 path levels): the default grouping. */
 export const byStreet = (p: PlannedTicket): string => p.gridPath.split('.').slice(0, 3).join('.');
 
 /** Brute force over the planned histories: what every report should say, grouped by street unless told otherwise. */
-export function oracle(plans: PlannedTicket[], nowMs: number, groupOf: (p: PlannedTicket) => string = byStreet): Map<string, OracleGroup> {
+export function oracle(plans: PlannedTicket[], nowMs: number, groupOf: (p: PlannedTicket) => string = byStreet, opts: OracleOptions = {}): Map<string, OracleGroup> {
   const out = new Map<string, OracleGroup>();
-  for (const p of plans) {
-    const t = p.truth;
-    if (t.merged) continue;
-    const group = groupOf(p);
+  const groupNamed = (group: string): OracleGroup => {
     const g = out.get(group) ?? {
       filed: 0, valid: 0, dispatched: 0, returned: 0, returns: 0, resolved: 0, resolvedOnTime: 0, closed: 0, closedOnTime: 0, reworked: 0,
       extended: 0, callbacks: 0, contacted: 0, cbResolved: 0, satisfied: 0, basically: 0, dissatisfied: 0, overdueOpen: 0,
-      durations: Array.from({ length: 8 }, () => [] as number[]),
+      unitDispatched: 0, unitReturned: 0, durations: Array.from({ length: 8 }, () => [] as number[]),
     };
     out.set(group, g);
+    return g;
+  };
+  for (const p of plans) {
+    const t = p.truth;
+    if (t.merged) continue;
+    // Per-unit counters: under every unit the ticket was dispatched to (its current unit's with the rest of it).
+    for (const u of t.unitsDispatched) {
+      if (u === p.unitId || (opts.unit !== undefined && u !== opts.unit)) continue;
+      const c = groupNamed(opts.byUnit ? u : groupOf(p));
+      c.unitDispatched += 1;
+      if (t.unitsReturned.includes(u)) c.unitReturned += 1;
+    }
+    if (opts.unit !== undefined && p.unitId !== opts.unit) continue;
+    const g = groupNamed(groupOf(p));
+    if (p.unitId !== null && t.unitsDispatched.includes(p.unitId)) g.unitDispatched += 1;
+    if (p.unitId !== null && t.unitsReturned.includes(p.unitId)) g.unitReturned += 1;
     const filedAt = p.events[0]!.atMs;
     g.filed += 1;
     if (t.valid) g.valid += 1;

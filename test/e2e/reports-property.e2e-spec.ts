@@ -12,7 +12,7 @@ import { ReportsService } from '../../src/modules/reports/reports.service';
 import { RollupService } from '../../src/modules/reports/rollup.service';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { loadFixture, planTicket, rng, writeEvents, writeTickets, type Fixture } from './reports-history';
-import { exactQuantile, oracle } from './reports-oracle';
+import { byStreet, exactQuantile, oracle } from './reports-oracle';
 
 /** The filing month (Asia/Shanghai) of an instant, as the reports group by month. */
 const shanghaiMonth = (ms: number): string => new Date(ms + 8 * 3600_000).toISOString().slice(0, 7);
@@ -68,10 +68,10 @@ describe('reports: rollups folded incrementally equal a brute-force computation 
           { q: { ...whole, groupBy: 'street' }, grain: 'month_street', expected: oracle(plans, now) },
           { q: { ...whole, groupBy: 'street', platform }, grain: 'month', expected: oracle(plans.filter((x) => x.platform === platform), now) },
           { q: { ...partial, groupBy: 'street' }, grain: 'day_street', expected: oracle(plans, now) },
-          { q: { ...whole, groupBy: 'unit' }, grain: 'month_unit', expected: oracle(plans, now, byUnit) },
-          { q: { ...whole, groupBy: 'street', unitId: unit }, grain: 'month_unit', expected: oracle(plans.filter((x) => x.unitId === unit), now) },
-          { q: { ...partial, groupBy: 'unit' }, grain: 'day', expected: oracle(plans, now, byUnit) },
-          { q: { ...whole, groupBy: 'unit', platform }, grain: 'day', expected: oracle(plans.filter((x) => x.platform === platform), now, byUnit) },
+          { q: { ...whole, groupBy: 'unit' }, grain: 'month_unit', expected: oracle(plans, now, byUnit, { byUnit: true }) },
+          { q: { ...whole, groupBy: 'street', unitId: unit }, grain: 'month_unit', expected: oracle(plans, now, byStreet, { unit }) },
+          { q: { ...partial, groupBy: 'unit' }, grain: 'day', expected: oracle(plans, now, byUnit, { byUnit: true }) },
+          { q: { ...whole, groupBy: 'unit', platform }, grain: 'day', expected: oracle(plans.filter((x) => x.platform === platform), now, byUnit, { byUnit: true }) },
           { q: { ...whole, groupBy: 'category' }, grain: 'month_category', expected: oracle(plans, now, byCategory) },
           { q: { ...whole, groupBy: 'category', platform }, grain: 'month_category', expected: oracle(plans.filter((x) => x.platform === platform), now, byCategory) },
           { q: { ...partial, groupBy: 'category' }, grain: 'day', expected: oracle(plans, now, byCategory) },
@@ -97,11 +97,14 @@ describe('reports: rollups folded incrementally equal a brute-force computation 
             filed: e.filed, valid: e.valid, dispatched: e.dispatched, returned: e.returned, returns: e.returns, resolved: e.resolved,
             resolved_on_time: e.resolvedOnTime, closed: e.closed, closed_on_time: e.closedOnTime, reworked: e.reworked, extended: e.extended,
             callbacks: e.callbacks, contacted: e.contacted, cb_resolved: e.cbResolved, satisfied: e.satisfied, basically: e.basically,
-            dissatisfied: e.dissatisfied, overdueOpen: e.overdueOpen,
+            dissatisfied: e.dissatisfied, unit_dispatched: e.unitDispatched, unit_returned: e.unitReturned, overdueOpen: e.overdueOpen,
           });
           expect(row.rates.closeRate).toBe(e.valid ? e.closed / e.valid : null);
           expect(row.rates.onTimeCloseRate).toBe(e.closed + e.overdueOpen ? e.closedOnTime / (e.closed + e.overdueOpen) : null);
-          expect(row.rates.accurateDispatchRate).toBe(e.dispatched ? (e.dispatched - e.returned) / e.dispatched : null);
+          // Grouped or filtered by unit, 退单率 and 准确派遣率 count each unit's own dispatches.
+          const [dispatched, returned] = q.groupBy === 'unit' || q.unitId ? [e.unitDispatched, e.unitReturned] : [e.dispatched, e.returned];
+          expect(row.rates.accurateDispatchRate).toBe(dispatched ? (dispatched - returned) / dispatched : null);
+          expect(row.rates.returnRate).toBe(dispatched ? returned / dispatched : null);
           const rated = e.satisfied + e.basically + e.dissatisfied;
           expect(row.rates.satisfactionRate).toBe(rated ? (e.satisfied + 0.9 * e.basically) / rated : null);
         }

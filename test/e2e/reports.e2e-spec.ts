@@ -432,4 +432,46 @@ describe('reports for officials 统计报表', () => {
       expect(res.body.rows.find((row: any) => row.group === '')).toMatchObject({ label: NO_UNIT_LABEL });
     }
   });
+  it('by unit, 退单率 counts the unit that sent a ticket back, not the unit it went to next', async () => {
+    const unitRow = async (unitId: string, from: string, to: string) => {
+      const res = await get(official, `rates?from=${from}&to=${to}&groupBy=unit`);
+      expect(res.status).toBe(200);
+      return res.body.rows.find((row: any) => row.group === unitId) ?? { counts: { unit_dispatched: 0, unit_returned: 0, returned: 0 }, rates: {} };
+    };
+    const end = new Date(Date.UTC(Number(today.slice(0, 4)), Number(today.slice(5, 7)), 0)).toISOString().slice(0, 10);
+    const [szss, cgj] = [ids['FX-SZSS']!, ids['FX-CGJ']!];
+    const filed = (await fileTicket(t, grid, { ...MANHOLE, title: '路灯井盖松动，非本单位职责' })).body;
+    await mustAct(t, dispatcher, filed.id, 'register');
+    await mustAct(t, dispatcher, filed.id, 'dispatch', { unitId: szss });
+    await fold();
+    // The day grain (today) and the month_unit grain (the whole month) must agree.
+    for (const [from, to] of [[today, today], [month.from, end]] as const) {
+      const before = { szss: await unitRow(szss, from, to), cgj: await unitRow(cgj, from, to) };
+      expect(before.szss.counts.unit_dispatched).toBeGreaterThan(0);
+      if (from === today) {
+        await mustAct(t, handler, filed.id, 'return', { reason: 'wrong_function', note: '路灯井盖归城管局' });
+        await mustAct(t, dispatcher, filed.id, 'review-return', { approved: true, unitId: cgj });
+        await fold();
+      }
+      const after = { szss: await unitRow(szss, from, to), cgj: await unitRow(cgj, from, to) };
+      const delta = (k: 'szss' | 'cgj', c: string): number => after[k].counts[c] - (from === today ? before[k].counts[c] : after[k].counts[c]);
+      if (from === today) {
+        // 市政设施中心 returned it: its own dispatches gain a return, none gained (it had it already).
+        expect(delta('szss', 'unit_returned')).toBe(1);
+        expect(delta('szss', 'unit_dispatched')).toBe(0);
+        // 城管局 received it and returned nothing; the ticket itself (now at 城管局) was returned once.
+        expect(delta('cgj', 'unit_dispatched')).toBe(1);
+        expect(delta('cgj', 'unit_returned')).toBe(0);
+        expect(delta('cgj', 'returned')).toBe(1);
+      }
+      for (const k of ['szss', 'cgj'] as const) {
+        const c = after[k].counts;
+        expect(after[k].rates.returnRate).toBe(c.unit_returned / c.unit_dispatched);
+        expect(after[k].rates.accurateDispatchRate).toBe((c.unit_dispatched - c.unit_returned) / c.unit_dispatched);
+      }
+    }
+    // Not grouped by unit, 退单率 stays per ticket: returned / dispatched.
+    const street = (await get(official, `rates?from=${today}&to=${today}&groupBy=street`)).body.rows.find((row: any) => row.group === ZHANQIAN);
+    expect(street.rates.returnRate).toBe(street.counts.returned / street.counts.dispatched);
+  });
 });

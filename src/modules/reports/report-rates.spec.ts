@@ -22,6 +22,13 @@ describe('report rates 指标公式', () => {
     expect(r.score).toBeCloseTo(100 * (0.5 * 0.5 + 0.5 * (1 - 1 / 6)), 9);
   });
 
+  it('per unit, 退单率 and 准确派遣率 count the unit\'s own dispatches and returns', () => {
+    const c = { ...zeroCounts(), filed: 3, valid: 3, dispatched: 3, returned: 2, unit_dispatched: 5, unit_returned: 1 };
+    expect(computeRates(c, 0, V, true).returnRate).toBe(1 / 5);
+    expect(computeRates(c, 0, V, true).accurateDispatchRate).toBe(4 / 5);
+    expect(computeRates(c, 0, V).returnRate).toBe(2 / 3);
+  });
+
   it('leaves rates without a denominator null and out of the score', () => {
     const r = computeRates(zeroCounts(), 0, V);
     expect(r.closeRate).toBeNull();

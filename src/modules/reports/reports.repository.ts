@@ -134,7 +134,7 @@ export class ReportsRepository {
               ${withHist ? ', json_agg(r.hist)::text AS hists' : ''}
          FROM report_keys k JOIN report_rollup r ON r.key_id = k.id
         WHERE k.grain = ${p.add(grain)} AND ${where(p, f)}
-        GROUP BY 1 HAVING sum(r.filed) > 0`, p.values);
+        GROUP BY 1 HAVING sum(r.filed) > 0 OR sum(r.unit_dispatched) > 0`, p.values);
     const nums = (text: unknown): number[] => String(text).slice(1, -1).split(',').map(Number);
     return rows.map((raw) => {
       const counts = zeroCounts();

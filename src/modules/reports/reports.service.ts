@@ -161,7 +161,8 @@ export class ReportsService {
   private async ratesOf(f: ReportFilter, version: ScoreVersion): Promise<Map<string, Omit<RateRow, 'label' | 'mom' | 'yoy'>>> {
     const [counts, open] = await Promise.all([this.repo.rollup(f, false), this.repo.openOverdue(f)]);
     const out = new Map<string, Omit<RateRow, 'label' | 'mom' | 'yoy'>>();
-    for (const g of counts) out.set(g.group, rateRow(g, open.get(g.group)?.overdue ?? 0, version));
+    const perUnit = f.groupBy === 'unit' || f.unitId !== undefined;
+    for (const g of counts) out.set(g.group, rateRow(g, open.get(g.group)?.overdue ?? 0, version, perUnit));
     return out;
   }
 
@@ -205,8 +206,8 @@ export class ReportsService {
   }
 }
 
-function rateRow(g: GroupCounts, overdueOpen: number, version: ScoreVersion): Omit<RateRow, 'label' | 'mom' | 'yoy'> {
-  const rates: Rates = computeRates(g.counts, overdueOpen, version);
+function rateRow(g: GroupCounts, overdueOpen: number, version: ScoreVersion, perUnit: boolean): Omit<RateRow, 'label' | 'mom' | 'yoy'> {
+  const rates: Rates = computeRates(g.counts, overdueOpen, version, perUnit);
   return { group: g.group, counts: { ...zeroCounts(), ...g.counts, overdueOpen }, rates };
 }
 

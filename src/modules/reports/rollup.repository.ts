@@ -34,6 +34,8 @@ export interface StoredContribution {
   counts: Record<string, number>;
   durationsMs: Array<number | null>;
   buckets: Array<[number, number]>;
+  /** Per-unit counters under the units it was dispatched to besides its current one (absent before they existed). */
+  credits?: Array<{ unitId: string; counts: Record<string, number> }>;
 }
 
 export interface RollupRow {
@@ -129,14 +131,14 @@ export class RollupRepository {
   async loadLogs(ids: string[]): Promise<TicketLog[]> {
     const [tickets, events, clocks]: [
       Array<{ id: string; platform: string; category_code: string; channel: string; grid_path: string; unit_id: string | null; callback: FactTicket['callback'] }>,
-      Array<{ ticket_id: string; seq: number; action: string; to_status: string; at: Date; reopen: unknown; extension_granted: unknown }>,
+      Array<{ ticket_id: string; seq: number; action: string; to_status: string; at: Date; reopen: unknown; extension_granted: unknown; unit_id: string | null }>,
       Array<{ ticket_id: string; started_at: Date; deadline: Date | null }>,
     ] = await Promise.all([
       this.ds.query(`SELECT id, platform, category_code, channel, grid_path::text AS grid_path, unit_id, callback FROM unnest($1::uuid[]) AS u(uid) JOIN LATERAL (SELECT * FROM tickets t WHERE t.id = u.uid OFFSET 0) t ON true`, [ids]),
-      // Only the two keys of `data` the facts read (ticket-facts.ts), and no ORDER BY: each ticket's few events are
+      // Only the keys of `data` the facts read (ticket-facts.ts), and no ORDER BY: each ticket's few events are
       // sorted by seq below, which is cheaper than sorting the whole batch in Postgres.
       this.ds.query(
-        `SELECT ticket_id, seq, action, to_status, at, data->'reopen' AS reopen, data->'extensionGranted' AS extension_granted
+        `SELECT ticket_id, seq, action, to_status, at, data->'reopen' AS reopen, data->'extensionGranted' AS extension_granted, data->>'unitId' AS unit_id
            FROM unnest($1::uuid[]) AS u(uid) JOIN LATERAL (SELECT * FROM ticket_events e WHERE e.ticket_id = u.uid OFFSET 0) e ON true`, [ids]),
       this.ds.query(
         `SELECT c.ticket_id, c.started_at, c.deadline FROM unnest($1::uuid[]) AS u(uid) JOIN LATERAL (
@@ -148,6 +150,7 @@ export class RollupRepository {
       const data: Record<string, unknown> = {};
       if (e.reopen !== null) data.reopen = e.reopen;
       if (e.extension_granted !== null) data.extensionGranted = e.extension_granted;
+      if (e.unit_id !== null) data.unitId = e.unit_id;
       let list = bySeq.get(e.ticket_id);
       if (!list) bySeq.set(e.ticket_id, (list = []));
       list.push({ seq: e.seq, e: { action: e.action, to: e.to_status, at: e.at, data } });

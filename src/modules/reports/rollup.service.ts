@@ -7,7 +7,7 @@ import { COUNTERS, DURATION_METRICS, zeroCounts } from './report-metrics';
 import { ReportErrorCode, ReportException } from './reports.exception';
 import { RollupRepository, type CursorPosition, type FactRow, type FoldBatch, type FoldTicket, type StoredContribution } from './rollup.repository';
 import { coarseKeys } from './grains';
-import { bucketsOf, keyString, ticketFacts, type RollupKey, type TicketFacts } from './ticket-facts';
+import { bucketsOf, creditKey, keyString, ticketFacts, type RollupKey, type TicketFacts } from './ticket-facts';
 
 export interface FoldResult {
   events: number;
@@ -39,6 +39,9 @@ interface Computed {
   newKeys: string[];
   /** The coarse keys of its old contribution, derived from the stored day key (they are not stored in its facts). */
   oldCoarse: string[];
+  /** Per unit credit (`contrib.credits` order): its day key and coarse keys, new and old. */
+  newCredits: string[][];
+  oldCredits: string[][];
 }
 
 interface Prepared {
@@ -211,10 +214,17 @@ export class RollupService {
         const cal = calendarOf.get(t.gridPath)!;
         if ('error' in cal) throw cal.error;
         const f = ticketFacts(t.events, t, t.clock, cal.calendar);
-        const contrib = f.contribution ? { counts: f.contribution.counts, durationsMs: f.contribution.durationsMs, buckets: bucketsOf(f.contribution) } : null;
-        const newKeys = f.contribution ? [f.contribution.key, ...coarseKeys(f.contribution.key)] : [];
-        const oldCoarse = t.old?.key ? coarseKeys(t.old.key) : [];
-        ready.push({ t, f, contrib, newKeys: newKeys.map(need), oldCoarse: oldCoarse.map(need) });
+        const fc = f.contribution;
+        const contrib: StoredContribution | null = fc
+          ? { counts: fc.counts, durationsMs: fc.durationsMs, buckets: bucketsOf(fc), ...(fc.credits.length > 0 ? { credits: fc.credits } : {}) }
+          : null;
+        const newKeys = fc ? [fc.key, ...coarseKeys(fc.key)] : [];
+        const oldKey = t.old?.key ?? null;
+        const oldCoarse = oldKey ? coarseKeys(oldKey) : [];
+        const withCoarse = (k: RollupKey): string[] => [k, ...coarseKeys(k)].map(need);
+        const newCredits = fc ? fc.credits.map((cr) => withCoarse(creditKey(fc.key, cr.unitId))) : [];
+        const oldCredits = oldKey ? (t.old?.contrib?.credits ?? []).map((cr) => withCoarse(creditKey(oldKey, cr.unitId))) : [];
+        ready.push({ t, f, contrib, newKeys: newKeys.map(need), oldCoarse: oldCoarse.map(need), newCredits, oldCredits });
       } catch (err) {
         failed.push({ ticketId: t.id, error: quarantineError(err) });
       }
@@ -248,12 +258,17 @@ export class RollupService {
       }
     };
     const facts: FactRow[] = [];
-    for (const { t, f, contrib, newKeys, oldCoarse } of computed) {
+    const creditOf = (counts: Record<string, number>): StoredContribution => ({ counts, durationsMs: [], buckets: [] });
+    for (const { t, f, contrib, newKeys, oldCoarse, newCredits, oldCredits } of computed) {
       if (t.old?.contrib) {
         for (const id of [t.old.keyId, ...oldCoarse.map((k) => idOf.get(k)!)]) if (id != null) add(id, t.old.contrib, -1);
+        t.old.contrib.credits?.forEach((cr, i) => { for (const k of oldCredits[i] ?? []) add(idOf.get(k)!, creditOf(cr.counts), -1); });
       }
       const newIds = newKeys.map((s) => idOf.get(s)!);
-      if (contrib) for (const id of newIds) add(id, contrib, 1);
+      if (contrib) {
+        for (const id of newIds) add(id, contrib, 1);
+        contrib.credits?.forEach((cr, i) => { for (const k of newCredits[i]!) add(idOf.get(k)!, creditOf(cr.counts), 1); });
+      }
       facts.push({
         ticketId: t.id, keyId: newIds[0] ?? null, monthKeyId: newIds[1] ?? null, contrib, open: f.open, filedAt: f.filedAt,
         resolveStartedAt: f.resolveStartedAt, resolveDeadline: f.resolveDeadline,

@@ -35,7 +35,20 @@ export interface Contribution {
   counts: Counts;
   /** Milliseconds per metric (DURATION_METRICS order), null when the ticket has no such span. */
   durationsMs: Array<number | null>;
+  /**
+   * The units it was dispatched to besides its current one: each adds `unit_dispatched` (and `unit_returned` when it
+   * sent the ticket back) under the ticket's key with that unit instead of the current one.
+   */
+  credits: UnitCredit[];
 }
+
+export interface UnitCredit {
+  unitId: string;
+  counts: Pick<Counts, 'unit_dispatched' | 'unit_returned'>;
+}
+
+/** The actions that hand a ticket to the unit named in the event (`data.unitId`); `review-return` only with one. */
+const TO_UNIT = new Set(['dispatch', 'reassign', 'review-return', 'claim']);
 
 export interface TicketFacts {
   /** Null for a merged duplicate: the parent counts once (并单). */
@@ -76,7 +89,19 @@ export function ticketFacts(events: readonly FactEvent[], t: FactTicket, clock: 
   let reworked = false;
   let extended = false;
   let callbackSeen = false;
+  // The unit holding the ticket after each event, every unit it was handed to, and those that sent it back. An event
+  // without `data.unitId` (a claim before claims recorded it) is taken as handing it to its current unit.
+  let unit: string | null = null;
+  const dispatchedTo = new Set<string>();
+  const returnedBy = new Set<string>();
   for (const e of events) {
+    if (TO_UNIT.has(e.action) && (e.action !== 'review-return' || typeof e.data.unitId === 'string')) {
+      unit = typeof e.data.unitId === 'string' ? e.data.unitId : t.unitId;
+      if (unit !== null) dispatchedTo.add(unit);
+    } else if (e.action === 'return-to-pool' || (e.action === 'review-return' && e.to === 'registered')) {
+      unit = null;
+    }
+    if (e.action === 'return' && unit !== null) returnedBy.add(unit);
     // PB volunteers claim (认领) instead of dispatch + sign: the claim is both.
     if (!dispatchAt && (e.to === 'dispatched' || e.action === 'claim')) dispatchAt = e.at;
     if (dispatchAt && !signAt && (e.action === 'sign' || e.action === 'claim')) signAt = e.at;
@@ -102,6 +127,10 @@ export function ticketFacts(events: readonly FactEvent[], t: FactTicket, clock: 
   c.resolved_on_time = onTime ? 1 : 0;
   c.closed = COMPLETED.has(status) ? 1 : 0;
   c.closed_on_time = c.closed && onTime ? 1 : 0;
+  c.unit_dispatched = t.unitId !== null && dispatchedTo.has(t.unitId) ? 1 : 0;
+  c.unit_returned = t.unitId !== null && returnedBy.has(t.unitId) ? 1 : 0;
+  const credits: UnitCredit[] = [...dispatchedTo].filter((u) => u !== t.unitId).sort()
+    .map((u) => ({ unitId: u, counts: { unit_dispatched: 1, unit_returned: returnedBy.has(u) ? 1 : 0 } }));
   c.reworked = reworked ? 1 : 0;
   c.extended = extended ? 1 : 0;
   if (callbackSeen && t.callback) {
@@ -129,8 +158,14 @@ export function ticketFacts(events: readonly FactEvent[], t: FactTicket, clock: 
       },
       counts: c,
       durationsMs,
+      credits,
     },
   };
+}
+
+/** The day key a unit credit counts under: the ticket's own, with the credited unit. */
+export function creditKey(k: RollupKey, unitId: string): RollupKey {
+  return { ...k, unitId };
 }
 
 export function keyString(k: RollupKey): string {

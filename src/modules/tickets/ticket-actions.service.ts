@@ -284,7 +284,8 @@ export class TicketActionsService {
 
   private applyToTicket(e: Effect, t: TicketRow, patch: Record<string, unknown>, data: Record<string, unknown>, now: Date): void {
     switch (e.kind) {
-      case 'set-unit': patch.unit_id = e.unitId; break;
+      // The unit a ticket goes to is in the event (a dispatch names it in the body; a claim takes the claimer's).
+      case 'set-unit': patch.unit_id = e.unitId; if (e.unitId !== null) data.unitId = e.unitId; break;
       case 'set-co-units': patch.co_unit_ids = e.unitIds; break;
       case 'set-handler': patch.handler_id = e.handlerId; break;
       case 'set-resolver': patch.resolved_by = e.userId; break;
