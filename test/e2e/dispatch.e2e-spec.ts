@@ -16,6 +16,18 @@ async function waitFor<T>(probe: () => Promise<T | undefined | false>, ms = 10_0
   }
 }
 
+/** The complete server-sent events of a stream about one ticket, in order, as `kind status vN`. */
+function sseEventsOf(text: string, ticketId: string): string[] {
+  // The last piece has no blank line after it yet: an event still being received, or nothing.
+  return text.split('\n\n').slice(0, -1).flatMap((frame) => {
+    const kind = /^event: (\w+)$/m.exec(frame)?.[1];
+    const data = /^data: (.*)$/m.exec(frame)?.[1];
+    if (!kind || kind === 'ready' || !data) return [];
+    const d = JSON.parse(data) as { ticketId: string; status: string; version: number };
+    return d.ticketId === ticketId ? [`${kind} ${d.status} v${d.version}`] : [];
+  });
+}
+
 jest.setTimeout(60_000);
 
 describe('dispatch: routing rules, queues, claim-next, returns 派单', () => {
@@ -565,8 +577,10 @@ describe('dispatch: routing rules, queues, claim-next, returns 派单', () => {
       await waitFor(async () => text.includes('event: ready'));
       const tk = await dispatched('FX-SZSS', { reporter: { name: '王秀兰', phone: '13700001111' } });
       await waitFor(async () => text.includes(`event: new\ndata: {"ticketId":"${tk.id}"`));
-      await mustAct(t, handler, tk.id, 'sign');
-      await waitFor(async () => text.includes(`event: claimed\ndata: {"ticketId":"${tk.id}"`));
+      const signed = await mustAct(t, handler, tk.id, 'sign');
+      await waitFor(async () => sseEventsOf(text, tk.id).includes(`claimed in_progress v${signed.version}`));
+      // Arriving is one event, signing another: nothing in between (notices arrive in commit order).
+      expect(sseEventsOf(text, tk.id)).toEqual([`new dispatched v${tk.version}`, `claimed in_progress v${signed.version}`]);
       // Another unit's traffic is not ours.
       const elsewhere = await dispatched('FX-CGJ');
       const triageOnly = await dispatched(null);
@@ -590,14 +604,18 @@ describe('dispatch: routing rules, queues, claim-next, returns 派单', () => {
       const filed = (await fileTicket(t, grid, { ...LIGHT, title: '直播测试' })).body;
       await waitFor(async () => text.includes(`event: new\ndata: {"ticketId":"${filed.id}"`));
       // 立案 keeps it in triage (待派遣): a change, not a claim; dispatching takes it out.
-      await mustAct(t, dispatcher, filed.id, 'register');
+      const registered = await mustAct(t, dispatcher, filed.id, 'register');
       await waitFor(async () => text.includes(`event: changed\ndata: {"ticketId":"${filed.id}","status":"registered"`));
       expect(text).not.toContain(`event: claimed\ndata: {"ticketId":"${filed.id}"`);
       // A change while registered (supervision) is announced too.
       const supervised = await mustAct(t, dispatcher, filed.id, 'supervise', { reason: '尽快派遣' });
       await waitFor(async () => text.includes(`event: changed\ndata: {"ticketId":"${filed.id}","status":"registered","version":${supervised.version}`));
-      await mustAct(t, dispatcher, filed.id, 'dispatch', { unitId: ids['FX-SZSS'] });
-      await waitFor(async () => text.includes(`event: claimed\ndata: {"ticketId":"${filed.id}","status":"dispatched"`));
+      const sent = await mustAct(t, dispatcher, filed.id, 'dispatch', { unitId: ids['FX-SZSS'] });
+      await waitFor(async () => sseEventsOf(text, filed.id).includes(`claimed dispatched v${sent.version}`));
+      // One event per change: the filing's number, written in the filing's transaction, is no second one.
+      expect(sseEventsOf(text, filed.id)).toEqual([
+        `new reported v${filed.version}`, `changed registered v${registered.version}`, `changed registered v${supervised.version}`, `claimed dispatched v${sent.version}`,
+      ]);
       ac.abort();
       expect((await t.request('GET', `/api/v1/queues/units/${ids['XH-CC']}/events`, { token: dispatcher })).status).toBe(404);
       expect((await t.request('GET', '/api/v1/queues/triage/events', { token: handler })).status).toBe(403);
