@@ -111,18 +111,27 @@ export class RollupService {
     return { events: batch.events, tickets: batch.ticketIds.length, quarantined: outcome.quarantined.length, more: batch.events >= batchEvents };
   }
 
-  /** Folds until caught up (or `maxBatches`); used by the job and by the benchmark's bulk build. */
-  async catchUp(maxBatches = 1000, batchEvents = 5000, onBatch?: (eventsSoFar: number) => void): Promise<{ events: number; batches: number; quarantined: number }> {
+  /**
+   * Folds until caught up (or `maxBatches`, or past `budgetMs`); used by the job and by the benchmark's bulk build.
+   * With `growTo`, a batch that came back full (a backlog: after an outage, or a migration that rewound the fold)
+   * doubles the next one up to `growTo` events: each batch rewrites the coarse rows it touches, so small batches
+   * catch up a backlog of millions of events far more slowly than big ones (docs/reports.md).
+   */
+  async catchUp(maxBatches = 1000, batchEvents = 5000, onBatch?: (eventsSoFar: number) => void, opts: { growTo?: number; budgetMs?: number } = {}):
+  Promise<{ events: number; batches: number; quarantined: number }> {
+    const started = Date.now();
     let events = 0;
     let batches = 0;
     let quarantined = 0;
-    while (batches < maxBatches) {
-      const r = await this.foldOnce(batchEvents, batches === 0 ? false : true);
+    let size = batchEvents;
+    while (batches < maxBatches && Date.now() - started < (opts.budgetMs ?? Infinity)) {
+      const r = await this.foldOnce(size, batches === 0 ? false : true);
       events += r.events;
       quarantined += r.quarantined;
       batches += 1;
       onBatch?.(events);
       if (!r.more) break;
+      if (opts.growTo !== undefined) size = Math.min(size * 2, Math.max(opts.growTo, batchEvents));
     }
     return { events, batches, quarantined };
   }
