@@ -49,8 +49,8 @@ export const GRAINS: readonly GrainSpec[] = [
   spec('day', false, 5, { unit: true, platform: true, category: true, channel: true }),
 ];
 
-/** The coarse grains, in the order the fold keeps their keys (`month` first: its id is stored with the facts). */
-export const COARSE_GRAINS: readonly GrainSpec[] = [GRAINS[1]!, ...GRAINS.filter((g) => g.name !== 'day' && g.name !== 'month')];
+/** The coarse grains: every grain but `day`. */
+export const COARSE_GRAINS: readonly GrainSpec[] = GRAINS.filter((g) => g.name !== 'day');
 
 export function grainSpec(name: Grain): GrainSpec {
   const g = GRAINS.find((x) => x.name === name);

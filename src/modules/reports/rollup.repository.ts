@@ -61,7 +61,6 @@ export function toRollupRow(r: Record<string, unknown>): RollupRow {
 export interface FactRow {
   ticketId: string;
   keyId: number | null;
-  monthKeyId: number | null;
   contrib: StoredContribution | null;
   open: boolean;
   filedAt: Date;
@@ -238,12 +237,12 @@ export class RollupRepository {
   async upsertFacts(m: EntityManager, rows: FactRow[]): Promise<void> {
     if (rows.length === 0) return;
     await m.query(
-      `INSERT INTO report_ticket_facts (ticket_id, key_id, month_key_id, contrib, open, filed_at, resolve_started_at, resolve_deadline)
-       SELECT t, k, mk, c, o, f, s, d FROM unnest($1::uuid[], $2::int[], $8::int[], $3::json[], $4::boolean[], $5::timestamptz[], $6::timestamptz[], $7::timestamptz[]) AS x(t, k, mk, c, o, f, s, d)
-       ON CONFLICT (ticket_id) DO UPDATE SET key_id = excluded.key_id, month_key_id = excluded.month_key_id, contrib = excluded.contrib, open = excluded.open,
+      `INSERT INTO report_ticket_facts (ticket_id, key_id, contrib, open, filed_at, resolve_started_at, resolve_deadline)
+       SELECT t, k, c, o, f, s, d FROM unnest($1::uuid[], $2::int[], $3::json[], $4::boolean[], $5::timestamptz[], $6::timestamptz[], $7::timestamptz[]) AS x(t, k, c, o, f, s, d)
+       ON CONFLICT (ticket_id) DO UPDATE SET key_id = excluded.key_id, contrib = excluded.contrib, open = excluded.open,
          filed_at = excluded.filed_at, resolve_started_at = excluded.resolve_started_at, resolve_deadline = excluded.resolve_deadline, updated_at = now()`,
       [rows.map((r) => r.ticketId), rows.map((r) => r.keyId), rows.map((r) => (r.contrib ? JSON.stringify(r.contrib) : null)), rows.map((r) => r.open),
-        rows.map((r) => r.filedAt), rows.map((r) => r.resolveStartedAt), rows.map((r) => r.resolveDeadline), rows.map((r) => r.monthKeyId)]);
+        rows.map((r) => r.filedAt), rows.map((r) => r.resolveStartedAt), rows.map((r) => r.resolveDeadline)]);
   }
 
   async advanceCursor(m: EntityManager, lastAt: string, lastId: string, events: number): Promise<void> {

@@ -279,7 +279,7 @@ export class RollupService {
         contrib.credits?.forEach((cr, i) => { for (const k of newCredits[i]!) add(idOf.get(k)!, creditOf(cr.counts), 1); });
       }
       facts.push({
-        ticketId: t.id, keyId: newIds[0] ?? null, monthKeyId: newIds[1] ?? null, contrib, open: f.open, filedAt: f.filedAt,
+        ticketId: t.id, keyId: newIds[0] ?? null, contrib, open: f.open, filedAt: f.filedAt,
         resolveStartedAt: f.resolveStartedAt, resolveDeadline: f.resolveDeadline,
       });
     }
