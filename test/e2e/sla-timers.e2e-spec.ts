@@ -122,6 +122,11 @@ describe('sla timers: exactly once, never early, within seconds 时限定时器'
     for (const action of ['sla-remind', 'sla-warning', 'sla-breach']) expect(await eventsOf(id, action)).toBe(1);
     const [row] = await t.ds.query(`SELECT level FROM ticket_clocks WHERE id = $1`, [clock.id]);
     expect(row.level).toBe('red');
+    // The firings, their lateness and the clock in breach show on /metrics (the first firings of this app).
+    const metrics = (await t.request('GET', '/metrics')).text;
+    for (const kind of ['remind', 'warning', 'breach']) expect(metrics).toMatch(new RegExp(`^sla_firings_recent\\{kind="${kind}"\\} 1$`, 'm'));
+    expect(metrics).toMatch(/^sla_clocks_breached\{stage="resolve"\} 1$/m);
+    expect(Number(/^sla_firing_lateness_max_seconds (\S+)$/m.exec(metrics)?.[1])).toBeLessThan(1.5);
 
     const mine = await waitFor('three webhooks', async () => {
       const p = posts.filter((x) => x.ticketId === id);

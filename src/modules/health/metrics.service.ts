@@ -3,10 +3,15 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { GroupCommit } from '../../common/group-commit';
 import { QueueService } from '../../queue/queue.service';
 import { RollupService } from '../reports/rollup.service';
+import { OpsStatsRepository, RECENT_FIRINGS_MINUTES, type OpsStats } from './ops-stats.repository';
+
+const FIRING_KINDS = ['remind', 'warning', 'breach', 'supervise', 'notice'] as const;
+const CLOCK_STAGES = ['register', 'sign', 'resolve', 'verify', 'callback', 'mediation'] as const;
 
 /**
- * Prometheus metrics: HTTP latency, queue depth and the report fold's quarantine (read at scrape time), group-commit
- * batches, and process defaults.
+ * Prometheus metrics: HTTP latency, queue depth, SLA timer lag, firings and breaches, the outbox, the report fold's
+ * staleness and quarantine (read at scrape time from the database, since the worker serves no metrics), group-commit
+ * batches, and process defaults. docs/operations.md lists them.
  */
 @Injectable()
 export class MetricsService {
@@ -26,7 +31,7 @@ export class MetricsService {
     name: 'audit_write_failures_total', help: 'State-changing requests whose audit entry could not be written', registers: [this.registry],
   });
 
-  constructor(queues: QueueService, rollups: RollupService) {
+  constructor(queues: QueueService, rollups: RollupService, ops: OpsStatsRepository) {
     collectDefaultMetrics({ register: this.registry });
     // Claim-next and filing batches (group commit): callers / batches is the mean batch size.
     for (const [metric, field, help] of [
@@ -54,6 +59,48 @@ export class MetricsService {
           }
         } catch {
           // a scrape must not fail because a queue backend is briefly away; readiness reports that
+        }
+      },
+    });
+    // What the worker does, from the database (one statement per scrape, shared by these gauges). A failed read
+    // leaves the gauges at their last values; readiness reports the database.
+    const opsGauge = (name: string, help: string, set: (g: Gauge, s: OpsStats) => void, labelNames: string[] = []): void => {
+      new Gauge({
+        name, help, labelNames, registers: [this.registry],
+        async collect() {
+          let stats: OpsStats;
+          try {
+            stats = await ops.read();
+          } catch {
+            return;
+          }
+          set(this, stats);
+        },
+      });
+    };
+    opsGauge('sla_timers_overdue', 'Pending SLA timers whose due instant has passed (fired within a second normally)',
+      (g, s) => g.set(s.timersOverdue));
+    opsGauge('sla_timer_lag_seconds', 'How long the oldest overdue pending SLA timer has waited (0 when none)',
+      (g, s) => g.set(s.timerLagSeconds));
+    opsGauge('sla_firings_recent', `SLA threshold firings in the last ${RECENT_FIRINGS_MINUTES} minutes, per kind`,
+      (g, s) => { for (const kind of FIRING_KINDS) g.set({ kind }, s.firingsRecent[kind] ?? 0); }, ['kind']);
+    opsGauge('sla_firing_lateness_max_seconds', `The latest SLA firing of the last ${RECENT_FIRINGS_MINUTES} minutes: seconds after its due instant (or its timer's writing, if later)`,
+      (g, s) => g.set(s.firingLatenessMaxSeconds));
+    opsGauge('sla_clocks_breached', 'Running clocks past their deadline (tickets in breach now), per stage',
+      (g, s) => { for (const stage of CLOCK_STAGES) g.set({ stage }, s.clocksBreached[stage] ?? 0); }, ['stage']);
+    opsGauge('outbox_pending', 'Outbox rows not yet handed to the queue backend', (g, s) => g.set(s.outboxPending));
+    opsGauge('outbox_oldest_pending_seconds', 'Age of the oldest outbox row not yet handed to the queue backend',
+      (g, s) => g.set(s.outboxOldestSeconds));
+    opsGauge('sla_notify_dead_letters', 'SLA webhook notifications given up on and not yet resent', (g, s) => g.set(s.deadLetters));
+    new Gauge({
+      name: 'report_rollup_lag_seconds',
+      help: 'How long the oldest event not yet folded into the report rollups has waited (the staleness reports show)',
+      registers: [this.registry],
+      async collect() {
+        try {
+          this.set((await rollups.lag()).lagMs / 1000);
+        } catch {
+          // as above
         }
       },
     });

@@ -162,6 +162,11 @@ export class RollupService {
     return this.repo.quarantineStats();
   }
 
+  /** For the metrics: how long the oldest unfolded event has waited (the staleness every report shows). */
+  lag(): Promise<{ lagMs: number; asOf: Date }> {
+    return this.repo.lag();
+  }
+
   /**
    * Replaces the contributions of these tickets (inside the caller's transaction). A ticket whose facts cannot be
    * computed keeps its old contribution and facts and is quarantined; the others leave the quarantine. `halt`: a
