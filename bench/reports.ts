@@ -122,7 +122,8 @@ async function main(): Promise<void> {
     }
     // The other views officials use, each read from its own grain (grains.ts), over the same months: durations and
     // rates p95 per view. Whole-month views must add up to the street rows' counts. `unitPlatform` (by unit within one
-    // platform) is a view no coarse grain keeps: it reads the day grain, for comparison.
+    // platform, the 12345 units ranked) reads month_unit; `unitChannel` (by unit within one channel) is a view no coarse
+    // grain keeps: it reads the day grain, for comparison.
     const platformOf: Array<{ p: string }> = await db.ds.query(`SELECT platform AS p FROM tickets GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`);
     const views: Array<{ name: string; q: (m: { from: string; to: string }) => Record<string, string>; whole: boolean }> = [
       { name: 'category', q: (m) => ({ ...m, groupBy: 'category' }), whole: true },
@@ -132,6 +133,7 @@ async function main(): Promise<void> {
       { name: 'partialMonth', q: (m) => ({ ...m, from: `${m.from.slice(0, 8)}02`, groupBy: 'street' }), whole: false },
       { name: 'byDay', q: (m) => ({ ...m, groupBy: 'day' }), whole: true },
       { name: 'unitPlatform', q: (m) => ({ ...m, groupBy: 'unit', platform: platformOf[0]!.p }), whole: false },
+      { name: 'unitChannel', q: (m) => ({ ...m, groupBy: 'unit', channel: 'hotline' }), whole: false },
     ];
     const viewMs = new Map(views.map((v) => [v.name, { durations: [] as number[], rates: [] as number[], backlog: [] as number[] }]));
     for (const [i, m] of months.entries()) {

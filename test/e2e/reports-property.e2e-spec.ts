@@ -3,10 +3,10 @@ import { randomUUID } from 'node:crypto';
 import type { Principal } from '../../src/modules/auth/principal';
 import { Role } from '../../src/modules/auth/roles';
 import { BUILD_STREET_MONTH_ROWS } from '../../src/database/migrations/1764232300000-reports-street-month';
-import { BUILD_UNIT_MONTH_ROWS } from '../../src/database/migrations/1764300340000-reports-unit-month';
 import { buildGrainRows } from '../../src/database/migrations/1764300360000-reports-more-grains';
+import { BUILD_UNIT_PLATFORM_MONTH_ROWS } from '../../src/database/migrations/1764300410000-reports-unit-platform';
 import { MAX_RELATIVE_ERROR } from '../../src/modules/reports/histogram';
-import { DURATION_METRICS } from '../../src/modules/reports/report-metrics';
+import { COUNTERS, DURATION_METRICS } from '../../src/modules/reports/report-metrics';
 import { grainFor, type GroupBy } from '../../src/modules/reports/reports.repository';
 import { ReportsService } from '../../src/modules/reports/reports.service';
 import { RollupService } from '../../src/modules/reports/rollup.service';
@@ -71,7 +71,8 @@ describe('reports: rollups folded incrementally equal a brute-force computation 
           { q: { ...whole, groupBy: 'unit' }, grain: 'month_unit', expected: oracle(plans, now, byUnit, { byUnit: true }) },
           { q: { ...whole, groupBy: 'street', unitId: unit }, grain: 'month_unit', expected: oracle(plans, now, byStreet, { unit }) },
           { q: { ...partial, groupBy: 'unit' }, grain: 'day', expected: oracle(plans, now, byUnit, { byUnit: true }) },
-          { q: { ...whole, groupBy: 'unit', platform }, grain: 'day', expected: oracle(plans.filter((x) => x.platform === platform), now, byUnit, { byUnit: true }) },
+          { q: { ...whole, groupBy: 'unit', platform }, grain: 'month_unit', expected: oracle(plans.filter((x) => x.platform === platform), now, byUnit, { byUnit: true }) },
+          { q: { ...whole, groupBy: 'unit', channel }, grain: 'day', expected: oracle(plans.filter((x) => x.channel === channel), now, byUnit, { byUnit: true }) },
           { q: { ...whole, groupBy: 'category' }, grain: 'month_category', expected: oracle(plans, now, byCategory) },
           { q: { ...whole, groupBy: 'category', platform }, grain: 'month_category', expected: oracle(plans.filter((x) => x.platform === platform), now, byCategory) },
           { q: { ...partial, groupBy: 'category' }, grain: 'day', expected: oracle(plans, now, byCategory) },
@@ -141,16 +142,19 @@ describe('reports: rollups folded incrementally equal a brute-force computation 
     expect(await snapshot()).toEqual(folded);
   });
 
-  it('the migration that added the month-by-unit grain rebuilds exactly the rows the fold keeps', async () => {
+  it('the migration that gave the month-by-unit grain the platform rebuilds exactly the rows the fold keeps', async () => {
     const snapshot = async (): Promise<Array<Record<string, unknown>>> => t.ds.query(
-      `SELECT k.day::text, k.path::text, k.unit_id, ${['filed', 'valid', 'dispatched', 'returned', 'closed', 'closed_on_time', 'returns', 'satisfied', 'basically'].map((c) => `r.${c}`).join(', ')},
+      `SELECT k.day::text, k.path::text, k.unit_id, k.platform, k.category_code, k.channel, ${COUNTERS.map((c) => `r.${c}`).join(', ')},
               r.dur_n, r.dur_sum_ms::text[] AS dur_sum_ms, r.hist
-         FROM report_keys k JOIN report_rollup r ON r.key_id = k.id WHERE k.grain = 'month_unit' ORDER BY k.day, k.path, k.unit_id`);
+         FROM report_keys k JOIN report_rollup r ON r.key_id = k.id WHERE k.grain = 'month_unit' ORDER BY k.day, k.path, k.unit_id, k.platform`);
     const folded = await snapshot();
-    // Histories with and without a unit (voided before dispatch) in more than one unit.
+    // Histories with and without a unit (voided before dispatch) in more than one unit and platform, and units that
+    // sent tickets back.
     expect(new Set(folded.map((r) => r.unit_id)).size).toBeGreaterThan(2);
+    expect(new Set(folded.map((r) => r.platform)).size).toBeGreaterThan(1);
+    expect(folded.some((r) => (r.unit_returned as number) > 0)).toBe(true);
     await t.ds.query(`DELETE FROM report_rollup WHERE key_id IN (SELECT id FROM report_keys WHERE grain = 'month_unit')`);
-    await t.ds.query(BUILD_UNIT_MONTH_ROWS);
+    await t.ds.query(BUILD_UNIT_PLATFORM_MONTH_ROWS);
     expect(await snapshot()).toEqual(folded);
   });
   it.each(['month_channel', 'month_grid', 'month_category', 'day_street'])('the migration that added the %s grain rebuilds exactly the rows the fold keeps', async (grain) => {

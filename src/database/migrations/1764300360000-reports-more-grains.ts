@@ -9,11 +9,11 @@ const COUNTERS = [
 const NO_UNIT = `'00000000-0000-0000-0000-000000000000'::uuid`;
 
 /** The grains as of this migration (frozen here; src/modules/reports/grains.ts is the live list). */
-interface FrozenGrain { name: string; month: boolean; depth: number; unit: boolean; platform: boolean; category: boolean; channel: boolean }
-const g = (name: string, month: boolean, depth: number, dims: Partial<FrozenGrain> = {}): FrozenGrain =>
+export interface FrozenGrain { name: string; month: boolean; depth: number; unit: boolean; platform: boolean; category: boolean; channel: boolean }
+export const g = (name: string, month: boolean, depth: number, dims: Partial<FrozenGrain> = {}): FrozenGrain =>
   ({ name, month, depth, unit: false, platform: false, category: false, channel: false, ...dims });
-const OLD_GRAINS = [g('month', true, 3, { platform: true }), g('month_street', true, 3), g('month_unit', true, 3, { unit: true })];
-const NEW_GRAINS = [g('month_channel', true, 3, { channel: true }), g('month_grid', true, 5), g('month_category', true, 3, { platform: true, category: true }), g('day_street', false, 3)];
+export const OLD_GRAINS = [g('month', true, 3, { platform: true }), g('month_street', true, 3), g('month_unit', true, 3, { unit: true })];
+export const NEW_GRAINS = [g('month_channel', true, 3, { channel: true }), g('month_grid', true, 5), g('month_category', true, 3, { platform: true, category: true }), g('day_street', false, 3)];
 
 /** The columns of the key a day key `k` counts into for a grain, as SQL expressions. */
 function keyOf(x: FrozenGrain): { day: string; path: string; unit: string; platform: string; category: string; channel: string } {
@@ -39,12 +39,12 @@ function shape(x: FrozenGrain): string {
   ].join(' AND ');
 }
 
-function keyCheck(grains: FrozenGrain[]): string {
+export function keyCheck(grains: FrozenGrain[]): string {
   return `CHECK (grain = 'day' OR ${grains.map((x) => `(grain = '${x.name}' AND ${shape(x)})`).join(' OR ')})`;
 }
 
 /** The keys of a grain for every existing day key. */
-function insertKeys(x: FrozenGrain): string {
+export function insertKeys(x: FrozenGrain): string {
   const e = keyOf(x);
   return `INSERT INTO report_keys (grain, day, path, unit_id, platform, category_code, channel)
           SELECT DISTINCT '${x.name}', ${e.day}, ${e.path}, ${e.unit}, ${e.platform}, ${e.category}, ${e.channel} FROM report_keys k WHERE k.grain = 'day'
@@ -60,6 +60,11 @@ function insertKeys(x: FrozenGrain): string {
 export function buildGrainRows(name: string): string {
   const x = NEW_GRAINS.find((n) => n.name === name);
   if (!x) throw new Error(`not a grain of this migration: ${name}`);
+  return grainRowsSql(x, COUNTERS);
+}
+
+/** The statement of `buildGrainRows` for any grain and list of counter columns (later migrations reuse it). */
+export function grainRowsSql(x: FrozenGrain, counters: readonly string[]): string {
   const e = keyOf(x);
   return `
   WITH m AS (
@@ -70,7 +75,7 @@ export function buildGrainRows(name: string): string {
                         AND u.platform = ${e.platform} AND u.category_code = ${e.category} AND u.channel = ${e.channel}
      WHERE k.grain = 'day'),
   counters AS (
-    SELECT uid, ${COUNTERS.map((c) => `sum(${c})::int AS ${c}`).join(', ')},
+    SELECT uid, ${counters.map((c) => `sum(${c})::int AS ${c}`).join(', ')},
            ARRAY[${[1, 2, 3, 4, 5, 6, 7, 8].map((i) => `sum(dur_n[${i}])`).join(', ')}]::int[] AS dur_n,
            ARRAY[${[1, 2, 3, 4, 5, 6, 7, 8].map((i) => `sum(dur_sum_ms[${i}])`).join(', ')}]::bigint[] AS dur_sum_ms
       FROM m GROUP BY uid),
@@ -82,8 +87,8 @@ export function buildGrainRows(name: string): string {
     SELECT b.uid, b.metric, json_agg(x.v ORDER BY b.bucket, x.o) AS pairs
       FROM buckets b, LATERAL (VALUES (1, b.bucket::bigint), (2, b.n)) AS x(o, v)
      GROUP BY 1, 2)
-  INSERT INTO report_rollup (key_id, ${COUNTERS.join(', ')}, dur_n, dur_sum_ms, hist)
-  SELECT c.uid, ${COUNTERS.map((c) => `c.${c}`).join(', ')}, c.dur_n, c.dur_sum_ms,
+  INSERT INTO report_rollup (key_id, ${counters.join(', ')}, dur_n, dur_sum_ms, hist)
+  SELECT c.uid, ${counters.map((c) => `c.${c}`).join(', ')}, c.dur_n, c.dur_sum_ms,
          (SELECT json_agg(coalesce(pm.pairs, '[]'::json) ORDER BY g.metric)
             FROM generate_series(1, 8) AS g(metric) LEFT JOIN per_metric pm ON pm.uid = c.uid AND pm.metric = g.metric)
     FROM counters c

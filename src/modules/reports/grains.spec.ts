@@ -14,7 +14,7 @@ describe('rollup grains', () => {
     expect(coarseKey(DAY, grainSpec('month_category'))).toMatchObject({ day: '2026-06-01', platform: 'community_governance', categoryCode: '010101', channel: '', unitId: null });
     expect(coarseKey(DAY, grainSpec('month_grid'))).toMatchObject({ path: DAY.path, platform: '', categoryCode: '' });
     expect(coarseKey(DAY, grainSpec('day_street'))).toMatchObject({ day: '2026-06-17', path: '210900.210902.210902001', channel: '' });
-    expect(coarseKey(DAY, grainSpec('month_unit'))).toMatchObject({ unitId: 'u-1', platform: '' });
+    expect(coarseKey(DAY, grainSpec('month_unit'))).toMatchObject({ unitId: 'u-1', platform: 'community_governance', categoryCode: '', channel: '' });
     // A ticket filed on a node above the street keeps its shorter path.
     expect(coarseKey({ ...DAY, path: '210900.210902' }, grainSpec('month_street')).path).toBe('210900.210902');
   });
@@ -30,10 +30,12 @@ describe('rollup grains', () => {
     expect(smallestGrain({ ...NOTHING, channel: true })).toBe('month_channel');
     expect(smallestGrain({ ...NOTHING, depth: 4 })).toBe('month_grid');
     expect(smallestGrain({ ...NOTHING, unit: true })).toBe('month_unit');
+    // A month by unit within one platform (the 12345 units ranked).
+    expect(smallestGrain({ ...NOTHING, unit: true, platform: true })).toBe('month_unit');
     expect(smallestGrain({ ...NOTHING, category: true, platform: true })).toBe('month_category');
     expect(smallestGrain({ ...NOTHING, wholeMonths: false })).toBe('day_street');
     // No coarse grain keeps these together: the day grain does.
-    expect(smallestGrain({ ...NOTHING, unit: true, platform: true })).toBe('day');
+    expect(smallestGrain({ ...NOTHING, unit: true, category: true })).toBe('day');
     expect(smallestGrain({ ...NOTHING, depth: 4, platform: true })).toBe('day');
     expect(smallestGrain({ ...NOTHING, wholeMonths: false, category: true })).toBe('day');
     expect(smallestGrain({ ...NOTHING, wholeMonths: false, depth: 5, unit: true, platform: true, category: true, channel: true })).toBe('day');

@@ -43,7 +43,7 @@ export const GRAINS: readonly GrainSpec[] = [
   spec('month', true, 3, { platform: true }),
   spec('month_channel', true, 3, { channel: true }),
   spec('month_grid', true, 5),
-  spec('month_unit', true, 3, { unit: true }),
+  spec('month_unit', true, 3, { unit: true, platform: true }),
   spec('month_category', true, 3, { platform: true, category: true }),
   spec('day_street', false, 3),
   spec('day', false, 5, { unit: true, platform: true, category: true, channel: true }),

@@ -67,9 +67,10 @@ const labels = (path: string | undefined): number => (path === undefined ? 0 : p
 
 /**
  * The rollup grain a report reads: the smallest that keeps every dimension it groups and filters by (grains.ts).
- * Whole months by street, district, unit, platform, category, channel, community or grid read a month grain; other
- * periods by street, district, day, week or month read `day_street`; a combination no coarse grain keeps (unit and
- * platform together, a partial period by category, …) reads the day grain, whose size follows the caller's scope.
+ * Whole months by street, district, unit (also within a platform), platform, category, channel, community or grid read
+ * a month grain; other periods by street, district, day, week or month read `day_street`; a combination no coarse grain
+ * keeps (unit and channel together, a partial period by category, …) reads the day grain, whose size follows the
+ * caller's scope.
  */
 export function grainFor(f: ReportFilter): Grain {
   const g = f.groupBy;
