@@ -474,4 +474,29 @@ describe('reports for officials 统计报表', () => {
     const street = (await get(official, `rates?from=${today}&to=${today}&groupBy=street`)).body.rows.find((row: any) => row.group === ZHANQIAN);
     expect(street.rates.returnRate).toBe(street.counts.returned / street.counts.dispatched);
   });
+
+  it('an event that changes no figure (督办) rewrites no rollup row, only the ticket\'s facts; one that does rewrites them', async () => {
+    const { id } = (await fileTicket(t, grid, { ...MANHOLE, title: '电务小区3号楼井盖松动', standardCode: 'damaged' })).body;
+    await mustAct(t, dispatcher, id, 'register');
+    await mustAct(t, dispatcher, id, 'dispatch', { unitId: ids['FX-SZSS'] });
+    await fold();
+    // Its day row and its month-by-street row, with the version of each (xmin changes whenever a row is rewritten).
+    const rowsOf = async (): Promise<Array<{ key_id: number; xmin: string; filed: number }>> => t.ds.query(
+      `SELECT r.key_id, r.xmin::text AS xmin, r.filed FROM report_ticket_facts f JOIN report_keys d ON d.id = f.key_id
+         JOIN report_keys k ON k.grain = 'month_street' AND k.day = date_trunc('month', d.day)::date AND k.path = subpath(d.path, 0, 3)
+         JOIN report_rollup r ON r.key_id IN (d.id, k.id) WHERE f.ticket_id = $1 ORDER BY r.key_id`, [id]);
+    const factsVersion = async (): Promise<string> => (await t.ds.query(`SELECT xmin::text AS v FROM report_ticket_facts WHERE ticket_id = $1`, [id]))[0].v;
+    const before = await rowsOf();
+    expect(before).toHaveLength(2);
+    const facts = await factsVersion();
+    await mustAct(t, dispatcher, id, 'supervise', { reason: '请尽快处置 / please hurry' });
+    await fold();
+    expect(await rowsOf()).toEqual(before);
+    expect(await factsVersion()).not.toBe(facts);
+    await mustAct(t, handler, id, 'sign');
+    await fold();
+    const after = await rowsOf();
+    expect(after.map((r) => r.key_id)).toEqual(before.map((r) => r.key_id));
+    for (const [i, r] of after.entries()) expect(r.xmin).not.toBe(before[i]!.xmin);
+  });
 });

@@ -42,6 +42,11 @@ interface Computed {
   /** Per unit credit (`contrib.credits` order): its day key and coarse keys, new and old. */
   newCredits: string[][];
   oldCredits: string[][];
+  /**
+   * Its contribution and day key are what is stored already (an event that changes no figure: 督办, a 催办 firing, a
+   * note): no rollup row is read or rewritten for it, only its facts (open, resolve deadline) are written.
+   */
+  unchanged: boolean;
 }
 
 interface Prepared {
@@ -232,13 +237,17 @@ export class RollupService {
         const contrib: StoredContribution | null = fc
           ? { counts: fc.counts, durationsMs: fc.durationsMs, buckets: bucketsOf(fc), ...(fc.credits.length > 0 ? { credits: fc.credits } : {}) }
           : null;
-        const newKeys = fc ? [fc.key, ...coarseKeys(fc.key)] : [];
         const oldKey = t.old?.key ?? null;
+        if (fc && contrib && oldKey && t.old?.contrib && keyString(oldKey) === keyString(fc.key) && sameContribution(t.old.contrib, contrib)) {
+          ready.push({ t, f, contrib, newKeys: [], oldCoarse: [], newCredits: [], oldCredits: [], unchanged: true });
+          continue;
+        }
+        const newKeys = fc ? [fc.key, ...coarseKeys(fc.key)] : [];
         const oldCoarse = oldKey ? coarseKeys(oldKey) : [];
         const withCoarse = (k: RollupKey): string[] => [k, ...coarseKeys(k)].map(need);
         const newCredits = fc ? fc.credits.map((cr) => withCoarse(creditKey(fc.key, cr.unitId))) : [];
         const oldCredits = oldKey ? (t.old?.contrib?.credits ?? []).map((cr) => withCoarse(creditKey(oldKey, cr.unitId))) : [];
-        ready.push({ t, f, contrib, newKeys: newKeys.map(need), oldCoarse: oldCoarse.map(need), newCredits, oldCredits });
+        ready.push({ t, f, contrib, newKeys: newKeys.map(need), oldCoarse: oldCoarse.map(need), newCredits, oldCredits, unchanged: false });
       } catch (err) {
         failed.push({ ticketId: t.id, error: quarantineError(err) });
       }
@@ -254,7 +263,7 @@ export class RollupService {
     const idOf = new Map(keyList.map((k, i) => [keyString(k), ids[i]!]));
 
     const affected = new Set<number>(ids);
-    for (const { t } of computed) if (t.old?.keyId != null) affected.add(t.old.keyId);
+    for (const { t, unchanged } of computed) if (!unchanged && t.old?.keyId != null) affected.add(t.old.keyId);
     const rows = new Map((await this.repo.rollupRows(m, [...affected])).map((r) => [r.keyId, r]));
     const add = (keyId: number, c: StoredContribution, sign: 1 | -1): void => {
       let r = rows.get(keyId);
@@ -273,7 +282,13 @@ export class RollupService {
     };
     const facts: FactRow[] = [];
     const creditOf = (counts: Record<string, number>): StoredContribution => ({ counts, durationsMs: [], buckets: [] });
-    for (const { t, f, contrib, newKeys, oldCoarse, newCredits, oldCredits } of computed) {
+    for (const { t, f, contrib, newKeys, oldCoarse, newCredits, oldCredits, unchanged } of computed) {
+      if (unchanged) {
+        facts.push({
+          ticketId: t.id, keyId: t.old!.keyId, contrib, open: f.open, filedAt: f.filedAt, resolveStartedAt: f.resolveStartedAt, resolveDeadline: f.resolveDeadline,
+        });
+        continue;
+      }
       if (t.old?.contrib) {
         for (const id of [t.old.keyId, ...oldCoarse.map((k) => idOf.get(k)!)]) if (id != null) add(id, t.old.contrib, -1);
         t.old.contrib.credits?.forEach((cr, i) => { for (const k of oldCredits[i] ?? []) add(idOf.get(k)!, creditOf(cr.counts), -1); });
@@ -321,4 +336,19 @@ export class RollupService {
   private busy(err: unknown): unknown {
     return sqlState(err) === '55P03' ? new ReportException(ReportErrorCode.FOLD_BUSY) : err;
   }
+}
+
+/**
+ * Whether a stored contribution adds exactly what a new one adds (a counter absent from an older one counts 0). The
+ * fold leaves the rollup rows of such a ticket alone; so a migration that changes how day keys map to coarse keys must
+ * rebuild those rows itself (as the grain migrations do) or delete the facts, not merely rewind the cursor.
+ */
+export function sameContribution(a: StoredContribution, b: StoredContribution): boolean {
+  for (const name of COUNTERS) if ((a.counts[name] ?? 0) !== (b.counts[name] ?? 0)) return false;
+  if (a.durationsMs.length !== b.durationsMs.length || a.durationsMs.some((ms, i) => ms !== b.durationsMs[i])) return false;
+  if (a.buckets.length !== b.buckets.length || a.buckets.some(([m, k], i) => m !== b.buckets[i]![0] || k !== b.buckets[i]![1])) return false;
+  const ac = a.credits ?? [];
+  const bc = b.credits ?? [];
+  return ac.length === bc.length && ac.every((c, i) => c.unitId === bc[i]!.unitId
+    && (c.counts.unit_dispatched ?? 0) === (bc[i]!.counts.unit_dispatched ?? 0) && (c.counts.unit_returned ?? 0) === (bc[i]!.counts.unit_returned ?? 0));
 }
