@@ -61,7 +61,7 @@ export function toRollupRow(r: Record<string, unknown>): RollupRow {
 /**
  * A row's histograms as stored (`report_rollup.hist`): per metric the flat `[bucket, count, …]` pairs, buckets in
  * increasing order. Written out by hand: the fold serialises every row it touches, and building the pair arrays
- * first (entries, sort, flat, stringify) was a third of its JavaScript time and most of its garbage.
+ * first (entries, sort, flat, stringify) was a sixth of its JavaScript time and much of its garbage.
  */
 export function histJson(hist: ReadonlyArray<ReadonlyMap<number, number>>): string {
   let out = '[';
