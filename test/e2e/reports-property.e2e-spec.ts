@@ -5,6 +5,7 @@ import { Role } from '../../src/modules/auth/roles';
 import { BUILD_STREET_MONTH_ROWS } from '../../src/database/migrations/1764232300000-reports-street-month';
 import { buildGrainRows } from '../../src/database/migrations/1764300360000-reports-more-grains';
 import { BUILD_UNIT_PLATFORM_MONTH_ROWS } from '../../src/database/migrations/1764300410000-reports-unit-platform';
+import { BUILD_DAY_UNIT_ROWS } from '../../src/database/migrations/1764300420000-reports-day-unit';
 import { MAX_RELATIVE_ERROR } from '../../src/modules/reports/histogram';
 import { COUNTERS, DURATION_METRICS } from '../../src/modules/reports/report-metrics';
 import { grainFor, type GroupBy } from '../../src/modules/reports/reports.repository';
@@ -52,7 +53,7 @@ describe('reports: rollups folded incrementally equal a brute-force computation 
         }
         const now = Date.now();
         // Each report reads the smallest grain that keeps what it groups and filters by (grains.ts): whole months a month
-        // grain, other periods by street day_street, the rest the day grain. All must agree with the oracle.
+        // grain, other periods by street day_street and by unit day_unit, the rest the day grain. All must agree with the oracle.
         const platform = plans[0]!.platform;
         const unit = plans.find((x) => x.unitId !== null)?.unitId ?? fx.units[0]!;
         const channel = plans[0]!.channel;
@@ -70,7 +71,9 @@ describe('reports: rollups folded incrementally equal a brute-force computation 
           { q: { ...partial, groupBy: 'street' }, grain: 'day_street', expected: oracle(plans, now) },
           { q: { ...whole, groupBy: 'unit' }, grain: 'month_unit', expected: oracle(plans, now, byUnit, { byUnit: true }) },
           { q: { ...whole, groupBy: 'street', unitId: unit }, grain: 'month_unit', expected: oracle(plans, now, byStreet, { unit }) },
-          { q: { ...partial, groupBy: 'unit' }, grain: 'day', expected: oracle(plans, now, byUnit, { byUnit: true }) },
+          { q: { ...partial, groupBy: 'unit' }, grain: 'day_unit', expected: oracle(plans, now, byUnit, { byUnit: true }) },
+          { q: { ...partial, groupBy: 'unit', platform }, grain: 'day_unit', expected: oracle(plans.filter((x) => x.platform === platform), now, byUnit, { byUnit: true }) },
+          { q: { ...partial, groupBy: 'street', unitId: unit }, grain: 'day', expected: oracle(plans, now, byStreet, { unit }) },
           { q: { ...whole, groupBy: 'unit', platform }, grain: 'month_unit', expected: oracle(plans.filter((x) => x.platform === platform), now, byUnit, { byUnit: true }) },
           { q: { ...whole, groupBy: 'unit', channel }, grain: 'day', expected: oracle(plans.filter((x) => x.channel === channel), now, byUnit, { byUnit: true }) },
           { q: { ...whole, groupBy: 'category' }, grain: 'month_category', expected: oracle(plans, now, byCategory) },
@@ -157,6 +160,19 @@ describe('reports: rollups folded incrementally equal a brute-force computation 
     await t.ds.query(BUILD_UNIT_PLATFORM_MONTH_ROWS);
     expect(await snapshot()).toEqual(folded);
   });
+  it('the migration that added the day-by-unit grain builds exactly the rows the fold keeps', async () => {
+    const snapshot = async (): Promise<Array<Record<string, unknown>>> => t.ds.query(
+      `SELECT k.day::text, k.path::text, k.unit_id, k.platform, k.category_code, k.channel, ${COUNTERS.map((c) => `r.${c}`).join(', ')},
+              r.dur_n, r.dur_sum_ms::text[] AS dur_sum_ms, r.hist
+         FROM report_keys k JOIN report_rollup r ON r.key_id = k.id WHERE k.grain = 'day_unit' ORDER BY k.day, k.path, k.unit_id, k.platform`);
+    const folded = await snapshot();
+    expect(new Set(folded.map((r) => r.unit_id)).size).toBeGreaterThan(2);
+    expect(folded.some((r) => (r.unit_returned as number) > 0)).toBe(true);
+    await t.ds.query(`DELETE FROM report_rollup WHERE key_id IN (SELECT id FROM report_keys WHERE grain = 'day_unit')`);
+    await t.ds.query(BUILD_DAY_UNIT_ROWS);
+    expect(await snapshot()).toEqual(folded);
+  });
+
   it.each(['month_channel', 'month_grid', 'month_category', 'day_street'])('the migration that added the %s grain rebuilds exactly the rows the fold keeps', async (grain) => {
     const snapshot = async (): Promise<Array<Record<string, unknown>>> => t.ds.query(
       `SELECT k.day::text, k.path::text, k.unit_id, k.platform, k.category_code, k.channel,

@@ -14,6 +14,9 @@ describe('rollup grains', () => {
     expect(coarseKey(DAY, grainSpec('month_category'))).toMatchObject({ day: '2026-06-01', platform: 'community_governance', categoryCode: '010101', channel: '', unitId: null });
     expect(coarseKey(DAY, grainSpec('month_grid'))).toMatchObject({ path: DAY.path, platform: '', categoryCode: '' });
     expect(coarseKey(DAY, grainSpec('day_street'))).toMatchObject({ day: '2026-06-17', path: '210900.210902.210902001', channel: '' });
+    expect(coarseKey(DAY, grainSpec('day_unit'))).toEqual({
+      grain: 'day_unit', day: '2026-06-17', path: '210900.210902', unitId: 'u-1', platform: 'community_governance', categoryCode: '', channel: '',
+    });
     expect(coarseKey(DAY, grainSpec('month_unit'))).toMatchObject({ unitId: 'u-1', platform: 'community_governance', categoryCode: '', channel: '' });
     // A ticket filed on a node above the street keeps its shorter path.
     expect(coarseKey({ ...DAY, path: '210900.210902' }, grainSpec('month_street')).path).toBe('210900.210902');
@@ -34,6 +37,10 @@ describe('rollup grains', () => {
     expect(smallestGrain({ ...NOTHING, unit: true, platform: true })).toBe('month_unit');
     expect(smallestGrain({ ...NOTHING, category: true, platform: true })).toBe('month_category');
     expect(smallestGrain({ ...NOTHING, wholeMonths: false })).toBe('day_street');
+    // This month so far by unit, also within one platform, for the city or a district.
+    expect(smallestGrain({ ...NOTHING, wholeMonths: false, unit: true })).toBe('day_unit');
+    expect(smallestGrain({ ...NOTHING, wholeMonths: false, depth: 2, unit: true, platform: true })).toBe('day_unit');
+    expect(smallestGrain({ ...NOTHING, wholeMonths: false, depth: 3, unit: true })).toBe('day');
     // No coarse grain keeps these together: the day grain does.
     expect(smallestGrain({ ...NOTHING, unit: true, category: true })).toBe('day');
     expect(smallestGrain({ ...NOTHING, depth: 4, platform: true })).toBe('day');
