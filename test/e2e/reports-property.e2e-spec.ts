@@ -145,33 +145,22 @@ describe('reports: rollups folded incrementally equal a brute-force computation 
     expect(await snapshot()).toEqual(folded);
   });
 
-  it('the migration that gave the month-by-unit grain the platform rebuilds exactly the rows the fold keeps', async () => {
-    const snapshot = async (): Promise<Array<Record<string, unknown>>> => t.ds.query(
-      `SELECT k.day::text, k.path::text, k.unit_id, k.platform, k.category_code, k.channel, ${COUNTERS.map((c) => `r.${c}`).join(', ')},
-              r.dur_n, r.dur_sum_ms::text[] AS dur_sum_ms, r.hist
-         FROM report_keys k JOIN report_rollup r ON r.key_id = k.id WHERE k.grain = 'month_unit' ORDER BY k.day, k.path, k.unit_id, k.platform`);
-    const folded = await snapshot();
-    // Histories with and without a unit (voided before dispatch) in more than one unit and platform, and units that
-    // sent tickets back.
-    expect(new Set(folded.map((r) => r.unit_id)).size).toBeGreaterThan(2);
-    expect(new Set(folded.map((r) => r.platform)).size).toBeGreaterThan(1);
-    expect(folded.some((r) => (r.unit_returned as number) > 0)).toBe(true);
-    await t.ds.query(`DELETE FROM report_rollup WHERE key_id IN (SELECT id FROM report_keys WHERE grain = 'month_unit')`);
-    await t.ds.query(BUILD_UNIT_PLATFORM_MONTH_ROWS);
-    expect(await snapshot()).toEqual(folded);
-  });
-  it('the migration that added the day-by-unit grain builds exactly the rows the fold keeps', async () => {
-    const snapshot = async (): Promise<Array<Record<string, unknown>>> => t.ds.query(
-      `SELECT k.day::text, k.path::text, k.unit_id, k.platform, k.category_code, k.channel, ${COUNTERS.map((c) => `r.${c}`).join(', ')},
-              r.dur_n, r.dur_sum_ms::text[] AS dur_sum_ms, r.hist
-         FROM report_keys k JOIN report_rollup r ON r.key_id = k.id WHERE k.grain = 'day_unit' ORDER BY k.day, k.path, k.unit_id, k.platform`);
-    const folded = await snapshot();
-    expect(new Set(folded.map((r) => r.unit_id)).size).toBeGreaterThan(2);
-    expect(folded.some((r) => (r.unit_returned as number) > 0)).toBe(true);
-    await t.ds.query(`DELETE FROM report_rollup WHERE key_id IN (SELECT id FROM report_keys WHERE grain = 'day_unit')`);
-    await t.ds.query(BUILD_DAY_UNIT_ROWS);
-    expect(await snapshot()).toEqual(folded);
-  });
+  it.each([['month_unit', BUILD_UNIT_PLATFORM_MONTH_ROWS], ['day_unit', BUILD_DAY_UNIT_ROWS]])(
+    'the migration that shaped the %s grain (unit and platform) builds exactly the rows the fold keeps', async (grain, build) => {
+      const snapshot = async (): Promise<Array<Record<string, unknown>>> => t.ds.query(
+        `SELECT k.day::text, k.path::text, k.unit_id, k.platform, k.category_code, k.channel, ${COUNTERS.map((c) => `r.${c}`).join(', ')},
+                r.dur_n, r.dur_sum_ms::text[] AS dur_sum_ms, r.hist
+           FROM report_keys k JOIN report_rollup r ON r.key_id = k.id WHERE k.grain = $1 ORDER BY k.day, k.path, k.unit_id, k.platform`, [grain]);
+      const folded = await snapshot();
+      // Histories with and without a unit (voided before dispatch) in more than one unit and platform, and units that
+      // sent tickets back.
+      expect(new Set(folded.map((r) => r.unit_id)).size).toBeGreaterThan(2);
+      expect(new Set(folded.map((r) => r.platform)).size).toBeGreaterThan(1);
+      expect(folded.some((r) => (r.unit_returned as number) > 0)).toBe(true);
+      await t.ds.query(`DELETE FROM report_rollup WHERE key_id IN (SELECT id FROM report_keys WHERE grain = $1)`, [grain]);
+      await t.ds.query(build);
+      expect(await snapshot()).toEqual(folded);
+    });
 
   it.each(['month_channel', 'month_grid', 'month_category', 'day_street'])('the migration that added the %s grain rebuilds exactly the rows the fold keeps', async (grain) => {
     const snapshot = async (): Promise<Array<Record<string, unknown>>> => t.ds.query(
