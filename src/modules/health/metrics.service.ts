@@ -62,22 +62,24 @@ export class MetricsService {
         }
       },
     });
-    // What the worker does, from the database (one statement per scrape, shared by these gauges). A failed read
-    // leaves the gauges at their last values; readiness reports the database.
-    const opsGauge = (name: string, help: string, set: (g: Gauge, s: OpsStats) => void, labelNames: string[] = []): void => {
+    // What the worker does, read from the database at scrape time. A failed read leaves a gauge at its last value
+    // (readiness reports the database). The ops gauges share one statement per scrape (`OpsStatsRepository.read`).
+    const dbGauge = <T>(name: string, help: string, read: () => Promise<T>, set: (g: Gauge, v: T) => void, labelNames: string[] = []): void => {
       new Gauge({
         name, help, labelNames, registers: [this.registry],
         async collect() {
-          let stats: OpsStats;
+          let value: T;
           try {
-            stats = await ops.read();
+            value = await read();
           } catch {
             return;
           }
-          set(this, stats);
+          set(this, value);
         },
       });
     };
+    const opsGauge = (name: string, help: string, set: (g: Gauge, s: OpsStats) => void, labelNames: string[] = []): void =>
+      dbGauge(name, help, () => ops.read(), set, labelNames);
     opsGauge('sla_timers_overdue', 'Pending SLA timers whose due instant has passed (fired within a second normally)',
       (g, s) => g.set(s.timersOverdue));
     opsGauge('sla_timer_lag_seconds', 'How long the oldest overdue pending SLA timer has waited (0 when none)',
@@ -92,18 +94,8 @@ export class MetricsService {
     opsGauge('outbox_oldest_pending_seconds', 'Age of the oldest outbox row not yet handed to the queue backend',
       (g, s) => g.set(s.outboxOldestSeconds));
     opsGauge('sla_notify_dead_letters', 'SLA webhook notifications given up on and not yet resent', (g, s) => g.set(s.deadLetters));
-    new Gauge({
-      name: 'report_rollup_lag_seconds',
-      help: 'How long the oldest event not yet folded into the report rollups has waited (the staleness reports show)',
-      registers: [this.registry],
-      async collect() {
-        try {
-          this.set((await rollups.lag()).lagMs / 1000);
-        } catch {
-          // as above
-        }
-      },
-    });
+    dbGauge('report_rollup_lag_seconds', 'How long the oldest event not yet folded into the report rollups has waited (the staleness reports show)',
+      () => rollups.lag(), (g, lag) => g.set(lag.lagMs / 1000));
     // Poison tickets of the report fold (docs/reports.md). The fold runs in the worker, which serves no metrics, so
     // the count is kept in the database (`report_cursor.quarantined`, in the fold's transaction) and read here: every
     // API process reports the same city-wide value (aggregate with max, not sum). A failed read keeps the last value.
@@ -121,17 +113,7 @@ export class MetricsService {
         }
       },
     });
-    new Gauge({
-      name: 'report_fold_quarantine_tickets',
-      help: 'Tickets in the report fold quarantine now (their latest changes are missing from the reports)',
-      registers: [this.registry],
-      async collect() {
-        try {
-          this.set((await rollups.quarantineStats()).current);
-        } catch {
-          // as above
-        }
-      },
-    });
+    dbGauge('report_fold_quarantine_tickets', 'Tickets in the report fold quarantine now (their latest changes are missing from the reports)',
+      () => rollups.quarantineStats(), (g, q) => g.set(q.current));
   }
 }
