@@ -4,10 +4,11 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { HttpErrorCode, HttpProblem } from './common/http.exception';
 import { PinoNestLogger, createLogger } from './common/logger';
-import { ProblemFilter } from './common/problem.filter';
+import { ProblemFilter, sendProblem } from './common/problem.filter';
 import { parse as parseForm } from 'node:querystring';
 import { refuseUnsupportedMediaTypes } from './common/media-type';
 import { assertSafeValue, decodeUtf8, parseSafeJson } from './common/safe-json';
@@ -21,6 +22,7 @@ import { WorkerModule } from './worker.module';
 import { AuditService } from './modules/audit/audit.service';
 import { MetricsService } from './modules/health/metrics.service';
 import type { Principal } from './modules/auth/principal';
+import openApiMetadata from './openapi.metadata';
 
 export interface ResolvedRuntime extends Runtime {
   embedded?: EmbeddedPostgresHandle;
@@ -68,6 +70,8 @@ export async function createApiApp(runtime: Runtime, logger: Logger, options: { 
       return typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID();
     },
     routerOptions: { maxParamLength: 200 },
+    // The router's own refusals (a path parameter over 200 characters, a malformed %-escape) in the documented format.
+    frameworkErrors: (err: Error, req: FastifyRequest, reply: FastifyReply) => sendProblem(err, req, reply),
   });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(runtime, options), adapter, {
     logger: new PinoNestLogger(logger),
@@ -141,6 +145,8 @@ export async function createApiApp(runtime: Runtime, logger: Logger, options: { 
       });
   });
 
+  // The swagger plugin's metadata (scripts/openapi-metadata.js): DTO properties, query parameters, response types.
+  await SwaggerModule.loadPluginMetadata(openApiMetadata);
   const doc = SwaggerModule.createDocument(app, new DocumentBuilder()
     .setTitle('Fuxin grid cases 一网五平台 API')
     .setDescription('Grassroots governance case management. Errors are application/problem+json with a stable `code`.')

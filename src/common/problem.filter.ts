@@ -52,32 +52,38 @@ function databaseProblem(pgCode: string | undefined, detail: string): AppExcepti
 export class ProblemFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
-    const reply = ctx.getResponse<FastifyReply>();
-    const request = ctx.getRequest<FastifyRequest>();
-    const problem = toAppException(exception);
-    if (problem.status >= 500) request.log.error({ err: exception }, 'unhandled error');
-    // A constraint the services should have checked first: a 4xx for the client, a warning for us (the
-    // constraint's name only: the database's detail text can quote the row).
-    else if (problem instanceof DatabaseProblem) {
-      const db = exception as { driverError?: { constraint?: string; table?: string }; constraint?: string; table?: string };
-      request.log.warn({ code: problem.code, constraint: db.driverError?.constraint ?? db.constraint, table: db.driverError?.table ?? db.table },
-        'database constraint refused the request');
-    }
-    const doc: ProblemDocument = {
-      type: problemType(problem.code),
-      title: problem.text.en,
-      titleZh: problem.text.zh,
-      status: problem.status,
-      code: problem.code,
-      detail: problem.detail?.en,
-      detailZh: problem.detail?.zh,
-      instance: request.url?.split('?')[0],
-      requestId: String(request.id),
-      errors: problem.errors,
-    };
-    if (problem.status === 401) void reply.header('www-authenticate', 'Bearer');
-    void reply.status(problem.status).header('content-type', 'application/problem+json; charset=utf-8').send(doc);
+    sendProblem(exception, ctx.getRequest<FastifyRequest>(), ctx.getResponse<FastifyReply>());
   }
+}
+
+/**
+ * Answers `exception` as application/problem+json. Also Fastify's `frameworkErrors` hook (src/bootstrap.ts) for the
+ * errors its router raises before any Nest code runs: a malformed percent-encoding, a path parameter over the limit.
+ */
+export function sendProblem(exception: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  const problem = toAppException(exception);
+  if (problem.status >= 500) request.log.error({ err: exception }, 'unhandled error');
+  // A constraint the services should have checked first: a 4xx for the client, a warning for us (the
+  // constraint's name only: the database's detail text can quote the row).
+  else if (problem instanceof DatabaseProblem) {
+    const db = exception as { driverError?: { constraint?: string; table?: string }; constraint?: string; table?: string };
+    request.log.warn({ code: problem.code, constraint: db.driverError?.constraint ?? db.constraint, table: db.driverError?.table ?? db.table },
+      'database constraint refused the request');
+  }
+  const doc: ProblemDocument = {
+    type: problemType(problem.code),
+    title: problem.text.en,
+    titleZh: problem.text.zh,
+    status: problem.status,
+    code: problem.code,
+    detail: problem.detail?.en,
+    detailZh: problem.detail?.zh,
+    instance: request.url?.split('?')[0],
+    requestId: String(request.id),
+    errors: problem.errors,
+  };
+  if (problem.status === 401) void reply.header('www-authenticate', 'Bearer');
+  void reply.status(problem.status).header('content-type', 'application/problem+json; charset=utf-8').send(doc);
 }
 
 interface FastifyLikeError { statusCode?: number; code?: string; message?: string }

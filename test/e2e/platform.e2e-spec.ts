@@ -77,6 +77,15 @@ describe('platform: health, metrics, docs, queues, audit 平台', () => {
     const json = await t.request('GET', '/docs-json');
     expect(json.status).toBe(200);
     expect(Object.keys(json.body.paths)).toEqual(expect.arrayContaining(['/api/v1/auth/login', '/api/v1/grid-nodes/{id}/children', '/api/v1/units']));
+    // The swagger plugin's metadata (src/openapi.metadata.ts) describes bodies, query parameters and responses.
+    const schemas = json.body.components.schemas;
+    expect(schemas.FileTicketRequest.required).toEqual(expect.arrayContaining(['categoryCode', 'title', 'channel']));
+    expect(schemas.FileTicketRequest.properties.gridNodeId).toEqual(expect.objectContaining({ type: 'string', format: 'uuid' }));
+    expect(schemas.TicketActionRequest.properties.satisfaction.enum).toEqual(expect.arrayContaining(['satisfied', 'basically_satisfied', 'dissatisfied']));
+    const listTickets = json.body.paths['/api/v1/tickets'].get;
+    expect(listTickets.parameters.filter((p: { in: string }) => p.in === 'query').map((p: { name: string }) => p.name))
+      .toEqual(expect.arrayContaining(['status', 'platform', 'overdue', 'q', 'cursor', 'limit']));
+    expect(JSON.stringify(json.body.paths['/api/v1/auth/me'].get.responses)).toContain('#/components/schemas/SessionUserResponse');
     expect((await t.request('GET', '/docs')).status).toBe(200);
   });
 

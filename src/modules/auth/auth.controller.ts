@@ -1,18 +1,13 @@
 import { Body, Controller, Get, HttpCode, Param, ParseEnumPipe, Post, Put } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { IsBoolean } from 'class-validator';
 import { AuthRepository } from './auth.repository';
 import { AuthService, type RequestMeta } from './auth.service';
-import { ChangePasswordRequest, LoginRequest, RefreshRequest, TotpConfirmRequest } from './dto/login.request.dto';
+import { ChangePasswordRequest, LoginRequest, RefreshRequest, RolePolicyRequest, TotpConfirmRequest } from './dto/login.request.dto';
 import type { SessionResponse, SessionUserResponse } from './dto/session.response.dto';
 import { AllowPendingMfa, Public, RequirePermission } from './permission.decorator';
 import { CurrentUser, type Principal } from './principal';
 import { Meta } from './request-meta';
 import { Permission, Role } from './roles';
-
-class RolePolicyRequest {
-  @IsBoolean() totpRequired!: boolean;
-}
 
 @ApiTags('auth 认证')
 @Controller('api/v1')

@@ -1,4 +1,4 @@
-import { IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsBoolean, IsOptional, IsString, Length, Matches } from 'class-validator';
 
 export class LoginRequest {
   @IsString() @Length(1, 64) username!: string;
@@ -18,4 +18,9 @@ export class TotpConfirmRequest {
 export class ChangePasswordRequest {
   @IsString() @Length(1, 256) currentPassword!: string;
   @IsString() @Length(1, 256) newPassword!: string;
+}
+
+export class RolePolicyRequest {
+  /** Every user of the role must have a TOTP second factor. */
+  @IsBoolean() totpRequired!: boolean;
 }

@@ -7,9 +7,15 @@ export class CalendarSummaryResponse {
   updatedAt!: string;
 }
 
+export class CalendarVersionResponse {
+  version!: number;
+  note!: string | null;
+  createdAt!: string;
+}
+
 export class CalendarResponse extends CalendarSummaryResponse {
   definition!: Record<string, unknown>;
-  versions!: Array<{ version: number; note: string | null; createdAt: string }>;
+  versions!: CalendarVersionResponse[];
 }
 
 export class PolicyResponse {

@@ -31,7 +31,7 @@ export class FileTicketRequest {
   @IsOptional() @IsUUID() gridNodeId?: string;
   @IsIn(CHANNELS) channel!: Channel;
   @IsOptional() @IsIn(['extra_urgent', 'urgent', 'normal']) priority?: 'extra_urgent' | 'urgent' | 'normal';
-  @IsOptional() @ValidateNested() @Type(() => ReporterRequest) reporter?: ReporterRequest;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => ReporterRequest) reporter?: ReporterRequest;
   /** Platform-specific attributes, validated by the platform's schema. */
   @IsOptional() @IsObject() attributes?: Record<string, unknown>;
   /** convenience_services: materials the resident has provided (所需材料). */

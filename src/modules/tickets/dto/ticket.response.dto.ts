@@ -64,6 +64,13 @@ export class TicketResponse {
   contentRestricted!: boolean;
 }
 
+/** An attachment as the timeline lists it: no file name, no storage key. */
+export class EventAttachmentResponse {
+  id!: string;
+  contentType!: string;
+  sizeBytes!: number;
+}
+
 export class TicketEventResponse {
   seq!: number;
   action!: string;
@@ -76,7 +83,7 @@ export class TicketEventResponse {
   data!: Record<string, unknown>;
   at!: string;
   /** Attachments linked to this event (e.g. the photos of a resolve); download through `/attachments/:id`. */
-  attachments!: Array<{ id: string; contentType: string; sizeBytes: number }>;
+  attachments!: EventAttachmentResponse[];
   /** True when `note`, `data` and `attachments` are withheld (see `TicketResponse.contentRestricted`). */
   contentRestricted!: boolean;
 }
