@@ -20,6 +20,8 @@ import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './database/e
 import { ApiModule } from './api.module';
 import { WorkerModule } from './worker.module';
 import { AuditService } from './modules/audit/audit.service';
+import { OPEN311_PREFIX } from './modules/open311/open311-error-hook';
+import { sendOpen311Errors } from './modules/open311/open311.filter';
 import { MetricsService } from './modules/health/metrics.service';
 import type { Principal } from './modules/auth/principal';
 import openApiMetadata from './openapi.metadata';
@@ -70,8 +72,10 @@ export async function createApiApp(runtime: Runtime, logger: Logger, options: { 
       return typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID();
     },
     routerOptions: { maxParamLength: 200 },
-    // The router's own refusals (a path parameter over 200 characters, a malformed %-escape) in the documented format.
-    frameworkErrors: (err: Error, req: FastifyRequest, reply: FastifyReply) => sendProblem(err, req, reply),
+    // The router's own refusals (a path parameter over 200 characters, a malformed %-escape) in the documented format:
+    // problem+json, or GeoReport's error list under /open311/v2/.
+    frameworkErrors: (err: Error, req: FastifyRequest, reply: FastifyReply) =>
+      (req.url.startsWith(OPEN311_PREFIX) ? sendOpen311Errors : sendProblem)(err, req, reply),
   });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(runtime, options), adapter, {
     logger: new PinoNestLogger(logger),
