@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Open3111764230900000 } from '../../src/database/migrations/1764230900000-open311';
+import { Open311MediaUrl1764300430000 } from '../../src/database/migrations/1764300430000-open311-media-url';
 import { DEMO_OPEN311_KEY } from '../../src/database/seeds/demo-open311';
 import { Open311RatePurgeJob } from '../../src/modules/open311/open311-rate-purge.job';
 import { Open311Repository } from '../../src/modules/open311/open311.repository';
@@ -354,6 +355,53 @@ describe('Open311 GeoReport v2', () => {
     expect(row).toEqual({ title: '暴露垃圾', lat: MANHOLE_POINT.lat, lng: MANHOLE_POINT.long });
   });
 
+  it('media_url: a client\'s photo URL is kept and published with the request, in JSON and XML; a bad one files nothing', async () => {
+    const photo = 'https://app.example.org/media/2026/11/%E4%BA%95%E7%9B%96.jpg?v=2';
+    const filed = await postForm('/open311/v2/requests.json', {
+      api_key: DEMO_OPEN311_KEY, service_code: 'SJ0101', ...str(MANHOLE_POINT), description: '垃圾桶满溢（附照片）', media_url: photo,
+    });
+    expect(filed.status).toBe(200);
+    const number: string = filed.body[0].service_request_id;
+    const one = await get(`/open311/v2/requests/${number}.json`);
+    assertJson('service_requests', one.body);
+    expect(one.body[0].media_url).toBe(photo);
+    const [fromXml] = assertXml('service_requests', xmlOf(await get(`/open311/v2/requests/${number}.xml`)));
+    expect(fromXml.media_url).toBe(photo);
+    const single = await get(`/open311/v2/request/${number}.json`);
+    assertJson('request', single.body);
+    expect(single.body.media_url).toBe(photo);
+
+    const before = (await t.ds.query(`SELECT count(*)::int AS n FROM tickets`))[0].n;
+    for (const bad of ['javascript:alert(1)', 'https://user:secret@example.org/a.jpg', 'file:///etc/passwd']) {
+      const refused = await postForm('/open311/v2/requests.json', { api_key: DEMO_OPEN311_KEY, service_code: 'SJ0101', ...str(MANHOLE_POINT), description: '坏链接', media_url: bad });
+      assertJson('errors', refused.body);
+      expect([refused.status, refused.body[0].description]).toEqual([400, expect.stringMatching(/^media_url: /)]);
+    }
+    expect((await t.ds.query(`SELECT count(*)::int AS n FROM tickets`))[0].n).toBe(before);
+  });
+
+  it('pages through GET requests with page and page_size; the pages together are the whole list, once each', async () => {
+    const all = await get('/open311/v2/requests.json');
+    assertJson('service_requests', all.body);
+    const everything: string[] = all.body.map((r: { service_request_id: string }) => r.service_request_id);
+    expect(everything.length).toBeGreaterThan(4);
+    const walked: string[] = [];
+    for (let page = 1; page <= Math.ceil(everything.length / 3) + 1; page += 1) {
+      const res = await get(`/open311/v2/requests.json?page_size=3&page=${page}`);
+      assertJson('service_requests', res.body);
+      expect(res.body.length).toBeLessThanOrEqual(3);
+      walked.push(...res.body.map((r: { service_request_id: string }) => r.service_request_id));
+    }
+    expect(walked).toEqual(everything);
+    const xmlPage = assertXml('service_requests', xmlOf(await get('/open311/v2/requests.xml?page_size=2&page=2')));
+    expect(xmlPage.map((r: { service_request_id: string }) => r.service_request_id)).toEqual(everything.slice(2, 4));
+    for (const bad of ['page_size=0', 'page_size=1001', 'page=0', 'page=1001', 'page=1.5', 'page=-1', 'page_size=abc']) {
+      const refused = await get(`/open311/v2/requests.json?${bad}`);
+      assertJson('errors', refused.body);
+      expect([bad, refused.status, refused.body[0].description]).toEqual([bad, 400, expect.stringMatching(new RegExp(`^${bad.split('=')[0]}: `))]);
+    }
+  });
+
   it('a merged request (并单) shows its parent\'s status; a voided parent closes both', async () => {
     const dispatcher = await t.login('demo.dispatcher');
     const file = async (description: string) => {
@@ -609,6 +657,12 @@ describe('Open311 GeoReport v2', () => {
   it('the migration reverts and re-applies cleanly (last: it drops the Open311 tables)', async () => {
     const runner = t.ds.createQueryRunner();
     try {
+      await new Open311MediaUrl1764300430000().down(runner);
+      const column = `SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'open311_requests' AND column_name = 'media_url'`;
+      expect((await t.ds.query(column))[0].n).toBe(0);
+      await new Open311MediaUrl1764300430000().up(runner);
+      expect((await t.ds.query(column))[0].n).toBe(1);
+      await new Open311MediaUrl1764300430000().down(runner);
       await new Open3111764230900000().down(runner);
       const [gone] = await t.ds.query(`SELECT to_regclass('open311_api_keys') AS t, to_regprocedure('open311_point_in_geojson(jsonb,float8,float8)') AS f`);
       expect(gone).toEqual({ t: null, f: null });

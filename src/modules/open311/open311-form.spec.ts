@@ -34,6 +34,17 @@ describe('open311 POST form', () => {
     expect(parsePostForm({ api_key: 'k', service_code: '0101', lat: { x: 1 }, long: 1 }, {}).ok).toBe(false);
   });
 
+  it('takes an http(s) media_url and refuses any other (scheme, credentials, spaces, no host)', () => {
+    const r = parsePostForm({ ...base, media_url: ' https://cdn.example.org/p/638344.jpg?s=1 ' }, {});
+    expect(r.ok && r.value.mediaUrl).toBe('https://cdn.example.org/p/638344.jpg?s=1');
+    expect(parsePostForm(base, {}).ok && (parsePostForm(base, {}) as { value: { mediaUrl?: string } }).value.mediaUrl).toBeUndefined();
+    for (const bad of ['javascript:alert(1)', 'file:///etc/passwd', 'ftp://example.org/a.jpg', 'https://user:pw@example.org/a.jpg', 'https://exa mple.org/a.jpg',
+      'http://', '//example.org/a.jpg', 'https://例子.中国/照片.jpg', 'data:image/png;base64,AAAA']) {
+      const refused = parsePostForm({ ...base, media_url: bad }, {});
+      expect([bad, refused.ok || refused.errors.map((e) => e.field)]).toEqual([bad, ['media_url']]);
+    }
+  });
+
   it('accepts an address without coordinates', () => {
     const r = parsePostForm({ api_key: 'k', service_code: '0101', address_string: '电务小区1号楼' }, {});
     expect(r.ok && r.value.addressString).toBe('电务小区1号楼');

@@ -12,6 +12,8 @@ export interface Open311Post {
   description: string;
   /** attribute[code] → value(s), still as text. */
   attributes: Record<string, string | string[]>;
+  /** The client's own URL of a photo or other media (GeoReport `media_url`); never fetched by us. */
+  mediaUrl: string | undefined;
   /** Personal data (个人信息): encrypted at rest, never in any output. */
   personal: { firstName?: string; lastName?: string; phone?: string; email?: string; deviceId?: string };
 }
@@ -32,6 +34,20 @@ const NUMBER = /^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,189}\.[^\s@]{2,63}$/;
 const PHONE = /^[0-9+\- ]{5,20}$/;
 const CODE = /^[0-9A-Za-z_]{1,40}$/;
+
+/**
+ * A media URL we may store and publish: absolute http(s), a host name, no credentials (`user:pass@`), nothing but
+ * printable ASCII (clients percent-encode the rest). We never fetch it, so it cannot reach our own network.
+ */
+export function isPublicMediaUrl(raw: string): boolean {
+  if (!/^https?:\/\/[\x21-\x7e]+$/i.test(raw)) return false;
+  try {
+    const url = new URL(raw);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' && url.username === '' && url.password === '';
+  } catch {
+    return false;
+  }
+}
 
 function single(source: Record<string, unknown>, key: string, errors: FieldError[]): string | undefined {
   const v = source[key];
@@ -127,14 +143,17 @@ export function parsePostForm(body: unknown, query: unknown): { ok: true; value:
   if (email !== undefined && !EMAIL.test(email)) errors.push({ field: 'email', message: 'must be an e-mail address / 电子邮箱格式不正确' });
   const deviceId = text(source, 'device_id', 100, errors);
   text(source, 'account_id', 100, errors);
-  text(source, 'media_url', 2000, errors);
+  const mediaUrl = text(source, 'media_url', 2000, errors);
+  if (mediaUrl !== undefined && !isPublicMediaUrl(mediaUrl)) {
+    errors.push({ field: 'media_url', message: 'must be an http or https URL without user name or password / 必须是不含用户名和密码的 http(s) 网址' });
+  }
   text(source, 'address_id', 100, errors);
 
   if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
     value: {
-      apiKey, jurisdictionId, serviceCode: serviceCode!, lat, lng, addressString, description, attributes,
+      apiKey, jurisdictionId, serviceCode: serviceCode!, lat, lng, addressString, description, attributes, mediaUrl,
       personal: { firstName, lastName, phone, email, deviceId },
     },
   };

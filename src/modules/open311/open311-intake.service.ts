@@ -96,6 +96,7 @@ export class Open311IntakeService {
       ticketId: result.ticket.id, apiKeyId: key.id,
       emailEnc: post.personal.email ? this.cipher.encrypt(post.personal.email) : null,
       deviceIdEnc: post.personal.deviceId ? this.cipher.encrypt(post.personal.deviceId) : null,
+      mediaUrl: post.mediaUrl ?? null,
     });
     return [{
       service_request_id: result.ticket.number,

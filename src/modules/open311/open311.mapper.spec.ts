@@ -45,7 +45,7 @@ describe('open311 mapping', () => {
 
   it('a ticket row becomes a request; expected_datetime only while open, updated = closing time when closed', () => {
     const row: RequestRow = {
-      number: 'FX-20261127-000007', platform: 'community_governance', via_open311: true, category_code: '0101', service_name: '上水井盖', description: '井盖丢失，电话 13841815678', address: null, lat: 42, lng: 121.6,
+      number: 'FX-20261127-000007', platform: 'community_governance', via_open311: true, category_code: '0101', service_name: '上水井盖', description: '井盖丢失，电话 13841815678', address: null, media_url: 'https://app.example.org/m/1.jpg', lat: 42, lng: 121.6,
       created_at: new Date('2026-11-27T00:00:00Z'), effective_status: 'in_progress', effective_updated_at: new Date('2026-11-27T01:00:00Z'),
       effective_closed_at: null, merged_into: null, agency: '阜新市市政设施服务中心', expected_at: new Date('2026-11-27T02:00:00Z'), public_note: null,
     };
@@ -53,7 +53,7 @@ describe('open311 mapping', () => {
       service_request_id: 'FX-20261127-000007', status: 'open', status_notes: '承办单位处置中', service_name: '上水井盖', service_code: '0101',
       description: '井盖丢失，电话 ***', agency_responsible: '阜新市市政设施服务中心', service_notice: null,
       requested_datetime: '2026-11-27T08:00:00+08:00', updated_datetime: '2026-11-27T09:00:00+08:00', expected_datetime: '2026-11-27T10:00:00+08:00',
-      address: null, lat: 42, long: 121.6,
+      address: null, lat: 42, long: 121.6, media_url: 'https://app.example.org/m/1.jpg',
     });
     const closed = toRequest({ ...row, effective_status: 'closed', effective_closed_at: new Date('2026-11-27T03:00:00Z'), effective_updated_at: new Date('2026-11-27T04:00:00Z') });
     expect(closed).toMatchObject({ status: 'closed', updated_datetime: '2026-11-27T11:00:00+08:00', expected_datetime: null });
@@ -62,16 +62,17 @@ describe('open311 mapping', () => {
   it('publishes staff-filed tickets without free text and with rounded coordinates, private platforms not at all', () => {
     const row: RequestRow = {
       number: 'FX-20261127-000008', platform: 'community_governance', via_open311: false, category_code: '0115', service_name: '路灯',
-      description: '王建军家门口路灯不亮', address: '电务小区2号楼王建军家门口', lat: 42.026984, lng: 121.659526,
+      description: '王建军家门口路灯不亮', address: '电务小区2号楼王建军家门口', media_url: 'https://app.example.org/m/2.jpg', lat: 42.026984, lng: 121.659526,
       created_at: new Date('2026-11-27T00:00:00Z'), effective_status: 'resolved', effective_updated_at: new Date('2026-11-27T01:00:00Z'),
       effective_closed_at: null, merged_into: null, agency: null, expected_at: null, public_note: '已为王建军家门口更换灯泡',
     };
     const staff = toRequest(row);
-    expect(staff).toMatchObject({ description: null, address: null, status_notes: '已办结，待核查', lat: 42.027, long: 121.66 });
+    expect(staff).toMatchObject({ description: null, address: null, media_url: null, status_notes: '已办结，待核查', lat: 42.027, long: 121.66 });
     expect(JSON.stringify(staff)).not.toContain('王建军');
     // The same ticket filed through Open311: as filed (scrubbed).
     expect(toRequest({ ...row, via_open311: true })).toMatchObject({
       description: '王建军家门口路灯不亮', address: '电务小区2号楼王建军家门口', status_notes: '已办结，待核查：已为王建军家门口更换灯泡', lat: 42.026984, long: 121.659526,
+      media_url: 'https://app.example.org/m/2.jpg',
     });
     const rows: RequestRow[] = [
       row, { ...row, number: 'CS', platform: 'convenience_services', via_open311: true }, { ...row, number: 'PB', platform: 'party_building' },

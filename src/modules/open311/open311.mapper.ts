@@ -47,6 +47,7 @@ export interface Open311Request {
   address: string | null;
   lat: number | null;
   long: number | null;
+  media_url: string | null;
 }
 
 /** The Open311 attribute code under which a client picks the case standard (立案标准) of a category. */
@@ -172,6 +173,8 @@ export interface RequestRow {
   /** Null unless filed through Open311 (the read model selects no staff free text). */
   description: string | null;
   address: string | null;
+  /** The client's media URL, from open311_requests (null for staff filings). */
+  media_url: string | null;
   lat: number | null;
   lng: number | null;
   created_at: Date;
@@ -208,6 +211,7 @@ export function toRequest(r: RequestRow): Open311Request {
     address: full && r.address ? scrubPersonalText(r.address) : null,
     lat: full ? r.lat : roundCoordinate(r.lat),
     long: full ? r.lng : roundCoordinate(r.lng),
+    media_url: full ? r.media_url : null,
   };
 }
 

@@ -28,6 +28,8 @@ export interface RequestFilter {
   from?: Date;
   to?: Date;
   status?: Array<'open' | 'closed'>;
+  /** Rows to skip before `limit` (the `page` extension). */
+  offset?: number;
   /** Only tickets filed within this many days before now (database clock). */
   recentDays?: number;
   limit: number;
@@ -151,10 +153,10 @@ export class Open311Repository {
     return rows[0];
   }
 
-  async insertRequestLink(r: { ticketId: string; apiKeyId: string; emailEnc: string | null; deviceIdEnc: string | null }): Promise<void> {
+  async insertRequestLink(r: { ticketId: string; apiKeyId: string; emailEnc: string | null; deviceIdEnc: string | null; mediaUrl: string | null }): Promise<void> {
     await this.ds.query(
-      `INSERT INTO open311_requests (ticket_id, api_key_id, email_enc, device_id_enc) VALUES ($1, $2, $3, $4) ON CONFLICT (ticket_id) DO NOTHING`,
-      [r.ticketId, r.apiKeyId, r.emailEnc, r.deviceIdEnc]);
+      `INSERT INTO open311_requests (ticket_id, api_key_id, email_enc, device_id_enc, media_url) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (ticket_id) DO NOTHING`,
+      [r.ticketId, r.apiKeyId, r.emailEnc, r.deviceIdEnc, r.mediaUrl]);
   }
 
   /**
@@ -188,7 +190,7 @@ export class Open311Repository {
     // (unit, deadline, public note), which are then done for at most `limit` rows.
     if (!f.numbers && f.status && f.status.length === 1) where.push(`(r.status IN (${CLOSED})) = ${f.status[0] === 'closed' ? 'true' : 'false'}`);
     return this.ds.query(
-      `SELECT x.number, x.platform, x.via_open311, x.category_code, x.service_name, x.description, x.address, x.lat, x.lng, x.created_at,
+      `SELECT x.number, x.platform, x.via_open311, x.category_code, x.service_name, x.description, x.address, x.media_url, x.lat, x.lng, x.created_at,
               x.effective_status, x.effective_updated_at, x.effective_closed_at, x.merged_into,
               u.name_zh AS agency,
               (SELECT k.deadline FROM ticket_clocks k WHERE k.ticket_id = x.root_id AND k.stage = 'resolve' AND k.state = 'running'
@@ -202,6 +204,7 @@ export class Open311Repository {
            SELECT t.number, t.platform, o.ticket_id IS NOT NULL AS via_open311, t.category_code, c.name_zh AS service_name,
                   CASE WHEN o.ticket_id IS NOT NULL THEN t.description END AS description,
                   CASE WHEN o.ticket_id IS NOT NULL THEN t.address END AS address,
+                  o.media_url,
                   t.lat, t.lng, t.created_at,
                   r.id AS root_id, r.unit_id, r.status AS effective_status, r.updated_at AS effective_updated_at, r.closed_at AS effective_closed_at,
                   CASE WHEN r.id <> t.id THEN r.number END AS merged_into
@@ -220,7 +223,7 @@ export class Open311Repository {
              ) r
             WHERE ${where.join(' AND ')}
             ORDER BY t.created_at DESC, t.number DESC
-            LIMIT ${add(f.limit)}
+            LIMIT ${add(f.limit)} OFFSET ${add(f.offset ?? 0)}
          ) x
          LEFT JOIN units u ON u.id = x.unit_id
         ORDER BY x.created_at DESC, x.number DESC`, params);

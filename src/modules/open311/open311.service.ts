@@ -16,6 +16,8 @@ import { Open311Repository, type GridNodeRef } from './open311.repository';
 const PRIVATE_PLATFORMS = new Set(['dispute_resolution']);
 const MAX_SPAN_MS = 90 * 86400 * 1000;
 const MAX_RESULTS = 1000;
+/** The `page` extension (as Chicago's and other cities' Open311 servers take it): at most this many pages deep. */
+const MAX_PAGE = 1000;
 const NUMBER = /^[A-Za-z0-9-]{1,40}$/;
 
 export interface Discovery {
@@ -94,7 +96,8 @@ export class Open311Service {
   /**
    * GET requests: by service_request_id (comma-separated; overrides every other filter), else by
    * service_code, start_date/end_date (at most 90 days; default the last 90) and status; newest first, at
-   * most 1000.
+   * most 1000. Two extensions page through larger windows: `page_size` (1–1000, default 1000) and `page`
+   * (1–1000, default 1).
    */
   async requests(q: Record<string, unknown>, jurisdiction: GridNodeRef | undefined): Promise<Open311Request[]> {
     const ids = firstString(q.service_request_id, 'service_request_id');
@@ -120,6 +123,15 @@ export class Open311Service {
     const statusRaw = firstString(q.status, 'status');
     const status = statusRaw === undefined ? undefined : [...new Set(statusRaw.split(',').map((s) => s.trim().toLowerCase()))];
     if (status && !status.every((s): s is 'open' | 'closed' => s === 'open' || s === 'closed')) errors.push({ field: 'status', message: 'must be open and/or closed / 只能是 open 或 closed' });
+    const whole = (field: 'page' | 'page_size', max: number, fallback: number): number => {
+      const raw = firstString(q[field], field);
+      if (raw === undefined) return fallback;
+      if (/^[1-9][0-9]{0,6}$/.test(raw) && Number(raw) <= max) return Number(raw);
+      errors.push({ field, message: `must be a whole number from 1 to ${max} / 必须是 1 到 ${max} 的整数` });
+      return fallback;
+    };
+    const pageSize = whole('page_size', MAX_RESULTS, MAX_RESULTS);
+    const page = whole('page', MAX_PAGE, 1);
     if (errors.length > 0) throw new Open311Exception(Open311ErrorCode.INVALID_PARAMETER, undefined, errors);
     if (from && to && from.getTime() > to.getTime()) {
       throw new Open311Exception(Open311ErrorCode.INVALID_PARAMETER, undefined, [{ field: 'end_date', message: 'must not be before start_date / 不能早于 start_date' }]);
@@ -129,7 +141,8 @@ export class Open311Service {
     if (from && !to) to = new Date(from.getTime() + MAX_SPAN_MS);
     if (!from && to) from = new Date(to.getTime() - MAX_SPAN_MS);
     const rows = await this.repo.requests({
-      scopePath: jurisdiction?.path, serviceCode, from, to, status: status as Array<'open' | 'closed'> | undefined, limit: MAX_RESULTS,
+      scopePath: jurisdiction?.path, serviceCode, from, to, status: status as Array<'open' | 'closed'> | undefined,
+      limit: pageSize, offset: (page - 1) * pageSize,
       recentDays: !from && !to ? 90 : undefined,
     });
     return toPublishedRequests(rows);
