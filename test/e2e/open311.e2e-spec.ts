@@ -251,6 +251,11 @@ describe('Open311 GeoReport v2', () => {
     expect(row.email_enc).toBeTruthy();
     const events: Array<{ actor_role: string; actor_id: string | null }> = await t.ds.query(`SELECT actor_role, actor_id FROM ticket_events WHERE ticket_id = $1`, [row.id]);
     expect(events).toEqual([{ actor_role: 'resident', actor_id: null }]);
+    // The request link (with the encrypted contact data) was written by the filing's own transaction: a crash
+    // between the two cannot leave a ticket that reads as staff-filed with the resident's e-mail lost.
+    const [same] = await t.ds.query(
+      `SELECT e.xmin::text = r.xmin::text AS same FROM ticket_events e JOIN open311_requests r ON r.ticket_id = e.ticket_id WHERE e.ticket_id = $1 AND e.seq = 1`, [row.id]);
+    expect(same).toEqual({ same: true });
 
     const dispatcher = await t.login('demo.dispatcher');
     const handler = await t.login('demo.handler');

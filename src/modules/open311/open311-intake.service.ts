@@ -35,7 +35,8 @@ const FIELD_NAMES: Record<string, string> = { lat: 'lat', lng: 'long', address: 
  * POST requests: an Open311 filing becomes a ticket through IntakeService.fileAs, as channel `open311`,
  * filed by the API key (no user) inside the key's jurisdiction, at the grid node found from the location.
  * The reporter's name and phone go into the ticket's encrypted columns, the e-mail and device id into
- * open311_requests, encrypted; none of them is ever output.
+ * open311_requests, encrypted, in the filing's own transaction (`FilingActor.onFiled`); none of them is ever
+ * output.
  */
 @Injectable()
 export class Open311IntakeService {
@@ -89,15 +90,18 @@ export class Open311IntakeService {
     const name = reporterName(post.personal.firstName, post.personal.lastName);
     if (name !== undefined || post.personal.phone !== undefined) filing.reporter = { name: name ?? '', phone: post.personal.phone ?? '' };
 
-    const result = await this.intake.fileAs(
-      { userId: null, role: 'resident', scopePath: jurisdiction.path, defaultNodeId: node.id, idempotencyOwner: key.id },
-      filing, idempotencyKey);
-    await this.repo.insertRequestLink({
-      ticketId: result.ticket.id, apiKeyId: key.id,
+    const link = {
+      apiKeyId: key.id,
       emailEnc: post.personal.email ? this.cipher.encrypt(post.personal.email) : null,
       deviceIdEnc: post.personal.deviceId ? this.cipher.encrypt(post.personal.deviceId) : null,
       mediaUrl: post.mediaUrl ?? null,
-    });
+    };
+    const result = await this.intake.fileAs(
+      {
+        userId: null, role: 'resident', scopePath: jurisdiction.path, defaultNodeId: node.id, idempotencyOwner: key.id,
+        onFiled: (m, ticketId) => this.repo.insertRequestLink(m, { ticketId, ...link }),
+      },
+      filing, idempotencyKey);
     return [{
       service_request_id: result.ticket.number,
       service_notice: publishedService(platform)

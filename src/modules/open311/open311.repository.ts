@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { RequestRow } from './open311.mapper';
 import { publishedPlatforms } from './open311-publication';
 
@@ -153,8 +153,9 @@ export class Open311Repository {
     return rows[0];
   }
 
-  async insertRequestLink(r: { ticketId: string; apiKeyId: string; emailEnc: string | null; deviceIdEnc: string | null; mediaUrl: string | null }): Promise<void> {
-    await this.ds.query(
+  /** The request link, in the filing's transaction (`m`): written with the ticket or not at all. */
+  async insertRequestLink(m: EntityManager, r: { ticketId: string; apiKeyId: string; emailEnc: string | null; deviceIdEnc: string | null; mediaUrl: string | null }): Promise<void> {
+    await m.query(
       `INSERT INTO open311_requests (ticket_id, api_key_id, email_enc, device_id_enc, media_url) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (ticket_id) DO NOTHING`,
       [r.ticketId, r.apiKeyId, r.emailEnc, r.deviceIdEnc, r.mediaUrl]);
   }

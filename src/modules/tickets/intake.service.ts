@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
 import { initialTransition } from '../../../libs/workflow';
 import { GroupCommit, type Waiter } from '../../common/group-commit';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
@@ -54,6 +55,12 @@ export interface FilingActor {
   defaultNodeId: string;
   /** Idempotency keys are unique per owner (a user id or an API key id). */
   idempotencyOwner: string;
+  /**
+   * Writes what the filer's own module keeps about a new ticket (Open311: the request link with its encrypted
+   * contact data), in the filing's transaction, so that a crash leaves both or neither. Not called on a replay.
+   * It shares the transaction with the other filings of its batch: it must not fail on valid input.
+   */
+  onFiled?: (m: EntityManager, ticketId: string) => Promise<void>;
 }
 
 /** 上报: turns a filing into a ticket, once per Idempotency-Key, with a gapless human number. */
@@ -146,7 +153,10 @@ export class IntakeService {
           if (!claim?.ticket_id) out.push({ kind: 'stale' });
           else if (claim.request_hash !== f.idempotency!.hash) out.push({ kind: 'error', error: new TicketException(TicketErrorCode.IDEMPOTENCY_KEY_REUSED) });
           else out.push({ kind: 'replayed', id: claim.ticket_id });
-        } else out.push({ kind: 'filed', row: filed.ticket, clocks: [] });
+        } else {
+          out.push({ kind: 'filed', row: filed.ticket, clocks: [] });
+          await f.actor.onFiled?.(m, filed.ticket.id);
+        }
       }
       const filed = out.flatMap((o, i) => (o.kind === 'filed' ? [{ o, f: batch[i]!.item }] : []));
       if (filed.length > 0) {
