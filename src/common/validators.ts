@@ -1,4 +1,5 @@
 import { ValidateBy, ValidateIf, buildMessage, type ValidationOptions } from 'class-validator';
+import { isMediaUrl } from './media-url';
 
 /**
  * Validators of our own, for rules class-validator has no decorator for. Their constraint names
@@ -57,4 +58,17 @@ export function LatLngTogether(partner: 'lat' | 'lng', validationOptions?: Valid
       },
     }, validationOptions)(target, property);
   };
+}
+
+export const IS_MEDIA_URL = 'isMediaUrl';
+
+/** A media link (media-url.ts): absolute http(s), no credentials, printable ASCII, at most 2000 characters. */
+export function IsMediaUrl(validationOptions?: ValidationOptions): PropertyDecorator {
+  return ValidateBy({
+    name: IS_MEDIA_URL,
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && isMediaUrl(value),
+      defaultMessage: buildMessage((each) => `${each}$property must be an http or https URL without user name or password`, validationOptions),
+    },
+  }, validationOptions);
 }

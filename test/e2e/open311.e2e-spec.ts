@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Open3111764230900000 } from '../../src/database/migrations/1764230900000-open311';
-import { Open311MediaUrl1764300430000 } from '../../src/database/migrations/1764300430000-open311-media-url';
+import { TicketMediaUrls1764300430000 } from '../../src/database/migrations/1764300430000-ticket-media-urls';
 import { DEMO_OPEN311_KEY } from '../../src/database/seeds/demo-open311';
 import { Open311RatePurgeJob } from '../../src/modules/open311/open311-rate-purge.job';
 import { Open311Repository } from '../../src/modules/open311/open311.repository';
@@ -375,6 +375,10 @@ describe('Open311 GeoReport v2', () => {
     const single = await get(`/open311/v2/request/${number}.json`);
     assertJson('request', single.body);
     expect(single.body.media_url).toBe(photo);
+    // Staff see it as the ticket's media link.
+    const [ticket] = await t.ds.query(`SELECT id FROM tickets WHERE number = $1`, [number]);
+    const staff = await get(`/api/v1/tickets/${ticket.id}`, { token: await t.login('demo.dispatcher') });
+    expect(staff.body.mediaUrls).toEqual([photo]);
 
     const before = (await t.ds.query(`SELECT count(*)::int AS n FROM tickets`))[0].n;
     for (const bad of ['javascript:alert(1)', 'https://user:secret@example.org/a.jpg', 'file:///etc/passwd']) {
@@ -662,12 +666,11 @@ describe('Open311 GeoReport v2', () => {
   it('the migration reverts and re-applies cleanly (last: it drops the Open311 tables)', async () => {
     const runner = t.ds.createQueryRunner();
     try {
-      await new Open311MediaUrl1764300430000().down(runner);
-      const column = `SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'open311_requests' AND column_name = 'media_url'`;
+      const column = `SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'tickets' AND column_name = 'media_urls'`;
+      await new TicketMediaUrls1764300430000().down(runner);
       expect((await t.ds.query(column))[0].n).toBe(0);
-      await new Open311MediaUrl1764300430000().up(runner);
+      await new TicketMediaUrls1764300430000().up(runner);
       expect((await t.ds.query(column))[0].n).toBe(1);
-      await new Open311MediaUrl1764300430000().down(runner);
       await new Open3111764230900000().down(runner);
       const [gone] = await t.ds.query(`SELECT to_regclass('open311_api_keys') AS t, to_regprocedure('open311_point_in_geojson(jsonb,float8,float8)') AS f`);
       expect(gone).toEqual({ t: null, f: null });

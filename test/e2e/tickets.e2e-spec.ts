@@ -223,6 +223,26 @@ describe('tickets: the manhole story and the rules around it 工单', () => {
     expect(Buffer.from(file.text, 'latin1').equals(pdf)).toBe(true);
   });
 
+  it('keeps media links (the filer\'s own photos elsewhere) as filed; a link that is not plain http(s) is refused, naming it', async () => {
+    const links = ['https://12345.fuxin.gov.cn/media/2026/11/27/a1.jpg', 'http://app.example.org/v/7.mp4?t=3'];
+    const filed = await fileTicket(t, grid, { ...MANHOLE, title: '媒体链接测试', mediaUrls: [...links, links[0]] });
+    expect([filed.status, filed.body.mediaUrls]).toEqual([201, links]);
+    expect((await t.request('GET', `/api/v1/tickets/${filed.body.id}`, { token: dispatcher })).body.mediaUrls).toEqual(links);
+    const plain = await fileTicket(t, grid, { ...MANHOLE, title: '无媒体链接' });
+    expect(plain.body.mediaUrls).toEqual([]);
+
+    const before = (await t.ds.query(`SELECT count(*)::int AS n FROM tickets`))[0].n;
+    for (const bad of ['javascript:alert(1)', 'https://user:pw@example.org/a.jpg', 'file:///etc/passwd', 'https://example.org/照片.jpg', 'ftp://example.org/a.jpg']) {
+      const refused = await fileTicket(t, grid, { ...MANHOLE, title: '坏链接', mediaUrls: [bad] });
+      expect([bad, refused.status, refused.body.errors?.[0]]).toEqual([bad, 400, expect.objectContaining({
+        field: 'mediaUrls', constraint: 'isMediaUrl', zh: expect.stringContaining('须为不含用户名和密码的 http(s) 网址'),
+      })]);
+    }
+    const tooMany = await fileTicket(t, grid, { ...MANHOLE, title: '链接过多', mediaUrls: Array.from({ length: 11 }, (_, i) => `https://example.org/${i}.jpg`) });
+    expect([tooMany.status, tooMany.body.errors?.[0]?.constraint]).toEqual([400, 'arrayMaxSize']);
+    expect((await t.ds.query(`SELECT count(*)::int AS n FROM tickets`))[0].n).toBe(before);
+  });
+
   it("scopes tickets: another district's dispatcher gets 404, the unit's handler sees only its tickets", async () => {
     const admin = await t.login('demo.admin');
     await t.request('POST', '/api/v1/admin/users', {

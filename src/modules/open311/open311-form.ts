@@ -1,3 +1,4 @@
+import { isMediaUrl } from '../../common/media-url';
 import type { AttributeSpec } from '../platforms/platform.types';
 import { CASE_STANDARD_ATTRIBUTE } from './open311.mapper';
 
@@ -34,20 +35,6 @@ const NUMBER = /^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,189}\.[^\s@]{2,63}$/;
 const PHONE = /^[0-9+\- ]{5,20}$/;
 const CODE = /^[0-9A-Za-z_]{1,40}$/;
-
-/**
- * A media URL we may store and publish: absolute http(s), a host name, no credentials (`user:pass@`), nothing but
- * printable ASCII (clients percent-encode the rest). We never fetch it, so it cannot reach our own network.
- */
-export function isPublicMediaUrl(raw: string): boolean {
-  if (!/^https?:\/\/[\x21-\x7e]+$/i.test(raw)) return false;
-  try {
-    const url = new URL(raw);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' && url.username === '' && url.password === '';
-  } catch {
-    return false;
-  }
-}
 
 function single(source: Record<string, unknown>, key: string, errors: FieldError[]): string | undefined {
   const v = source[key];
@@ -144,7 +131,7 @@ export function parsePostForm(body: unknown, query: unknown): { ok: true; value:
   const deviceId = text(source, 'device_id', 100, errors);
   text(source, 'account_id', 100, errors);
   const mediaUrl = text(source, 'media_url', 2000, errors);
-  if (mediaUrl !== undefined && !isPublicMediaUrl(mediaUrl)) {
+  if (mediaUrl !== undefined && !isMediaUrl(mediaUrl)) {
     errors.push({ field: 'media_url', message: 'must be an http or https URL without user name or password / 必须是不含用户名和密码的 http(s) 网址' });
   }
   text(source, 'address_id', 100, errors);

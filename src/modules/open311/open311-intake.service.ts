@@ -82,6 +82,7 @@ export class Open311IntakeService {
     const filing = plainToInstance(FileTicketRequest, {
       categoryCode: category.code, standardCode, title, description: post.description, address: post.addressString,
       lat: post.lat, lng: post.lng, gridNodeId: node.id, channel: 'open311', attributes,
+      mediaUrls: post.mediaUrl !== undefined ? [post.mediaUrl] : undefined,
     });
     const invalid = flatten(await validate(filing, { whitelist: true, forbidNonWhitelisted: true }));
     if (invalid.length > 0) {
@@ -94,7 +95,6 @@ export class Open311IntakeService {
       apiKeyId: key.id,
       emailEnc: post.personal.email ? this.cipher.encrypt(post.personal.email) : null,
       deviceIdEnc: post.personal.deviceId ? this.cipher.encrypt(post.personal.deviceId) : null,
-      mediaUrl: post.mediaUrl ?? null,
     };
     const result = await this.intake.fileAs(
       {

@@ -173,7 +173,7 @@ export interface RequestRow {
   /** Null unless filed through Open311 (the read model selects no staff free text). */
   description: string | null;
   address: string | null;
-  /** The client's media URL, from open311_requests (null for staff filings). */
+  /** The first of the ticket's media links, selected only for requests filed through Open311. */
   media_url: string | null;
   lat: number | null;
   lng: number | null;

@@ -154,10 +154,10 @@ export class Open311Repository {
   }
 
   /** The request link, in the filing's transaction (`m`): written with the ticket or not at all. */
-  async insertRequestLink(m: EntityManager, r: { ticketId: string; apiKeyId: string; emailEnc: string | null; deviceIdEnc: string | null; mediaUrl: string | null }): Promise<void> {
+  async insertRequestLink(m: EntityManager, r: { ticketId: string; apiKeyId: string; emailEnc: string | null; deviceIdEnc: string | null }): Promise<void> {
     await m.query(
-      `INSERT INTO open311_requests (ticket_id, api_key_id, email_enc, device_id_enc, media_url) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (ticket_id) DO NOTHING`,
-      [r.ticketId, r.apiKeyId, r.emailEnc, r.deviceIdEnc, r.mediaUrl]);
+      `INSERT INTO open311_requests (ticket_id, api_key_id, email_enc, device_id_enc) VALUES ($1, $2, $3, $4) ON CONFLICT (ticket_id) DO NOTHING`,
+      [r.ticketId, r.apiKeyId, r.emailEnc, r.deviceIdEnc]);
   }
 
   /**
@@ -205,7 +205,7 @@ export class Open311Repository {
            SELECT t.number, t.platform, o.ticket_id IS NOT NULL AS via_open311, t.category_code, c.name_zh AS service_name,
                   CASE WHEN o.ticket_id IS NOT NULL THEN t.description END AS description,
                   CASE WHEN o.ticket_id IS NOT NULL THEN t.address END AS address,
-                  o.media_url,
+                  CASE WHEN o.ticket_id IS NOT NULL THEN t.media_urls[1] END AS media_url,
                   t.lat, t.lng, t.created_at,
                   r.id AS root_id, r.unit_id, r.status AS effective_status, r.updated_at AS effective_updated_at, r.closed_at AS effective_closed_at,
                   CASE WHEN r.id <> t.id THEN r.number END AS merged_into

@@ -237,6 +237,8 @@ export class IntakeService {
       status: start.to,
       filed_by: actor.userId,
       materials_complete: materialsComplete,
+      // Only when given, so that the filing statement of the common case keeps one text (prepared once).
+      ...(body.mediaUrls?.length ? { media_urls: [...new Set(body.mediaUrls)] } : {}),
     };
     const eventData = { channel: body.channel, categoryCode: category.code, categoryVersion: category.version, standardCode: standard?.code ?? null };
     return { columns, start, standard, eventData };

@@ -15,6 +15,8 @@ export interface TicketRow {
   grid_node_id: string;
   grid_path: string;
   channel: string;
+  /** Links to the filer's own media (migration 1764300430000). */
+  media_urls?: string[];
   reporter_name_enc: string | null;
   reporter_phone_enc: string | null;
   personal_enc: string | null;

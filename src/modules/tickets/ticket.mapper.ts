@@ -50,7 +50,7 @@ export function toTicketResponse(
  */
 function withoutContent(r: TicketResponse): TicketResponse {
   return {
-    ...r, title: null, description: null, address: null, lat: null, lng: null, reporter: null, attributes: {},
+    ...r, title: null, description: null, address: null, lat: null, lng: null, reporter: null, attributes: {}, mediaUrls: [],
     mediation: null, callback: null, volunteerHours: null, materialsComplete: null, contentRestricted: true,
   };
 }
@@ -65,7 +65,7 @@ function toFullTicketResponse(
   return {
     id: t.id, number: t.number, platform: t.platform, categoryId: t.category_id, categoryCode: t.category_code,
     caseStandardId: t.case_standard_id, priority: t.priority, title: t.title, description: t.description, address: t.address,
-    lat: t.lat, lng: t.lng, gridNodeId: t.grid_node_id, channel: t.channel,
+    lat: t.lat, lng: t.lng, gridNodeId: t.grid_node_id, channel: t.channel, mediaUrls: t.media_urls ?? [],
     reporter: personal.reporterName || personal.reporterPhone
       ? { name: personal.reporterName ? maskName(personal.reporterName) : null, phone: personal.reporterPhone ? maskPhone(personal.reporterPhone) : null }
       : null,

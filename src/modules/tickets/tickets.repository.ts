@@ -95,7 +95,7 @@ function scopeClause(p: Params, s: TicketScope, alias = 't', content = contentCl
 
 /** Types of the non-text columns a filing writes (`fileTicket` casts its parameters). */
 const FILING_COLUMN_TYPES: Record<string, string> = {
-  case_standard_id: 'uuid', lat: 'float8', lng: 'float8', attributes: 'jsonb', filed_by: 'uuid', materials_complete: 'boolean',
+  case_standard_id: 'uuid', lat: 'float8', lng: 'float8', attributes: 'jsonb', filed_by: 'uuid', materials_complete: 'boolean', media_urls: 'text[]',
 };
 
 /** The columns a workflow action may write, with their SQL types. */

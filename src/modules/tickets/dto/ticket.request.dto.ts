@@ -2,7 +2,7 @@ import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsLatitude, IsLongitude, IsNumber, IsObject, IsOptional, IsString, IsUUID, Length, Matches, Max, Min, ValidateNested,
 } from 'class-validator';
-import { HasLettersOrDigits, IF_GIVEN, LatLngTogether } from '../../../common/validators';
+import { HasLettersOrDigits, IF_GIVEN, IsMediaUrl, LatLngTogether } from '../../../common/validators';
 
 const TEXT = /^[^\p{Cc}]*$/u;
 /** Numbers in a JSON body are JSON numbers: `"42.03"` is refused (isNumber), never converted. */
@@ -36,6 +36,11 @@ export class FileTicketRequest {
   @IsOptional() @IsObject() attributes?: Record<string, unknown>;
   /** convenience_services: materials the resident has provided (所需材料). */
   @IsOptional() @IsArray() @ArrayMaxSize(50) @IsString({ each: true }) @Length(1, 50, { each: true }) materialsProvided?: string[];
+  /**
+   * Links to photos or videos kept by the filer's own system (a residents' app, the 12345 platform): absolute
+   * http(s), no credentials, at most 10. Never fetched by us; photos we should keep are uploaded as attachments.
+   */
+  @IsOptional() @IsArray() @ArrayMaxSize(10) @IsMediaUrl({ each: true }) mediaUrls?: string[];
 }
 
 /** Body of `POST /tickets/:id/actions/:action`; which fields matter depends on the action (see docs/api.md). */

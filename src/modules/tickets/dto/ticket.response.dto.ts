@@ -29,6 +29,8 @@ export class TicketResponse {
   lng!: number | null;
   gridNodeId!: string;
   channel!: string;
+  /** Links to the filer's own media (photos, videos), as filed; empty when `contentRestricted`. */
+  mediaUrls!: string[];
   reporter!: { name: string | null; phone: string | null } | null;
   attributes!: Record<string, unknown>;
   status!: string;
