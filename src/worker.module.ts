@@ -9,6 +9,8 @@ import { SlaModule } from './modules/sla/sla.module';
 import { DispatchModule } from './modules/dispatch/dispatch.module';
 import { Open311JobsModule } from './modules/open311/open311-jobs.module';
 import { Open311RatePurgeJob } from './modules/open311/open311-rate-purge.job';
+import { AttachmentOrphanSweepJob } from './modules/tickets/attachment-orphan-sweep.job';
+import { TicketsModule } from './modules/tickets/tickets.module';
 import { RouteReconcileJob } from './modules/dispatch/route-reconcile.job';
 import { RouteTicketJob } from './modules/dispatch/route-ticket.job';
 import { ReportRollupJob } from './modules/reports/report-rollup.job';
@@ -70,6 +72,7 @@ export class Schedules implements OnApplicationBootstrap, OnApplicationShutdown 
       { id: 'sla.reconcile.every1m', repeat: { every: 60_000 }, job: { name: 'sla.reconcile', data: {} } },
       { id: 'reports.rollup.every10s', repeat: { every: 10_000 }, job: { name: 'reports.rollup', data: {} } },
       { id: 'open311.rate-purge.every10min', repeat: { every: 600_000 }, job: { name: 'open311.rate-purge', data: {} } },
+      { id: 'attachments.orphan-sweep.hourly', repeat: { every: 3_600_000 }, job: { name: 'attachments.orphan-sweep', data: {} } },
     ];
   }
 
@@ -115,11 +118,11 @@ export class Schedules implements OnApplicationBootstrap, OnApplicationShutdown 
 
 /** The job handlers and workers, without the core (so the API process can host them in demo mode). */
 @Module({
-  imports: [ReportsModule, AuditModule, DispatchModule, Open311JobsModule, SlaModule],
+  imports: [ReportsModule, AuditModule, DispatchModule, Open311JobsModule, SlaModule, TicketsModule],
   providers: [
     PingJob,
     OutboxRelayJob,
-    { provide: JOB_HANDLERS, useFactory: (...handlers: JobHandler[]) => handlers, inject: [ReportRollupJob, AuditPurgeJob, PingJob, OutboxRelayJob, RouteTicketJob, RouteReconcileJob, Open311RatePurgeJob, SlaFireJob, SlaReconcileJob, SlaNotifyJob] },
+    { provide: JOB_HANDLERS, useFactory: (...handlers: JobHandler[]) => handlers, inject: [ReportRollupJob, AuditPurgeJob, PingJob, OutboxRelayJob, RouteTicketJob, RouteReconcileJob, Open311RatePurgeJob, SlaFireJob, SlaReconcileJob, SlaNotifyJob, AttachmentOrphanSweepJob] },
     WorkerService,
     Schedules,
   ],

@@ -21,6 +21,8 @@ export interface JobPayloads {
   'reports.rollup': Record<string, never>;
   /** Drops Open311 rate-limit windows older than five minutes (job scheduler every 10 min). */
   'open311.rate-purge': Record<string, never>;
+  /** Removes attachment files no row refers to (job scheduler, hourly). */
+  'attachments.orphan-sweep': Record<string, never>;
 }
 
 export type JobName = keyof JobPayloads;
@@ -36,6 +38,7 @@ export const JOB_QUEUES: Record<JobName, QueueName> = {
   'sla.notify': 'notify',
   'reports.rollup': 'maintenance',
   'open311.rate-purge': 'maintenance',
+  'attachments.orphan-sweep': 'maintenance',
 };
 
 export const QUEUE_NAMES = ['maintenance', 'tickets', 'sla', 'notify'] as const;

@@ -575,6 +575,8 @@ describe('dispatch: routing rules, queues, claim-next, returns 派单', () => {
       stream.on('data', (c: Buffer) => { text += c.toString('utf8'); });
       stream.on('error', () => undefined);
       await waitFor(async () => text.includes('event: ready'));
+      const streams = async () => Number(/^queue_stream_subscribers (\d+)$/m.exec((await t.request('GET', '/metrics')).text)?.[1]);
+      expect(await streams()).toBe(1);
       const tk = await dispatched('FX-SZSS', { reporter: { name: '王秀兰', phone: '13700001111' } });
       await waitFor(async () => text.includes(`event: new\ndata: {"ticketId":"${tk.id}"`));
       const signed = await mustAct(t, handler, tk.id, 'sign');
@@ -590,6 +592,8 @@ describe('dispatch: routing rules, queues, claim-next, returns 派单', () => {
       expect(text).not.toContain('13700001111');
       expect(text).not.toContain('王秀兰');
       ac.abort();
+      // The gauge follows the client leaving.
+      await waitFor(async () => (await streams()) === 0);
     });
 
     it('streams triage arrivals to dispatchers; refuses out-of-scope streams before starting', async () => {

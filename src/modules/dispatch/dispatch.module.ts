@@ -16,6 +16,6 @@ import { RouterService } from './router.service';
   imports: [AuditModule, TicketsModule],
   controllers: [DispatchController, QueuesController],
   providers: [DispatchRepository, DispatchRulesService, RouterService, RouteTicketJob, RouteReconcileJob, QueuesService, QueueEventsService],
-  exports: [RouteTicketJob, RouteReconcileJob, QueuesService],
+  exports: [RouteTicketJob, RouteReconcileJob, QueuesService, QueueEventsService],
 })
 export class DispatchModule {}

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { GroupCommit } from '../../common/group-commit';
 import { QueueService } from '../../queue/queue.service';
+import { QueueEventsService } from '../dispatch/queue-events.service';
 import { RollupService } from '../reports/rollup.service';
 import { OpsStatsRepository, RECENT_FIRINGS_MINUTES, type OpsStats } from './ops-stats.repository';
 
@@ -31,8 +32,16 @@ export class MetricsService {
     name: 'audit_write_failures_total', help: 'State-changing requests whose audit entry could not be written', registers: [this.registry],
   });
 
-  constructor(queues: QueueService, rollups: RollupService, ops: OpsStatsRepository) {
+  constructor(queues: QueueService, rollups: RollupService, ops: OpsStatsRepository, streams: QueueEventsService) {
     collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: 'queue_stream_subscribers',
+      help: 'Live queue streams (server-sent events) open in this API process',
+      registers: [this.registry],
+      collect() {
+        this.set(streams.subscriberCount);
+      },
+    });
     // Claim-next and filing batches (group commit): callers / batches is the mean batch size.
     for (const [metric, field, help] of [
       ['group_commit_batches_total', 'batches', 'Transactions that served a batch of claim-next or filing callers'],

@@ -40,8 +40,12 @@ export class AttachmentsService {
     // Bytes first, then the row: a crash between them leaves an orphan file, never a row without bytes.
     await this.storage.put(key, body);
     const row = await this.repo.insertAttachment({ ticketId: t.id, storageKey: key, contentType: sniffed, size: body.length, sha256, uploadedBy: p.id });
-    // The ticket ended while the bytes were being written: nothing is recorded (the file is an orphan, as above).
-    if (row === undefined) throw new TicketException(TicketErrorCode.TICKET_NOT_OPEN);
+    // The ticket ended while the bytes were being written: nothing is recorded, and the bytes go again (should that
+    // fail, the orphan sweep removes them within the hour).
+    if (row === undefined) {
+      await this.storage.remove({ key, partial: false }).catch(() => undefined);
+      throw new TicketException(TicketErrorCode.TICKET_NOT_OPEN);
+    }
     // The stored time (RETURNING), so the answer matches the list; `now` only names the storage folder.
     return { id: row.id, contentType: sniffed, sizeBytes: body.length, sha256, eventId: null, createdAt: row.created_at.toISOString() };
   }

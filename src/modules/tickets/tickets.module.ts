@@ -3,6 +3,7 @@ import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { AuditModule } from '../audit/audit.module';
 import { CatalogueModule } from '../catalogue/catalogue.module';
 import { SlaCoreModule } from '../sla/sla-core.module';
+import { AttachmentOrphanSweepJob } from './attachment-orphan-sweep.job';
 import { AttachmentsService } from './attachments.service';
 import { IntakeService } from './intake.service';
 import { MaterialsService } from './materials.service';
@@ -19,9 +20,9 @@ import { TicketsRepository } from './tickets.repository';
   controllers: [TicketsController],
   providers: [
     TicketsRepository, TicketClocks, TicketPersonalService, TicketQueryService, IntakeService, TicketActionsService,
-    AttachmentsService, MaterialsService,
+    AttachmentsService, MaterialsService, AttachmentOrphanSweepJob,
     { provide: ATTACHMENT_STORAGE, useFactory: (c: AppConfig) => new LocalDiskStorage(c.storage.dir), inject: [APP_CONFIG] },
   ],
-  exports: [TicketQueryService, TicketActionsService, IntakeService],
+  exports: [TicketQueryService, TicketActionsService, IntakeService, AttachmentOrphanSweepJob],
 })
 export class TicketsModule {}

@@ -488,6 +488,13 @@ export class TicketsRepository {
     return rows[0];
   }
 
+  /** Which of these storage keys an attachment row has (the orphan sweep keeps those files). */
+  async existingStorageKeys(keys: string[]): Promise<Set<string>> {
+    if (keys.length === 0) return new Set();
+    const rows: Array<{ storage_key: string }> = await this.ds.query(`SELECT storage_key FROM attachments WHERE storage_key = ANY($1::text[])`, [keys]);
+    return new Set(rows.map((r) => r.storage_key));
+  }
+
   async linkAttachments(m: EntityManager, ticketId: string, ids: string[], eventId: string): Promise<number> {
     const rows: Array<{ n: number }> = await m.query(
       `WITH u AS (UPDATE attachments SET event_id = $3 WHERE ticket_id = $1 AND id = ANY($2::uuid[]) AND event_id IS NULL RETURNING 1)

@@ -1,11 +1,29 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 
-/** Where attachment bytes live: outside the database, addressed by a storage key. */
+/** A file in a storage folder: a stored attachment, or the partial file of a write that never finished. */
+export interface StoredFile {
+  key: string;
+  partial: boolean;
+  modifiedAt: Date;
+}
+
+/**
+ * Where attachment bytes live: outside the database, addressed by a storage key `YYYY/MM/<uuid>` (the month of
+ * the upload, UTC). `list` and `remove` serve the orphan sweep (attachment-orphan-sweep.job.ts).
+ */
 export interface AttachmentStorage {
   put(key: string, bytes: Buffer): Promise<void>;
   get(key: string): Promise<Buffer>;
+  /** The files of one month's folder (`YYYY/MM`); none when the folder does not exist. */
+  list(folder: string): Promise<StoredFile[]>;
+  /** Removes a file; a file already gone is not an error. */
+  remove(file: Pick<StoredFile, 'key' | 'partial'>): Promise<void>;
 }
+
+const KEY = /^[0-9]{4}\/[0-9]{2}\/[0-9a-f-]{36}$/;
+const FOLDER = /^[0-9]{4}\/[0-9]{2}$/;
+const NAME = /^([0-9a-f-]{36})(\.tmp)?$/;
 
 export const ATTACHMENT_STORAGE = Symbol('ATTACHMENT_STORAGE');
 
@@ -18,7 +36,7 @@ export class LocalDiskStorage implements AttachmentStorage {
   }
 
   private pathOf(key: string): string {
-    if (!/^[0-9]{4}\/[0-9]{2}\/[0-9a-f-]{36}$/.test(key)) throw new Error(`invalid storage key ${key}`);
+    if (!KEY.test(key)) throw new Error(`invalid storage key ${key}`);
     return join(this.root, key);
   }
 
@@ -32,6 +50,29 @@ export class LocalDiskStorage implements AttachmentStorage {
 
   async get(key: string): Promise<Buffer> {
     return readFile(this.pathOf(key));
+  }
+
+  async list(folder: string): Promise<StoredFile[]> {
+    if (!FOLDER.test(folder)) throw new Error(`invalid storage folder ${folder}`);
+    let names: string[];
+    try {
+      names = await readdir(join(this.root, folder));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    const files: StoredFile[] = [];
+    for (const name of names) {
+      const m = NAME.exec(name);
+      if (!m) continue; // not ours: left alone
+      const info = await stat(join(this.root, folder, name)).catch(() => undefined);
+      if (info?.isFile()) files.push({ key: `${folder}/${m[1]}`, partial: m[2] !== undefined, modifiedAt: info.mtime });
+    }
+    return files;
+  }
+
+  async remove(file: Pick<StoredFile, 'key' | 'partial'>): Promise<void> {
+    await rm(`${this.pathOf(file.key)}${file.partial ? '.tmp' : ''}`, { force: true });
   }
 }
 
