@@ -85,7 +85,14 @@ describe('platform: health, metrics, docs, queues, audit 平台', () => {
     const listTickets = json.body.paths['/api/v1/tickets'].get;
     expect(listTickets.parameters.filter((p: { in: string }) => p.in === 'query').map((p: { name: string }) => p.name))
       .toEqual(expect.arrayContaining(['status', 'platform', 'overdue', 'q', 'cursor', 'limit']));
-    expect(JSON.stringify(json.body.paths['/api/v1/auth/me'].get.responses)).toContain('#/components/schemas/SessionUserResponse');
+    const responds = (path: string, method: string) => JSON.stringify(json.body.paths[path][method].responses);
+    expect(responds('/api/v1/auth/me', 'get')).toContain('#/components/schemas/SessionUserResponse');
+    expect(responds('/api/v1/tickets/{id}', 'get')).toContain('#/components/schemas/TicketDetailResponse');
+    expect(responds('/api/v1/tickets', 'post')).toContain('#/components/schemas/FiledTicketResponse');
+    expect(responds('/api/v1/queues/triage', 'get')).toContain('#/components/schemas/QueueResponse');
+    expect(responds('/api/v1/reports/durations', 'get')).toContain('#/components/schemas/DurationsResponse');
+    expect(Object.keys(json.body.paths['/api/v1/reports/rates'].get.responses['200'].content)).toEqual(expect.arrayContaining(['application/json', 'text/csv']));
+    expect(schemas.TicketDetailResponse.properties.timeline.items.$ref).toBe('#/components/schemas/TicketEventResponse');
     expect((await t.request('GET', '/docs')).status).toBe(200);
   });
 

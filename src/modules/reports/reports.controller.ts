@@ -1,19 +1,20 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiProduces, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Readable } from 'node:stream';
 import { RequirePermission } from '../auth/permission.decorator';
 import { CurrentUser, type Principal } from '../auth/principal';
 import { Permission } from '../auth/roles';
 import { CreateScoreVersionRequest, FoldQuarantineQueryRequest, ReportQueryRequest } from './dto/report.request.dto';
-import type {
-  BacklogResponse, DurationsResponse, FoldQuarantineResponse, FoldRetryResponse, RankingsResponse, RatesResponse, ScoreVersionResponse,
+import {
+  BacklogResponse, DurationsResponse, RankingsResponse, RatesResponse, type FoldQuarantineResponse, type FoldRetryResponse, type ScoreVersionResponse,
 } from './dto/report.response.dto';
 import { csvStream, xlsxStream, type ShapeOf } from './report-export';
 import { FoldQuarantineService } from './fold-quarantine.service';
 import { ReportsService } from './reports.service';
 
 type Report = DurationsResponse | RatesResponse | BacklogResponse | RankingsResponse;
+const REPORT_TYPES = ['application/json', 'text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'];
 
 @ApiTags('reports 统计报表')
 @Controller('api/v1/reports')
@@ -23,6 +24,8 @@ export class ReportsController {
   /** 时长: filing → dispatch, dispatch → sign, dispatch → resolve, filing → close (natural and business time). */
   @Get('durations')
   @RequirePermission(Permission.ReportRead)
+  @ApiOkResponse({ type: DurationsResponse, description: 'JSON; with `format=csv` or `format=xlsx` the same rows as a file' })
+  @ApiProduces(...REPORT_TYPES)
   async durations(@CurrentUser() user: Principal, @Query() q: ReportQueryRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Report | Readable> {
     return this.send(reply, q.format, 'durations', await this.reports.durations(user, q));
   }
@@ -30,6 +33,8 @@ export class ReportsController {
   /** 结案率, 按期结案率, 按期处置率, 返工率, 延期率, 退单率, 准确派遣率, 响应率 / 解决率 / 满意率, composite score. */
   @Get('rates')
   @RequirePermission(Permission.ReportRead)
+  @ApiOkResponse({ type: RatesResponse, description: 'JSON; with `format=csv` or `format=xlsx` the same rows as a file' })
+  @ApiProduces(...REPORT_TYPES)
   async rates(@CurrentUser() user: Principal, @Query() q: ReportQueryRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Report | Readable> {
     return this.send(reply, q.format, 'rates', await this.reports.rates(user, q));
   }
@@ -37,6 +42,8 @@ export class ReportsController {
   /** Open tickets by age and SLA colour (积压). */
   @Get('backlog')
   @RequirePermission(Permission.ReportRead)
+  @ApiOkResponse({ type: BacklogResponse, description: 'JSON; with `format=csv` or `format=xlsx` the same rows as a file' })
+  @ApiProduces(...REPORT_TYPES)
   async backlog(@CurrentUser() user: Principal, @Query() q: ReportQueryRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Report | Readable> {
     return this.send(reply, q.format, 'backlog', await this.reports.backlog(user, q));
   }
@@ -44,6 +51,8 @@ export class ReportsController {
   /** Streets or units ranked by composite score, with naming lists (排名, 通报 / 表扬). */
   @Get('rankings')
   @RequirePermission(Permission.ReportRead)
+  @ApiOkResponse({ type: RankingsResponse, description: 'JSON; with `format=csv` or `format=xlsx` the same rows as a file' })
+  @ApiProduces(...REPORT_TYPES)
   async rankings(@CurrentUser() user: Principal, @Query() q: ReportQueryRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Report | Readable> {
     return this.send(reply, q.format, 'rankings', await this.reports.rankings(user, q));
   }

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Principal } from '../auth/principal';
+import type { AttachmentResponse } from './dto/ticket.response.dto';
 import { ATTACHMENT_STORAGE, sniffContentType, type AttachmentStorage } from './storage/attachment-storage';
 import { assertMayChangeContent } from './ticket-content-guard';
 import { contentRestricted } from './ticket.mapper';
@@ -9,14 +10,6 @@ import { ticketScope } from './ticket-scope';
 import { TicketErrorCode, TicketException, TicketPathNotFound } from './tickets.exception';
 import { TicketsRepository } from './tickets.repository';
 
-export interface AttachmentResponse {
-  id: string;
-  contentType: string;
-  sizeBytes: number;
-  sha256: string;
-  eventId: string | null;
-  createdAt: string;
-}
 
 /** Photos and documents on a ticket: size and type checked, bytes on disk, metadata in Postgres. */
 @Injectable()

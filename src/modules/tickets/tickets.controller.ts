@@ -7,10 +7,10 @@ import { CurrentUser, type Principal } from '../auth/principal';
 import { Meta } from '../auth/request-meta';
 import type { RequestMeta } from '../auth/auth.service';
 import { Permission } from '../auth/roles';
-import { AttachmentsService, type AttachmentResponse } from './attachments.service';
+import { AttachmentsService } from './attachments.service';
 import { FileTicketRequest, MaterialsRequest, RevealRequest, TicketActionRequest, TicketListRequest } from './dto/ticket.request.dto';
-import type { TicketEventResponse, TicketResponse } from './dto/ticket.response.dto';
-import { IntakeService, type DuplicateSuggestion } from './intake.service';
+import type { AttachmentResponse, FiledTicketResponse, TicketDetailResponse, TicketEventResponse, TicketPageResponse, TicketResponse } from './dto/ticket.response.dto';
+import { IntakeService } from './intake.service';
 import { TicketActionsService } from './ticket-actions.service';
 import { TicketQueryService } from './ticket-query.service';
 import { MaterialsService } from './materials.service';
@@ -38,7 +38,7 @@ export class TicketsController {
     @Body() body: FileTicketRequest,
     @Headers('idempotency-key') key: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<TicketResponse & { duplicateSuggestions: DuplicateSuggestion[] }> {
+  ): Promise<FiledTicketResponse> {
     const result = await this.intake.file(user, body, key);
     void reply.status(result.replayed ? 200 : 201);
     return { ...result.ticket, duplicateSuggestions: result.duplicates };
@@ -46,14 +46,14 @@ export class TicketsController {
 
   @Get()
   @RequirePermission(Permission.TicketRead)
-  list(@CurrentUser() user: Principal, @Query() q: TicketListRequest): Promise<{ items: TicketResponse[]; nextCursor: string | null }> {
+  list(@CurrentUser() user: Principal, @Query() q: TicketListRequest): Promise<TicketPageResponse> {
     return this.query.list(user, q);
   }
 
   /** One ticket with its clocks and timeline. */
   @Get(':id')
   @RequirePermission(Permission.TicketRead)
-  get(@CurrentUser() user: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<TicketResponse & { timeline: TicketEventResponse[] }> {
+  get(@CurrentUser() user: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<TicketDetailResponse> {
     return this.query.get(user, id);
   }
 

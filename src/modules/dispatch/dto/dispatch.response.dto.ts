@@ -1,79 +1,79 @@
-export interface RoutingRuleResponse {
-  id: string;
-  name: string;
-  platform: string;
-  categoryCodes: string[];
-  categoryPrefix: string | null;
-  gridNodeId: string;
-  windowStart: string | null;
-  windowEnd: string | null;
-  unitId: string;
-  position: number;
-  autoRegister: boolean;
-  autoDispatch: boolean;
-  active: boolean;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
+export class RoutingRuleResponse {
+  id!: string;
+  name!: string;
+  platform!: string;
+  categoryCodes!: string[];
+  categoryPrefix!: string | null;
+  gridNodeId!: string;
+  windowStart!: string | null;
+  windowEnd!: string | null;
+  unitId!: string;
+  position!: number;
+  autoRegister!: boolean;
+  autoDispatch!: boolean;
+  active!: boolean;
+  version!: number;
+  createdAt!: string;
+  updatedAt!: string;
 }
 
-export interface RuleVerdictResponse {
-  ruleId: string;
-  name: string;
-  position: number;
-  unitId: string;
-  matched: boolean;
+export class RuleVerdictResponse {
+  ruleId!: string;
+  name!: string;
+  position!: number;
+  unitId!: string;
+  matched!: boolean;
   /** Why not: `inactive`, `platform`, `category`, `grid` or `window`. */
-  miss: string | null;
+  miss!: string | null;
 }
 
-export interface DryRunResponse {
-  ticketId: string;
+export class DryRunResponse {
+  ticketId!: string;
   /** The unit the ticket would go to (the rule's, or the fallback command centre). */
-  unitId: string | null;
-  unitCode: string | null;
+  unitId!: string | null;
+  unitCode!: string | null;
   /** `rule` or `fallback` (the command centre whose jurisdiction is the nearest ancestor of the grid node). */
-  source: 'rule' | 'fallback' | 'none';
-  ruleId: string | null;
-  autoRegister: boolean;
-  autoDispatch: boolean;
+  source!: 'rule' | 'fallback' | 'none';
+  ruleId!: string | null;
+  autoRegister!: boolean;
+  autoDispatch!: boolean;
   /** Local time (Asia/Shanghai) the windows were evaluated at. */
-  localTime: string;
-  rulesConsidered: RuleVerdictResponse[];
+  localTime!: string;
+  rulesConsidered!: RuleVerdictResponse[];
 }
 
 /** A queue entry: ids, state and urgency only (no reporter, no description). */
-export interface QueueItemResponse {
-  id: string;
-  number: string;
-  platform: string;
-  categoryCode: string;
-  priority: string;
-  title: string;
-  status: string;
-  gridNodeId: string;
-  unitId: string | null;
-  coUnitIds: string[];
-  handlerId: string | null;
-  bounceCount: number;
-  ownerless: boolean;
+export class QueueItemResponse {
+  id!: string;
+  number!: string;
+  platform!: string;
+  categoryCode!: string;
+  priority!: string;
+  title!: string;
+  status!: string;
+  gridNodeId!: string;
+  unitId!: string | null;
+  coUnitIds!: string[];
+  handlerId!: string | null;
+  bounceCount!: number;
+  ownerless!: boolean;
   /** Earliest running clock deadline, or null. */
-  deadline: string | null;
-  overdue: boolean;
-  createdAt: string;
-  ageSeconds: number;
-  version: number;
+  deadline!: string | null;
+  overdue!: boolean;
+  createdAt!: string;
+  ageSeconds!: number;
+  version!: number;
 }
 
-export interface QueueResponse {
-  count: number;
-  overdueCount: number;
-  ownerlessCount: number;
-  oldestAgeSeconds: number | null;
-  items: QueueItemResponse[];
+export class QueueResponse {
+  count!: number;
+  overdueCount!: number;
+  ownerlessCount!: number;
+  oldestAgeSeconds!: number | null;
+  items!: QueueItemResponse[];
 }
 
-export interface UnitDispatchSettingsResponse {
-  unitId: string;
-  autoAssign: boolean;
+export class UnitDispatchSettingsResponse {
+  unitId!: string;
+  autoAssign!: boolean;
 }

@@ -4,101 +4,101 @@ import type { Counts } from '../report-metrics';
 import type { Rates } from '../report-rates';
 
 /** Every report says how fresh its rollups are (数据截至). */
-export interface ReportMeta {
-  from: string;
-  to: string;
-  groupBy: string;
-  rollupLagMs: number;
-  asOf: string;
+export class ReportMeta {
+  from!: string;
+  to!: string;
+  groupBy!: string;
+  rollupLagMs!: number;
+  asOf!: string;
   /**
    * Tickets in the caller's scope quarantined from the fold (docs/reports.md, "Poison tickets"): their latest
    * changes are left out of the figures (each still counts as it stood before). Normally 0.
    */
-  quarantinedTickets: number;
+  quarantinedTickets!: number;
 }
 
 export type DurationMetrics = Record<DurationMetric, DurationSummary>;
 
-export interface DurationRow {
-  group: string;
-  label: string | null;
-  metrics: DurationMetrics;
-  mom: DurationMetrics | null;
-  yoy: DurationMetrics | null;
+export class DurationRow {
+  group!: string;
+  label!: string | null;
+  metrics!: DurationMetrics;
+  mom!: DurationMetrics | null;
+  yoy!: DurationMetrics | null;
 }
 
-export interface DurationsResponse extends ReportMeta {
-  maxRelativeError: number;
-  rows: DurationRow[];
+export class DurationsResponse extends ReportMeta {
+  maxRelativeError!: number;
+  rows!: DurationRow[];
 }
 
-export interface RateRow {
-  group: string;
-  label: string | null;
-  counts: Counts & { overdueOpen: number };
-  rates: Rates;
-  mom: Rates | null;
-  yoy: Rates | null;
+export class RateRow {
+  group!: string;
+  label!: string | null;
+  counts!: Counts & { overdueOpen: number };
+  rates!: Rates;
+  mom!: Rates | null;
+  yoy!: Rates | null;
 }
 
-export interface ScoreVersionResponse {
-  effectiveFrom: string;
-  weights: Record<string, number>;
-  basicSatisfiedWeight: number;
-  redBelow: number;
-  commendFrom: number;
+export class ScoreVersionResponse {
+  effectiveFrom!: string;
+  weights!: Record<string, number>;
+  basicSatisfiedWeight!: number;
+  redBelow!: number;
+  commendFrom!: number;
   note?: string | null;
 }
 
-export interface RatesResponse extends ReportMeta {
-  scoreVersion: ScoreVersionResponse;
-  rows: RateRow[];
+export class RatesResponse extends ReportMeta {
+  scoreVersion!: ScoreVersionResponse;
+  rows!: RateRow[];
 }
 
-export interface BacklogRow {
-  group: string;
-  label: string | null;
-  open: number;
-  byAge: Record<string, number>;
-  byColour: Record<string, number>;
+export class BacklogRow {
+  group!: string;
+  label!: string | null;
+  open!: number;
+  byAge!: Record<string, number>;
+  byColour!: Record<string, number>;
 }
 
-export interface BacklogResponse extends ReportMeta {
-  rows: BacklogRow[];
+export class BacklogResponse extends ReportMeta {
+  rows!: BacklogRow[];
 }
 
-export interface RankingRow {
-  rank: number;
-  group: string;
-  label: string | null;
-  score: number | null;
-  list: 'red' | 'commended' | null;
-  valid: number;
-  rates: Rates;
-  scoreMom: number | null;
-  scoreYoy: number | null;
+export class RankingRow {
+  rank!: number;
+  group!: string;
+  label!: string | null;
+  score!: number | null;
+  list!: 'red' | 'commended' | null;
+  valid!: number;
+  rates!: Rates;
+  scoreMom!: number | null;
+  scoreYoy!: number | null;
 }
 
-export interface RankingsResponse extends ReportMeta {
-  scoreVersion: ScoreVersionResponse;
-  rows: RankingRow[];
+export class RankingsResponse extends ReportMeta {
+  scoreVersion!: ScoreVersionResponse;
+  rows!: RankingRow[];
 }
 
 /** A ticket quarantined from the report fold: ids, the error and when; nothing of the ticket's content. */
-export interface FoldQuarantineResponse {
-  ticketId: string;
-  ticketNumber: string;
-  error: string;
-  attempts: number;
-  firstAt: string;
-  lastAt: string;
+export class FoldQuarantineResponse {
+  ticketId!: string;
+  ticketNumber!: string;
+  error!: string;
+  attempts!: number;
+  firstAt!: string;
+  lastAt!: string;
 }
 
-export interface FoldRetryResponse {
+export class FoldRetryResponse {
   /** Quarantined tickets in the caller's scope refolded now (at most 10 000 a call, least recently tried first). */
-  retried: number;
+  retried!: number;
   /** Of those, refolded and out of the quarantine. */
-  recovered: number;
+  recovered!: number;
   /** Of those, still failing (one attempt more). */
-  stillQuarantined: number;
+  stillQuarantined!: number;
 }

@@ -89,3 +89,42 @@ export class TicketEventResponse {
   /** True when `note`, `data` and `attachments` are withheld (see `TicketResponse.contentRestricted`). */
   contentRestricted!: boolean;
 }
+
+/** A likely duplicate of a new filing (same category, near, recent, similar text), for the filer to see. */
+export class DuplicateSuggestionResponse {
+  id!: string;
+  number!: string;
+  status!: string;
+  /** Metres from the new ticket, when both have a location. */
+  distanceM!: number | null;
+  /** Trigram similarity of the texts, 0–1. */
+  similarity!: number;
+}
+
+/** The answer to a filing: the ticket, and the likely duplicates a dispatcher may merge it into. */
+export class FiledTicketResponse extends TicketResponse {
+  duplicateSuggestions!: DuplicateSuggestionResponse[];
+}
+
+/** One ticket with its timeline (`GET /tickets/:id`). */
+export class TicketDetailResponse extends TicketResponse {
+  timeline!: TicketEventResponse[];
+}
+
+/** An attachment's metadata (the bytes download separately). */
+export class AttachmentResponse {
+  id!: string;
+  contentType!: string;
+  sizeBytes!: number;
+  sha256!: string;
+  /** The event it was linked to (e.g. the resolve it documents), once linked. */
+  eventId!: string | null;
+  createdAt!: string;
+}
+
+/** A page of tickets, newest first. */
+export class TicketPageResponse {
+  items!: TicketResponse[];
+  /** Pass as `cursor` for the next page; null on the last one. */
+  nextCursor!: string | null;
+}
