@@ -23,6 +23,8 @@ export interface PlannedTicket {
   truth: {
     merged: boolean; valid: boolean; status: string; dispatchAt: number | null; signAt: number | null; firstResolveAt: number | null;
     lastResolveAt: number | null; closedAt: number | null; returns: number; reworked: boolean; extended: boolean;
+    /** Suspensions (挂起) as [from, to] instants: business time leaves them out. */
+    pauses: Array<[number, number]>;
     /** Every unit it was dispatched to, and those that sent it back. */
     unitsDispatched: string[]; unitsReturned: string[];
   };
@@ -63,7 +65,7 @@ export function planTicket(r: () => number, fx: Fixture, baseMs: number, id: str
   const events: PlannedEvent[] = [{ action: 'file', to: 'reported', atMs: t }];
   const truth: PlannedTicket['truth'] = {
     merged: false, valid: true, status: 'reported', dispatchAt: null, signAt: null, firstResolveAt: null, lastResolveAt: null, closedAt: null,
-    returns: 0, reworked: false, extended: false, unitsDispatched: [], unitsReturned: [],
+    returns: 0, reworked: false, extended: false, unitsDispatched: [], unitsReturned: [], pauses: [],
   };
   const handedTo = (u: string): void => { if (!truth.unitsDispatched.includes(u)) truth.unitsDispatched.push(u); };
   let unitId: string | null = null;
@@ -106,6 +108,13 @@ export function planTicket(r: () => number, fx: Fixture, baseMs: number, id: str
   if (maybeMerge() || r() < 0.05) return end();
   step('sign', 'in_progress');
   truth.signAt = t;
+  // 挂起 and 恢复, sometimes twice, sometimes across a weekend or a holiday (steps are up to two days apart).
+  while (r() < 0.2) {
+    step('suspend', 'suspended', { approved: true });
+    const from = t;
+    step('resume', 'in_progress');
+    truth.pauses.push([from, t]);
+  }
   if (r() < 0.2) { step('request-extension', 'in_progress', { extraSeconds: 86400 }); step('decide-extension', 'in_progress', { approved: true, extensionGranted: 86400 }); truth.extended = true; deadlineMs += 86_400_000; }
   if (maybeMerge() || r() < 0.05) return end();
   for (;;) {

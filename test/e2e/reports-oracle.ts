@@ -75,7 +75,9 @@ export function oracle(plans: PlannedTicket[], nowMs: number, groupOf: (p: Plann
     spans.forEach(([a, b], i) => {
       if (a === null || b === null) return;
       g.durations[i]!.push(b - a);
-      g.durations[i + 4]!.push(Math.round(elapsedBusinessSeconds(cal, new Date(a), new Date(b), 'working_hours') * 1000));
+      // Business time leaves suspensions out (挂起), as the SLA clocks do; natural time keeps them.
+      const pauses = t.pauses.map(([from, to]) => ({ from: new Date(from), to: new Date(to) }));
+      g.durations[i + 4]!.push(Math.round(elapsedBusinessSeconds(cal, new Date(a), new Date(b), 'working_hours', pauses) * 1000));
     });
   }
   return out;

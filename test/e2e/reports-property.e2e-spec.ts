@@ -6,6 +6,7 @@ import { BUILD_STREET_MONTH_ROWS } from '../../src/database/migrations/176423230
 import { buildGrainRows } from '../../src/database/migrations/1764300360000-reports-more-grains';
 import { BUILD_UNIT_PLATFORM_MONTH_ROWS } from '../../src/database/migrations/1764300410000-reports-unit-platform';
 import { BUILD_DAY_UNIT_ROWS } from '../../src/database/migrations/1764300420000-reports-day-unit';
+import { ReportsBusinessTimePauses1764300440000 } from '../../src/database/migrations/1764300440000-reports-business-time-pauses';
 import { MAX_RELATIVE_ERROR } from '../../src/modules/reports/histogram';
 import { COUNTERS, DURATION_METRICS } from '../../src/modules/reports/report-metrics';
 import { grainFor, type GroupBy } from '../../src/modules/reports/reports.repository';
@@ -174,5 +175,31 @@ describe('reports: rollups folded incrementally equal a brute-force computation 
     await t.ds.query(`DELETE FROM report_rollup WHERE key_id IN (SELECT id FROM report_keys WHERE grain = $1)`, [grain]);
     await t.ds.query(buildGrainRows(grain));
     expect(await snapshot()).toEqual(folded);
+  });
+
+  it('the business-time migration rewinds the fold to just before the first suspension, and only when the fold is past it', async () => {
+    const [first] = await t.ds.query(`SELECT min(at) AS at FROM ticket_events WHERE to_status = 'suspended'`);
+    expect(first.at).toBeInstanceOf(Date); // the histories above suspend some tickets
+    const cursor = async () => (await t.ds.query(`SELECT last_at, last_id::int AS last_id FROM report_cursor WHERE id = 1`))[0];
+    const runner = t.ds.createQueryRunner();
+    try {
+      const folded = await cursor();
+      expect(folded.last_at.getTime()).toBeGreaterThan(first.at.getTime());
+      await new ReportsBusinessTimePauses1764300440000().up(runner);
+      const rewound = await cursor();
+      // One microsecond before (JavaScript dates keep milliseconds: compare in the database).
+      const [check] = await t.ds.query(`SELECT c.last_at = $1::timestamptz - interval '1 microsecond' AS ok FROM report_cursor c WHERE c.id = 1`, [first.at]);
+      expect([check.ok, rewound.last_id]).toEqual([true, 0]);
+      // Refolding from there changes no report figure that was already right, and brings the cursor back.
+      await t.app.get(RollupService).catchUp(100_000, 10_000);
+      expect((await cursor()).last_at.getTime()).toBe(folded.last_at.getTime());
+      // A fold that has not reached the first suspension is left where it is.
+      await t.ds.query(`UPDATE report_cursor SET last_at = $1::timestamptz - interval '1 day', last_id = 7 WHERE id = 1`, [first.at]);
+      await new ReportsBusinessTimePauses1764300440000().up(runner);
+      expect((await cursor()).last_id).toBe(7);
+      await t.app.get(RollupService).catchUp(100_000, 10_000);
+    } finally {
+      await runner.release();
+    }
   });
 });

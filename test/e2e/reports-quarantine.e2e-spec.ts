@@ -44,7 +44,7 @@ describe('report fold quarantine 报表汇总隔离', () => {
     const plans = ticketIds.map((id): PlannedTicket => ({
       id, platform: cat.platform, categoryId: cat.id, categoryCode: cat.code, gridNodeId: node.id, gridPath: node.path, channel: 'patrol', unitId: null,
       events: [{ action: 'file', to: 'reported', atMs: Date.now() }], deadlineMs: null, dispatchMs: null, callback: null,
-      truth: { merged: false, valid: true, status: 'reported', dispatchAt: null, signAt: null, firstResolveAt: null, lastResolveAt: null, closedAt: null, returns: 0, reworked: false, extended: false, unitsDispatched: [], unitsReturned: [] },
+      truth: { merged: false, valid: true, status: 'reported', dispatchAt: null, signAt: null, firstResolveAt: null, lastResolveAt: null, closedAt: null, returns: 0, reworked: false, extended: false, unitsDispatched: [], unitsReturned: [], pauses: [] },
     }));
     await writeTickets(t.ds, plans, ++seq);
   }

@@ -1,4 +1,4 @@
-import { elapsedBusinessSeconds, toShanghaiDate, type ResolvedCalendar } from '../../../libs/sla-calendar';
+import { elapsedBusinessSeconds, toShanghaiDate, type ClockPause, type ResolvedCalendar } from '../../../libs/sla-calendar';
 import { bucketOf } from './histogram';
 import type { RollupKey } from './grains';
 import { DURATION_METRICS, zeroCounts, type Counts } from './report-metrics';
@@ -94,7 +94,13 @@ export function ticketFacts(events: readonly FactEvent[], t: FactTicket, clock: 
   let unit: string | null = null;
   const dispatchedTo = new Set<string>();
   const returnedBy = new Set<string>();
+  // Suspensions (挂起): from the event that put the ticket in `suspended` to the one that took it out. Business time
+  // leaves them out, as the SLA clocks do; natural time keeps them.
+  const pauses: ClockPause[] = [];
   for (const e of events) {
+    const paused = pauses[pauses.length - 1];
+    if (e.to === 'suspended' && (!paused || paused.to !== null)) pauses.push({ from: e.at, to: null });
+    else if (e.to !== 'suspended' && paused && paused.to === null) paused.to = e.at;
     if (TO_UNIT.has(e.action) && (e.action !== 'review-return' || typeof e.data.unitId === 'string')) {
       unit = typeof e.data.unitId === 'string' ? e.data.unitId : t.unitId;
       if (unit !== null) dispatchedTo.add(unit);
@@ -144,7 +150,7 @@ export function ticketFacts(events: readonly FactEvent[], t: FactTicket, clock: 
 
   const span = (a: Date | null, b: Date | null): number | null => (a && b ? Math.max(0, b.getTime() - a.getTime()) : null);
   const business = (a: Date | null, b: Date | null): number | null =>
-    a && b ? Math.max(0, Math.round(elapsedBusinessSeconds(cal, a, b, 'working_hours') * 1000)) : null;
+    a && b ? Math.max(0, Math.round(elapsedBusinessSeconds(cal, a, b, 'working_hours', pauses) * 1000)) : null;
   const pairs: Array<[Date | null, Date | null]> = [[filedAt, dispatchAt], [dispatchAt, signAt], [dispatchAt, firstResolveAt], [filedAt, closedAt]];
   const durationsMs = [...pairs.map(([a, b]) => span(a, b)), ...pairs.map(([a, b]) => business(a, b))];
   if (durationsMs.length !== DURATION_METRICS.length) throw new Error('duration metrics out of step');
