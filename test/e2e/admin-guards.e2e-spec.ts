@@ -1,4 +1,5 @@
 import { DEMO_PASSWORD } from '../../src/database/seeds/demo-city';
+import { waitFor } from '../support/sla';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 /**
@@ -46,7 +47,9 @@ describe('admin guards 管理员权限边界', () => {
       expect(res.body.type).toMatch(/errors\.md#city-scope-required$/);
       expect(await t.ds.query(`SELECT role, totp_required, updated_at FROM role_policies ORDER BY role`)).toEqual(before);
       expect(await t.ds.query(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'security.role_policy'`)).toEqual([{ n: 0 }]);
-      const [denied] = await t.ds.query(`SELECT actor_username, result, status FROM audit_log WHERE action = 'http.put' ORDER BY id DESC LIMIT 1`);
+      // The request's audit entry is written just after the response: wait for it rather than race it.
+      const denied = await waitFor('the audit entry of the refused request', async () =>
+        (await t.ds.query(`SELECT actor_username, result, status FROM audit_log WHERE action = 'http.put' AND actor_username = 'hz.admin' ORDER BY id DESC LIMIT 1`))[0], 5000, 20);
       expect(denied).toEqual({ actor_username: 'hz.admin', result: 'denied', status: 403 });
       // Bad input from a district admin is still a 400, not a 500.
       expect((await t.request('PUT', '/api/v1/admin/role-policies/overlord', { token: hzAdmin, body: { totpRequired: true } })).status).toBe(400);

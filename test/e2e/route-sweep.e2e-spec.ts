@@ -114,6 +114,7 @@ describe('route sweep: hostile input on every documented operation 全接口非�
       UnitDispatchSettingsRequest: { autoAssign: false },
       CreateScoreVersionRequest: { effectiveFrom: '2027-01-01', weights: {}, basicSatisfiedWeight: 0.9, redBelow: 60, commendFrom: 90 },
       CreateOpen311KeyRequest: { name: 'sweep', jurisdictionNodeId: ids['210902'] },
+      RefoldRequest: { reason: '扫描 sweep' },
     });
     doc = (await t.request('GET', '/docs-json')).body;
   });

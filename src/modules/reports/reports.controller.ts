@@ -5,9 +5,9 @@ import type { Readable } from 'node:stream';
 import { RequirePermission } from '../auth/permission.decorator';
 import { CurrentUser, type Principal } from '../auth/principal';
 import { Permission } from '../auth/roles';
-import { CreateScoreVersionRequest, FoldQuarantineQueryRequest, ReportQueryRequest } from './dto/report.request.dto';
+import { CreateScoreVersionRequest, FoldQuarantineQueryRequest, RefoldRequest, ReportQueryRequest } from './dto/report.request.dto';
 import {
-  BacklogResponse, DurationsResponse, RankingsResponse, RatesResponse, type FoldQuarantineResponse, type FoldRetryResponse, type ScoreVersionResponse,
+  BacklogResponse, DurationsResponse, RankingsResponse, RatesResponse, type FoldQuarantineResponse, type FoldRetryResponse, type RefoldResponse, type ScoreVersionResponse,
 } from './dto/report.response.dto';
 import { csvStream, xlsxStream, type ShapeOf } from './report-export';
 import { FoldQuarantineService } from './fold-quarantine.service';
@@ -84,6 +84,17 @@ export class ReportsController {
   @RequirePermission(Permission.ReportManage)
   async retryFoldQuarantine(@CurrentUser() user: Principal): Promise<FoldRetryResponse> {
     return this.quarantine.retry(user);
+  }
+
+  /**
+   * 重新汇总: rewinds the report fold so the worker folds every event from `from` (a day) on again, e.g. after a
+   * calendar change; reports keep answering meanwhile, `rollupLagMs` shows the progress. City-level admins only.
+   */
+  @Post('refold')
+  @HttpCode(202)
+  @RequirePermission(Permission.ReportManage)
+  async refold(@CurrentUser() user: Principal, @Body() body: RefoldRequest): Promise<RefoldResponse> {
+    return this.quarantine.refold(user, body);
   }
 
   private send(reply: FastifyReply, format: string | undefined, name: string, report: Report): Report | Readable {

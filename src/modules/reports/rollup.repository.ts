@@ -363,6 +363,27 @@ export class RollupRepository {
     return { total: Number(rows[0]!.total ?? 0), current: rows[0]!.current };
   }
 
+  /**
+   * Rewinds the fold's cursor to just before `from` (the start of the log when null) unless it is already there or
+   * earlier; waits at most `timeoutMs` for a batch being folded (SQLSTATE 55P03 after). The worker then folds every
+   * event after the cursor again (idempotently).
+   */
+  async rewindCursor(from: Date | null, timeoutMs: number): Promise<{ previous: Date | null; now: Date | null }> {
+    return this.ds.transaction(async (m) => {
+      await this.lockCursorWithin(m, timeoutMs);
+      // Null stands for the start of the log (`-infinity`).
+      const rows: Array<{ previous: Date | null; now: Date | null }> = await m.query(
+        `WITH prev AS (SELECT last_at FROM report_cursor WHERE id = 1),
+              target AS (SELECT coalesce($1::timestamptz - interval '1 microsecond', '-infinity'::timestamptz) AS at),
+              u AS (UPDATE report_cursor c SET last_at = target.at, last_id = 0, updated_at = now()
+                      FROM target WHERE c.id = 1 AND c.last_at > target.at RETURNING c.last_at),
+              cur AS (SELECT coalesce((SELECT last_at FROM u), (SELECT last_at FROM prev)) AS at)
+         SELECT CASE WHEN isfinite(prev.last_at) THEN prev.last_at END AS previous, CASE WHEN isfinite(cur.at) THEN cur.at END AS now
+           FROM prev, cur`, [from]);
+      return rows[0]!;
+    });
+  }
+
   /** Staleness: how long the oldest unfolded event has waited (0 when everything is folded), by the DB clock. */
   async lag(): Promise<{ lagMs: number; asOf: Date }> {
     const rows: Array<{ lag_ms: number; as_of: Date }> = await this.ds.query(

@@ -47,3 +47,11 @@ export class CreateScoreVersionRequest {
 export class FoldQuarantineQueryRequest {
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
 }
+
+/** `POST /reports/refold`: fold again every event from this Asia/Shanghai day on (the whole log when omitted). */
+export class RefoldRequest {
+  /** First filing day whose events are folded again (YYYY-MM-DD, Asia/Shanghai); omitted, the whole log. */
+  @IsOptional() @Matches(DATE) from?: string;
+  /** Why (kept in the audit log with the request), e.g. "2027 holiday schedule imported". */
+  @IsString() @MaxLength(500) @Matches(/\p{L}|\p{N}/u) reason!: string;
+}

@@ -102,3 +102,13 @@ export class FoldRetryResponse {
   /** Of those, still failing (one attempt more). */
   stillQuarantined!: number;
 }
+
+/** What a refold request did to the fold's cursor. */
+export class RefoldResponse {
+  /** The cursor now: events after it are folded (again) by the worker; null = the start of the log. */
+  cursorAt!: string | null;
+  /** The cursor before the request. */
+  previousCursorAt!: string | null;
+  /** False when the cursor was already at or before that point (nothing to rewind). */
+  rewound!: boolean;
+}
