@@ -98,14 +98,14 @@ describe('route sweep: hostile input on every documented operation 全接口非�
       CreateGridNodeRequest: { parentId: ids['210902001'], code: '210902001009', name: '扫描社区', level: 'community' },
       CreateUnitRequest: { code: 'SWEEP-U', nameZh: '扫描单位', nameEn: 'Sweep unit', type: 'bureau', jurisdictionNodeId: ids['210902'] },
       CreateUserRequest: { username: 'sweep.two', displayName: 'sweep', role: 'handler', scopeNodeId: ids['210902'], unitId: ids['FX-SZSS'], password: 'Sweep@2026!y' },
-      CreateCategoryRequest: { code: '0199', platform: 'community_governance', level: 'small', parentCode: '01', nameZh: '扫描类', nameEn: 'Sweep' },
+      CreateCategoryRequest: { code: '0199', platform: 'community_governance', level: 'minor', parentCode: '01', nameZh: '扫描类', nameEn: 'Sweep' },
       FileTicketRequest: MANHOLE,
       TicketActionRequest: { expectedVersion: 1 },
       MaterialsRequest: { expectedVersion: 1, provided: [] },
       RevealRequest: { reason: '核实身份 checking identity' },
       CreateCalendarRequest: { code: 'sweep', parentCode: calendars.body[0].code, gridNodeId: ids['210902'], definition: {} },
       UpdateCalendarRequest: { expectedVersion: 1, definition: {} },
-      ImportScheduleRequest: { expectedVersion: 1, text: '' },
+      ImportScheduleRequest: { expectedVersion: 1, text: '2027-01-01,holiday,元旦,New Year' },
       CreatePolicyRequest: { code: 'sweep', platform: 'community_governance', definition: {} },
       UpdatePolicyRequest: { expectedVersion: 1, definition: {} },
       RoutingRuleRequest: { name: '扫描规则', platform: 'community_governance', gridNodeId: ids['210902'], unitId: ids['FX-SZSS'], position: 1 },
@@ -169,6 +169,11 @@ describe('route sweep: hostile input on every documented operation 全接口非�
         const bodySchema = schema ? resolve(schema.$ref ?? '') : undefined;
         const base = bodySchema ? { ...(bodies[schema!.$ref!.split('/').pop()!] ?? {}) } : undefined;
         const token = await tokenFor(m, path, base);
+        // The plausible request must pass validation, or no probe of this operation would reach its handler.
+        if (base !== undefined) {
+          const plausible = await t.request(m, fill(path), { token, body: base });
+          if (plausible.body?.code === 'VALIDATION_FAILED') failures.push(`base body of ${m} ${path} is invalid: ${JSON.stringify(plausible.body.errors)?.slice(0, 200)}`);
+        }
 
         for (const prm of op.parameters ?? []) {
           if (prm.in === 'path') {
