@@ -156,7 +156,7 @@ export const CONSTRAINT_MESSAGES: Readonly<Record<string, ConstraintMessage>> = 
   isDateString: isoDate,
   isIso8601: isoDate,
   hasLettersOrDigits: lettersOrDigitsMessage,
-  isMediaUrl: t('{subject} must be an http or https URL without user name or password', '{subject} 须为不含用户名和密码的 http(s) 网址'),
+  isMediaUrl: t('{subject} must be an http or https URL without user name, password or personal data (phone, ID number, e-mail)', '{subject} 须为不含用户名、密码和个人信息（电话、身份证号、邮箱）的 http(s) 网址'),
   // locations (validators.ts): reported under the missing half
   latLngTogether: t('{field} is missing: lat and lng go together', '缺少 {field}：经纬度须同时提供'),
   // arrays

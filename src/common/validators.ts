@@ -68,7 +68,7 @@ export function IsMediaUrl(validationOptions?: ValidationOptions): PropertyDecor
     name: IS_MEDIA_URL,
     validator: {
       validate: (value: unknown) => typeof value === 'string' && isMediaUrl(value),
-      defaultMessage: buildMessage((each) => `${each}$property must be an http or https URL without user name or password`, validationOptions),
+      defaultMessage: buildMessage((each) => `${each}$property must be an http or https URL without user name, password or personal data`, validationOptions),
     },
   }, validationOptions);
 }

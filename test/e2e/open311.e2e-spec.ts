@@ -381,7 +381,7 @@ describe('Open311 GeoReport v2', () => {
     expect(staff.body.mediaUrls).toEqual([photo]);
 
     const before = (await t.ds.query(`SELECT count(*)::int AS n FROM tickets`))[0].n;
-    for (const bad of ['javascript:alert(1)', 'https://user:secret@example.org/a.jpg', 'file:///etc/passwd']) {
+    for (const bad of ['javascript:alert(1)', 'https://user:secret@example.org/a.jpg', 'file:///etc/passwd', 'https://app.example.org/p.jpg?tel=13841815678']) {
       const refused = await postForm('/open311/v2/requests.json', { api_key: DEMO_OPEN311_KEY, service_code: 'SJ0101', ...str(MANHOLE_POINT), description: '坏链接', media_url: bad });
       assertJson('errors', refused.body);
       expect([refused.status, refused.body[0].description]).toEqual([400, expect.stringMatching(/^media_url: /)]);

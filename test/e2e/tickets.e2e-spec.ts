@@ -232,10 +232,11 @@ describe('tickets: the manhole story and the rules around it 工单', () => {
     expect(plain.body.mediaUrls).toEqual([]);
 
     const before = (await t.ds.query(`SELECT count(*)::int AS n FROM tickets`))[0].n;
-    for (const bad of ['javascript:alert(1)', 'https://user:pw@example.org/a.jpg', 'file:///etc/passwd', 'https://example.org/照片.jpg', 'ftp://example.org/a.jpg']) {
+    for (const bad of ['javascript:alert(1)', 'https://user:pw@example.org/a.jpg', 'file:///etc/passwd', 'https://example.org/照片.jpg', 'ftp://example.org/a.jpg',
+      'https://app.example.org/u/13841812345/a.jpg']) { // a mobile number: a link cannot be masked, so it is refused
       const refused = await fileTicket(t, grid, { ...MANHOLE, title: '坏链接', mediaUrls: [bad] });
       expect([bad, refused.status, refused.body.errors?.[0]]).toEqual([bad, 400, expect.objectContaining({
-        field: 'mediaUrls', constraint: 'isMediaUrl', zh: expect.stringContaining('须为不含用户名和密码的 http(s) 网址'),
+        field: 'mediaUrls', constraint: 'isMediaUrl', zh: expect.stringContaining('须为不含用户名、密码和个人信息（电话、身份证号、邮箱）的 http(s) 网址'),
       })]);
     }
     const tooMany = await fileTicket(t, grid, { ...MANHOLE, title: '链接过多', mediaUrls: Array.from({ length: 11 }, (_, i) => `https://example.org/${i}.jpg`) });

@@ -132,7 +132,7 @@ export function parsePostForm(body: unknown, query: unknown): { ok: true; value:
   text(source, 'account_id', 100, errors);
   const mediaUrl = text(source, 'media_url', 2000, errors);
   if (mediaUrl !== undefined && !isMediaUrl(mediaUrl)) {
-    errors.push({ field: 'media_url', message: 'must be an http or https URL without user name or password / 必须是不含用户名和密码的 http(s) 网址' });
+    errors.push({ field: 'media_url', message: 'must be an http or https URL without user name, password or personal data (phone, ID number, e-mail) / 必须是不含用户名、密码和个人信息（电话、身份证号、邮箱）的 http(s) 网址' });
   }
   text(source, 'address_id', 100, errors);
 

@@ -87,4 +87,14 @@ describe('open311 mapping', () => {
     expect(toService(errand, CONVENIENCE_SERVICES).description).toContain(NOT_PUBLISHED_NOTICE);
     expect(toService(manhole, COMMUNITY_GOVERNANCE).description).not.toContain(NOT_PUBLISHED_NOTICE);
   });
+
+  it('withholds a stored media link that carries personal data (refused at filing since; defence in depth)', () => {
+    const row: RequestRow = {
+      number: 'FX-20261127-000009', platform: 'community_governance', via_open311: true, category_code: '0101', service_name: '上水井盖', description: '井盖丢失',
+      address: null, media_url: 'https://app.example.org/u/13841815678/photo.jpg', lat: 42, lng: 121.6, created_at: new Date('2026-11-27T00:00:00Z'),
+      effective_status: 'reported', effective_updated_at: new Date('2026-11-27T00:00:00Z'), effective_closed_at: null, merged_into: null, agency: null, expected_at: null, public_note: null,
+    };
+    expect(toRequest(row).media_url).toBeNull();
+    expect(toRequest({ ...row, media_url: 'https://app.example.org/p/638344.jpg' }).media_url).toBe('https://app.example.org/p/638344.jpg');
+  });
 });

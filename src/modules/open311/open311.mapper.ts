@@ -1,3 +1,4 @@
+import { mediaUrlLooksPersonal } from '../../common/media-url';
 import type { CategoryView } from '../catalogue/catalogue.types';
 import type { AttributeSpec, PlatformDefinition } from '../platforms/platform.types';
 import { iso8601 } from './open311-format';
@@ -211,7 +212,7 @@ export function toRequest(r: RequestRow): Open311Request {
     address: full && r.address ? scrubPersonalText(r.address) : null,
     lat: full ? r.lat : roundCoordinate(r.lat),
     long: full ? r.lng : roundCoordinate(r.lng),
-    media_url: full ? r.media_url : null,
+    media_url: full && r.media_url && !mediaUrlLooksPersonal(r.media_url) ? r.media_url : null,
   };
 }
 
