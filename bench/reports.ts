@@ -123,7 +123,8 @@ async function main(): Promise<void> {
     // The other views officials use, each read from its own grain (grains.ts), over the same months: durations and
     // rates p95 per view. Whole-month views must add up to the street rows' counts. `unitPlatform` (by unit within one
     // platform, the 12345 units ranked) reads month_unit; `unitPartialMonth` (by unit from the 2nd: like this month so
-    // far) reads day_unit; `unitChannel` (by unit within one channel) is a view no coarse grain keeps: it reads the day
+    // far) reads day_unit; `categoryPartialMonth` (by category from the 2nd) the grain that keeps category for days;
+    // `unitChannel` (by unit within one channel) is a view no coarse grain keeps: it reads the day
     // grain, for comparison.
     const platformOf: Array<{ p: string }> = await db.ds.query(`SELECT platform AS p FROM tickets GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`);
     const views: Array<{ name: string; q: (m: { from: string; to: string }) => Record<string, string>; whole: boolean }> = [
@@ -136,6 +137,7 @@ async function main(): Promise<void> {
       { name: 'unitPlatform', q: (m) => ({ ...m, groupBy: 'unit', platform: platformOf[0]!.p }), whole: false },
       { name: 'unitChannel', q: (m) => ({ ...m, groupBy: 'unit', channel: 'hotline' }), whole: false },
       { name: 'unitPartialMonth', q: (m) => ({ ...m, from: `${m.from.slice(0, 8)}02`, groupBy: 'unit' }), whole: false },
+      { name: 'categoryPartialMonth', q: (m) => ({ ...m, from: `${m.from.slice(0, 8)}02`, groupBy: 'category' }), whole: false },
     ];
     const viewMs = new Map(views.map((v) => [v.name, { durations: [] as number[], rates: [] as number[], backlog: [] as number[] }]));
     for (const [i, m] of months.entries()) {
