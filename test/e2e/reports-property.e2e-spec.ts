@@ -6,6 +6,7 @@ import { BUILD_STREET_MONTH_ROWS } from '../../src/database/migrations/176423230
 import { buildGrainRows } from '../../src/database/migrations/1764300360000-reports-more-grains';
 import { BUILD_UNIT_PLATFORM_MONTH_ROWS } from '../../src/database/migrations/1764300410000-reports-unit-platform';
 import { BUILD_DAY_UNIT_ROWS } from '../../src/database/migrations/1764300420000-reports-day-unit';
+import { BUILD_DAY_CATEGORY_ROWS } from '../../src/database/migrations/1764300450000-reports-day-category';
 import { ReportsBusinessTimePauses1764300440000 } from '../../src/database/migrations/1764300440000-reports-business-time-pauses';
 import { MAX_RELATIVE_ERROR } from '../../src/modules/reports/histogram';
 import { COUNTERS, DURATION_METRICS } from '../../src/modules/reports/report-metrics';
@@ -79,7 +80,10 @@ describe('reports: rollups folded incrementally equal a brute-force computation 
           { q: { ...whole, groupBy: 'unit', channel }, grain: 'day', expected: oracle(plans.filter((x) => x.channel === channel), now, byUnit, { byUnit: true }) },
           { q: { ...whole, groupBy: 'category' }, grain: 'month_category', expected: oracle(plans, now, byCategory) },
           { q: { ...whole, groupBy: 'category', platform }, grain: 'month_category', expected: oracle(plans.filter((x) => x.platform === platform), now, byCategory) },
-          { q: { ...partial, groupBy: 'category' }, grain: 'day', expected: oracle(plans, now, byCategory) },
+          { q: { ...partial, groupBy: 'category' }, grain: 'day_category', expected: oracle(plans, now, byCategory) },
+          { q: { ...partial, groupBy: 'category', platform }, grain: 'day_category', expected: oracle(plans.filter((x) => x.platform === platform), now, byCategory) },
+          { q: { ...partial, groupBy: 'platform' }, grain: 'day_unit', expected: oracle(plans, now, (x) => x.platform) },
+          { q: { ...partial, groupBy: 'category', channel }, grain: 'day', expected: oracle(plans.filter((x) => x.channel === channel), now, byCategory) },
           { q: { ...whole, groupBy: 'channel' }, grain: 'month_channel', expected: oracle(plans, now, byChannel) },
           { q: { ...whole, groupBy: 'street', channel }, grain: 'month_channel', expected: oracle(plans.filter((x) => x.channel === channel), now) },
           { q: { ...whole, groupBy: 'community' }, grain: 'month_grid', expected: oracle(plans, now, byDepth(4)) },
@@ -162,6 +166,19 @@ describe('reports: rollups folded incrementally equal a brute-force computation 
       await t.ds.query(build);
       expect(await snapshot()).toEqual(folded);
     });
+
+  it('the migration that added the day-by-category grain builds exactly the rows the fold keeps', async () => {
+    const snapshot = async (): Promise<Array<Record<string, unknown>>> => t.ds.query(
+      `SELECT k.day::text, k.path::text, k.unit_id, k.platform, k.category_code, k.channel, ${COUNTERS.map((c) => `r.${c}`).join(', ')},
+              r.dur_n, r.dur_sum_ms::text[] AS dur_sum_ms, r.hist
+         FROM report_keys k JOIN report_rollup r ON r.key_id = k.id WHERE k.grain = 'day_category' ORDER BY k.day, k.path, k.platform, k.category_code`);
+    const folded = await snapshot();
+    expect(new Set(folded.map((r) => r.category_code)).size).toBeGreaterThan(1);
+    expect(folded.some((r) => (r.unit_dispatched as number) > 0)).toBe(true);
+    await t.ds.query(`DELETE FROM report_rollup WHERE key_id IN (SELECT id FROM report_keys WHERE grain = 'day_category')`);
+    await t.ds.query(BUILD_DAY_CATEGORY_ROWS);
+    expect(await snapshot()).toEqual(folded);
+  });
 
   it.each(['month_channel', 'month_grid', 'month_category', 'day_street'])('the migration that added the %s grain rebuilds exactly the rows the fold keeps', async (grain) => {
     const snapshot = async (): Promise<Array<Record<string, unknown>>> => t.ds.query(

@@ -17,6 +17,9 @@ describe('rollup grains', () => {
     expect(coarseKey(DAY, grainSpec('day_unit'))).toEqual({
       grain: 'day_unit', day: '2026-06-17', path: '210900.210902', unitId: 'u-1', platform: 'community_governance', categoryCode: '', channel: '',
     });
+    expect(coarseKey(DAY, grainSpec('day_category'))).toEqual({
+      grain: 'day_category', day: '2026-06-17', path: '210900.210902', unitId: null, platform: 'community_governance', categoryCode: '010101', channel: '',
+    });
     expect(coarseKey(DAY, grainSpec('month_unit'))).toMatchObject({ unitId: 'u-1', platform: 'community_governance', categoryCode: '', channel: '' });
     // A ticket filed on a node above the street keeps its shorter path.
     expect(coarseKey({ ...DAY, path: '210900.210902' }, grainSpec('month_street')).path).toBe('210900.210902');
@@ -41,10 +44,15 @@ describe('rollup grains', () => {
     expect(smallestGrain({ ...NOTHING, wholeMonths: false, unit: true })).toBe('day_unit');
     expect(smallestGrain({ ...NOTHING, wholeMonths: false, depth: 2, unit: true, platform: true })).toBe('day_unit');
     expect(smallestGrain({ ...NOTHING, wholeMonths: false, depth: 3, unit: true })).toBe('day');
+    // This month so far by category (or platform, or under a category filter), for the city or a district.
+    expect(smallestGrain({ ...NOTHING, wholeMonths: false, category: true })).toBe('day_category');
+    expect(smallestGrain({ ...NOTHING, wholeMonths: false, depth: 2, platform: true, category: true })).toBe('day_category');
+    expect(smallestGrain({ ...NOTHING, wholeMonths: false, depth: 3, category: true })).toBe('day');
+    expect(smallestGrain({ ...NOTHING, wholeMonths: false, category: true, unit: true })).toBe('day');
     // No coarse grain keeps these together: the day grain does.
     expect(smallestGrain({ ...NOTHING, unit: true, category: true })).toBe('day');
     expect(smallestGrain({ ...NOTHING, depth: 4, platform: true })).toBe('day');
-    expect(smallestGrain({ ...NOTHING, wholeMonths: false, category: true })).toBe('day');
+    expect(smallestGrain({ ...NOTHING, wholeMonths: false, category: true, channel: true })).toBe('day');
     expect(smallestGrain({ ...NOTHING, wholeMonths: false, depth: 5, unit: true, platform: true, category: true, channel: true })).toBe('day');
   });
 

@@ -4,7 +4,7 @@
  * the first grain of `GRAINS` that keeps everything it groups and filters by (`grainFor`), so each view adds as few
  * rows (and their histograms) as its question allows.
  */
-export type Grain = 'day' | 'month' | 'month_street' | 'month_unit' | 'month_channel' | 'month_grid' | 'month_category' | 'day_street' | 'day_unit';
+export type Grain = 'day' | 'month' | 'month_street' | 'month_unit' | 'month_channel' | 'month_grid' | 'month_category' | 'day_street' | 'day_unit' | 'day_category';
 
 /** A rollup row's key: a grain and the dimensions it keeps (the others empty, or null for the unit). */
 export interface RollupKey {
@@ -37,7 +37,8 @@ const spec = (name: Grain, month: boolean, depth: number, dims: Partial<Pick<Gra
  * Smallest first, so that the first grain covering a report is also the one with the fewest rows for it (a
  * city-wide month in the ten-million benchmark: one row per street for `month_street`, a few hundred to a few
  * thousand for the others, about 270 000 for `day`; docs/reports.md). `day_unit` (filing day × district × unit ×
- * platform) serves periods that are not whole months — this month so far — by unit.
+ * platform) and `day_category` (filing day × district × platform × category) serve periods that are not whole
+ * months — this month so far — by unit and by category.
  */
 export const GRAINS: readonly GrainSpec[] = [
   spec('month_street', true, 3),
@@ -48,6 +49,7 @@ export const GRAINS: readonly GrainSpec[] = [
   spec('month_category', true, 3, { platform: true, category: true }),
   spec('day_street', false, 3),
   spec('day_unit', false, 2, { unit: true, platform: true }),
+  spec('day_category', false, 2, { platform: true, category: true }),
   spec('day', false, 5, { unit: true, platform: true, category: true, channel: true }),
 ];
 
