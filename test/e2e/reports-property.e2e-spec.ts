@@ -6,7 +6,7 @@ import { BUILD_STREET_MONTH_ROWS } from '../../src/database/migrations/176423230
 import { buildGrainRows } from '../../src/database/migrations/1764300360000-reports-more-grains';
 import { BUILD_UNIT_PLATFORM_MONTH_ROWS } from '../../src/database/migrations/1764300410000-reports-unit-platform';
 import { BUILD_DAY_UNIT_ROWS } from '../../src/database/migrations/1764300420000-reports-day-unit';
-import { BUILD_DAY_CATEGORY_ROWS } from '../../src/database/migrations/1764300450000-reports-day-category';
+import { BUILD_DAY_CATEGORY_ROWS, ReportsDayCategory1764300450000 } from '../../src/database/migrations/1764300450000-reports-day-category';
 import { ReportsBusinessTimePauses1764300440000 } from '../../src/database/migrations/1764300440000-reports-business-time-pauses';
 import { MAX_RELATIVE_ERROR } from '../../src/modules/reports/histogram';
 import { COUNTERS, DURATION_METRICS } from '../../src/modules/reports/report-metrics';
@@ -178,6 +178,18 @@ describe('reports: rollups folded incrementally equal a brute-force computation 
     await t.ds.query(`DELETE FROM report_rollup WHERE key_id IN (SELECT id FROM report_keys WHERE grain = 'day_category')`);
     await t.ds.query(BUILD_DAY_CATEGORY_ROWS);
     expect(await snapshot()).toEqual(folded);
+    // The migration itself, down and up again (keys, key checks, rows), on the folded data.
+    const runner = t.ds.createQueryRunner();
+    try {
+      await new ReportsDayCategory1764300450000().down(runner);
+      expect(await t.ds.query(`SELECT count(*)::int AS n FROM report_keys WHERE grain = 'day_category'`)).toEqual([{ n: 0 }]);
+      await expect(t.ds.query(`INSERT INTO report_keys (grain, day, path, unit_id, platform, category_code, channel)
+        VALUES ('day_category', '2026-01-01', '210900', '00000000-0000-0000-0000-000000000000', 'x', 'y', '')`)).rejects.toThrow(/violates check constraint "report_keys_(grain_)?check"/);
+      await new ReportsDayCategory1764300450000().up(runner);
+      expect(await snapshot()).toEqual(folded);
+    } finally {
+      await runner.release();
+    }
   });
 
   it.each(['month_channel', 'month_grid', 'month_category', 'day_street'])('the migration that added the %s grain rebuilds exactly the rows the fold keeps', async (grain) => {

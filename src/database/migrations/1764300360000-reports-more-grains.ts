@@ -95,6 +95,31 @@ export function grainRowsSql(x: FrozenGrain, counters: readonly string[]): strin
   ON CONFLICT (key_id) DO NOTHING`;
 }
 
+/** Replaces the key checks of `report_keys` with those of `grains` (besides `day`). */
+async function setKeyChecks(q: QueryRunner, grains: FrozenGrain[]): Promise<void> {
+  const names = ['day', ...grains.map((x) => x.name)].map((n) => `'${n}'`).join(', ');
+  await q.query(`ALTER TABLE report_keys DROP CONSTRAINT report_keys_grain_check, DROP CONSTRAINT report_keys_check`);
+  await q.query(`ALTER TABLE report_keys ADD CONSTRAINT report_keys_grain_check CHECK (grain IN (${names})),
+    ADD CONSTRAINT report_keys_check ${keyCheck(grains)}`);
+}
+
+/**
+ * A later migration's new grain `x`, after the grains `before`: the key checks allow it, its keys are made for every
+ * day key, and its rows are summed from the day rows (`counters`: the rollup's counter columns as of that migration).
+ */
+export async function addGrain(q: QueryRunner, before: FrozenGrain[], x: FrozenGrain, counters: readonly string[]): Promise<void> {
+  await setKeyChecks(q, [...before, x]);
+  await q.query(insertKeys(x));
+  await q.query(grainRowsSql(x, counters));
+}
+
+/** Undoes `addGrain`: the grain's rows and keys go, and the key checks are those of `before` again. */
+export async function dropGrain(q: QueryRunner, before: FrozenGrain[], x: FrozenGrain): Promise<void> {
+  await q.query(`DELETE FROM report_rollup WHERE key_id IN (SELECT id FROM report_keys WHERE grain = '${x.name}')`);
+  await q.query(`DELETE FROM report_keys WHERE grain = '${x.name}'`);
+  await setKeyChecks(q, before);
+}
+
 /**
  * Four more rollup grains, so that the views officials use besides "a month by street" also read a few hundred or
  * thousand rows instead of every day row of the period (about 270 000 for a city-wide month at ten million tickets,

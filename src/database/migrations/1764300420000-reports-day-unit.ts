@@ -1,8 +1,8 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { NEW_GRAINS, OLD_GRAINS, g, grainRowsSql, insertKeys, keyCheck, type FrozenGrain } from './1764300360000-reports-more-grains';
+import { NEW_GRAINS, OLD_GRAINS, addGrain, dropGrain, g, grainRowsSql, type FrozenGrain } from './1764300360000-reports-more-grains';
 
 /** The counter columns of `report_rollup` as of this migration (frozen here; report-metrics.ts is the live list). */
-const COUNTERS = [
+export const COUNTERS = [
   'filed', 'valid', 'dispatched', 'returned', 'returns', 'resolved', 'resolved_on_time', 'closed', 'closed_on_time',
   'reworked', 'extended', 'callbacks', 'contacted', 'cb_resolved', 'satisfied', 'basically', 'dissatisfied',
   'unit_dispatched', 'unit_returned',
@@ -15,10 +15,11 @@ const BEFORE: FrozenGrain[] = [
 ];
 const DAY_UNIT = g('day_unit', false, 2, { unit: true, platform: true });
 
+/** The grains after this migration (frozen here). */
+export const GRAINS_WITH_DAY_UNIT: FrozenGrain[] = [...BEFORE, DAY_UNIT];
+
 /** The day_unit rows (filing day × district × unit × platform), summed from the day rows. */
 export const BUILD_DAY_UNIT_ROWS = grainRowsSql(DAY_UNIT, COUNTERS);
-
-const names = (grains: FrozenGrain[]): string => ['day', ...grains.map((x) => x.name)].map((n) => `'${n}'`).join(', ');
 
 /**
  * A ninth rollup grain, `day_unit` (filing day × district × handling unit × platform), so that a period that is not
@@ -30,19 +31,10 @@ export class ReportsDayUnit1764300420000 implements MigrationInterface {
   name = 'ReportsDayUnit1764300420000';
 
   async up(q: QueryRunner): Promise<void> {
-    const all = [...BEFORE, DAY_UNIT];
-    await q.query(`ALTER TABLE report_keys DROP CONSTRAINT report_keys_grain_check, DROP CONSTRAINT report_keys_check`);
-    await q.query(`ALTER TABLE report_keys ADD CONSTRAINT report_keys_grain_check CHECK (grain IN (${names(all)})),
-      ADD CONSTRAINT report_keys_check ${keyCheck(all)}`);
-    await q.query(insertKeys(DAY_UNIT));
-    await q.query(BUILD_DAY_UNIT_ROWS);
+    await addGrain(q, BEFORE, DAY_UNIT, COUNTERS);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`DELETE FROM report_rollup WHERE key_id IN (SELECT id FROM report_keys WHERE grain = 'day_unit')`);
-    await q.query(`DELETE FROM report_keys WHERE grain = 'day_unit'`);
-    await q.query(`ALTER TABLE report_keys DROP CONSTRAINT report_keys_grain_check, DROP CONSTRAINT report_keys_check`);
-    await q.query(`ALTER TABLE report_keys ADD CONSTRAINT report_keys_grain_check CHECK (grain IN (${names(BEFORE)})),
-      ADD CONSTRAINT report_keys_check ${keyCheck(BEFORE)}`);
+    await dropGrain(q, BEFORE, DAY_UNIT);
   }
 }
