@@ -33,6 +33,23 @@ describe('loadConfig', () => {
     expect(error!.message).toContain('配置无效');
   });
 
+  it('takes REDIS_CLUSTER only with REDIS_URL, and a QUEUE_PREFIX without braces (the hash tags are made per queue)', () => {
+    expect(loadConfig({}).redisCluster).toBe(false);
+    expect(loadConfig({ REDIS_URL: 'redis://node-1:7000', REDIS_CLUSTER: 'true' })).toMatchObject({ redisCluster: true, queuePrefix: 'fx' });
+    const problems = (env: Record<string, string>): string[] => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (err) {
+        return (err as ConfigError).problems;
+      }
+    };
+    expect(problems({ REDIS_CLUSTER: 'true' })).toEqual(['REDIS_CLUSTER=true needs REDIS_URL (any node of the cluster)']);
+    expect(problems({ REDIS_URL: 'redis://node-1:7000', REDIS_CLUSTER: 'true', QUEUE_PREFIX: '{fx}' }))
+      .toEqual([expect.stringContaining('QUEUE_PREFIX must not contain { }')]);
+    expect(problems({ REDIS_URL: 'redis://node-1:7000', QUEUE_PREFIX: '{fx}' })).toEqual([]);
+  });
+
   it('accepts a complete production configuration', () => {
     const c = loadConfig({
       APP_MODE: 'production', DATABASE_URL: 'postgres://u:p@db/fx', REDIS_URL: 'redis://cache:6379',

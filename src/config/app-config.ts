@@ -15,6 +15,8 @@ export interface AppConfig {
   embeddedPg: { dataDir: string; port: number };
   /** When absent the queues run on BullMQ's Postgres backend. */
   redisUrl?: string;
+  /** REDIS_URL names one node of a Redis Cluster (REDIS_CLUSTER=true): queues get hash-tagged key prefixes. */
+  redisCluster: boolean;
   queuePrefix: string;
   jwt: { secret: string; accessTtlSeconds: number; refreshTtlSeconds: number; issuer: string };
   /** 32-byte key for field-level encryption of personal data (base64). */
@@ -148,6 +150,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
 
   const queuePrefix = str('QUEUE_PREFIX', 'fx')!;
   if (!/^[a-z0-9_{}-]{1,40}$/i.test(queuePrefix)) problems.push('QUEUE_PREFIX may contain letters, digits, _ - { } (at most 40)');
+  const redisCluster = bool('REDIS_CLUSTER', false);
+  if (redisCluster && !redisUrl) problems.push('REDIS_CLUSTER=true needs REDIS_URL (any node of the cluster)');
+  // On a cluster each queue's prefix becomes a hash tag of its own ({prefix:queue}); braces in QUEUE_PREFIX would end it early.
+  if (redisCluster && /[{}]/.test(queuePrefix)) problems.push('QUEUE_PREFIX must not contain { } with REDIS_CLUSTER=true (each queue gets its own hash tag)');
 
   const config: AppConfig = {
     mode,
@@ -156,6 +162,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     databaseUrl,
     embeddedPg: { dataDir: str('PG_DATA_DIR', '.data/pg')!, port: int('PG_PORT', 54329, 1024, 65535) },
     redisUrl,
+    redisCluster,
     queuePrefix,
     jwt: {
       secret: jwtSecret,

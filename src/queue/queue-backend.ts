@@ -1,5 +1,5 @@
 import { Queue, Worker, createPostgresBackend, withBackend, type Processor } from 'bullmq';
-import IORedis, { type Redis } from 'ioredis';
+import IORedis, { Cluster, type Redis, type RedisOptions } from 'ioredis';
 import type { AppConfig } from '../config/app-config';
 
 /**
@@ -17,28 +17,64 @@ export interface QueueBackend {
 }
 
 export function createQueueBackend(config: AppConfig, databaseUrl: string): QueueBackend {
-  if (config.redisUrl) return redisBackend(config.redisUrl, config.queuePrefix);
+  if (config.redisUrl) return redisBackend(config.redisUrl, config.queuePrefix, config.redisCluster);
   return postgresBackend(databaseUrl, config.queuePrefix);
 }
 
-function redisBackend(url: string, prefix: string): QueueBackend {
+/**
+ * The key prefix of queue `name`. BullMQ's scripts touch several keys of a queue at once, which a Redis Cluster
+ * allows only within one hash slot: on a cluster each queue's prefix is a hash tag of its own (`{fx:sla}`, keys
+ * `{fx:sla}:sla:…`), so every key of a queue shares a slot and the queues spread over the cluster's nodes.
+ */
+export function queueKeyPrefix(prefix: string, name: string, cluster: boolean): string {
+  return cluster ? `{${prefix}:${name}}` : prefix;
+}
+
+type RedisClient = Redis | Cluster;
+
+/** One connection to REDIS_URL: a plain client, or a cluster client that discovers the other nodes from it. */
+function redisClient(url: string, cluster: boolean, options: RedisOptions): RedisClient {
+  if (!cluster) return new IORedis(url, options);
+  const u = new URL(url);
+  return new Cluster([{ host: u.hostname, port: Number(u.port || 6379) }], {
+    redisOptions: {
+      ...options,
+      username: u.username ? decodeURIComponent(u.username) : undefined,
+      password: u.password ? decodeURIComponent(u.password) : undefined,
+      tls: u.protocol === 'rediss:' ? {} : undefined,
+    },
+    // Writes wait for the cluster to be known instead of failing while slots are being discovered.
+    enableOfflineQueue: true,
+    lazyConnect: options.lazyConnect,
+  });
+}
+
+function redisBackend(url: string, prefix: string, cluster: boolean): QueueBackend {
   // Producers fail fast when Redis is away; workers must retry forever (BullMQ requires maxRetriesPerRequest: null).
-  const producer: Redis = new IORedis(url, { maxRetriesPerRequest: 3, enableOfflineQueue: true, lazyConnect: false });
-  const probe: Redis = new IORedis(url, { maxRetriesPerRequest: 1, lazyConnect: false });
-  const workerConnections: Redis[] = [];
+  const producer = redisClient(url, cluster, { maxRetriesPerRequest: 3, enableOfflineQueue: true, lazyConnect: false });
+  const probe = redisClient(url, cluster, { maxRetriesPerRequest: 1, lazyConnect: false });
+  const workerConnections: RedisClient[] = [];
   return {
     kind: 'redis',
-    createQueue: (name) => new Queue(name, { connection: producer, prefix }),
+    createQueue: (name) => new Queue(name, { connection: producer, prefix: queueKeyPrefix(prefix, name, cluster) }),
     createWorker: (name, processor, concurrency) => {
-      const connection = new IORedis(url, { maxRetriesPerRequest: null });
+      const connection = redisClient(url, cluster, { maxRetriesPerRequest: null });
       workerConnections.push(connection);
-      return new Worker(name, processor, { connection, prefix, concurrency });
+      return new Worker(name, processor, { connection, prefix: queueKeyPrefix(prefix, name, cluster), concurrency });
     },
     readinessProblems: async () => {
       try {
-        const reply = (await probe.config('GET', 'maxmemory-policy')) as string[];
-        const policy = reply[1];
-        return policy === 'noeviction' ? [] : [`redis maxmemory-policy is "${policy}", BullMQ needs "noeviction"`];
+        // Every master of a cluster holds queue keys: each must refuse to evict them.
+        const nodes: Redis[] = probe instanceof Cluster ? probe.nodes('master') : [probe];
+        if (nodes.length === 0) return ['redis cluster: no master node known yet'];
+        const problems: string[] = [];
+        for (const node of nodes) {
+          const reply = (await node.config('GET', 'maxmemory-policy')) as string[];
+          const policy = reply[1];
+          const where = probe instanceof Cluster ? ` on ${node.options.host}:${node.options.port}` : '';
+          if (policy !== 'noeviction') problems.push(`redis maxmemory-policy is "${policy}"${where}, BullMQ needs "noeviction"`);
+        }
+        return problems;
       } catch (err) {
         return [`redis unreachable: ${(err as Error).message}`];
       }
