@@ -426,6 +426,10 @@ describe('Open311 GeoReport v2', () => {
     const merged = await get(`/open311/v2/requests/${child.number}.json`);
     assertJson('service_requests', merged.body);
     expect(merged.body[0]).toMatchObject({ service_request_id: child.number, status: 'open', status_notes: `已并入其他工单处理（${parent.number}）` });
+    const openOnes = await get('/open311/v2/requests.json?status=open&service_code=SJ0102');
+    expect(openOnes.body.map((r: any) => r.service_request_id)).toEqual(expect.arrayContaining([parent.number, child.number]));
+    expect((await get('/open311/v2/requests.json?status=closed&service_code=SJ0102')).body.map((r: any) => r.service_request_id))
+      .not.toContain(child.number);
     await mustAct(t, dispatcher, parent.id, 'void', { reason: '已由环卫部门清理' });
     const both = await get(`/open311/v2/requests.json?service_request_id=${parent.number},${child.number}`);
     assertJson('service_requests', both.body);

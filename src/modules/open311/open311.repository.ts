@@ -187,11 +187,25 @@ export class Open311Repository {
       if (f.to) where.push(`t.created_at <= ${add(f.to)}`);
       if (f.recentDays) where.push(`t.created_at >= now() - make_interval(days => ${add(f.recentDays)})`);
     }
-    // The status filter applies to the merge root's status; it and the limit run before the per-row lookups
-    // (unit, deadline, public note), which are then done for at most `limit` rows.
-    if (!f.numbers && f.status && f.status.length === 1) where.push(`(r.status IN (${CLOSED})) = ${f.status[0] === 'closed' ? 'true' : 'false'}`);
+    // The status filter applies to the merge root's status. A ticket that is not merged is its own root, so
+    // only merged tickets (few) walk their chain here; the page is chosen from tickets and the request links
+    // alone, and the per-row lookups (category, merge root, unit, deadline, public note) run for the page's
+    // rows only — a deep `page` skips rows at the cost of an index walk, not of a chain lookup each.
+    if (!f.numbers && f.status && f.status.length === 1) {
+      where.push(`(CASE WHEN t.status = 'merged' THEN (SELECT r.status FROM ${mergeRoot('t')} r) ELSE t.status END IN (${CLOSED}))
+        = ${f.status[0] === 'closed' ? 'true' : 'false'}`);
+    }
     return this.ds.query(
-      `SELECT x.number, x.platform, x.via_open311, x.category_code, x.service_name, x.description, x.address, x.media_url, x.lat, x.lng, x.created_at,
+      `WITH page AS MATERIALIZED (
+         SELECT t.id, t.parent_id, t.status, t.number, t.platform, t.category_id, t.category_code, t.description, t.address, t.media_urls,
+                t.lat, t.lng, t.created_at, o.ticket_id IS NOT NULL AS via_open311
+           FROM tickets t
+           LEFT JOIN open311_requests o ON o.ticket_id = t.id
+          WHERE ${where.join(' AND ')}
+          ORDER BY t.created_at DESC, t.number DESC
+          LIMIT ${add(f.limit)} OFFSET ${add(f.offset ?? 0)}
+       )
+       SELECT x.number, x.platform, x.via_open311, x.category_code, x.service_name, x.description, x.address, x.media_url, x.lat, x.lng, x.created_at,
               x.effective_status, x.effective_updated_at, x.effective_closed_at, x.merged_into,
               u.name_zh AS agency,
               (SELECT k.deadline FROM ticket_clocks k WHERE k.ticket_id = x.root_id AND k.stage = 'resolve' AND k.state = 'running'
@@ -202,31 +216,35 @@ export class Open311Repository {
                   ORDER BY e.seq DESC LIMIT 1)
               END AS public_note
          FROM (
-           SELECT t.number, t.platform, o.ticket_id IS NOT NULL AS via_open311, t.category_code, c.name_zh AS service_name,
-                  CASE WHEN o.ticket_id IS NOT NULL THEN t.description END AS description,
-                  CASE WHEN o.ticket_id IS NOT NULL THEN t.address END AS address,
-                  CASE WHEN o.ticket_id IS NOT NULL THEN t.media_urls[1] END AS media_url,
+           SELECT t.number, t.platform, t.via_open311, t.category_code, c.name_zh AS service_name,
+                  CASE WHEN t.via_open311 THEN t.description END AS description,
+                  CASE WHEN t.via_open311 THEN t.address END AS address,
+                  CASE WHEN t.via_open311 THEN t.media_urls[1] END AS media_url,
                   t.lat, t.lng, t.created_at,
                   r.id AS root_id, r.unit_id, r.status AS effective_status, r.updated_at AS effective_updated_at, r.closed_at AS effective_closed_at,
                   CASE WHEN r.id <> t.id THEN r.number END AS merged_into
-             FROM tickets t
+             FROM page t
              JOIN categories c ON c.id = t.category_id
-             LEFT JOIN open311_requests o ON o.ticket_id = t.id
-             CROSS JOIN LATERAL (
-               WITH RECURSIVE chain AS (
-                 SELECT t.id, t.parent_id, t.status, 0 AS depth
-                 UNION ALL
-                 SELECT p.id, p.parent_id, p.status, chain.depth + 1 FROM tickets p JOIN chain ON p.id = chain.parent_id
-                  WHERE chain.status = 'merged' AND chain.depth < 20
-               )
-               SELECT p.id, p.number, p.status, p.updated_at, p.closed_at, p.unit_id
-                 FROM chain JOIN tickets p ON p.id = chain.id ORDER BY chain.depth DESC LIMIT 1
-             ) r
-            WHERE ${where.join(' AND ')}
-            ORDER BY t.created_at DESC, t.number DESC
-            LIMIT ${add(f.limit)} OFFSET ${add(f.offset ?? 0)}
+             CROSS JOIN LATERAL ${mergeRoot('t')} r
          ) x
          LEFT JOIN units u ON u.id = x.unit_id
         ORDER BY x.created_at DESC, x.number DESC`, params);
   }
+}
+
+/**
+ * The merge root of ticket `alias` as a subquery (id, number, status, updated_at, closed_at, unit_id): the
+ * ticket itself unless it is merged, else the end of its parent chain (at most 20 links).
+ */
+function mergeRoot(alias: string): string {
+  return `(
+    WITH RECURSIVE chain AS (
+      SELECT ${alias}.id, ${alias}.parent_id, ${alias}.status, 0 AS depth
+      UNION ALL
+      SELECT p.id, p.parent_id, p.status, chain.depth + 1 FROM tickets p JOIN chain ON p.id = chain.parent_id
+       WHERE chain.status = 'merged' AND chain.depth < 20
+    )
+    SELECT p.id, p.number, p.status, p.updated_at, p.closed_at, p.unit_id
+      FROM chain JOIN tickets p ON p.id = chain.id ORDER BY chain.depth DESC LIMIT 1
+  )`;
 }
