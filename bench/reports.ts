@@ -79,7 +79,7 @@ async function main(): Promise<void> {
     log(`folded ${fold.events} events in ${foldSeconds.toFixed(0)} s (${Math.round(fold.events / foldSeconds)} events/s)`);
     await db.ds.query(`ANALYZE report_keys; ANALYZE report_rollup; ANALYZE report_ticket_facts`);
 
-    const reports = new ReportsService(new ReportsRepository(db.ds), new RollupRepository(db.ds));
+    const reports = new ReportsService(new ReportsRepository(db.ds, db.ds));
     const months: Array<{ from: string; to: string }> = fold.complete ? (await db.ds.query(
       `SELECT to_char(m, 'YYYY-MM-DD') AS from, to_char(m + interval '1 month' - interval '1 day', 'YYYY-MM-DD') AS to
          FROM generate_series(date_trunc('month', (now() AT TIME ZONE 'Asia/Shanghai') - interval '25 months'),

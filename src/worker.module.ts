@@ -133,6 +133,6 @@ export class WorkerRuntimeModule {}
 @Module({})
 export class WorkerModule {
   static forRoot(runtime: Runtime): DynamicModule {
-    return { module: WorkerModule, imports: [CoreModule.forRoot(runtime), WorkerRuntimeModule] };
+    return { module: WorkerModule, imports: [CoreModule.forRoot(runtime, { reportsReplica: false }), WorkerRuntimeModule] };
   }
 }

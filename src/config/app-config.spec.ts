@@ -50,6 +50,14 @@ describe('loadConfig', () => {
     expect(problems({ REDIS_URL: 'redis://node-1:7000', QUEUE_PREFIX: '{fx}' })).toEqual([]);
   });
 
+  it('takes REPORTS_DATABASE_URL as a postgres URL, beside DATABASE_URL only', () => {
+    expect(loadConfig({}).reportsDatabaseUrl).toBeUndefined();
+    const both = loadConfig({ DATABASE_URL: 'postgres://app@primary/fx', REPORTS_DATABASE_URL: 'postgres://reports@replica/fx' });
+    expect(both.reportsDatabaseUrl).toBe('postgres://reports@replica/fx');
+    expect(() => loadConfig({ REPORTS_DATABASE_URL: 'postgres://reports@replica/fx' })).toThrow(/REPORTS_DATABASE_URL needs DATABASE_URL/);
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://app@primary/fx', REPORTS_DATABASE_URL: 'mysql://replica/fx' })).toThrow(/REPORTS_DATABASE_URL must use postgres: or postgresql:/);
+  });
+
   it('accepts a complete production configuration', () => {
     const c = loadConfig({
       APP_MODE: 'production', DATABASE_URL: 'postgres://u:p@db/fx', REDIS_URL: 'redis://cache:6379',

@@ -12,6 +12,8 @@ export interface AppConfig {
   port: number;
   /** When absent the process manages an embedded Postgres itself (zero-setup default). */
   databaseUrl?: string;
+  /** A read replica for report queries (REPORTS_DATABASE_URL); unset: reports read the primary. */
+  reportsDatabaseUrl?: string;
   embeddedPg: { dataDir: string; port: number };
   /** When absent the queues run on BullMQ's Postgres backend. */
   redisUrl?: string;
@@ -111,6 +113,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
 
   const databaseUrl = url('DATABASE_URL', ['postgres:', 'postgresql:']);
   const redisUrl = url('REDIS_URL', ['redis:', 'rediss:']);
+  const reportsDatabaseUrl = url('REPORTS_DATABASE_URL', ['postgres:', 'postgresql:']);
+  if (reportsDatabaseUrl && !databaseUrl) problems.push('REPORTS_DATABASE_URL needs DATABASE_URL (a replica of the embedded Postgres is not managed)');
   if (production && !databaseUrl) problems.push('DATABASE_URL is required in production (the embedded Postgres is for trying out and tests)');
 
   let jwtSecret = str('JWT_SECRET');
@@ -160,6 +164,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     host: str('HOST', production ? '0.0.0.0' : '127.0.0.1')!,
     port: int('PORT', 3000, 0, 65535),
     databaseUrl,
+    reportsDatabaseUrl,
     embeddedPg: { dataDir: str('PG_DATA_DIR', '.data/pg')!, port: int('PG_PORT', 54329, 1024, 65535) },
     redisUrl,
     redisCluster,

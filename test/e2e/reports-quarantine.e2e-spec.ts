@@ -153,7 +153,7 @@ describe('report fold quarantine 报表汇总隔离', () => {
     // Stale but consistent: Q counts as it stood (dispatched, not resolved); G4, in the same batch, is counted.
     expect(await t.ds.query(`SELECT contrib::text AS contrib, updated_at FROM report_ticket_facts WHERE ticket_id = $1`, [Q])).toEqual([before]);
     expect(await zhanqian()).toMatchObject({ filed: 5, dispatched: 5, resolved: 0 });
-    expect((await get(official, `rates?${period}`)).body).toMatchObject({ rollupLagMs: 0, quarantinedTickets: 2 });
+    expect((await get(official, `rates?${period}`)).body).toMatchObject({ rollupLagMs: 0, replicaLagMs: 0, quarantinedTickets: 2 });
     const msgs = logLines.map((l) => (JSON.parse(l) as { msg: string }).msg);
     expect(msgs.some((m) => /^a report fold batch of \d+ tickets failed, folding it again ticket by ticket: QueryFailedError 23514/.test(m))).toBe(true);
     expect(msgs.filter((m) => m.startsWith(`ticket ${Q} quarantined from the report fold (attempt 1): QueryFailedError 23514`))).toHaveLength(1);

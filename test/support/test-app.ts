@@ -65,9 +65,13 @@ export async function dropTestDatabase(adminUrl: string, dbName: string): Promis
 }
 
 export async function createTestApp(
-  options: { env?: Record<string, string>; seed?: boolean; seedRouting?: boolean; logDestination?: DestinationStream; withWorker?: boolean } = {},
+  options: {
+    env?: Record<string, string>; seed?: boolean; seedRouting?: boolean; logDestination?: DestinationStream; withWorker?: boolean;
+    /** A migrated database elsewhere (e.g. on a primary with a replica), instead of a clone of the template. */
+    database?: { adminUrl: string; dbName: string; databaseUrl: string };
+  } = {},
 ): Promise<TestApp> {
-  const { adminUrl, dbName, databaseUrl } = await cloneTestDatabase();
+  const { adminUrl, dbName, databaseUrl } = options.database ?? await cloneTestDatabase();
 
   const config = loadConfig({
     APP_MODE: 'test',

@@ -105,6 +105,7 @@ export class ReportsController {
       .header('content-disposition', `attachment; filename="${file}"`)
       .header('cache-control', 'private, no-store')
       .header('x-rollup-lag-ms', String(report.rollupLagMs))
+      .header('x-replica-lag-ms', String(report.replicaLagMs))
       .header('x-quarantined-tickets', String(report.quarantinedTickets))
       .header('x-as-of', report.asOf);
     // 环比/同比 of a group without data in that period are null: give them the columns of what they compare.

@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { REPORTS_DATA_SOURCE } from '../../database/reports-data-source';
 import { smallestGrain, type Grain } from './grains';
 import { COUNTERS, DURATION_METRICS, zeroCounts, type Counts } from './report-metrics';
 import type { ScoreVersion } from './report-rates';
@@ -115,7 +116,8 @@ function where(p: Params, f: ReportFilter, withDays = true): string {
 /** Report queries over the rollups (and, for what depends on "now", over the open tickets' facts). */
 @Injectable()
 export class ReportsRepository {
-  constructor(private readonly ds: DataSource) {}
+  /** `read` is the replica of REPORTS_DATABASE_URL when set (else the primary); `ds` the primary, for what must see its own writes. */
+  constructor(private readonly ds: DataSource, @Inject(REPORTS_DATA_SOURCE) private readonly read: DataSource) {}
 
   /**
    * Rollup rows of the period, summed per group in SQL (counters, duration counts and sums). With `withHist`,
@@ -128,7 +130,7 @@ export class ReportsRepository {
     const grain = grainFor(f);
     const metrics = DURATION_METRICS.map((_, i) => i + 1);
     // Postgres sums the arrays element by element; json_agg hands the histograms over as one JSON text per group.
-    const rows: Array<Record<string, unknown>> = await this.ds.query(
+    const rows: Array<Record<string, unknown>> = await this.read.query(
       `SELECT ${groupExpr(f.groupBy)} AS g, ${COUNTERS.map((c) => `sum(r.${c})::int AS ${c}`).join(', ')},
               ARRAY[${metrics.map((i) => `sum(r.dur_n[${i}])`).join(', ')}]::text AS dur_n,
               ARRAY[${metrics.map((i) => `sum(r.dur_sum_ms[${i}])`).join(', ')}]::text AS dur_sum_ms
@@ -153,7 +155,7 @@ export class ReportsRepository {
   /** Open tickets filed in the period, and how many of them are past their resolve deadline (now, DB clock). */
   async openOverdue(f: ReportFilter): Promise<Map<string, { open: number; overdue: number }>> {
     const p = new Params();
-    const rows: Array<{ g: string; open: number; overdue: number }> = await this.ds.query(
+    const rows: Array<{ g: string; open: number; overdue: number }> = await this.read.query(
       `SELECT ${groupExpr(f.groupBy)} AS g, count(*)::int AS open, count(*) FILTER (WHERE fa.resolve_deadline < now())::int AS overdue
          FROM report_ticket_facts fa JOIN report_keys k ON k.id = fa.key_id
         WHERE ${openInPeriod(p, f)} AND ${where(p, f)}
@@ -169,7 +171,7 @@ export class ReportsRepository {
    */
   async backlog(f: ReportFilter): Promise<Array<{ group: string; age: string; colour: string; n: number }>> {
     const p = new Params();
-    return this.ds.query(
+    return this.read.query(
       `WITH o AS (
          SELECT ${groupExpr(f.groupBy)} AS g, now() - fa.filed_at AS age,
                 CASE WHEN c.timed = 0 THEN 'none' ELSE (ARRAY['green', 'blue', 'yellow', 'red'])[c.severity + 1] END AS colour
@@ -190,7 +192,7 @@ export class ReportsRepository {
   /** Display names of grid paths and units used as group keys. */
   /** A category code with the codes of every category below it, in any catalogue version; empty when unknown. */
   async categorySubtree(code: string): Promise<string[]> {
-    const rows: Array<{ code: string }> = await this.ds.query(
+    const rows: Array<{ code: string }> = await this.read.query(
       `WITH RECURSIVE sub AS (
          SELECT DISTINCT code FROM categories WHERE code = $1
          UNION SELECT c.code FROM categories c JOIN sub ON c.parent_code = sub.code)
@@ -203,29 +205,29 @@ export class ReportsRepository {
     if (groupBy === 'channel') return new Map(keys.filter((k) => k in CHANNEL_LABELS).map((k) => [k, CHANNEL_LABELS[k]!]));
     let rows: Array<{ k: string; name: string }> = [];
     if (PATH_DEPTH[groupBy]) {
-      rows = await this.ds.query(`SELECT path::text AS k, name FROM grid_nodes WHERE path = ANY($1::ltree[])`, [keys]);
+      rows = await this.read.query(`SELECT path::text AS k, name FROM grid_nodes WHERE path = ANY($1::ltree[])`, [keys]);
     } else if (groupBy === 'unit') {
-      rows = await this.ds.query(`SELECT id::text AS k, name_zh AS name FROM units WHERE id = ANY($1::uuid[])`, [keys.filter((k) => k !== '')]);
+      rows = await this.read.query(`SELECT id::text AS k, name_zh AS name FROM units WHERE id = ANY($1::uuid[])`, [keys.filter((k) => k !== '')]);
       // Tickets never dispatched (voided, merged, still in triage) group under no unit.
       if (keys.includes('')) rows.push({ k: '', name: NO_UNIT_LABEL });
     } else if (groupBy === 'platform') {
-      rows = await this.ds.query(`SELECT code AS k, name_zh AS name FROM platforms WHERE code = ANY($1::text[])`, [keys]);
+      rows = await this.read.query(`SELECT code AS k, name_zh AS name FROM platforms WHERE code = ANY($1::text[])`, [keys]);
     } else if (groupBy === 'category') {
       // The name of the category's newest version.
-      rows = await this.ds.query(
+      rows = await this.read.query(
         `SELECT DISTINCT ON (code) code AS k, name_zh AS name FROM categories WHERE code = ANY($1::text[]) ORDER BY code, version DESC`, [keys]);
     }
     return new Map(rows.map((r) => [r.k, r.name]));
   }
 
   async gridPath(scopePath: string, nodeId: string): Promise<string | undefined> {
-    const rows: Array<{ path: string }> = await this.ds.query(`SELECT path::text AS path FROM grid_nodes WHERE id = $1 AND path <@ $2::ltree`, [nodeId, scopePath]);
+    const rows: Array<{ path: string }> = await this.read.query(`SELECT path::text AS path FROM grid_nodes WHERE id = $1 AND path <@ $2::ltree`, [nodeId, scopePath]);
     return rows[0]?.path;
   }
 
   /** The score version in force on `day` (the start of the evaluation period). */
   async scoreVersion(day: string): Promise<ScoreVersion> {
-    const rows: Array<{ effective_from: string; weights: ScoreVersion['weights']; basic_satisfied_weight: string; red_below: string; commend_from: string }> = await this.ds.query(
+    const rows: Array<{ effective_from: string; weights: ScoreVersion['weights']; basic_satisfied_weight: string; red_below: string; commend_from: string }> = await this.read.query(
       `SELECT to_char(effective_from, 'YYYY-MM-DD') AS effective_from, weights, basic_satisfied_weight, red_below, commend_from
          FROM report_score_versions WHERE effective_from <= $1::date ORDER BY effective_from DESC LIMIT 1`, [day]);
     const r = rows[0];
@@ -260,8 +262,37 @@ export class ReportsRepository {
     return rows[0]!.outcome as 'inserted' | 'exists' | 'past';
   }
 
+  /**
+   * How fresh the figures are (数据截至), on the database the reports read. The fold: the oldest event it has not
+   * taken yet. On a read replica (REPORTS_DATABASE_URL) also its replay: the primary's WAL position is read first;
+   * a replica that has replayed past it holds everything committed up to that moment, otherwise it is as fresh as
+   * its last replayed commit (a paused or broken replica shows its whole delay). `asOf` is the earlier of the two;
+   * `replicaLagMs` is 0 on the primary. Also the tickets of the scope quarantined from the fold.
+   */
+  async staleness(scopePath: string): Promise<{ lagMs: number; replicaLagMs: number; asOf: Date; quarantined: number }> {
+    const primary: { lsn: string; at: Date } | undefined = this.read === this.ds ? undefined
+      : (await this.ds.query(`SELECT pg_current_wal_lsn()::text AS lsn, now() AS at`))[0];
+    const rows: Array<{ fold_ms: number; replica_ms: number; as_of: Date; quarantined: number }> = await this.read.query(
+      `WITH o AS (SELECT min(e.at) AS at FROM ticket_events e
+                   WHERE e.at >= (SELECT last_at FROM report_cursor WHERE id = 1)
+                     AND (e.at, e.id) > ((SELECT last_at FROM report_cursor WHERE id = 1), (SELECT last_id FROM report_cursor WHERE id = 1))),
+            r AS (SELECT CASE WHEN $2::pg_lsn IS NULL OR NOT pg_is_in_recovery() THEN now()
+                              WHEN pg_last_wal_replay_lsn() >= $2::pg_lsn THEN least($3::timestamptz, now())
+                              ELSE least(now(), coalesce(pg_last_xact_replay_timestamp(), pg_postmaster_start_time())) END AS at)
+       SELECT extract(epoch FROM now() - coalesce(o.at, now()))::float8 * 1000 AS fold_ms,
+              extract(epoch FROM now() - r.at)::float8 * 1000 AS replica_ms,
+              least(coalesce(o.at, now()), r.at) AS as_of,
+              (SELECT count(*)::int FROM report_fold_quarantine q
+                 JOIN LATERAL (SELECT grid_path FROM tickets t WHERE t.id = q.ticket_id OFFSET 0) t ON true
+                WHERE t.grid_path <@ $1::ltree) AS quarantined
+         FROM o, r`, [scopePath, primary?.lsn ?? null, primary?.at ?? null]);
+    const row = rows[0]!;
+    const replicaLagMs = Math.max(0, Math.round(Number(row.replica_ms)));
+    return { lagMs: Math.max(0, Math.round(Number(row.fold_ms)), replicaLagMs), replicaLagMs, asOf: row.as_of, quarantined: row.quarantined };
+  }
+
   async today(): Promise<string> {
-    const rows: Array<{ d: string }> = await this.ds.query(`SELECT to_char((now() AT TIME ZONE 'Asia/Shanghai')::date, 'YYYY-MM-DD') AS d`);
+    const rows: Array<{ d: string }> = await this.read.query(`SELECT to_char((now() AT TIME ZONE 'Asia/Shanghai')::date, 'YYYY-MM-DD') AS d`);
     return rows[0]!.d;
   }
 }

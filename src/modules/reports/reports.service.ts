@@ -7,7 +7,6 @@ import { DURATION_METRICS, zeroCounts } from './report-metrics';
 import { computeRates, namingList, type Rates, type ScoreVersion } from './report-rates';
 import { ReportException, ReportErrorCode } from './reports.exception';
 import { PATH_DEPTH, ReportsRepository, TIME_GROUPS, type GroupBy, type GroupCounts, type ReportFilter } from './reports.repository';
-import { RollupRepository } from './rollup.repository';
 
 const RANKABLE = new Set<GroupBy>(['district', 'street', 'community', 'grid', 'unit']);
 const MAX_SPAN_DAYS = 3660;
@@ -48,7 +47,7 @@ export function shiftGroup(groupBy: GroupBy, group: string, months: number): str
  */
 @Injectable()
 export class ReportsService {
-  constructor(private readonly repo: ReportsRepository, private readonly rollups: RollupRepository) {}
+  constructor(private readonly repo: ReportsRepository) {}
 
   async durations(p: Principal, q: ReportQueryRequest): Promise<DurationsResponse> {
     const f = await this.filter(p, q, 'street');
@@ -177,8 +176,11 @@ export class ReportsService {
   }
 
   private async meta(f: ReportFilter): Promise<ReportMeta> {
-    const [lag, quarantinedTickets] = await Promise.all([this.rollups.lag(), this.rollups.quarantinedCount(f.scopePath)]);
-    return { from: f.from, to: f.to, groupBy: f.groupBy, rollupLagMs: lag.lagMs, asOf: lag.asOf.toISOString(), quarantinedTickets };
+    const s = await this.repo.staleness(f.scopePath);
+    return {
+      from: f.from, to: f.to, groupBy: f.groupBy, rollupLagMs: s.lagMs, replicaLagMs: s.replicaLagMs, asOf: s.asOf.toISOString(),
+      quarantinedTickets: s.quarantined,
+    };
   }
 
   private async filter(p: Principal, q: ReportQueryRequest, defaultGroup: GroupBy, longSpan = false): Promise<ReportFilter> {

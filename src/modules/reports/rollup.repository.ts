@@ -348,14 +348,6 @@ export class RollupRepository {
   }
 
   /** How many quarantined tickets lie in `scopePath` (every report's meta; as cheap as the quarantine is small). */
-  async quarantinedCount(scopePath: string): Promise<number> {
-    const rows: Array<{ n: number }> = await this.ds.query(
-      `SELECT count(*)::int AS n FROM report_fold_quarantine q
-         JOIN LATERAL (SELECT grid_path FROM tickets t WHERE t.id = q.ticket_id OFFSET 0) t ON true
-        WHERE t.grid_path <@ $1::ltree`, [scopePath]);
-    return rows[0]!.n;
-  }
-
   /** Quarantinings ever counted (`report_cursor.quarantined`) and tickets in the quarantine now. */
   async quarantineStats(): Promise<{ total: number; current: number }> {
     const rows: Array<{ total: string; current: number }> = await this.ds.query(

@@ -8,7 +8,11 @@ export class ReportMeta {
   from!: string;
   to!: string;
   groupBy!: string;
+  /** How old the oldest change not in the figures may be: the fold's lag or, on a read replica, its replay delay if larger. */
   rollupLagMs!: number;
+  /** The read replica's replay delay behind the primary (REPORTS_DATABASE_URL); 0 when reports read the primary. */
+  replicaLagMs!: number;
+  /** The figures include every change up to this instant. */
   asOf!: string;
   /**
    * Tickets in the caller's scope quarantined from the fold (docs/reports.md, "Poison tickets"): their latest
