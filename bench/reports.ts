@@ -271,9 +271,10 @@ Promise<{ maxLagMs: number; p95LagMs: number; events: number }> {
       const tick = Date.now();
       const picked = new Map(Array.from({ length: perTick }, () => open[Math.floor(Math.random() * open.length)]!).map((t) => [t.id, t.status]));
       await ds.query(
-        `INSERT INTO ticket_events (ticket_id, seq, action, actor_id, actor_role, from_status, to_status, note, data)
-         SELECT p.id, (SELECT max(seq) FROM ticket_events WHERE ticket_id = p.id) + 1, 'supervise', NULL, 'system', p.status, p.status, '督办', '{}'
-           FROM unnest($1::uuid[], $2::text[]) AS p(id, status)`, [[...picked.keys()], [...picked.values()]]);
+        `INSERT INTO ticket_events (ticket_id, filed_at, seq, action, actor_id, actor_role, from_status, to_status, note, data)
+         SELECT p.id, t.created_at, (SELECT max(seq) FROM ticket_events WHERE ticket_id = p.id AND filed_at = t.created_at) + 1,
+                'supervise', NULL, 'system', p.status, p.status, '督办', '{}'
+           FROM unnest($1::uuid[], $2::text[]) AS p(id, status) JOIN tickets t ON t.id = p.id`, [[...picked.keys()], [...picked.values()]]);
       events += picked.size;
       await sleep(Math.max(0, 100 - (Date.now() - tick)));
     }

@@ -111,6 +111,10 @@ export async function seedBench(ds: DataSource, tickets: number, log: (s: string
       WHERE c.relname IN ('tickets', 'ticket_events', 'ticket_clocks') AND c.relnamespace = 'public'::regnamespace
         AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)`) : [];
   for (const i of secondary) await ds.query(`DROP INDEX ${i.name}`);
+  // The event log's monthly partitions for the whole history (filings go back three years), so no event lands in
+  // the default partition.
+  await ds.query(`SELECT ticket_events_ensure_partitions(((now() AT TIME ZONE 'Asia/Shanghai') - interval '4 years')::date,
+    ((now() AT TIME ZONE 'Asia/Shanghai') + interval '3 months')::date)`);
   try {
   for (let lo = 1; lo <= tickets; lo += CHUNK) {
     const hi = Math.min(tickets, lo + CHUNK - 1);
@@ -173,7 +177,7 @@ export async function seedBench(ds: DataSource, tickets: number, log: (s: string
     // Events in order; seq is the step's fixed position (gaps where a step did not happen); nothing after now().
     await ds.query(`
       CREATE VIEW bench_events AS
-      SELECT p.id AS ticket_id, v.k AS seq, v.action, v.from_status, v.to_status, v.data, v.at
+      SELECT p.id AS ticket_id, p.filed AS filed_at, v.k AS seq, v.action, v.from_status, v.to_status, v.data, v.at
         FROM bench_plan p, LATERAL (VALUES
           (1, 'file', NULL, 'reported', '{}'::jsonb, p.filed),
           (2, 'void', 'reported', 'voided', '{"reason":"invalid"}'::jsonb, p.voided),
@@ -214,8 +218,8 @@ export async function seedBench(ds: DataSource, tickets: number, log: (s: string
           FROM bench_plan p
           JOIN (SELECT DISTINCT ON (ticket_id) ticket_id, to_status, at FROM bench_events ORDER BY ticket_id, seq DESC) l ON l.ticket_id = p.id`);
       await m.query(`
-        INSERT INTO ticket_events (ticket_id, seq, action, actor_role, from_status, to_status, data, at)
-        SELECT ticket_id, seq, action, 'system', from_status, to_status, data, at FROM bench_events ORDER BY at`);
+        INSERT INTO ticket_events (ticket_id, filed_at, seq, action, actor_role, from_status, to_status, data, at)
+        SELECT ticket_id, filed_at, seq, action, 'system', from_status, to_status, data, at FROM bench_events ORDER BY at`);
       // The resolve clock (处置时限) from dispatch, one day more after an approved extension.
       await m.query(`
         INSERT INTO ticket_clocks (ticket_id, stage, state, clock_type, limit_seconds, extension_seconds, started_at, stopped_at, deadline)
@@ -229,7 +233,8 @@ export async function seedBench(ds: DataSource, tickets: number, log: (s: string
   }
   } finally {
     const t = Date.now();
-    for (const i of secondary) await ds.query(i.def);
+    // A partitioned table's index is defined `ON ONLY` the parent (no partition would get it): built on every partition.
+    for (const i of secondary) await ds.query(i.def.replace(' ON ONLY ', ' ON '));
     if (secondary.length > 0) log(`rebuilt ${secondary.length} secondary indexes in ${Math.round((Date.now() - t) / 1000)} s`);
   }
   await ds.query(`DROP VIEW IF EXISTS bench_events`);

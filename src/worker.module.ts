@@ -10,6 +10,7 @@ import { DispatchModule } from './modules/dispatch/dispatch.module';
 import { Open311JobsModule } from './modules/open311/open311-jobs.module';
 import { Open311RatePurgeJob } from './modules/open311/open311-rate-purge.job';
 import { AttachmentOrphanSweepJob } from './modules/tickets/attachment-orphan-sweep.job';
+import { EventPartitionsJob } from './modules/tickets/event-partitions.job';
 import { TicketsModule } from './modules/tickets/tickets.module';
 import { RouteReconcileJob } from './modules/dispatch/route-reconcile.job';
 import { RouteTicketJob } from './modules/dispatch/route-ticket.job';
@@ -73,6 +74,8 @@ export class Schedules implements OnApplicationBootstrap, OnApplicationShutdown 
       { id: 'reports.rollup.every10s', repeat: { every: 10_000 }, job: { name: 'reports.rollup', data: {} } },
       { id: 'open311.rate-purge.every10min', repeat: { every: 600_000 }, job: { name: 'open311.rate-purge', data: {} } },
       { id: 'attachments.orphan-sweep.hourly', repeat: { every: 3_600_000 }, job: { name: 'attachments.orphan-sweep', data: {} } },
+      // At each worker's start (an `every` scheduler runs at once), then every six hours.
+      { id: 'events.partitions.every6h', repeat: { every: 6 * 3_600_000 }, job: { name: 'events.partitions', data: {} } },
     ];
   }
 
@@ -122,7 +125,7 @@ export class Schedules implements OnApplicationBootstrap, OnApplicationShutdown 
   providers: [
     PingJob,
     OutboxRelayJob,
-    { provide: JOB_HANDLERS, useFactory: (...handlers: JobHandler[]) => handlers, inject: [ReportRollupJob, AuditPurgeJob, PingJob, OutboxRelayJob, RouteTicketJob, RouteReconcileJob, Open311RatePurgeJob, SlaFireJob, SlaReconcileJob, SlaNotifyJob, AttachmentOrphanSweepJob] },
+    { provide: JOB_HANDLERS, useFactory: (...handlers: JobHandler[]) => handlers, inject: [ReportRollupJob, AuditPurgeJob, PingJob, OutboxRelayJob, RouteTicketJob, RouteReconcileJob, Open311RatePurgeJob, SlaFireJob, SlaReconcileJob, SlaNotifyJob, AttachmentOrphanSweepJob, EventPartitionsJob] },
     WorkerService,
     Schedules,
   ],

@@ -23,6 +23,8 @@ export interface JobPayloads {
   'open311.rate-purge': Record<string, never>;
   /** Removes attachment files no row refers to (job scheduler, hourly). */
   'attachments.orphan-sweep': Record<string, never>;
+  /** Keeps the event log's monthly partitions ready three months ahead (job scheduler, every six hours). */
+  'events.partitions': Record<string, never>;
 }
 
 export type JobName = keyof JobPayloads;
@@ -39,6 +41,7 @@ export const JOB_QUEUES: Record<JobName, QueueName> = {
   'reports.rollup': 'maintenance',
   'open311.rate-purge': 'maintenance',
   'attachments.orphan-sweep': 'maintenance',
+  'events.partitions': 'maintenance',
 };
 
 export const QUEUE_NAMES = ['maintenance', 'tickets', 'sla', 'notify'] as const;

@@ -171,8 +171,11 @@ export async function writeEvents(ds: DataSource, plans: PlannedTicket[], fromMs
   for (const p of plans) p.events.forEach((e, i) => { if (e.atMs >= fromMs && e.atMs < toMs) rows.push([p.id, i + 1, e]); });
   if (rows.length === 0) return 0;
   await ds.query(
-    `INSERT INTO ticket_events (ticket_id, seq, action, actor_role, from_status, to_status, data, at)
-     SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::timestamptz[])`,
+    `INSERT INTO ticket_events (ticket_id, filed_at, seq, action, actor_role, from_status, to_status, data, at)
+     SELECT e.ticket_id, t.created_at, e.seq, e.action, e.actor_role, e.from_status, e.to_status, e.data, e.at
+       FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::timestamptz[])
+            AS e(ticket_id, seq, action, actor_role, from_status, to_status, data, at)
+       JOIN tickets t ON t.id = e.ticket_id`,
     [rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2].action), rows.map(() => 'system'), rows.map(() => null),
       rows.map((r) => r[2].to), rows.map((r) => JSON.stringify(r[2].data ?? {})), rows.map((r) => new Date(r[2].atMs))]);
   return rows.length;

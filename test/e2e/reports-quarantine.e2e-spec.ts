@@ -52,7 +52,8 @@ describe('report fold quarantine 报表汇总隔离', () => {
   async function event(ticketId: string, action: string, to: string, at?: string): Promise<void> {
     const [{ n }] = await t.ds.query(`SELECT count(*)::int + 1 AS n FROM ticket_events WHERE ticket_id = $1`, [ticketId]);
     const [{ id }] = await t.ds.query(
-      `INSERT INTO ticket_events (ticket_id, seq, action, actor_role, to_status, at) VALUES ($1, $2, $3, 'system', $4, coalesce($5::timestamptz, now())) RETURNING id::text`,
+      `INSERT INTO ticket_events (ticket_id, filed_at, seq, action, actor_role, to_status, at)
+       SELECT $1, created_at, $2, $3, 'system', $4, coalesce($5::timestamptz, now()) FROM tickets WHERE id = $1 RETURNING id::text`,
       [ticketId, n, action, to, at ?? null]);
     eventIds[`${ticketId}:${action}`] = id;
   }

@@ -383,7 +383,8 @@ describe('reports for officials 统计报表', () => {
       [JSON.stringify({ code: 'haizhou', version: 1, parentCode: root.code, holidays: [], workdays: [], closures: [{ from: '2026-03-10T00:00:00+08:00', to: '2026-03-11T00:00:00+08:00', note: '停电闭馆' }] })]);
     // The ticket is folded again with its next event.
     await t.ds.query(
-      `INSERT INTO ticket_events (ticket_id, seq, action, actor_role, from_status, to_status, note, data) VALUES ($1, 6, 'supervise', 'system', 'resolved', 'resolved', '督办', '{}')`, [plan.id]);
+      `INSERT INTO ticket_events (ticket_id, filed_at, seq, action, actor_role, from_status, to_status, note, data)
+       SELECT id, created_at, 6, 'supervise', 'system', 'resolved', 'resolved', '督办', '{}' FROM tickets WHERE id = $1`, [plan.id]);
     await fold();
     const after = await metrics();
     expect(after.dispatchToResolve!.p50Seconds).toBe(before.dispatchToResolve!.p50Seconds);
@@ -403,8 +404,9 @@ describe('reports for officials 统计报表', () => {
       expect(behind[0].ok).toBe(true);
       // The open transaction now appends an event, stamped with its own start (before the filing's events).
       const [late] = (await db.query(
-        `INSERT INTO ticket_events (ticket_id, seq, action, actor_id, actor_role, from_status, to_status, note, data)
-         VALUES ($1, (SELECT max(seq) + 1 FROM ticket_events WHERE ticket_id = $1), 'supervise', NULL, 'system', 'reported', 'reported', '督办', '{}')
+        `INSERT INTO ticket_events (ticket_id, filed_at, seq, action, actor_id, actor_role, from_status, to_status, note, data)
+         SELECT t.id, t.created_at, (SELECT max(seq) + 1 FROM ticket_events WHERE ticket_id = $1), 'supervise', NULL, 'system', 'reported', 'reported', '督办', '{}'
+           FROM tickets t WHERE t.id = $1
          RETURNING id::text, at::text`, [filed.id])).rows;
       expect(late.at).toBe(t0);
       await db.query('COMMIT');

@@ -202,7 +202,7 @@ export class DispatchRepository {
       `SELECT t.id, t.status, t.version, t.platform, t.category_code, t.grid_path::text AS grid_path,
               e.action AS last_action, e.actor_role AS last_actor_role
          FROM tickets t
-         JOIN LATERAL (SELECT action, actor_role FROM ticket_events WHERE ticket_id = t.id ORDER BY seq DESC LIMIT 1) e ON true
+         JOIN LATERAL (SELECT action, actor_role FROM ticket_events WHERE ticket_id = t.id AND filed_at = t.created_at ORDER BY seq DESC LIMIT 1) e ON true
         WHERE t.id = $1 AND ($2::ltree IS NULL OR t.grid_path <@ $2::ltree)`), [id, scopePath ?? null]);
     return rows[0];
   }
@@ -214,7 +214,7 @@ export class DispatchRepository {
   async unroutedTickets(minAgeMs: number, maxAgeMs: number, limit: number): Promise<string[]> {
     const rows: Array<{ id: string }> = await this.ds.query(
       `SELECT t.id FROM tickets t
-         JOIN LATERAL (SELECT action, actor_role FROM ticket_events WHERE ticket_id = t.id ORDER BY seq DESC LIMIT 1) e ON true
+         JOIN LATERAL (SELECT action, actor_role FROM ticket_events WHERE ticket_id = t.id AND filed_at = t.created_at ORDER BY seq DESC LIMIT 1) e ON true
         WHERE t.status IN ('reported', 'registered')
           AND t.created_at BETWEEN now() - make_interval(secs => $2 / 1000.0) AND now() - make_interval(secs => $1 / 1000.0)
           AND (t.status = 'reported' OR (e.action = 'register' AND e.actor_role = 'system'))

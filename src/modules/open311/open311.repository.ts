@@ -211,7 +211,7 @@ export class Open311Repository {
               (SELECT k.deadline FROM ticket_clocks k WHERE k.ticket_id = x.root_id AND k.stage = 'resolve' AND k.state = 'running'
                 ORDER BY k.created_at DESC LIMIT 1) AS expected_at,
               CASE WHEN x.via_open311 AND EXISTS (SELECT 1 FROM open311_requests ro WHERE ro.ticket_id = x.root_id) THEN
-                (SELECT e.note FROM ticket_events e WHERE e.ticket_id = x.root_id AND e.note IS NOT NULL AND e.action IN (${PUBLIC_NOTE_ACTIONS})
+                (SELECT e.note FROM ticket_events e WHERE e.ticket_id = x.root_id AND e.filed_at = x.root_filed_at AND e.note IS NOT NULL AND e.action IN (${PUBLIC_NOTE_ACTIONS})
                     AND e.to_status = x.effective_status
                   ORDER BY e.seq DESC LIMIT 1)
               END AS public_note
@@ -221,7 +221,7 @@ export class Open311Repository {
                   CASE WHEN t.via_open311 THEN t.address END AS address,
                   CASE WHEN t.via_open311 THEN t.media_urls[1] END AS media_url,
                   t.lat, t.lng, t.created_at,
-                  r.id AS root_id, r.unit_id, r.status AS effective_status, r.updated_at AS effective_updated_at, r.closed_at AS effective_closed_at,
+                  r.id AS root_id, r.created_at AS root_filed_at, r.unit_id, r.status AS effective_status, r.updated_at AS effective_updated_at, r.closed_at AS effective_closed_at,
                   CASE WHEN r.id <> t.id THEN r.number END AS merged_into
              FROM page t
              JOIN categories c ON c.id = t.category_id
@@ -244,7 +244,7 @@ function mergeRoot(alias: string): string {
       SELECT p.id, p.parent_id, p.status, chain.depth + 1 FROM tickets p JOIN chain ON p.id = chain.parent_id
        WHERE chain.status = 'merged' AND chain.depth < 20
     )
-    SELECT p.id, p.number, p.status, p.updated_at, p.closed_at, p.unit_id
+    SELECT p.id, p.number, p.status, p.created_at, p.updated_at, p.closed_at, p.unit_id
       FROM chain JOIN tickets p ON p.id = chain.id ORDER BY chain.depth DESC LIMIT 1
   )`;
 }

@@ -159,7 +159,9 @@ export class RollupRepository {
       // sorted by seq below, which is cheaper than sorting the whole batch in Postgres.
       this.ds.query(
         `SELECT ticket_id, seq, action, to_status, at, data->'reopen' AS reopen, data->'extensionGranted' AS extension_granted, data->>'unitId' AS unit_id
-           FROM unnest($1::uuid[]) AS u(uid) JOIN LATERAL (SELECT * FROM ticket_events e WHERE e.ticket_id = u.uid OFFSET 0) e ON true`, [ids]),
+           FROM unnest($1::uuid[]) AS u(uid)
+           JOIN LATERAL (SELECT created_at FROM tickets t WHERE t.id = u.uid OFFSET 0) t ON true
+           JOIN LATERAL (SELECT * FROM ticket_events e WHERE e.ticket_id = u.uid AND e.filed_at = t.created_at OFFSET 0) e ON true`, [ids]),
       this.ds.query(
         `SELECT c.ticket_id, c.started_at, c.deadline FROM unnest($1::uuid[]) AS u(uid) JOIN LATERAL (
            SELECT ticket_id, started_at, deadline FROM ticket_clocks

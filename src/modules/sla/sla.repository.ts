@@ -168,8 +168,8 @@ function firingEffectsCtes(status: string): string {
                         ELSE k.level END
          FROM ins WHERE k.id = ins.clock_id),
        ev AS (
-         INSERT INTO ticket_events (ticket_id, seq, action, actor_id, actor_role, from_status, to_status, note, data)
-         SELECT ins.ticket_id, (SELECT coalesce(max(e.seq), 0) + 1 FROM ticket_events e WHERE e.ticket_id = ins.ticket_id),
+         INSERT INTO ticket_events (ticket_id, filed_at, seq, action, actor_id, actor_role, from_status, to_status, note, data)
+         SELECT ins.ticket_id, t.created_at, (SELECT coalesce(max(e.seq), 0) + 1 FROM ticket_events e WHERE e.ticket_id = ins.ticket_id AND e.filed_at = t.created_at),
                 'sla-' || ins.kind, NULL, 'system', ${status}, ${status},
                 CASE ins.kind WHEN 'remind' THEN '催办 reminder' WHEN 'warning' THEN '预警 warning' WHEN 'breach' THEN '超期 breach' ELSE '通报 public notice' END || ' (' || ins.stage || ')'
                   || CASE WHEN ins.target_unit_id IS NULL THEN '' ELSE coalesce(' → ' || (SELECT tu.name_zh || ' ' || tu.code FROM units tu WHERE tu.id = ins.target_unit_id), '') END,
@@ -398,7 +398,9 @@ export class SlaRepository {
 
   /** A ticket's event log in order, as the clock replay reads it. */
   async eventsForReplay(m: EntityManager, ticketId: string): Promise<Array<{ action: string; from_status: string | null; to_status: string; at: Date; data: Record<string, unknown> }>> {
-    return m.query(`SELECT action, from_status, to_status, at, data FROM ticket_events WHERE ticket_id = $1 ORDER BY seq`, [ticketId]);
+    return m.query(
+      `SELECT e.action, e.from_status, e.to_status, e.at, e.data
+         FROM tickets t JOIN ticket_events e ON e.ticket_id = t.id AND e.filed_at = t.created_at WHERE t.id = $1 ORDER BY e.seq`, [ticketId]);
   }
 
   /** Every clock of a ticket in the order it was started, locked (the caller holds the ticket lock). */
@@ -628,8 +630,10 @@ export class SlaRepository {
   /** Appends an SLA event to the ticket's log (the ticket row is locked by the caller). Changes no ticket state or version. */
   async insertTicketEvent(m: EntityManager, ticketId: string, status: string, action: string, note: string | null, data: Record<string, unknown>): Promise<void> {
     await m.query(
-      `INSERT INTO ticket_events (ticket_id, seq, action, actor_id, actor_role, from_status, to_status, note, data)
-       VALUES ($1, (SELECT coalesce(max(seq), 0) + 1 FROM ticket_events WHERE ticket_id = $1), $2, NULL, 'system', $3, $3, $4, $5)`,
+      `INSERT INTO ticket_events (ticket_id, filed_at, seq, action, actor_id, actor_role, from_status, to_status, note, data)
+       SELECT t.id, t.created_at, (SELECT coalesce(max(e.seq), 0) + 1 FROM ticket_events e WHERE e.ticket_id = t.id AND e.filed_at = t.created_at),
+              $2, NULL, 'system', $3, $3, $4, $5
+         FROM tickets t WHERE t.id = $1`,
       [ticketId, action, status, note, JSON.stringify(data)]);
   }
 
@@ -671,7 +675,7 @@ export class SlaRepository {
 
   async ticketVersionAndMarker(ticketId: string, marker: string): Promise<{ version: number; done: boolean } | undefined> {
     const rows = await this.ds.query(
-      `SELECT t.version, EXISTS (SELECT 1 FROM ticket_events e WHERE e.ticket_id = t.id AND e.action = 'supervise' AND strpos(e.note, $2) > 0) AS done
+      `SELECT t.version, EXISTS (SELECT 1 FROM ticket_events e WHERE e.ticket_id = t.id AND e.filed_at = t.created_at AND e.action = 'supervise' AND strpos(e.note, $2) > 0) AS done
          FROM tickets t WHERE t.id = $1`, [ticketId, marker]);
     return rows[0];
   }

@@ -4,6 +4,7 @@ import { AuditModule } from '../audit/audit.module';
 import { CatalogueModule } from '../catalogue/catalogue.module';
 import { SlaCoreModule } from '../sla/sla-core.module';
 import { AttachmentOrphanSweepJob } from './attachment-orphan-sweep.job';
+import { EventPartitionsJob } from './event-partitions.job';
 import { AttachmentsService } from './attachments.service';
 import { IntakeService } from './intake.service';
 import { MaterialsService } from './materials.service';
@@ -20,9 +21,9 @@ import { TicketsRepository } from './tickets.repository';
   controllers: [TicketsController],
   providers: [
     TicketsRepository, TicketClocks, TicketPersonalService, TicketQueryService, IntakeService, TicketActionsService,
-    AttachmentsService, MaterialsService, AttachmentOrphanSweepJob,
+    AttachmentsService, MaterialsService, AttachmentOrphanSweepJob, EventPartitionsJob,
     { provide: ATTACHMENT_STORAGE, useFactory: (c: AppConfig) => new LocalDiskStorage(c.storage.dir), inject: [APP_CONFIG] },
   ],
-  exports: [TicketQueryService, TicketActionsService, IntakeService, AttachmentOrphanSweepJob],
+  exports: [TicketQueryService, TicketActionsService, IntakeService, AttachmentOrphanSweepJob, EventPartitionsJob],
 })
 export class TicketsModule {}

@@ -184,8 +184,8 @@ export class TicketsRepository {
           WHERE chk.valid ${f.idempotency ? 'AND EXISTS (SELECT 1 FROM k)' : ''}
          RETURNING *),
        e AS (
-         INSERT INTO ticket_events (ticket_id, seq, action, actor_id, actor_role, from_status, to_status, note, data)
-         SELECT t.id, 1, 'file', ${p.add(f.event.actorId)}::uuid, ${p.add(f.event.actorRole)}::text, NULL, ${p.add(f.event.to)}::text, NULL,
+         INSERT INTO ticket_events (ticket_id, filed_at, seq, action, actor_id, actor_role, from_status, to_status, note, data)
+         SELECT t.id, t.created_at, 1, 'file', ${p.add(f.event.actorId)}::uuid, ${p.add(f.event.actorRole)}::text, NULL, ${p.add(f.event.to)}::text, NULL,
                 ${p.add(JSON.stringify(f.event.data))}::jsonb FROM t),
        o AS (
          INSERT INTO outbox (job_name, job_id, payload)
@@ -196,10 +196,33 @@ export class TicketsRepository {
     return { valid, ticket: ticket.id === null ? undefined : (ticket as TicketRow) };
   }
 
+  /**
+   * Monthly partitions of the event log (migration 1764300460000): this month to `monthsAhead` months ahead, and the
+   * month of every row waiting in the default partition (which moves there). Returns how many were created and how
+   * many rows the default partition still holds (counted up to 10 000). One statement per call of the function: a
+   * partition cannot be attached while the same statement still reads the default partition.
+   */
+  async ensureEventPartitions(monthsAhead: number): Promise<{ created: number; inDefault: number }> {
+    const waiting: Array<{ m: string }> = await this.ds.query(
+      `SELECT DISTINCT to_char(filed_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-01') AS m FROM ticket_events_default`);
+    let created = 0;
+    for (const { m } of waiting) {
+      created += (await this.ds.query(`SELECT ticket_events_ensure_partitions($1::date, $1::date) AS n`, [m]))[0].n as number;
+    }
+    const rows: Array<{ n: number }> = await this.ds.query(
+      `SELECT ticket_events_ensure_partitions((now() AT TIME ZONE 'Asia/Shanghai')::date,
+                                              ((now() AT TIME ZONE 'Asia/Shanghai') + make_interval(months => $1))::date) AS n`, [monthsAhead]);
+    created += rows[0]!.n;
+    const left: Array<{ n: number }> = await this.ds.query(`SELECT count(*)::int AS n FROM (SELECT 1 FROM ticket_events_default LIMIT 10000) d`);
+    return { created, inDefault: left[0]!.n };
+  }
+
   async insertEvent(m: EntityManager, e: { ticketId: string; action: string; actorId: string | null; actorRole: string; from: string | null; to: string; note?: string | null; data?: Record<string, unknown> }): Promise<string> {
     const rows: Array<{ id: string }> = await m.query(
-      `INSERT INTO ticket_events (ticket_id, seq, action, actor_id, actor_role, from_status, to_status, note, data)
-       VALUES ($1, (SELECT coalesce(max(seq), 0) + 1 FROM ticket_events WHERE ticket_id = $1), $2, $3, $4, $5, $6, $7, $8)
+      `INSERT INTO ticket_events (ticket_id, filed_at, seq, action, actor_id, actor_role, from_status, to_status, note, data)
+       SELECT t.id, t.created_at, (SELECT coalesce(max(e.seq), 0) + 1 FROM ticket_events e WHERE e.ticket_id = t.id AND e.filed_at = t.created_at),
+              $2, $3, $4, $5, $6, $7, $8
+         FROM tickets t WHERE t.id = $1
        RETURNING id::text`,
       [e.ticketId, e.action, e.actorId, e.actorRole, e.from, e.to, e.note ?? null, JSON.stringify(e.data ?? {})]);
     return rows[0]!.id;
@@ -268,8 +291,8 @@ export class TicketsRepository {
          UPDATE tickets t SET ${[...cols.map((c) => `${c} = x.${c}`), 'version = t.version + 1', 'updated_at = now()'].join(', ')}
            FROM x WHERE t.id = x.id RETURNING t.*),
        e AS (
-         INSERT INTO ticket_events (ticket_id, seq, action, actor_id, actor_role, from_status, to_status, note, data)
-         SELECT u.id, (SELECT coalesce(max(seq), 0) + 1 FROM ticket_events WHERE ticket_id = u.id),
+         INSERT INTO ticket_events (ticket_id, filed_at, seq, action, actor_id, actor_role, from_status, to_status, note, data)
+         SELECT u.id, u.created_at, (SELECT coalesce(max(e.seq), 0) + 1 FROM ticket_events e WHERE e.ticket_id = u.id AND e.filed_at = u.created_at),
                 x.ev_action, x.ev_actor_id, x.ev_actor_role, x.ev_from, x.ev_to, x.ev_note, x.ev_data
            FROM u JOIN x ON x.id = u.id RETURNING ticket_id, id::text AS event_id)
        SELECT u.*, e.event_id FROM u JOIN e ON e.ticket_id = u.id`), [JSON.stringify(input)]);
@@ -337,8 +360,8 @@ export class TicketsRepository {
               e.from_status, e.to_status, e.note, e.data, e.at,
               coalesce((SELECT json_agg(json_build_object('id', a.id, 'contentType', a.content_type, 'sizeBytes', a.size_bytes) ORDER BY a.created_at, a.id)
                           FROM attachments a WHERE a.ticket_id = e.ticket_id AND a.event_id = e.id), '[]'::json) AS attachments
-         FROM ticket_events e LEFT JOIN users u ON u.id = e.actor_id
-        WHERE e.ticket_id = $1 ORDER BY e.seq`, [ticketId]);
+         FROM tickets t JOIN ticket_events e ON e.ticket_id = t.id AND e.filed_at = t.created_at LEFT JOIN users u ON u.id = e.actor_id
+        WHERE t.id = $1 ORDER BY e.seq`, [ticketId]);
   }
 
   /** Likely duplicates: same category, open, within a radius and a time window, similar text. */
