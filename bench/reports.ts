@@ -166,22 +166,29 @@ async function main(): Promise<void> {
       const d = results[i]!;
       const exact: ExactRow[] = await timed(exactMs, () => db.ds.query(
         `WITH tk AS (
-           SELECT t.id, subpath(t.grid_path, 0, 3)::text AS g, t.status FROM tickets t
+           SELECT t.id, t.created_at, subpath(t.grid_path, 0, 3)::text AS g, t.status FROM tickets t
             WHERE t.created_at >= ($1::date)::timestamp AT TIME ZONE 'Asia/Shanghai' AND t.created_at < ($2::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai'
               AND t.grid_path <@ '210900' AND t.status <> 'merged'),
          a AS (
-           SELECT tk.id, tk.g, tk.status, min(e.at) AS filed_at,
+           SELECT tk.id, tk.created_at AS fa, tk.g, tk.status, min(e.at) AS filed_at,
                   min(e.seq) FILTER (WHERE e.to_status = 'dispatched' OR e.action = 'claim') AS dseq,
                   max(e.at) FILTER (WHERE e.to_status IN ('closed', 'archived')) AS closed_at
-             FROM tk JOIN ticket_events e ON e.ticket_id = tk.id GROUP BY tk.id, tk.g, tk.status),
+             FROM tk JOIN ticket_events e ON e.ticket_id = tk.id AND e.filed_at = tk.created_at
+            -- The month's tickets are filed in the month: their events are in its partition (the log is partitioned by
+            -- the filing month), which this range lets the planner keep alone.
+            WHERE e.filed_at >= ($1::date)::timestamp AT TIME ZONE 'Asia/Shanghai' AND e.filed_at < ($2::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai'
+            GROUP BY tk.id, tk.g, tk.status, tk.created_at),
          s AS (
            SELECT a.g, a.status, extract(epoch FROM d.at - a.filed_at) AS f2d, extract(epoch FROM sg.at - d.at) AS d2s,
                   extract(epoch FROM r.at - d.at) AS d2r, extract(epoch FROM a.closed_at - a.filed_at) AS f2c
              FROM a
-             LEFT JOIN ticket_events d ON d.ticket_id = a.id AND d.seq = a.dseq
-             LEFT JOIN LATERAL (SELECT x.at FROM ticket_events x WHERE x.ticket_id = a.id AND x.seq >= a.dseq AND x.action IN ('sign', 'claim')
+             LEFT JOIN ticket_events d ON d.ticket_id = a.id AND d.filed_at = a.fa AND d.seq = a.dseq
+                  AND d.filed_at >= ($1::date)::timestamp AT TIME ZONE 'Asia/Shanghai' AND d.filed_at < ($2::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai'
+             LEFT JOIN LATERAL (SELECT x.at FROM ticket_events x WHERE x.ticket_id = a.id AND x.filed_at = a.fa AND x.seq >= a.dseq AND x.action IN ('sign', 'claim')
+                                   AND x.filed_at >= ($1::date)::timestamp AT TIME ZONE 'Asia/Shanghai' AND x.filed_at < ($2::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai'
                                  ORDER BY x.seq LIMIT 1) sg ON true
-             LEFT JOIN LATERAL (SELECT x.at FROM ticket_events x WHERE x.ticket_id = a.id AND x.seq > a.dseq AND x.to_status = 'resolved'
+             LEFT JOIN LATERAL (SELECT x.at FROM ticket_events x WHERE x.ticket_id = a.id AND x.filed_at = a.fa AND x.seq > a.dseq AND x.to_status = 'resolved'
+                                   AND x.filed_at >= ($1::date)::timestamp AT TIME ZONE 'Asia/Shanghai' AND x.filed_at < ($2::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai'
                                    AND x.action <> 'parent-closed' ORDER BY x.seq LIMIT 1) r ON true)
          SELECT g, count(*)::int AS filed, count(*) FILTER (WHERE status IN ('closed', 'archived'))::int AS closed,
                 ${SPANS.map(([c]) => `count(${c})::int AS ${c}_n, ${pc(c)}`).join(', ')}

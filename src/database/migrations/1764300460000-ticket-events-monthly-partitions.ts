@@ -63,6 +63,8 @@ export class TicketEventsMonthlyPartitions1764300460000 implements MigrationInte
         lo timestamptz;
         hi timestamptz;
       BEGIN
+        -- Workers running this at once take turns; the second finds the months made.
+        PERFORM pg_advisory_xact_lock(764230046);
         WHILE m <= last_month LOOP
           name := 'ticket_events_' || to_char(m, 'YYYY_MM');
           IF to_regclass(name) IS NULL THEN
