@@ -98,6 +98,8 @@ describe('event log: monthly partitions 事件日志按月分区', () => {
     // The default partition is immutable again after the move.
     const later = await importTicket('FX-20990101-000001', '2099-01-01T04:00:00Z');
     expect(await partitionsOf(later)).toEqual(['ticket_events_default']);
+    const defaultRows = async () => Number(/^ticket_events_default_rows (\S+)$/m.exec((await t.request('GET', '/metrics')).text)?.[1]);
+    expect(await defaultRows()).toBe(1);
     await expect(t.ds.query(`DELETE FROM ticket_events_default`)).rejects.toThrow(/immutable/);
     await expect(t.ds.query(`UPDATE ticket_events_default SET note = 'x'`)).rejects.toThrow(/immutable/);
     // Two workers at once: they take turns on the partition DDL, and the month is made once.
@@ -105,6 +107,8 @@ describe('event log: monthly partitions 事件日志按月分区', () => {
     expect(both.map((r) => r.created).sort()).toEqual([0, 1]);
     expect(both.map((r) => r.inDefault)).toEqual([0, 0]);
     expect(await partitionsOf(later)).toEqual(['ticket_events_2099_01']);
+    await new Promise((r) => setTimeout(r, 1100)); // the ops gauges share one read per second
+    expect(await defaultRows()).toBe(0);
   });
 
   it('links an attachment only to an event of its own ticket', async () => {

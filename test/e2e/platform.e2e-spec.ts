@@ -60,6 +60,9 @@ describe('platform: health, metrics, docs, queues, audit 平台', () => {
     expect(res.text).toContain('http_request_duration_seconds_bucket');
     expect(res.text).toContain('queue_jobs');
     expect(res.text).toContain('process_cpu_user_seconds_total');
+    // Without REPORTS_DATABASE_URL reports read the primary: no replica delay; no event outside the monthly partitions.
+    expect(res.text).toMatch(/^report_replica_lag_seconds 0$/m);
+    expect(res.text).toMatch(/^ticket_events_default_rows 0$/m);
     await t.request('POST', '/api/v1/auth/login', { body: { username: 'demo.grid', password: 'Wrong@pass1' } });
     expect((await t.request('GET', '/metrics')).text).toMatch(/auth_failures_total [1-9]/);
     // Filings are served in group-commit batches: callers and batches are counted.

@@ -80,6 +80,8 @@ describe('reports on a read replica (REPORTS_DATABASE_URL)', () => {
       const csv = await t.request('GET', '/api/v1/reports/rates?groupBy=street&format=csv', { token: official });
       expect(csv.status).toBe(200);
       expect(Number(csv.headers['x-replica-lag-ms'])).toBeGreaterThanOrEqual(1500);
+      const gauge = Number(/^report_replica_lag_seconds (\S+)$/m.exec((await t.request('GET', '/metrics')).text)?.[1]);
+      expect(gauge).toBeGreaterThanOrEqual(1.5);
     } finally {
       await pg.onReplica(`SELECT pg_wal_replay_resume()`);
     }
@@ -88,6 +90,7 @@ describe('reports on a read replica (REPORTS_DATABASE_URL)', () => {
       return r.filed === 2 ? r : false;
     });
     expect(after.replicaLagMs).toBeLessThan(1000);
+    expect(Number(/^report_replica_lag_seconds (\S+)$/m.exec((await t.request('GET', '/metrics')).text)?.[1])).toBeLessThan(1);
   });
 
   it('writes what reports configure to the primary (the replica refuses writes) and lists it at once', async () => {

@@ -3,6 +3,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { GroupCommit } from '../../common/group-commit';
 import { QueueService } from '../../queue/queue.service';
 import { QueueEventsService } from '../dispatch/queue-events.service';
+import { ReportsService } from '../reports/reports.service';
 import { RollupService } from '../reports/rollup.service';
 import { OpsStatsRepository, RECENT_FIRINGS_MINUTES, type OpsStats } from './ops-stats.repository';
 
@@ -32,7 +33,7 @@ export class MetricsService {
     name: 'audit_write_failures_total', help: 'State-changing requests whose audit entry could not be written', registers: [this.registry],
   });
 
-  constructor(queues: QueueService, rollups: RollupService, ops: OpsStatsRepository, streams: QueueEventsService) {
+  constructor(queues: QueueService, rollups: RollupService, ops: OpsStatsRepository, streams: QueueEventsService, reports: ReportsService) {
     collectDefaultMetrics({ register: this.registry });
     new Gauge({
       name: 'queue_stream_subscribers',
@@ -122,6 +123,10 @@ export class MetricsService {
         }
       },
     });
+    dbGauge('report_replica_lag_seconds', 'How far the read replica of REPORTS_DATABASE_URL is behind the primary (0 without one): reports are at least this stale',
+      () => reports.replicaLagMs(), (g, ms) => g.set(ms / 1000));
+    opsGauge('ticket_events_default_rows', 'Events in ticket_events_default, outside the monthly partitions (counted up to 10 000; the events.partitions job moves them)',
+      (g, s) => g.set(s.eventsInDefault));
     dbGauge('report_fold_quarantine_tickets', 'Tickets in the report fold quarantine now (their latest changes are missing from the reports)',
       () => rollups.quarantineStats(), (g, q) => g.set(q.current));
   }

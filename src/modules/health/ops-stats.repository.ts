@@ -21,6 +21,8 @@ export interface OpsStats {
   outboxOldestSeconds: number;
   /** Webhook notifications given up on and not yet resent. */
   deadLetters: number;
+  /** Events outside the monthly partitions of the log, in `ticket_events_default` (counted up to 10 000). */
+  eventsInDefault: number;
 }
 
 /** Window of the "recent firings" figures. */
@@ -64,7 +66,8 @@ export class OpsStatsRepository {
                 FROM (SELECT stage, count(*)::int AS n FROM ticket_clocks WHERE state = 'running' AND deadline < now() GROUP BY stage) c) AS breached,
              (SELECT count(*) FROM pending)::int AS outbox_pending,
              coalesce(extract(epoch FROM now() - (SELECT min(created_at) FROM pending)), 0)::float8 AS outbox_age_s,
-             (SELECT count(*) FROM sla_dead_letters WHERE retried_at IS NULL)::int AS dead_letters`, [RECENT_FIRINGS_MINUTES]);
+             (SELECT count(*) FROM sla_dead_letters WHERE retried_at IS NULL)::int AS dead_letters,
+             (SELECT count(*) FROM (SELECT 1 FROM ticket_events_default LIMIT 10000) d)::int AS events_in_default`, [RECENT_FIRINGS_MINUTES]);
     const r = rows[0]!;
     return {
       timersOverdue: Number(r.timers_overdue),
@@ -75,6 +78,7 @@ export class OpsStatsRepository {
       outboxPending: Number(r.outbox_pending),
       outboxOldestSeconds: Math.max(0, Number(r.outbox_age_s)),
       deadLetters: Number(r.dead_letters),
+      eventsInDefault: Number(r.events_in_default),
     };
   }
 }

@@ -13,6 +13,6 @@ import { RollupService } from './rollup.service';
   imports: [SlaCoreModule],
   controllers: [ReportsController],
   providers: [RollupRepository, RollupService, ReportsRepository, ReportsService, FoldQuarantineService, ReportRollupJob],
-  exports: [RollupService, ReportRollupJob],
+  exports: [RollupService, ReportRollupJob, ReportsService],
 })
 export class ReportsModule {}

@@ -113,6 +113,16 @@ function where(p: Params, f: ReportFilter, withDays = true): string {
   return w.join(' AND ');
 }
 
+/**
+ * The instant up to which the database the reports read holds every commit of the primary, for a primary position
+ * (parameters `lsn`, its WAL location, and `at`, its clock): a replica that has replayed past it holds everything
+ * until then, else it is as fresh as its last replayed commit; not a replica (or no position): now.
+ */
+const replicaAsOf = (lsn: string, at: string): string =>
+  `SELECT CASE WHEN ${lsn}::pg_lsn IS NULL OR NOT pg_is_in_recovery() THEN now()
+               WHEN pg_last_wal_replay_lsn() >= ${lsn}::pg_lsn THEN least(${at}::timestamptz, now())
+               ELSE least(now(), coalesce(pg_last_xact_replay_timestamp(), pg_postmaster_start_time())) END AS at`;
+
 /** Report queries over the rollups (and, for what depends on "now", over the open tickets' facts). */
 @Injectable()
 export class ReportsRepository {
@@ -270,15 +280,12 @@ export class ReportsRepository {
    * `replicaLagMs` is 0 on the primary. Also the tickets of the scope quarantined from the fold.
    */
   async staleness(scopePath: string): Promise<{ lagMs: number; replicaLagMs: number; asOf: Date; quarantined: number }> {
-    const primary: { lsn: string; at: Date } | undefined = this.read === this.ds ? undefined
-      : (await this.ds.query(`SELECT pg_current_wal_lsn()::text AS lsn, now() AS at`))[0];
+    const primary = await this.primaryPosition();
     const rows: Array<{ fold_ms: number; replica_ms: number; as_of: Date; quarantined: number }> = await this.read.query(
       `WITH o AS (SELECT min(e.at) AS at FROM ticket_events e
                    WHERE e.at >= (SELECT last_at FROM report_cursor WHERE id = 1)
                      AND (e.at, e.id) > ((SELECT last_at FROM report_cursor WHERE id = 1), (SELECT last_id FROM report_cursor WHERE id = 1))),
-            r AS (SELECT CASE WHEN $2::pg_lsn IS NULL OR NOT pg_is_in_recovery() THEN now()
-                              WHEN pg_last_wal_replay_lsn() >= $2::pg_lsn THEN least($3::timestamptz, now())
-                              ELSE least(now(), coalesce(pg_last_xact_replay_timestamp(), pg_postmaster_start_time())) END AS at)
+            r AS (${replicaAsOf('$2', '$3')})
        SELECT extract(epoch FROM now() - coalesce(o.at, now()))::float8 * 1000 AS fold_ms,
               extract(epoch FROM now() - r.at)::float8 * 1000 AS replica_ms,
               least(coalesce(o.at, now()), r.at) AS as_of,
@@ -289,6 +296,21 @@ export class ReportsRepository {
     const row = rows[0]!;
     const replicaLagMs = Math.max(0, Math.round(Number(row.replica_ms)));
     return { lagMs: Math.max(0, Math.round(Number(row.fold_ms)), replicaLagMs), replicaLagMs, asOf: row.as_of, quarantined: row.quarantined };
+  }
+
+  /** The read replica's replay delay behind the primary in ms, as `staleness` measures it; 0 when reports read the primary. */
+  async replicaLagMs(): Promise<number> {
+    const primary = await this.primaryPosition();
+    if (!primary) return 0;
+    const rows: Array<{ ms: number }> = await this.read.query(
+      `WITH r AS (${replicaAsOf('$1', '$2')}) SELECT extract(epoch FROM now() - r.at)::float8 * 1000 AS ms FROM r`, [primary.lsn, primary.at]);
+    return Math.max(0, Math.round(Number(rows[0]!.ms)));
+  }
+
+  /** The primary's WAL position and clock, read before the replica is asked (undefined when reports read the primary). */
+  private async primaryPosition(): Promise<{ lsn: string; at: Date } | undefined> {
+    if (this.read === this.ds) return undefined;
+    return (await this.ds.query(`SELECT pg_current_wal_lsn()::text AS lsn, now() AS at`))[0];
   }
 
   async today(): Promise<string> {

@@ -129,6 +129,11 @@ export class ReportsService {
   }
 
   /** The composite-score versions (考核方案), oldest first. */
+  /** The read replica's delay behind the primary in ms (0 when reports read the primary), for the metrics. */
+  replicaLagMs(): Promise<number> {
+    return this.repo.replicaLagMs();
+  }
+
   async scoreVersions(): Promise<ScoreVersionResponse[]> {
     return (await this.repo.scoreVersions()).map((v) => ({ ...versionView(v), note: v.note }));
   }
