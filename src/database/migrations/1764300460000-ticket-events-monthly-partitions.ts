@@ -14,6 +14,27 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * and TRUNCATE like the log always did. `attachments.event_id` can no longer reference the log by a foreign key (the
  * log's key includes `filed_at`): a trigger checks that the event exists and belongs to the same ticket.
  */
+/** The log's columns from `ticket_id` to `at`, the same before and after (the key and `filed_at` differ). */
+const EVENT_COLUMNS = `ticket_id    uuid NOT NULL REFERENCES tickets(id),
+        seq          integer NOT NULL CHECK (seq > 0),
+        action       text NOT NULL,
+        actor_id     uuid,
+        actor_role   text NOT NULL,
+        from_status  text,
+        to_status    text NOT NULL,
+        note         text CHECK (char_length(note) <= 2000),
+        data         jsonb NOT NULL DEFAULT '{}'::jsonb,
+        at           timestamptz NOT NULL DEFAULT now()`;
+
+/** What both directions copy: every column but `filed_at`. */
+const COPIED = 'id, ticket_id, seq, action, actor_id, actor_role, from_status, to_status, note, data, at';
+
+/** The log refuses UPDATE, DELETE (per row, cloned onto partitions) and TRUNCATE (per table). */
+const IMMUTABLE = [
+  `CREATE TRIGGER ticket_events_no_change BEFORE UPDATE OR DELETE ON ticket_events FOR EACH ROW EXECUTE FUNCTION ticket_events_immutable()`,
+  `CREATE TRIGGER ticket_events_no_truncate BEFORE TRUNCATE ON ticket_events FOR EACH STATEMENT EXECUTE FUNCTION ticket_events_immutable()`,
+];
+
 export class TicketEventsMonthlyPartitions1764300460000 implements MigrationInterface {
   name = 'TicketEventsMonthlyPartitions1764300460000';
 
@@ -27,25 +48,13 @@ export class TicketEventsMonthlyPartitions1764300460000 implements MigrationInte
     await q.query(`
       CREATE TABLE ticket_events (
         id           bigint NOT NULL DEFAULT nextval('ticket_events_id_seq'),
-        ticket_id    uuid NOT NULL REFERENCES tickets(id),
-        seq          integer NOT NULL CHECK (seq > 0),
-        action       text NOT NULL,
-        actor_id     uuid,
-        actor_role   text NOT NULL,
-        from_status  text,
-        to_status    text NOT NULL,
-        note         text CHECK (char_length(note) <= 2000),
-        data         jsonb NOT NULL DEFAULT '{}'::jsonb,
-        at           timestamptz NOT NULL DEFAULT now(),
+        ${EVENT_COLUMNS},
         filed_at     timestamptz NOT NULL,
         PRIMARY KEY (id, filed_at),
         UNIQUE (ticket_id, seq, filed_at)
       ) PARTITION BY RANGE (filed_at)`);
     await q.query(`CREATE INDEX ticket_events_at_idx ON ticket_events (at)`);
-    await q.query(`CREATE TRIGGER ticket_events_no_change BEFORE UPDATE OR DELETE ON ticket_events
-      FOR EACH ROW EXECUTE FUNCTION ticket_events_immutable()`);
-    await q.query(`CREATE TRIGGER ticket_events_no_truncate BEFORE TRUNCATE ON ticket_events
-      FOR EACH STATEMENT EXECUTE FUNCTION ticket_events_immutable()`);
+    for (const statement of IMMUTABLE) await q.query(statement);
     await q.query(`CREATE TABLE ticket_events_default PARTITION OF ticket_events DEFAULT`);
     await q.query(`CREATE TRIGGER ticket_events_no_truncate BEFORE TRUNCATE ON ticket_events_default
       FOR EACH STATEMENT EXECUTE FUNCTION ticket_events_immutable()`);
@@ -92,8 +101,8 @@ export class TicketEventsMonthlyPartitions1764300460000 implements MigrationInte
         ((now() AT TIME ZONE 'Asia/Shanghai') + interval '3 months')::date)`);
 
     await q.query(`
-      INSERT INTO ticket_events (id, ticket_id, seq, action, actor_id, actor_role, from_status, to_status, note, data, at, filed_at)
-      SELECT e.id, e.ticket_id, e.seq, e.action, e.actor_id, e.actor_role, e.from_status, e.to_status, e.note, e.data, e.at, t.created_at
+      INSERT INTO ticket_events (${COPIED}, filed_at)
+      SELECT ${COPIED.split(', ').map((c) => `e.${c}`).join(', ')}, t.created_at
         FROM ticket_events_unpartitioned e JOIN tickets t ON t.id = e.ticket_id`);
     await q.query(`ALTER SEQUENCE ticket_events_id_seq OWNED BY ticket_events.id`);
     await q.query(`DROP TABLE ticket_events_unpartitioned`);
@@ -123,29 +132,16 @@ export class TicketEventsMonthlyPartitions1764300460000 implements MigrationInte
     await q.query(`
       CREATE TABLE ticket_events (
         id           bigint PRIMARY KEY DEFAULT nextval('ticket_events_id_seq'),
-        ticket_id    uuid NOT NULL REFERENCES tickets(id),
-        seq          integer NOT NULL CHECK (seq > 0),
-        action       text NOT NULL,
-        actor_id     uuid,
-        actor_role   text NOT NULL,
-        from_status  text,
-        to_status    text NOT NULL,
-        note         text CHECK (char_length(note) <= 2000),
-        data         jsonb NOT NULL DEFAULT '{}'::jsonb,
-        at           timestamptz NOT NULL DEFAULT now(),
+        ${EVENT_COLUMNS},
         UNIQUE (ticket_id, seq)
       )`);
     await q.query(`CREATE INDEX ticket_events_at_idx ON ticket_events (at)`);
     await q.query(`
-      INSERT INTO ticket_events (id, ticket_id, seq, action, actor_id, actor_role, from_status, to_status, note, data, at)
-      SELECT id, ticket_id, seq, action, actor_id, actor_role, from_status, to_status, note, data, at FROM ticket_events_partitioned`);
+      INSERT INTO ticket_events (${COPIED}) SELECT ${COPIED} FROM ticket_events_partitioned`);
     await q.query(`ALTER SEQUENCE ticket_events_id_seq OWNED BY ticket_events.id`);
     await q.query(`DROP TABLE ticket_events_partitioned`);
     await q.query(`DROP FUNCTION ticket_events_ensure_partitions(date, date)`);
-    await q.query(`CREATE TRIGGER ticket_events_no_change BEFORE UPDATE OR DELETE ON ticket_events
-      FOR EACH ROW EXECUTE FUNCTION ticket_events_immutable()`);
-    await q.query(`CREATE TRIGGER ticket_events_no_truncate BEFORE TRUNCATE ON ticket_events
-      FOR EACH STATEMENT EXECUTE FUNCTION ticket_events_immutable()`);
+    for (const statement of IMMUTABLE) await q.query(statement);
     await q.query(`ALTER TABLE attachments ADD CONSTRAINT attachments_event_id_fkey FOREIGN KEY (event_id) REFERENCES ticket_events(id)`);
   }
 }
