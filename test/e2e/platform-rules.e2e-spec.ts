@@ -81,6 +81,108 @@ describe('platform rules 五平台规则', () => {
     expect(reveal.body.attributes.parties[0].name).toBe('王建华');
   });
 
+  it('dispute_resolution: a failed mediation (调解不成) needs a referral, and closes with outcome and referral recorded', async () => {
+    const mediator = await user('zq.mediator.failed', 'handler', '210902001', 'HZ-ZQ-TJW');
+    const filed = await fileTicket(t, grid, {
+      categoryCode: 'DR0101', title: '相邻通道占用纠纷', description: '两户因楼道堆放杂物发生争执', channel: 'patrol',
+      attributes: { disputeType: 'neighbour', parties: [{ role: 'applicant', name: '赵立新', phone: '13604181111' }, { role: 'respondent', name: '钱玉梅', phone: '13604182222' }] },
+    });
+    expect(filed.status).toBe(201);
+    const id = filed.body.id;
+    await mustAct(t, dispatcher, id, 'register');
+    await mustAct(t, dispatcher, id, 'dispatch', { unitId: ids['HZ-ZQ-TJW'] });
+    await mustAct(t, mediator, id, 'sign');
+    await mustAct(t, mediator, id, 'record-mediation', { note: '第一次调解，双方分歧较大' });
+    const before = (await t.request('GET', `/api/v1/tickets/${id}`, { token: mediator })).body;
+    // 调解不成 without saying where the dispute goes next, or to a place that is not a referral, is refused.
+    // (The workflow's guard refuses the missing referral; the request DTO refuses values outside the lists.)
+    const refusals: Array<[Record<string, unknown>, string]> = [
+      [{ mediationOutcome: 'failed', note: '调解不成' }, 'INVALID_INPUT'],
+      [{ mediationOutcome: 'failed', mediationReferral: 'police' }, 'VALIDATION_FAILED'],
+      [{ mediationOutcome: 'abandoned', mediationReferral: 'court' }, 'VALIDATION_FAILED'],
+    ];
+    for (const [body, code] of refusals) {
+      const refused = await act(t, mediator, id, 'resolve', body);
+      expect([JSON.stringify(body), refused.status, refused.body.code]).toEqual([JSON.stringify(body), 400, code]);
+      expect(refused.headers['content-type']).toContain('application/problem+json');
+    }
+    const unchanged = (await t.request('GET', `/api/v1/tickets/${id}`, { token: mediator })).body;
+    expect(unchanged).toMatchObject({ status: 'in_progress', version: before.version, mediation: { sessions: 1, outcome: null, referral: null } });
+    expect(unchanged.timeline).toHaveLength(before.timeline.length);
+
+    const resolved = await mustAct(t, mediator, id, 'resolve', { mediationOutcome: 'failed', mediationReferral: 'court', note: '调解不成，引导当事人向法院起诉' });
+    expect(resolved.status).toBe('resolved');
+    expect(resolved.mediation).toEqual({ sessions: 1, outcome: 'failed', referral: 'court' });
+    const clocks = resolved.clocks as Array<{ stage: string; state: string }>;
+    expect(clocks.filter((c) => c.stage === 'mediation').map((c) => c.state)).toEqual(['stopped']);
+    expect(clocks.filter((c) => c.stage === 'verify').map((c) => c.state)).toEqual(['running']);
+    // The dispatcher (the supervising command centre) verifies; the case closes with its outcome and referral kept.
+    const closed = await mustAct(t, dispatcher, id, 'verify', { passed: true, note: '已告知当事人诉讼途径' });
+    expect(closed).toMatchObject({ status: 'closed', mediation: { sessions: 1, outcome: 'failed', referral: 'court' } });
+    const events = (await t.request('GET', `/api/v1/tickets/${id}/events`, { token: dispatcher })).body as Array<{ action: string; data: Record<string, unknown> }>;
+    expect(events.map((e) => e.action)).toEqual(['file', 'register', 'dispatch', 'sign', 'record-mediation', 'resolve', 'verify']);
+    expect(JSON.stringify(events.find((e) => e.action === 'resolve')!.data)).toMatch(/court/);
+    // Its filer follows the status only: the outcome is content.
+    const filer = (await t.request('GET', `/api/v1/tickets/${id}`, { token: grid })).body;
+    expect(filer).toMatchObject({ status: 'closed', contentRestricted: true, mediation: null });
+  });
+
+  it('suspension 挂起: the handler asks with a reason, the dispatcher rejects or approves; approval pauses the handling clock', async () => {
+    const handler = await t.login('demo.handler');
+    // 缺失: natural time, so the paused second shows in the deadline whatever the day (working time may not be elapsing).
+    const { body: filed } = await fileTicket(t, grid, { ...MANHOLE, title: '井盖缺失，道路封闭施工中' });
+    const id = filed.id;
+    await mustAct(t, dispatcher, id, 'register');
+    await mustAct(t, dispatcher, id, 'dispatch', { unitId: ids['FX-SZSS'] });
+    const signed = await mustAct(t, handler, id, 'sign');
+    const resolveClock = (tk: { clocks: Array<{ stage: string; state: string; deadline: string | null }> }) => {
+      const open = tk.clocks.filter((c) => c.stage === 'resolve' && c.state !== 'stopped');
+      expect(open).toHaveLength(1);
+      return open[0]!;
+    };
+    expect(resolveClock(signed).state).toBe('running');
+
+    // A handler's request needs a reason; with one it changes no state and leaves the clock running.
+    const bare = await act(t, handler, id, 'suspend', {});
+    expect([bare.status, bare.body.code]).toEqual([422, 'REASON_REQUIRED']);
+    const asked = await mustAct(t, handler, id, 'suspend', { reason: '道路封闭施工，无法进场' });
+    expect(asked).toMatchObject({ status: 'in_progress', suspensionPending: true });
+    expect(resolveClock(asked).state).toBe('running');
+    const twice = await act(t, handler, id, 'suspend', { reason: '再次申请' });
+    expect([twice.status, twice.body.code]).toEqual([409, 'REQUEST_ALREADY_PENDING']);
+    // The dispatcher decides a pending request with `approved`, nothing else.
+    const undecided = await act(t, dispatcher, id, 'suspend', { reason: '直接挂起' });
+    expect([undecided.status, undecided.body.code]).toEqual([400, 'INVALID_INPUT']);
+
+    const rejected = await mustAct(t, dispatcher, id, 'suspend', { approved: false, note: '可绕行进场，继续处置' });
+    expect(rejected).toMatchObject({ status: 'in_progress', suspensionPending: false });
+    expect(resolveClock(rejected)).toMatchObject({ state: 'running', deadline: resolveClock(signed).deadline });
+
+    await mustAct(t, handler, id, 'suspend', { reason: '道路仍封闭，需等待解封' });
+    const approved = await mustAct(t, dispatcher, id, 'suspend', { approved: true, note: '同意挂起' });
+    expect(approved).toMatchObject({ status: 'suspended', suspensionPending: false });
+    expect(resolveClock(approved).state).toBe('paused');
+    // Nothing is handled while suspended; the handler resumes and the deadline moves by the time paused.
+    expect((await act(t, handler, id, 'resolve', { note: '已修复' })).status).toBe(409);
+    await new Promise((r) => setTimeout(r, 1100));
+    const resumed = await mustAct(t, handler, id, 'resume');
+    expect(resumed.status).toBe('in_progress');
+    const after = resolveClock(resumed);
+    expect(after.state).toBe('running');
+    expect(Date.parse(after.deadline!) - Date.parse(resolveClock(signed).deadline!)).toBeGreaterThanOrEqual(1000);
+    const [row] = await t.ds.query(`SELECT jsonb_array_length(pauses) AS pauses, paused_at FROM ticket_clocks WHERE ticket_id = $1 AND stage = 'resolve'`, [id]);
+    expect(row).toEqual({ pauses: 1, paused_at: null });
+
+    const events = (await t.request('GET', `/api/v1/tickets/${id}/events`, { token: dispatcher })).body as Array<{ action: string; actorRole: string; from: string; to: string }>;
+    expect(events.filter((e) => e.action === 'suspend' || e.action === 'resume').map((e) => [e.action, e.actorRole, e.from, e.to])).toEqual([
+      ['suspend', 'handler', 'in_progress', 'in_progress'],
+      ['suspend', 'dispatcher', 'in_progress', 'in_progress'],
+      ['suspend', 'handler', 'in_progress', 'in_progress'],
+      ['suspend', 'dispatcher', 'in_progress', 'suspended'],
+      ['resume', 'handler', 'suspended', 'in_progress'],
+    ]);
+  });
+
   it('request_handling: first contact before resolving; a dissatisfied callback reopens and supervises (先行联系, 回访)', async () => {
     const handler = await t.login('demo.handler');
     const filed = await fileTicket(t, dispatcher, {
