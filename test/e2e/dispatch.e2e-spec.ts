@@ -390,7 +390,8 @@ describe('dispatch: routing rules, queues, claim-next, returns 派单', () => {
     const claimedByC = await t.request('POST', `/api/v1/queues/units/${ids['FX-CGJ']}/claim-next`, { token: c.token });
     expect(claimedByC.body.id).toBe(third.id);
     expect((await t.request('POST', `/api/v1/queues/units/${ids['FX-CGJ']}/claim-next`, { token: c.token })).status).toBe(204);
-    // Reassignment to an auto-assigning unit assigns too; manual dispatch with no on-duty handler leaves it open.
+    // Switched off, a manual dispatch leaves the ticket open to any handler. (Reassignment, re-dispatch after a return,
+    // routing and a unit with nobody on duty: dispatch-auto-assign.e2e-spec.ts.)
     await t.request('PUT', `/api/v1/dispatch/units/${ids['FX-CGJ']}/settings`, { token: dispatcher, body: { autoAssign: false } });
     expect((await ticket((await dispatched('FX-CGJ')).id)).handlerId).toBeNull();
     expect((await t.request('PUT', `/api/v1/dispatch/units/${ids['XH-CC']}/settings`, { token: dispatcher, body: { autoAssign: true } })).status).toBe(404);
