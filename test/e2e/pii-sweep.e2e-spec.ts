@@ -12,7 +12,8 @@ import { JPEG, MANHOLE, codeIds } from '../support/tickets';
  * Issue 3, "personal data never leaves unmasked": personal data is filed through the real API (a reporter, the
  * parties of a dispute, an Open311 resident with e-mail and device id), worked on, folded into the reports, and
  * then EVERY GET route of the application (found through Nest's DiscoveryService, so a new route is swept
- * without anyone remembering to add it) is called by every role and anonymously, in every format. No answer,
+ * without anyone remembering to add it) is called by every role and anonymously, in every format. The answers
+ * of the writes made on the way (filings, actions, claim-next, materials) are checked too. No answer,
  * no log line, no audit row and no table at rest may hold a raw value. The one exception is the audited
  * POST /api/v1/tickets/:id/reveal, which is not a GET and whose answers this test leaves out on purpose.
  */
@@ -134,7 +135,7 @@ describe('personal data sweep: every GET route, every role, every format, the lo
   const seen: Array<{ label: string; text: string }> = [];
   const answers: Answer[] = [];
   const streams: OpenStream[] = [];
-  const tickets: Record<'closed' | 'inbox' | 'triage' | 'dispute' | 'hotline' | 'open311', { id: string; number: string }> = {} as never;
+  const tickets: Record<'closed' | 'inbox' | 'triage' | 'dispute' | 'hotline' | 'open311' | 'claimed' | 'worked' | 'merged' | 'services', { id: string; number: string }> = {} as never;
   let attachmentId: string;
   let ruleId: string;
   let mediatorId: string;
@@ -211,6 +212,38 @@ describe('personal data sweep: every GET route, every role, every format, the lo
     await act('demo.handler', tickets.hotline.id, 'first-contact', { note: '已电话联系来电人' });
     await act('demo.handler', tickets.hotline.id, 'resolve', { note: '已调整供暖' });
     await act('demo.dispatcher', tickets.hotline.id, 'callback', { contacted: true, resolved: true, satisfaction: 'satisfied' });
+    // The answers of the writes besides GET (their labels are checked one by one in the second test): claim-next of a
+    // dispute with its parties, the materials checklist, and return, reassign, merge, suspend and supervise.
+    tickets.claimed = await file('file claimed', 'demo.grid', {
+      categoryCode: 'DR0101', title: '个人信息巡检 领取的纠纷', description: '楼道堆物纠纷', channel: 'patrol',
+      attributes: { disputeType: 'neighbour', parties: PARTIES },
+    });
+    await act('demo.dispatcher', tickets.claimed.id, 'register');
+    await act('demo.dispatcher', tickets.claimed.id, 'dispatch', { unitId: ids['HZ-ZQ-TJW'] });
+    const claimed = await must('claim-next', 'POST', `/api/v1/queues/units/${ids['HZ-ZQ-TJW']}/claim-next`, { token: tokens[MEDIATOR.username] }, [200]);
+    expect(claimed.id).toBe(tickets.claimed.id);
+    tickets.worked = await file('file worked', 'demo.grid', { ...MANHOLE, standardCode: 'damaged', title: '个人信息巡检 改派挂起退单', reporter: REPORTER });
+    await act('demo.dispatcher', tickets.worked.id, 'register');
+    await act('demo.dispatcher', tickets.worked.id, 'dispatch', { unitId: ids['FX-WATER'] });
+    await act('demo.dispatcher', tickets.worked.id, 'reassign', { unitId: ids['FX-SZSS'], note: '改派市政设施服务中心' });
+    await act('demo.handler', tickets.worked.id, 'sign');
+    await act('demo.handler', tickets.worked.id, 'suspend', { reason: '道路封闭施工' });
+    await act('demo.dispatcher', tickets.worked.id, 'suspend', { approved: true });
+    await act('demo.official', tickets.worked.id, 'supervise', { note: '请加快处置' });
+    await act('demo.handler', tickets.worked.id, 'resume');
+    await act('demo.handler', tickets.worked.id, 'return', { reason: 'wrong_function', note: '不属于本单位职责' });
+    tickets.merged = await file('file merged', 'demo.grid', { ...MANHOLE, title: '个人信息巡检 重复上报', reporter: INBOX_REPORTER });
+    await act('demo.dispatcher', tickets.merged.id, 'merge', { parentId: tickets.triage.id });
+    tickets.services = await file('file services', 'demo.grid', {
+      categoryCode: 'CS02', title: '个人信息巡检 高龄补贴核查', description: '老人行动不便', channel: 'patrol',
+      reporter: REPORTER, attributes: { serviceType: 'home_visit' }, materialsProvided: ['居民身份证'],
+    });
+    await act('demo.dispatcher', tickets.services.id, 'register');
+    await act('demo.dispatcher', tickets.services.id, 'dispatch', { unitId: ids['HZ-BMFW'] });
+    const checklist = (await must('category CS02', 'GET', '/api/v1/categories/CS02', { token: tokens['demo.dispatcher'] })).materials as string[];
+    const services = await must('services: load', 'GET', `/api/v1/tickets/${tickets.services.id}`, { token: tokens['demo.dispatcher'] });
+    await must('materials', 'POST', `/api/v1/tickets/${tickets.services.id}/materials`, { token: tokens['demo.dispatcher'], body: { expectedVersion: services.version, provided: checklist } }, [200]);
+
     // A resident through Open311, with name, phone, e-mail and device id.
     const filed = await open311Form('/open311/v2/requests.json', {
       api_key: DEMO_OPEN311_KEY, service_code: '0101', lat: '42.02698', long: '121.65952', address_string: '阜新市海州区站前街道电务小区1号楼南侧',
@@ -374,6 +407,26 @@ describe('personal data sweep: every GET route, every role, every format, the lo
     expect(answers.some((a) => a.type.includes('text/csv') && a.status === 200)).toBe(true);
     expect(answers.some((a) => a.type.includes('xml') && a.url.startsWith('/open311/') && a.status === 200)).toBe(true);
   }, 600_000);
+
+  it('the answers of claim-next, materials and the return, reassign, merge, suspend and supervise actions hold no raw personal value', () => {
+    // Each write answered with the ticket (masked personal data shown), so the check below had data to look at.
+    const masked: Record<string, string[]> = {
+      'claim-next': [maskName(PARTIES[0]!.name), maskPhone(PARTIES[1]!.phone), maskIdNumber(PARTIES[0]!.idNumber)],
+      materials: [maskName(REPORTER.name), maskPhone(REPORTER.phone)],
+      'reassign by demo.dispatcher': [maskPhone(REPORTER.phone)],
+      'suspend by demo.handler': [maskPhone(REPORTER.phone)],
+      'suspend by demo.dispatcher': [maskPhone(REPORTER.phone)],
+      'supervise by demo.official': [maskPhone(REPORTER.phone)],
+      'return by demo.handler': [maskPhone(REPORTER.phone)],
+      'merge by demo.dispatcher': [maskName(INBOX_REPORTER.name), maskPhone(INBOX_REPORTER.phone)],
+    };
+    for (const [label, forms] of Object.entries(masked)) {
+      const answers = seen.filter((x) => x.label === label);
+      expect([label, answers.length > 0]).toEqual([label, true]);
+      for (const form of forms) expect([label, form, answers.some((a) => a.text.includes(form))]).toEqual([label, form, true]);
+      expect([label, answers.flatMap((a) => leaksIn(a.text))]).toEqual([label, []]);
+    }
+  });
 
   it('live queue streams (server-sent events) carry no personal data while tickets with it arrive', async () => {
     const open = streams.filter((s) => answers.some((a) => a.url === s.url && a.caller === s.caller && a.status === 200));
