@@ -28,7 +28,8 @@ module.exports = {
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/setup/global-setup.ts',
       globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
-      testTimeout: 60000,
+      // Project-level `testTimeout` is ignored by Jest 30 (a global option): the e2e default is set per file here.
+      setupFilesAfterEnv: ['<rootDir>/test/setup/e2e-timeout.ts'],
     },
   ],
 };
