@@ -138,6 +138,9 @@ describe('account security 账号安全', () => {
 
     const reset = await t.request('PATCH', `/api/v1/admin/users/${user.id}`, { token: admin, body: { resetTotp: true } });
     expect(reset.status).toBe(200);
+    // The reset ends the sessions opened with the lost authenticator.
+    const stale = await t.request('POST', '/api/v1/auth/refresh', { body: { refreshToken: session.body.refreshToken } });
+    expect([stale.status, stale.body.code]).toEqual([401, 'REFRESH_INVALID']);
     expect(await t.ds.query(`SELECT totp_enabled, totp_secret FROM users WHERE id = $1`, [user.id])).toEqual([{ totp_enabled: false, totp_secret: null }]);
     const plain = await login(user.username, user.password);
     expect(plain.status).toBe(200);

@@ -153,8 +153,9 @@ export class OrgService {
     });
     // The repository refuses to touch an auditor row too, in case the role changed since it was read.
     if (!updated) throw new OrgException(OrgErrorCode.SEPARATION_OF_DUTIES, AUDITOR_ACCOUNT);
-    // A changed password, role, scope or a deactivation ends every session of that user.
-    if (body.password || body.role || body.scopeNodeId || body.active === false || body.unitId !== undefined) {
+    // A changed password, role, scope or unit, a deactivation, or a reset second factor (the authenticator was lost,
+    // perhaps stolen) ends every session of that user.
+    if (body.password || body.role || body.scopeNodeId || body.active === false || body.unitId !== undefined || body.resetTotp) {
       await this.sessions.revokeAllForUser(id);
     }
     return this.user(p, id);
