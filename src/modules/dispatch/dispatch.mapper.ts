@@ -25,7 +25,7 @@ export function toQueueItem(q: QueueRow): QueueItemResponse {
   return {
     id: q.id, number: q.number, platform: q.platform, categoryCode: q.category_code, priority: q.priority, title: q.title,
     status: q.status, gridNodeId: q.grid_node_id, unitId: q.unit_id, coUnitIds: q.co_unit_ids, handlerId: q.handler_id,
-    bounceCount: q.bounce_count, ownerless: q.ownerless, deadline: q.deadline?.toISOString() ?? null, overdue: q.overdue,
+    suggestedUnitId: q.suggested_unit_id, suggestedByRuleId: q.suggested_by_rule_id, bounceCount: q.bounce_count, ownerless: q.ownerless, deadline: q.deadline?.toISOString() ?? null, overdue: q.overdue,
     createdAt: q.created_at.toISOString(), ageSeconds: q.age_seconds, version: q.version,
   };
 }

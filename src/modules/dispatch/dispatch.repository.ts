@@ -50,6 +50,8 @@ export interface QueueRow {
   unit_id: string | null;
   co_unit_ids: string[];
   handler_id: string | null;
+  suggested_unit_id: string | null;
+  suggested_by_rule_id: string | null;
   bounce_count: number;
   ownerless: boolean;
   version: number;
@@ -90,7 +92,7 @@ const RULE_COLUMNS = `r.id, r.name, r.platform, r.category_codes, r.category_pre
   r.auto_register, r.auto_dispatch, r.active, r.version, r.created_at, r.updated_at`;
 
 const QUEUE_COLUMNS = `t.id, t.number, t.platform, t.category_code, t.priority, t.title, t.status, t.grid_node_id, t.unit_id, t.co_unit_ids,
-  t.handler_id, t.bounce_count, t.ownerless, t.version, t.created_at`;
+  t.handler_id, t.suggested_unit_id, t.suggested_by_rule_id, t.bounce_count, t.ownerless, t.version, t.created_at`;
 
 /** Who is looking at a queue: their subtree, and whether dispute cases (纠纷, protected) are theirs to see. */
 export interface QueueScope {

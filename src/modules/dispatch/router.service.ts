@@ -14,12 +14,13 @@ export interface RoutingDecision {
   localTime: string;
 }
 
-export type RouteOutcome = 'routed' | 'registered' | 'no-rule' | 'not-reported' | 'missing' | 'refused';
+export type RouteOutcome = 'routed' | 'registered' | 'suggested' | 'no-rule' | 'not-reported' | 'missing' | 'refused';
 
 /**
  * Routing after filing (派单): the first matching rule of the dispatch catalogue decides the unit and whether
  * registration and dispatch happen automatically; without one the ticket waits in the triage queue of the
- * command centre whose jurisdiction is the nearest ancestor of its grid node.
+ * command centre whose jurisdiction is the nearest ancestor of its grid node. A matching rule that does not
+ * dispatch by itself leaves its unit on the ticket as the catalogue's proposal (建议派往单位) for the dispatcher.
  */
 @Injectable()
 export class RouterService {
@@ -72,15 +73,19 @@ export class RouterService {
     if (t.status !== 'reported' && !resumable) return 'not-reported';
     // The fallback command centre is only for tickets without a rule, which wait for people: not read here.
     const { match } = await this.matchRule(t);
-    if (!match || !match.autoRegister) return 'no-rule';
+    if (!match) return 'no-rule';
     const note = `派单目录规则「${match.name}」自动处理 (routing rule ${match.id})`;
     const steps: Array<{ action: 'register' | 'dispatch'; body: { note: string; unitId?: string } }> = [];
-    if (t.status === 'reported') steps.push({ action: 'register', body: { note } });
-    if (match.autoDispatch) steps.push({ action: 'dispatch', body: { unitId: match.unitId, note } });
-    if (steps.length === 0) return 'registered';
-    const r = await this.actions.actAsSystemSteps(t.id, t.version, steps);
+    if (match.autoRegister && t.status === 'reported') steps.push({ action: 'register', body: { note } });
+    if (match.autoRegister && match.autoDispatch) steps.push({ action: 'dispatch', body: { unitId: match.unitId, note } });
+    // A rule that stops short of dispatching keeps its unit on the ticket for the dispatcher. Recorded before the
+    // registration (same transaction), so a resumed routing still finds the system's `register` as the last event.
+    const suggestion = (match.autoRegister && match.autoDispatch) || t.status !== 'reported' ? undefined
+      : { unitId: match.unitId, ruleId: match.id, note: `派单目录规则「${match.name}」建议派往 (routing rule ${match.id} suggests its unit)` };
+    if (steps.length === 0 && !suggestion) return 'registered';
+    const r = await this.actions.actAsSystemSteps(t.id, t.version, steps, suggestion);
     if (!r.ok) return this.refused(t.id, r.action, r.code);
-    return match.autoDispatch ? 'routed' : 'registered';
+    return match.autoDispatch && match.autoRegister ? 'routed' : match.autoRegister ? 'registered' : 'suggested';
   }
 
   private refused(ticketId: string, action: string, code: string): RouteOutcome {

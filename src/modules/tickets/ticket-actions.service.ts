@@ -16,6 +16,32 @@ import { TicketsRepository, type ActionWrite, type TicketRow, type TicketScope }
 const DONE = new Set(['closed', 'archived']);
 
 /**
+ * The inputs of an action that the event records as given (never personal data): with the effects' own facts
+ * (unit, handler, mediation outcome, …) they let the log alone tell what happened.
+ */
+const EVENT_FACTS = [
+  'unitId', 'coUnitIds', 'handlerId', 'reason', 'passed', 'approved', 'contacted', 'resolved', 'satisfaction', 'extraSeconds', 'parentId',
+  'partiesConsent', 'mediationOutcome', 'mediationReferral', 'volunteerHours',
+] as const satisfies ReadonlyArray<keyof TicketActionRequest>;
+
+/**
+ * The event that records an automatic assignment (自动分派). The `dispatch_auto_assign` trigger picks the handler
+ * inside the dispatching UPDATE, after that action's event was built, so the pick gets its own event right after
+ * it (actor `system`, status unchanged): not a workflow action, so the clock replay and the reports fold pass over it.
+ */
+export const AUTO_ASSIGN_EVENT = 'auto-assign';
+
+/** The event that records the dispatch catalogue's proposal (建议派往单位) on a ticket; not a workflow action either. */
+export const SUGGEST_UNIT_EVENT = 'suggest-unit';
+
+/** Where a routing rule proposes to send a ticket (建议派往单位), and why (the rule, told in the event's note). */
+export interface UnitSuggestion {
+  unitId: string;
+  ruleId: string;
+  note: string;
+}
+
+/**
  * How a merged duplicate (并单) follows its parent's end: the parent's outcome is the child's, told to its
  * reporter by an event. The child stays `merged` (it counts once, through its parent) and gets its `closedAt`.
  */
@@ -105,18 +131,27 @@ export class TicketActionsService {
    * Automatic actions in sequence on one ticket, in one transaction (routing: register, then dispatch): the
    * first must find `expectedVersion`, each next one the version the previous left. When a later step is
    * refused before writing anything (the workflow, or a unit check), the earlier steps still commit; the
-   * refused step and its code are returned.
+   * refused step and its code are returned. A `suggestion` (routing's proposed unit) is recorded first, on the
+   * row and as a `suggest-unit` event, unless the ticket already carries the same one; refused with
+   * `STALE_VERSION` like a first step.
    */
   async actAsSystemSteps(
     id: string, expectedVersion: number, steps: ReadonlyArray<{ action: Action; body: Omit<TicketActionRequest, 'expectedVersion'> }>,
-  ): Promise<{ ok: true } | { ok: false; action: Action; code: string }> {
+    suggestion?: UnitSuggestion,
+  ): Promise<{ ok: true } | { ok: false; action: Action | typeof SUGGEST_UNIT_EVENT; code: string }> {
     const actor: Actor = { id: 'system', role: 'system', unitId: null, unitType: null, eventActorId: null, scope: null };
+    const first = suggestion ? SUGGEST_UNIT_EVENT : steps[0]?.action;
     try {
       return await this.repo.transaction(async (m) => {
         const locked = await this.repo.lockForAction(m, null, id);
         if (!locked) throw new TicketException(TicketErrorCode.TICKET_NOT_FOUND);
         let row = locked.row;
         let version = expectedVersion;
+        if (suggestion) {
+          if (row.version !== version) throw new TicketException(TicketErrorCode.STALE_VERSION);
+          row = await this.recordSuggestion(m, row, suggestion);
+          version = row.version;
+        }
         for (const [k, step] of steps.entries()) {
           const r = await this.checkAndApply(m, actor, row, step.action, { ...step.body, expectedVersion: version }, locked.now);
           if (!r.ok) {
@@ -129,9 +164,24 @@ export class TicketActionsService {
         return { ok: true as const };
       });
     } catch (err) {
-      if (err instanceof TicketException || err instanceof WorkflowRefusal) return { ok: false, action: steps[0]!.action, code: err.code };
+      if ((err instanceof TicketException || err instanceof WorkflowRefusal) && first) return { ok: false, action: first, code: err.code };
       throw err;
     }
+  }
+
+  /**
+   * Keeps routing's proposal on the locked ticket (`suggested_unit_id`, `suggested_by_rule_id`; version bumped, so
+   * queue consoles hear of it) and logs it as a `suggest-unit` event by the system. The same proposal twice (a
+   * second delivery of the routing job) writes nothing.
+   */
+  private async recordSuggestion(m: EntityManager, t: TicketRow, s: UnitSuggestion): Promise<TicketRow> {
+    if (t.suggested_unit_id === s.unitId && t.suggested_by_rule_id === s.ruleId) return t;
+    const version = await this.repo.updateTicket(m, t.id, { suggested_unit_id: s.unitId, suggested_by_rule_id: s.ruleId });
+    await this.repo.insertEvent(m, {
+      ticketId: t.id, action: SUGGEST_UNIT_EVENT, actorId: null, actorRole: 'system', from: t.status, to: t.status, note: s.note,
+      data: { suggestedUnitId: s.unitId, ruleId: s.ruleId },
+    });
+    return { ...t, version, suggested_unit_id: s.unitId, suggested_by_rule_id: s.ruleId };
   }
 
   /**
@@ -226,7 +276,7 @@ export class TicketActionsService {
         if (DONE.has(decision.to)) patch.closed_at = now;
       }
       for (const e of decision.effects) this.applyToTicket(e, t, patch, data, now);
-      for (const key of ['unitId', 'coUnitIds', 'reason', 'passed', 'approved', 'contacted', 'resolved', 'satisfaction', 'extraSeconds', 'parentId', 'mediationOutcome', 'volunteerHours'] as const) {
+      for (const key of EVENT_FACTS) {
         if (body[key] !== undefined) data[key] = body[key];
       }
       const write: ActionWrite = {
@@ -246,6 +296,17 @@ export class TicketActionsService {
     for (const writes of shapes.values()) {
       const results = await this.repo.applyActions(m, writes);
       writes.forEach((w, i) => written.set(w.id, results[i]!));
+    }
+    // A ticket that arrived at an auto-assigning unit with no handler named came back with the trigger's pick.
+    for (const d of accepted) {
+      const row = written.get(d.ticket.id)!.row;
+      const asked = Object.hasOwn(d.write.patch, 'handler_id') ? d.write.patch.handler_id : d.ticket.handler_id;
+      if (d.to === 'dispatched' && row.handler_id !== null && row.handler_id !== asked) {
+        await this.repo.insertEvent(m, {
+          ticketId: row.id, action: AUTO_ASSIGN_EVENT, actorId: null, actorRole: 'system', from: 'dispatched', to: 'dispatched',
+          note: '自动分派 (auto-assignment)', data: { unitId: row.unit_id, handlerId: row.handler_id },
+        });
+      }
     }
     if (body.attachmentIds?.length) {
       for (const d of accepted) {
@@ -287,7 +348,8 @@ export class TicketActionsService {
       // The unit a ticket goes to is in the event (a dispatch names it in the body; a claim takes the claimer's).
       case 'set-unit': patch.unit_id = e.unitId; if (e.unitId !== null) data.unitId = e.unitId; break;
       case 'set-co-units': patch.co_unit_ids = e.unitIds; break;
-      case 'set-handler': patch.handler_id = e.handlerId; break;
+      // Who holds the ticket is a fact of the log (null: back to the unit's inbox, to triage or to the claim pool).
+      case 'set-handler': patch.handler_id = e.handlerId; data.handlerId = e.handlerId; break;
       case 'set-resolver': patch.resolved_by = e.userId; break;
       case 'set-parent': patch.parent_id = e.parentId; break;
       case 'increment-bounce': patch.bounce_count = t.bounce_count + 1; break;
@@ -302,7 +364,10 @@ export class TicketActionsService {
       case 'clear-first-contact': patch.first_contact_at = null; break;
       case 'reopen': data.reopen = e.cause; break;
       case 'mediation-session': patch.mediation_session_count = t.mediation_session_count + 1; break;
-      case 'mediation-outcome': patch.mediation_outcome = e.outcome; patch.mediation_referral = e.referral; break;
+      case 'mediation-outcome':
+        patch.mediation_outcome = e.outcome; patch.mediation_referral = e.referral;
+        data.mediationOutcome = e.outcome; data.mediationReferral = e.referral;
+        break;
       case 'volunteer-hours': patch.volunteer_hours = e.hours; break;
       case 'callback-result': patch.callback = { contacted: e.contacted, resolved: e.resolved, satisfaction: e.satisfaction }; break;
       case 'clock-start': case 'clock-stop': case 'clock-pause': case 'clock-resume': case 'clock-stop-all': break;

@@ -64,7 +64,7 @@ export class TicketQueryService {
       }
     }
     const rows = await this.repo.list(ticketScope(p, await this.unitTypeOf(p)), {
-      status: q.status, platform: q.platform, categoryCode: q.categoryCode, gridNodeId: q.gridNodeId, unitId: q.unitId,
+      status: q.status, platform: q.platform, categoryCode: q.categoryCode, gridNodeId: q.gridNodeId, unitId: q.unitId, involvingUnitId: q.involvingUnitId,
       channel: q.channel, overdue: q.overdue === undefined ? undefined : q.overdue === 'true', q: q.q, cursor, limit,
     });
     const last = rows[rows.length - 1];

@@ -26,6 +26,9 @@ export interface TicketRow {
   unit_id: string | null;
   co_unit_ids: string[];
   handler_id: string | null;
+  /** The dispatch catalogue's proposal 建议派往单位 and the rule that made it (migration 1764400100000). */
+  suggested_unit_id?: string | null;
+  suggested_by_rule_id?: string | null;
   filed_by: string | null;
   resolved_by: string | null;
   parent_id: string | null;

@@ -71,6 +71,7 @@ function toFullTicketResponse(
       : null,
     attributes: { ...t.attributes, ...maskedPersonal },
     status: t.status, previousStatus: t.previous_status, unitId: t.unit_id, coUnitIds: t.co_unit_ids, handlerId: t.handler_id,
+    suggestedUnitId: t.suggested_unit_id ?? null, suggestedByRuleId: t.suggested_by_rule_id ?? null,
     filedBy: t.filed_by, resolvedBy: t.resolved_by, parentId: t.parent_id, bounceCount: t.bounce_count, ownerless: t.ownerless,
     supervisionCount: t.supervision_count, extensionPendingSeconds: t.extension_pending_seconds, suspensionPending: t.suspension_pending,
     firstContactAt: t.first_contact_at?.toISOString() ?? null, materialsComplete: t.materials_complete,

@@ -40,6 +40,8 @@ export interface ListFilter {
   categoryCode?: string;
   gridNodeId?: string;
   unitId?: string;
+  /** Lead unit (主办) or one of the co-units (协办). */
+  involvingUnitId?: string;
   channel?: string;
   overdue?: boolean;
   q?: string;
@@ -104,6 +106,7 @@ const UPDATABLE: Readonly<Record<string, string>> = {
   first_contact_at: 'timestamptz', extension_pending_seconds: 'integer', suspension_pending: 'boolean', bounce_count: 'integer', ownerless: 'boolean',
   supervision_count: 'integer', materials_complete: 'boolean', mediation_session_count: 'integer', mediation_outcome: 'text', mediation_referral: 'text',
   volunteer_hours: 'numeric', callback: 'jsonb', dispatched_at: 'timestamptz', resolved_at: 'timestamptz', closed_at: 'timestamptz', attributes: 'jsonb',
+  suggested_unit_id: 'uuid', suggested_by_rule_id: 'uuid',
 };
 
 /** An action's write: the ticket patch (whitelisted columns) and its event. */
@@ -335,6 +338,12 @@ export class TicketsRepository {
     if (f.categoryCode) where.push(`t.category_code = ${p.add(f.categoryCode)}`);
     if (f.channel) where.push(`t.channel = ${p.add(f.channel)}`);
     if (f.unitId) where.push(`(t.unit_id = ${p.add(f.unitId)}::uuid)`);
+    if (f.involvingUnitId) {
+      // `co_unit_ids <> '{}'` is the predicate of the partial GIN index tickets_co_units_gin: written out, the planner
+      // can combine that index with tickets_unit_idx (BitmapOr).
+      const u = p.add(f.involvingUnitId);
+      where.push(`(t.unit_id = ${u}::uuid OR (t.co_unit_ids <> '{}' AND t.co_unit_ids @> ARRAY[${u}::uuid]))`);
+    }
     if (f.gridNodeId) where.push(`t.grid_path <@ (SELECT path FROM grid_nodes WHERE id = ${p.add(f.gridNodeId)}::uuid)`);
     if (f.overdue !== undefined) {
       where.push(`${f.overdue ? '' : 'NOT '}EXISTS (SELECT 1 FROM ticket_clocks c WHERE c.ticket_id = t.id AND c.state = 'running' AND c.deadline < now())`);

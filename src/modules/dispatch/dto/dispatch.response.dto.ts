@@ -55,6 +55,10 @@ export class QueueItemResponse {
   unitId!: string | null;
   coUnitIds!: string[];
   handlerId!: string | null;
+  /** 建议派往单位: the unit the dispatch catalogue proposes (a rule that registers or only suggests), or null. */
+  suggestedUnitId!: string | null;
+  /** The routing rule behind `suggestedUnitId`. */
+  suggestedByRuleId!: string | null;
   bounceCount!: number;
   ownerless!: boolean;
   /** Earliest running clock deadline, or null. */

@@ -72,7 +72,10 @@ export class TicketListRequest {
   @IsOptional() @IsIn(['community_governance', 'dispute_resolution', 'request_handling', 'convenience_services', 'party_building']) platform?: string;
   @IsOptional() @Matches(/^[0-9A-Za-z_]{1,40}$/) categoryCode?: string;
   @IsOptional() @IsUUID() gridNodeId?: string;
+  /** Lead unit (主办单位) only. */
   @IsOptional() @IsUUID() unitId?: string;
+  /** Tickets the unit leads (主办) or co-handles (协办): a co-unit's list of what it takes part in. */
+  @IsOptional() @IsUUID() involvingUnitId?: string;
   @IsOptional() @IsIn(CHANNELS) channel?: string;
   @IsOptional() @IsIn(['true', 'false']) overdue?: 'true' | 'false';
   /** Text search over title, description and address (works for Chinese), or an exact ticket number. */

@@ -38,6 +38,13 @@ export class TicketResponse {
   unitId!: string | null;
   coUnitIds!: string[];
   handlerId!: string | null;
+  /**
+   * 建议派往单位: the unit the dispatch catalogue proposes, kept by routing when the matching rule does not
+   * dispatch by itself (see docs/dispatch.md); null otherwise. A hint for the dispatcher, not an assignment.
+   */
+  suggestedUnitId!: string | null;
+  /** The routing rule that proposed `suggestedUnitId`. */
+  suggestedByRuleId!: string | null;
   filedBy!: string | null;
   resolvedBy!: string | null;
   parentId!: string | null;
