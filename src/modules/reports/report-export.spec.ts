@@ -1,4 +1,5 @@
 import ExcelJS from 'exceljs';
+import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { csvStream, flatten, xlsxStream } from './report-export';
 
@@ -44,5 +45,53 @@ describe('report exports 报表导出', () => {
 
   it('flatten without a shape keeps a null as one column', () => {
     expect(flatten({ a: null, b: { c: 1 } })).toEqual({ a: null, 'b.c': 1 });
+  });
+
+  it('XLSX rows are pulled at the reader\'s pace: an idle reader holds them back, a slow one still gets every row', async () => {
+    const total = 20_000;
+    let pulled = 0;
+    // Incompressible labels, so the deflated output fills the stream's buffer quickly.
+    function* many(): Generator<{ group: string; label: string }> {
+      for (let i = 0; i < total; i++) { pulled += 1; yield { group: `g${i}`, label: randomBytes(48).toString('hex') }; }
+    }
+    const stream = xlsxStream(many(), 'rates', {}, 16 * 1024);
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    await pause(300);
+    // Nobody reads: the writer stops once the output is full (the old loop had drained all 20 000 rows by now).
+    const idle = pulled;
+    expect(idle).toBeGreaterThan(0);
+    expect(idle).toBeLessThan(total / 10);
+    await pause(200);
+    expect(pulled).toBe(idle);
+    // A slow reader: each chunk lets a few more rows through, never the whole report ahead of it.
+    const chunks: Buffer[] = [];
+    const ahead: number[] = [];
+    for await (const c of stream) {
+      chunks.push(c as Buffer);
+      if (chunks.length % 5 === 0) { ahead.push(pulled); await pause(1); }
+    }
+    expect(ahead.some((n) => n > idle && n < total)).toBe(true);
+    expect(pulled).toBe(total);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(Buffer.concat(chunks) as unknown as ArrayBuffer);
+    const sheet = wb.worksheets[0]!;
+    expect(sheet.rowCount).toBe(total + 1);
+    expect(sheet.getRow(total + 1).getCell(1).value).toBe(`g${total - 1}`);
+  });
+
+  it('XLSX stops taking rows when the reader goes away', async () => {
+    let pulled = 0;
+    const total = 50_000;
+    function* many(): Generator<{ group: string; label: string }> {
+      for (let i = 0; i < total; i++) { pulled += 1; yield { group: `g${i}`, label: randomBytes(48).toString('hex') }; }
+    }
+    const stream = xlsxStream(many(), 'rates', {}, 16 * 1024);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    stream.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const after = pulled;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(pulled).toBe(after);
+    expect(after).toBeLessThan(total);
   });
 });

@@ -59,9 +59,14 @@ export function csvStream(rows: Iterable<unknown>, shapeOf: ShapeOf = {}): Reada
   return Readable.from(lines());
 }
 
-/** Streams rows as XLSX through exceljs's streaming writer: each row is committed and flushed as it goes. */
-export function xlsxStream(rows: Iterable<unknown>, sheetName: string, shapeOf: ShapeOf = {}): Readable {
-  const out = new PassThrough();
+/**
+ * Streams rows as XLSX through exceljs's streaming writer, each row committed as it goes and pulled at the reader's
+ * pace: after each row the writer lets the zip pipeline run, and while the output holds what the reader has not taken
+ * (its writable side asks for a drain) it takes no further row. A slow client so holds back the rows instead of the
+ * whole workbook piling up in memory. A reader that goes away stops the export.
+ */
+export function xlsxStream(rows: Iterable<unknown>, sheetName: string, shapeOf: ShapeOf = {}, highWaterMark?: number): Readable {
+  const out = new PassThrough(highWaterMark === undefined ? {} : { highWaterMark });
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: false, useStyles: false });
   const sheet = workbook.addWorksheet(sheetName);
   void (async () => {
@@ -73,9 +78,26 @@ export function xlsxStream(rows: Iterable<unknown>, sheetName: string, shapeOf: 
         sheet.addRow(header).commit();
       }
       sheet.addRow(header.map((h) => flat[h] ?? null)).commit();
+      if (!(await readerCaughtUp(out))) return;
     }
     sheet.commit();
     await workbook.commit();
   })().catch((err: unknown) => out.destroy(err instanceof Error ? err : new Error(String(err))));
   return out;
+}
+
+/**
+ * Lets the pipeline behind `out` (sheet → zip → deflate → `out`) move what was just written, then waits while `out`
+ * is full until the reader takes some. False when the reader has gone (the stream closed or failed).
+ */
+async function readerCaughtUp(out: PassThrough): Promise<boolean> {
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  while (out.writableNeedDrain && !out.destroyed) {
+    await new Promise<void>((resolve) => {
+      const done = (): void => { out.off('drain', done); out.off('close', done); resolve(); };
+      out.on('drain', done);
+      out.on('close', done);
+    });
+  }
+  return !out.destroyed;
 }
