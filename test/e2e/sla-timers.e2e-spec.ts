@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { EntityManager } from 'typeorm';
 import type { AddressInfo } from 'node:net';
 import { OutboxService } from '../../src/queue/outbox.service';
-import { JOB_QUEUES } from '../../src/queue/job-registry';
+import { JOB_QUEUES, QUEUE_NAMES } from '../../src/queue/job-registry';
 import { QueueService } from '../../src/queue/queue.service';
 import { WorkerService } from '../../src/queue/worker.service';
 import { OutboxRelayJob, Schedules } from '../../src/worker.module';
@@ -250,19 +250,46 @@ describe('sla timers: exactly once, never early, within seconds 时限定时器'
     expect(byThreshold(await firingsOf(t, id))).toEqual({ remind: 1, warning: 1, breach: 1, supervise_district: 1 });
   });
 
-  it('the queue backend wiped (Redis flushed / Postgres queue obliterated): the schedulers come back by themselves, the overdue timer fires once and the lost ones on time', async () => {
+  it('the queue backend wiped (Redis flushed / every Postgres queue obliterated) with notifications owed: the schedulers come back by themselves, the overdue timer fires once, the lost ones on time, and every firing is delivered exactly once', async () => {
     const overdue = await ticket();
     const upcoming = await ticket();
-    const c1 = await armResolveClock(t, admin, overdue.id, LIMIT, 3);
+    // The webhook refuses these tickets' notifications for now: their jobs wait in BullMQ's retry backoff,
+    // not yet delivered, when the queues are wiped.
+    failingTickets.add(overdue.id);
+    failingTickets.add(upcoming.id);
+    const c1 = await armResolveClock(t, admin, overdue.id, LIMIT, 4);
     const c2 = await armResolveClock(t, admin, upcoming.id, LIMIT, 12);
     await waitFor('relay', async () => (await relayed(c1.id, c1.clock_version)) && (await relayed(c2.id, c2.clock_version)));
     await waitFor('immediate thresholds', async () => (await firingsOf(t, overdue.id)).length >= 2 && (await firingsOf(t, upcoming.id)).length >= 2);
-    await queue().obliterate({ force: true });
-    await queue().resume();
+    const owed = async (): Promise<string[]> => {
+      const rows: Array<{ id: string }> = await t.ds.query(
+        `SELECT id::text FROM sla_firings WHERE ticket_id = ANY($1::uuid[]) AND notified_at IS NULL`, [[overdue.id, upcoming.id]]);
+      return rows.map((r) => r.id);
+    };
+    await waitFor('notification attempts refused', async () => {
+      const q = t.app.get(QueueService, { strict: false }).queue('notify');
+      const jobs = await Promise.all((await owed()).map((id) => q.getJob(`sla-notify-${id}`)));
+      return jobs.length >= 4 && jobs.every((j) => j && j.attemptsMade >= 1);
+    });
+    // Past the reconciler's grace, and before the last attempt (about 15 s after the first) dead-letters them.
+    await sleep(SlaReconcileJob.NOTIFY_GRACE_MS);
+    const undelivered = await owed();
+    expect(undelivered.length).toBeGreaterThanOrEqual(4);
+    // Every queue the app registers, as a Redis FLUSHALL would leave them: jobs, retries and schedulers gone.
+    const queues = t.app.get(QueueService, { strict: false });
+    for (const name of QUEUE_NAMES) {
+      await queues.queue(name).obliterate({ force: true });
+      await queues.queue(name).resume();
+    }
+    failingTickets.delete(overdue.id);
+    failingTickets.delete(upcoming.id);
     expect(await queue().getJobScheduler('sla.reconcile.every1m')).toBeFalsy();
     expect(await queue().getJob(fireJobId(c2.id, 'breach', c2.clock_version))).toBeFalsy();
+    for (const id of undelivered) expect(await queues.queue('notify').getJob(`sla-notify-${id}`)).toBeFalsy();
+    expect(await queues.queue('maintenance').getJobScheduler('outbox.relay.every5s')).toBeFalsy();
     // Nothing is called by hand: the worker's scheduler check (every SCHEDULER_CHECK_SECONDS = 2 here) re-creates
-    // the reconciler's scheduler, whose first run fires what is overdue and queues again what was lost.
+    // the schedulers; the reconciler's first run fires what is overdue, queues again what was lost and re-sends
+    // the notifications whose jobs are gone.
     await waitFor('scheduler restored', async () => Boolean(await queue().getJobScheduler('sla.reconcile.every1m')), 10_000);
     const b1 = await waitFor('overdue breach', async () => (await firingsOf(t, overdue.id)).find((f) => f.threshold === 'breach'), 20_000);
     expect(Number(b1.lateness_ms)).toBeGreaterThanOrEqual(0);
@@ -270,10 +297,19 @@ describe('sla timers: exactly once, never early, within seconds 时限定时器'
     expect(b2.via).toBe('job');
     expect(Number(b2.lateness_ms)).toBeGreaterThanOrEqual(0);
     expect(Number(b2.lateness_ms)).toBeLessThan(1500);
-    expect((await reconciler().handle()).fired).toBe(0);
-    await sleep(500);
+    await waitFor('every notification delivered', async () => (await owed()).length === 0, 20_000);
+    const again = await reconciler().handle();
+    expect(again.fired).toBe(0);
+    expect(again.notifications).toBe(0);
+    await sleep(1500);
     expect(byThreshold(await firingsOf(t, overdue.id))).toEqual({ remind: 1, warning: 1, breach: 1 });
     expect(byThreshold(await firingsOf(t, upcoming.id))).toEqual({ remind: 1, warning: 1, breach: 1 });
+    // Exactly one webhook delivery per firing, none dead-lettered.
+    const firings: Array<{ id: string }> = await t.ds.query(`SELECT id::text FROM sla_firings WHERE ticket_id = ANY($1::uuid[])`, [[overdue.id, upcoming.id]]);
+    const delivered = posts.filter((p) => p.ticketId === overdue.id || p.ticketId === upcoming.id).map((p) => String(p.firingId)).sort();
+    expect(delivered).toEqual(firings.map((f) => f.id).sort());
+    const dead = await t.ds.query(`SELECT count(*)::int AS n FROM sla_dead_letters d JOIN sla_firings f ON f.id = d.firing_id WHERE f.ticket_id = ANY($1::uuid[])`, [[overdue.id, upcoming.id]]);
+    expect(dead[0].n).toBe(0);
   });
 
   it('the scheduler check leaves existing schedulers alone and restores a removed one', async () => {

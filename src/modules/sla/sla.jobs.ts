@@ -67,11 +67,14 @@ export class SlaFireJob implements JobHandler<'sla.fire'> {
   }
 }
 
+/** The job id of a firing's notification, as the firing statement writes it to the outbox (`sla-notify-<firing id>`). */
+export const notifyJobId = (firingId: string): string => `sla-notify-${firingId}`;
+
 /**
  * `sla.reconcile` (every minute): queues the timers that came within the queue-ahead horizon
  * (`SLA_QUEUE_AHEAD_SECONDS`), fires timers that are overdue (their job was lost: Redis flushed, queue
- * obliterated, worker killed), re-creates missing jobs for queued timers due within the horizon, and retries
- * 督办 actions left pending by a crash.
+ * obliterated, worker killed), re-creates missing jobs for queued timers due within the horizon, re-sends
+ * notifications whose job was lost, and retries 督办 actions left pending by a crash.
  */
 @Injectable()
 export class SlaReconcileJob implements JobHandler<'sla.reconcile'> {
@@ -81,19 +84,25 @@ export class SlaReconcileJob implements JobHandler<'sla.reconcile'> {
   static readonly OVERDUE_GRACE_MS = 1000;
   /** Time budget of one run's overdue firing (the scheduler runs every 60 s). */
   static readonly BUDGET_MS = 45_000;
+  /** A firing's notification is looked for once it is this old (its outbox row is normally relayed within milliseconds). */
+  static readonly NOTIFY_GRACE_MS = 2000;
+  /** How far back owed notifications are restored: as long as a finished notify job is kept in the queue. */
+  static readonly NOTIFY_LOOKBACK_MS = 24 * 3600 * 1000;
 
   constructor(
     private readonly repo: SlaRepository, private readonly firing: SlaFiringService, private readonly queues: QueueService,
     private readonly outbox: OutboxService, @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async handle(): Promise<{ queued: number; fired: number; restored: number; actions: number }> {
+  async handle(): Promise<{ queued: number; fired: number; restored: number; notifications: number; actions: number }> {
     const queued = await this.queueUpcoming();
     const fired = await this.fireOverdue();
     const restored = await this.restoreMissing();
+    const notifications = await this.restoreNotifications();
     const actions = await this.retryPendingActions(10_000);
     if (fired + restored > 0) this.logger.warn(`reconciler fired ${fired} overdue and restored ${restored} missing SLA timers`);
-    return { queued, fired, restored, actions };
+    if (notifications > 0) this.logger.warn(`reconciler queued again ${notifications} SLA notifications missing from the queue`);
+    return { queued, fired, restored, notifications, actions };
   }
 
   /**
@@ -131,6 +140,29 @@ export class SlaReconcileJob implements JobHandler<'sla.reconcile'> {
         const jobId = fireJobId(t.clock_id, t.threshold, t.clock_version);
         if (await queue.getJob(jobId)) return;
         await this.queues.add('sla.fire', { clockId: t.clock_id, threshold: t.threshold, clockVersion: t.clock_version }, { jobId, delay: t.delay_ms });
+        restored++;
+      }));
+    }
+    return restored;
+  }
+
+  /**
+   * Re-creates the `sla.notify` job of every firing still owed a notification (not notified, not dead-lettered,
+   * outbox row relayed) whose job is gone from the queue (Redis flushed, queue obliterated). Same job id as the
+   * firing's outbox row: while a job of that id exists — waiting, retrying, active, or finished and kept — the
+   * queue dedupes the add, and the handler re-reads `notified_at`, so a notification is not sent twice. Nothing
+   * is owed when no webhook is configured.
+   */
+  async restoreNotifications(graceMs = SlaReconcileJob.NOTIFY_GRACE_MS): Promise<number> {
+    if (!this.config.sla.webhookUrl) return 0;
+    let restored = 0;
+    const queue = this.queues.queue('notify');
+    const owed = await this.repo.unnotifiedFirings(graceMs, SlaReconcileJob.NOTIFY_LOOKBACK_MS, 5000);
+    for (let i = 0; i < owed.length; i += 100) {
+      await Promise.all(owed.slice(i, i + 100).map(async (firingId) => {
+        const jobId = notifyJobId(firingId);
+        if (await queue.getJob(jobId)) return;
+        await this.queues.add('sla.notify', { firingId }, { jobId });
         restored++;
       }));
     }

@@ -153,8 +153,11 @@ function targetUnitSql(target: string, ticketId: string): string {
 
 /**
  * What every firing in CTE `ins` (rows of `sla_firings` just inserted) does in the same statement: marks its
- * timer fired, records the threshold and colour on the clock, appends the ticket event (except 督办, which goes
- * through the workflow) with `status` as the ticket's status, and writes the notification to the outbox.
+ * timer fired, records the threshold and colour on the clock, raises the ticket's SLA alert flag (预警标记
+ * `tickets.sla_alert`, the highest colour fired on its live clocks; the version stays, as for the event; a clock
+ * that stops lowers it again, by trigger — migration 1764400000000), appends the ticket event (except 督办, which
+ * goes through the workflow) with `status` as the ticket's status, and writes the notification to the outbox.
+ * `ins` must return `fired_at`; at most one firing per ticket per statement (the callers guarantee it).
  */
 function firingEffectsCtes(status: string): string {
   return `upd AS (
@@ -167,6 +170,10 @@ function firingEffectsCtes(status: string): string {
                         WHEN k.level IS NULL OR array_position(ARRAY['blue','yellow','red'], ins.level) > array_position(ARRAY['blue','yellow','red'], k.level) THEN ins.level
                         ELSE k.level END
          FROM ins WHERE k.id = ins.clock_id),
+       alert AS (
+         UPDATE tickets t SET sla_alert = ins.level, sla_alerted_at = ins.fired_at
+           FROM ins WHERE t.id = ins.ticket_id AND ins.level IS NOT NULL
+            AND (t.sla_alert IS NULL OR array_position(ARRAY['blue','yellow','red'], ins.level) > array_position(ARRAY['blue','yellow','red'], t.sla_alert))),
        ev AS (
          INSERT INTO ticket_events (ticket_id, filed_at, seq, action, actor_id, actor_role, from_status, to_status, note, data)
          SELECT ins.ticket_id, t.created_at, (SELECT coalesce(max(e.seq), 0) + 1 FROM ticket_events e WHERE e.ticket_id = ins.ticket_id AND e.filed_at = t.created_at),
@@ -608,7 +615,7 @@ export class SlaRepository {
          SELECT tm.clock_id, tm.ticket_id, tm.stage, tm.threshold, tm.clock_version, tm.kind, tm.level, tm.due_at, clock_timestamp(), $4,
                 CASE WHEN tm.kind = 'supervise' THEN 'pending' ELSE 'none' END, tm.target, ${targetUnitSql('tm.target', 'tm.ticket_id')} FROM tm
          ON CONFLICT (clock_id, threshold, clock_version) DO NOTHING
-         RETURNING id, clock_id, ticket_id, stage, threshold, clock_version, kind, level, due_at, target, target_unit_id),
+         RETURNING id, clock_id, ticket_id, stage, threshold, clock_version, kind, level, due_at, fired_at, target, target_unit_id),
        ${firingEffectsCtes('t.status')}
        SELECT id::text AS id, kind FROM ins`,
       [keys.map((k) => k.clock_id), keys.map((k) => k.threshold), keys.map((k) => k.clock_version), via]);
@@ -682,6 +689,24 @@ export class SlaRepository {
 
   async setActionState(id: string, state: 'done' | 'refused', result: string): Promise<void> {
     await this.ds.query(`UPDATE sla_firings SET action_state = $2, action_result = $3 WHERE id = $1 AND action_state = 'pending'`, [id, state, result]);
+  }
+
+  /**
+   * Firings whose notification is still owed — not notified, not dead-lettered, fired between `lookbackMs` and
+   * `graceMs` ago — and whose `sla.notify` outbox row has been handed to the queue (or purged): the reconciler
+   * looks for their jobs. A row not relayed yet is the relay's. Oldest first; partial index
+   * `sla_firings_unnotified_idx`.
+   */
+  async unnotifiedFirings(graceMs: number, lookbackMs: number, limit: number): Promise<string[]> {
+    const rows: Array<{ id: string }> = await this.ds.query(
+      `SELECT f.id::text FROM sla_firings f
+        WHERE f.notified_at IS NULL
+          AND f.fired_at >= clock_timestamp() - make_interval(secs => $2::double precision / 1000)
+          AND f.fired_at < clock_timestamp() - make_interval(secs => $1::double precision / 1000)
+          AND NOT EXISTS (SELECT 1 FROM sla_dead_letters d WHERE d.firing_id = f.id)
+          AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.job_id = 'sla-notify-' || f.id AND o.relayed_at IS NULL)
+        ORDER BY f.fired_at LIMIT $3`, [graceMs, lookbackMs, limit]);
+    return rows.map((r) => r.id);
   }
 
   async markNotified(id: string): Promise<void> {

@@ -66,6 +66,7 @@ export class TicketQueryService {
     const rows = await this.repo.list(ticketScope(p, await this.unitTypeOf(p)), {
       status: q.status, platform: q.platform, categoryCode: q.categoryCode, gridNodeId: q.gridNodeId, unitId: q.unitId, involvingUnitId: q.involvingUnitId,
       channel: q.channel, overdue: q.overdue === undefined ? undefined : q.overdue === 'true', q: q.q, cursor, limit,
+      slaAlert: q.slaAlert,
     });
     const last = rows[rows.length - 1];
     return {

@@ -38,6 +38,12 @@ export interface TicketRow {
   bounce_count: number;
   ownerless: boolean;
   supervision_count: number;
+  /**
+   * 预警标记 SLA alert flag: the highest colour fired on the ticket's live clocks, and when it took that colour
+   * (migration 1764400000000; written by the SLA firing and by clock stops, never by an action's patch).
+   */
+  sla_alert?: 'blue' | 'yellow' | 'red' | null;
+  sla_alerted_at?: Date | null;
   materials_complete: boolean | null;
   mediation_session_count: number;
   mediation_outcome: string | null;

@@ -44,6 +44,8 @@ export interface ListFilter {
   involvingUnitId?: string;
   channel?: string;
   overdue?: boolean;
+  /** 预警标记: SLA alert colours (partial index `tickets_sla_alert_idx`). */
+  slaAlert?: string[];
   q?: string;
   cursor?: { createdAt: string; id: string };
   limit: number;
@@ -348,6 +350,7 @@ export class TicketsRepository {
     if (f.overdue !== undefined) {
       where.push(`${f.overdue ? '' : 'NOT '}EXISTS (SELECT 1 FROM ticket_clocks c WHERE c.ticket_id = t.id AND c.state = 'running' AND c.deadline < now())`);
     }
+    if (f.slaAlert?.length) where.push(`t.sla_alert = ANY(${p.add(f.slaAlert)}::text[])`);
     if (f.q) {
       // Trigram matching works for Chinese (no word segmentation needed); the GIN index serves ILIKE.
       const like = p.add(`%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);

@@ -78,6 +78,10 @@ export class TicketListRequest {
   @IsOptional() @IsUUID() involvingUnitId?: string;
   @IsOptional() @IsIn(CHANNELS) channel?: string;
   @IsOptional() @IsIn(['true', 'false']) overdue?: 'true' | 'false';
+  /** 预警标记: tickets whose SLA alert is one of these colours (comma-separated), e.g. `red` or `yellow,red`. */
+  @IsOptional() @Transform(({ value }) => (typeof value === 'string' ? value.split(',') : value))
+  @IsArray() @ArrayMaxSize(3) @IsIn(['blue', 'yellow', 'red'], { each: true })
+  slaAlert?: Array<'blue' | 'yellow' | 'red'>;
   /** Text search over title, description and address (works for Chinese), or an exact ticket number. */
   @IsOptional() @IsString() @Length(1, 100) @Matches(TEXT) q?: string;
   @IsOptional() @Matches(/^[A-Za-z0-9_-]{10,200}$/) cursor?: string;

@@ -51,6 +51,15 @@ export class TicketResponse {
   bounceCount!: number;
   ownerless!: boolean;
   supervisionCount!: number;
+  /**
+   * 预警标记 SLA alert: the highest colour (blue 催办, yellow 预警, red 超期 and the 督办/通报 steps) fired on the
+   * ticket's live clocks; null when none has fired. Clears when those clocks stop (e.g. the handler reports:
+   * the 处置 clock stops) or restart; a pause or an extension keeps it. A breach alone is not a supervision
+   * (`supervisionCount`).
+   */
+  slaAlert!: 'blue' | 'yellow' | 'red' | null;
+  /** When the ticket took its `slaAlert` colour. */
+  slaAlertedAt!: string | null;
   extensionPendingSeconds!: number | null;
   suspensionPending!: boolean;
   firstContactAt!: string | null;
