@@ -30,6 +30,7 @@ import { ReportsDayCategory1764300450000 } from './1764300450000-reports-day-cat
 import { TicketEventsMonthlyPartitions1764300460000 } from './1764300460000-ticket-events-monthly-partitions';
 import { TicketSlaAlert1764400000000 } from './1764400000000-ticket-sla-alert';
 import { TicketSuggestedUnit1764400100000 } from './1764400100000-ticket-suggested-unit';
+import { ReportsFactsEndedAt1764400200000 } from './1764400200000-reports-facts-ended-at';
 
 /** Every migration in order. Listed explicitly so Jest, the compiled app and the TypeORM CLI load the same set. */
 export const migrations = [Foundation1764230400000, Catalogue1764230500000, Tickets1764230600000, Outbox1764230650000, Dispatch1764230700000, Sla1764230800000, Open3111764230900000, Reports1764231000000, OutboxRetention1764231500000, ReportsFold1764231700000, SlaQueueAhead1764231900000, TicketsDupGeo1764232100000, ReportsStreetMonth1764232300000, ReportsOpenMonth1764232500000,
@@ -38,4 +39,5 @@ export const migrations = [Foundation1764230400000, Catalogue1764230500000, Tick
   DispatchNotifyOnVersion1764300380000, ReportsFactsNoMonthKey1764300390000, SlaFiringsFiredAt1764300400000, ReportsUnitPlatform1764300410000, ReportsDayUnit1764300420000,
   TicketMediaUrls1764300430000, ReportsBusinessTimePauses1764300440000, ReportsDayCategory1764300450000,
   TicketEventsMonthlyPartitions1764300460000, TicketSlaAlert1764400000000,
-  TicketSuggestedUnit1764400100000];
+  TicketSuggestedUnit1764400100000,
+  ReportsFactsEndedAt1764400200000];

@@ -199,6 +199,33 @@ export class ReportsRepository {
          FROM o GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`, p.values);
   }
 
+  /**
+   * The backlog as it stood `monthsBack` whole months before now (Asia/Shanghai wall clock, the day clamped to the
+   * month's end: 03-31 − 1 month → 02-28): tickets of the period filed by then and not yet in a terminal state, per
+   * group and by their age then. Read from the facts the fold keeps: the tickets open now (partial index on
+   * `filed_at WHERE open`) plus those that ended after that instant (partial index on `ended_at WHERE NOT open`), so
+   * the cost follows the open tickets and the tickets ended since, not the whole history.
+   */
+  async backlogAt(f: ReportFilter, monthsBack: number): Promise<{ at: Date; rows: Array<{ group: string; age: string; n: number }> }> {
+    const p = new Params();
+    const at = `((now() AT TIME ZONE 'Asia/Shanghai' - make_interval(months => ${p.add(monthsBack)}::int)) AT TIME ZONE 'Asia/Shanghai')`;
+    const period = `fa.filed_at >= (${p.add(f.from)}::date::timestamp AT TIME ZONE 'Asia/Shanghai')
+      AND fa.filed_at < ((${p.add(f.to)}::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai') AND fa.filed_at <= i.at`;
+    const branch = (open: boolean): string =>
+      `SELECT ${groupExpr(f.groupBy)} AS g, i.at - fa.filed_at AS age
+         FROM i, report_ticket_facts fa JOIN report_keys k ON k.id = fa.key_id
+        WHERE ${open ? 'fa.open' : 'NOT fa.open AND fa.key_id IS NOT NULL AND fa.ended_at > i.at'} AND ${period} AND ${where(p, f)}`;
+    const rows: Array<{ at: Date; group: string | null; age: string | null; n: number }> = await this.read.query(
+      `WITH i AS (SELECT ${at} AS at),
+            o AS (${branch(true)} UNION ALL ${branch(false)}),
+            b AS (SELECT g, CASE WHEN age < interval '1 day' THEN 'lt1d' WHEN age < interval '3 days' THEN '1to3d'
+                                 WHEN age < interval '7 days' THEN '3to7d' WHEN age < interval '30 days' THEN '7to30d' ELSE 'ge30d' END AS age
+                    FROM o)
+       SELECT i.at, b.g AS "group", b.age, count(b.g)::int AS n
+         FROM i LEFT JOIN b ON true GROUP BY 1, 2, 3 ORDER BY 2, 3`, p.values);
+    return { at: rows[0]!.at, rows: rows.filter((r) => r.group !== null).map((r) => ({ group: r.group!, age: r.age!, n: r.n })) };
+  }
+
   /** Display names of grid paths and units used as group keys. */
   /** A category code with the codes of every category below it, in any catalogue version; empty when unknown. */
   async categorySubtree(code: string): Promise<string[]> {

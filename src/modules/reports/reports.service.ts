@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { hasCityScope, type Principal } from '../auth/principal';
-import type { BacklogResponse, DurationMetrics, DurationsResponse, RankingsResponse, RateRow, RatesResponse, ReportMeta, ScoreVersionResponse } from './dto/report.response.dto';
+import type { BacklogComparison, BacklogResponse, DurationMetrics, DurationsResponse, RankingsResponse, RateRow, RatesResponse, ReportMeta, ScoreVersionResponse } from './dto/report.response.dto';
 import type { CreateScoreVersionRequest, ReportQueryRequest } from './dto/report.request.dto';
 import { HistogramMerger, MAX_RELATIVE_ERROR } from './histogram';
 import { DURATION_METRICS, zeroCounts } from './report-metrics';
@@ -104,19 +104,34 @@ export class ReportsService {
   async backlog(p: Principal, q: ReportQueryRequest): Promise<BacklogResponse> {
     const today = await this.repo.today();
     const f = await this.filter(p, { ...q, from: q.from ?? '2000-01-01', to: q.to ?? today }, 'street', true);
-    const [meta, rows] = await Promise.all([this.meta(f), this.repo.backlog(f)]);
+    // 环比 / 同比 of a stock: the backlog as it stood one month and one year before now, over the filing period shifted alike.
+    const then = (months: number) => this.repo.backlogAt({ ...f, from: shiftMonths(f.from, -months), to: shiftMonths(f.to, -months) }, months);
+    const [meta, rows, mom, yoy] = await Promise.all([this.meta(f), this.repo.backlog(f), then(1), then(12)]);
     const byGroup = new Map<string, { open: number; byAge: Record<string, number>; byColour: Record<string, number> }>();
+    const current = (group: string) => {
+      const g = byGroup.get(group) ?? { open: 0, byAge: ageBuckets(), byColour: { green: 0, blue: 0, yellow: 0, red: 0, none: 0 } };
+      byGroup.set(group, g);
+      return g;
+    };
     for (const r of rows) {
-      const g = byGroup.get(r.group) ?? {
-        open: 0, byAge: { lt1d: 0, '1to3d': 0, '3to7d': 0, '7to30d': 0, ge30d: 0 }, byColour: { green: 0, blue: 0, yellow: 0, red: 0, none: 0 },
-      };
+      const g = current(r.group);
       g.open += r.n;
       g.byAge[r.age] = (g.byAge[r.age] ?? 0) + r.n;
       g.byColour[r.colour] = (g.byColour[r.colour] ?? 0) + r.n;
-      byGroup.set(r.group, g);
     }
-    const labels = await this.repo.labels(f.groupBy, [...byGroup.keys()]);
-    return { ...meta, rows: [...byGroup.entries()].map(([group, g]) => ({ group, label: labels.get(group) ?? null, ...g })) };
+    const momOf = comparisonOf(mom.rows);
+    const yoyOf = comparisonOf(yoy.rows);
+    // A group whose backlog is cleared now still shows what it had then; time groups compare with their own period shifted.
+    if (!TIME_GROUPS.has(f.groupBy)) for (const r of [...mom.rows, ...yoy.rows]) current(r.group);
+    const shifted = (group: string, months: number): string => (TIME_GROUPS.has(f.groupBy) ? shiftGroup(f.groupBy, group, -months) : group);
+    const groups = [...byGroup.keys()].sort();
+    const labels = await this.repo.labels(f.groupBy, groups);
+    return {
+      ...meta, momAt: mom.at.toISOString(), yoyAt: yoy.at.toISOString(),
+      rows: groups.map((group) => ({
+        group, label: labels.get(group) ?? null, ...byGroup.get(group)!, mom: momOf(shifted(group, 1)), yoy: yoyOf(shifted(group, 12)),
+      })),
+    };
   }
 
   private async durationsOf(f: ReportFilter): Promise<Map<string, DurationMetrics>> {
@@ -216,6 +231,22 @@ export class ReportsService {
 function rateRow(g: GroupCounts, overdueOpen: number, version: ScoreVersion, perUnit: boolean): Omit<RateRow, 'label' | 'mom' | 'yoy'> {
   const rates: Rates = computeRates(g.counts, overdueOpen, version, perUnit);
   return { group: g.group, counts: { ...zeroCounts(), ...g.counts, overdueOpen }, rates };
+}
+
+function ageBuckets(): Record<string, number> {
+  return { lt1d: 0, '1to3d': 0, '3to7d': 0, '7to30d': 0, ge30d: 0 };
+}
+
+/** Per group, the open count and age buckets of an earlier backlog (zero for a group with nothing open then). */
+function comparisonOf(rows: Array<{ group: string; age: string; n: number }>): (group: string) => BacklogComparison {
+  const out = new Map<string, BacklogComparison>();
+  for (const r of rows) {
+    const c = out.get(r.group) ?? { open: 0, byAge: ageBuckets() };
+    c.open += r.n;
+    c.byAge[r.age] = (c.byAge[r.age] ?? 0) + r.n;
+    out.set(r.group, c);
+  }
+  return (group) => out.get(group) ?? { open: 0, byAge: ageBuckets() };
 }
 
 function versionView(v: ScoreVersion): ScoreVersionResponse {

@@ -85,6 +85,7 @@ export interface FactRow {
   contrib: StoredContribution | null;
   open: boolean;
   filedAt: Date;
+  endedAt: Date | null;
   resolveStartedAt: Date | null;
   resolveDeadline: Date | null;
 }
@@ -262,12 +263,14 @@ export class RollupRepository {
   async upsertFacts(m: EntityManager, rows: FactRow[]): Promise<void> {
     if (rows.length === 0) return;
     await m.query(
-      `INSERT INTO report_ticket_facts (ticket_id, key_id, contrib, open, filed_at, resolve_started_at, resolve_deadline)
-       SELECT t, k, c, o, f, s, d FROM unnest($1::uuid[], $2::int[], $3::json[], $4::boolean[], $5::timestamptz[], $6::timestamptz[], $7::timestamptz[]) AS x(t, k, c, o, f, s, d)
+      `INSERT INTO report_ticket_facts (ticket_id, key_id, contrib, open, filed_at, resolve_started_at, resolve_deadline, ended_at)
+       SELECT t, k, c, o, f, s, d, e FROM unnest($1::uuid[], $2::int[], $3::json[], $4::boolean[], $5::timestamptz[], $6::timestamptz[], $7::timestamptz[], $8::timestamptz[])
+                                      AS x(t, k, c, o, f, s, d, e)
        ON CONFLICT (ticket_id) DO UPDATE SET key_id = excluded.key_id, contrib = excluded.contrib, open = excluded.open,
-         filed_at = excluded.filed_at, resolve_started_at = excluded.resolve_started_at, resolve_deadline = excluded.resolve_deadline, updated_at = now()`,
+         filed_at = excluded.filed_at, resolve_started_at = excluded.resolve_started_at, resolve_deadline = excluded.resolve_deadline,
+         ended_at = excluded.ended_at, updated_at = now()`,
       [rows.map((r) => r.ticketId), rows.map((r) => r.keyId), rows.map((r) => (r.contrib ? JSON.stringify(r.contrib) : null)), rows.map((r) => r.open),
-        rows.map((r) => r.filedAt), rows.map((r) => r.resolveStartedAt), rows.map((r) => r.resolveDeadline)]);
+        rows.map((r) => r.filedAt), rows.map((r) => r.resolveStartedAt), rows.map((r) => r.resolveDeadline), rows.map((r) => r.endedAt)]);
   }
 
   async advanceCursor(m: EntityManager, lastAt: string, lastId: string, events: number): Promise<void> {

@@ -285,7 +285,7 @@ export class RollupService {
     for (const { t, f, contrib, newKeys, oldCoarse, newCredits, oldCredits, unchanged } of computed) {
       if (unchanged) {
         facts.push({
-          ticketId: t.id, keyId: t.old!.keyId, contrib, open: f.open, filedAt: f.filedAt, resolveStartedAt: f.resolveStartedAt, resolveDeadline: f.resolveDeadline,
+          ticketId: t.id, keyId: t.old!.keyId, contrib, open: f.open, filedAt: f.filedAt, endedAt: f.endedAt, resolveStartedAt: f.resolveStartedAt, resolveDeadline: f.resolveDeadline,
         });
         continue;
       }
@@ -299,7 +299,7 @@ export class RollupService {
         contrib.credits?.forEach((cr, i) => { for (const k of newCredits[i]!) add(idOf.get(k)!, creditOf(cr.counts), 1); });
       }
       facts.push({
-        ticketId: t.id, keyId: newIds[0] ?? null, contrib, open: f.open, filedAt: f.filedAt,
+        ticketId: t.id, keyId: newIds[0] ?? null, contrib, open: f.open, filedAt: f.filedAt, endedAt: f.endedAt,
         resolveStartedAt: f.resolveStartedAt, resolveDeadline: f.resolveDeadline,
       });
     }

@@ -45,3 +45,16 @@ describe('report facts: suspensions (挂起) and business time', () => {
     expect(facts[metric('dispatchToResolveBusiness')]).toBeLessThan(8 * 3_600_000);
   });
 });
+
+describe('report facts: when a ticket stopped being open (the backlog comparison)', () => {
+  const filed = [ev('file', 'reported', '2026-06-02T08:40:00'), ev('register', 'registered', '2026-06-02T08:50:00')];
+
+  it('open: no end; closed, voided or merged: the event that made it terminal, not a later one', () => {
+    expect(ticketFacts(filed, T, null, cal)).toMatchObject({ open: true, endedAt: null });
+    const closed = [...filed, ev('dispatch', 'dispatched', '2026-06-02T09:00:00', { unitId: 'u1' }), ev('sign', 'in_progress', '2026-06-02T09:10:00'),
+      ev('resolve', 'resolved', '2026-06-02T14:00:00'), ev('verify', 'closed', '2026-06-03T10:00:00', { passed: true }), ev('add-note', 'closed', '2026-06-04T10:00:00')];
+    expect(ticketFacts(closed, T, null, cal)).toMatchObject({ open: false, endedAt: at('2026-06-03T10:00:00') });
+    expect(ticketFacts([...filed.slice(0, 1), ev('void', 'voided', '2026-06-02T09:00:00')], T, null, cal)).toMatchObject({ open: false, endedAt: at('2026-06-02T09:00:00') });
+    expect(ticketFacts([...filed, ev('merge', 'merged', '2026-06-02T10:00:00')], T, null, cal)).toMatchObject({ open: false, endedAt: at('2026-06-02T10:00:00'), contribution: null });
+  });
+});

@@ -55,6 +55,11 @@ export interface TicketFacts {
   contribution: Contribution | null;
   open: boolean;
   filedAt: Date;
+  /**
+   * When it stopped being open: the event that put it in a terminal state (closed, archived, voided, cancelled,
+   * merged; no action leaves one). Null while open. The backlog's 环比 / 同比 count the tickets open at an instant.
+   */
+  endedAt: Date | null;
   resolveStartedAt: Date | null;
   resolveDeadline: Date | null;
 }
@@ -77,7 +82,8 @@ export function ticketFacts(events: readonly FactEvent[], t: FactTicket, clock: 
   if (events.length === 0) throw new Error('a ticket has at least its filing event');
   const filedAt = events[0]!.at;
   const status = events[events.length - 1]!.to;
-  const base = { open: !TERMINAL.has(status), filedAt, resolveStartedAt: clock?.startedAt ?? null, resolveDeadline: clock?.deadline ?? null };
+  const endedAt = TERMINAL.has(status) ? events.find((e) => TERMINAL.has(e.to))!.at : null;
+  const base = { open: endedAt === null, filedAt, endedAt, resolveStartedAt: clock?.startedAt ?? null, resolveDeadline: clock?.deadline ?? null };
   if (status === 'merged') return { ...base, open: false, contribution: null };
 
   let dispatchAt: Date | null = null;

@@ -59,15 +59,33 @@ export class RatesResponse extends ReportMeta {
   rows!: RateRow[];
 }
 
+/**
+ * The backlog of a group as it stood at an earlier instant (环比: one month before now, 同比: one year), over the
+ * filing period shifted alike: open tickets then, by their age then. No SLA colours: those are the live clocks' levels,
+ * which the rollups do not keep through time.
+ */
+export class BacklogComparison {
+  open!: number;
+  byAge!: Record<string, number>;
+}
+
 export class BacklogRow {
   group!: string;
   label!: string | null;
   open!: number;
   byAge!: Record<string, number>;
   byColour!: Record<string, number>;
+  /** As of `momAt` (a stock: 0 when nothing was open then, never null). */
+  mom!: BacklogComparison;
+  /** As of `yoyAt`. */
+  yoy!: BacklogComparison;
 }
 
 export class BacklogResponse extends ReportMeta {
+  /** The instant the 环比 figures describe: now one month earlier (Asia/Shanghai calendar). */
+  momAt!: string;
+  /** The instant the 同比 figures describe: now one year earlier. */
+  yoyAt!: string;
   rows!: BacklogRow[];
 }
 
