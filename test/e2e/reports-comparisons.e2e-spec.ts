@@ -4,7 +4,7 @@ import { hashPassword } from '../../src/modules/auth/password.service';
 import { ReportsFactsEndedAt1764400200000 } from '../../src/database/migrations/1764400200000-reports-facts-ended-at';
 import { RollupService } from '../../src/modules/reports/rollup.service';
 import { createTestApp, type TestApp } from '../support/test-app';
-import { loadFixture, planTicket, rng, writeEvents, writeTickets, type Fixture, type PlannedTicket } from './reports-history';
+import { foldAll, loadFixture, planTicket, rng, writeEvents, writeTickets, type Fixture, type PlannedTicket } from './reports-history';
 
 const SIHE = '210900.210911.210911001'; // 四合街道 (细河区)
 const HAIZHOU = '210900.210902'; // 海州区 itself (tickets filed at district level)
@@ -39,7 +39,7 @@ describe('reports: month-on-month and year-on-year with known data', () => {
     seq += 1;
     await writeTickets(t.ds, plans, 900 + seq);
     await writeEvents(t.ds, plans, 0, Date.now());
-    await t.app.get(RollupService).catchUp();
+    await foldAll(t.ds, t.app.get(RollupService));
   };
 
   /** The tickets of the backlog test, around `now`. */

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import type { RollupService } from '../../src/modules/reports/rollup.service';
 
 /**
  * Random workflow histories for the report tests, written straight into tickets / ticket_events /
@@ -179,4 +180,20 @@ export async function writeEvents(ds: DataSource, plans: PlannedTicket[], fromMs
     [rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2].action), rows.map(() => 'system'), rows.map(() => null),
       rows.map((r) => r[2].to), rows.map((r) => JSON.stringify(r[2].data ?? {})), rows.map((r) => new Date(r[2].atMs))]);
   return rows.length;
+}
+
+/**
+ * Folds every event written so far in batches of `batchEvents`, each waiting for the cursor lock, until the cursor is
+ * past every event before now. `catchUp` gives up at once when the app's scheduled fold holds the lock (its first batch
+ * does not wait), which left a test reading half-folded rollups whenever the scheduler ran at that moment.
+ */
+export async function foldAll(ds: DataSource, rollups: RollupService, batchEvents = 5000): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    for (let r = await rollups.foldOnce(batchEvents, true); r.more; r = await rollups.foldOnce(batchEvents, true)) { /* next batch */ }
+    const [{ n }] = await ds.query(
+      `SELECT count(*)::int AS n FROM ticket_events e, report_cursor c WHERE c.id = 1 AND (e.at, e.id) > (c.last_at, c.last_id) AND e.at < now()`);
+    if (n === 0) return;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error('the fold did not catch up');
 }

@@ -17,7 +17,7 @@ import { grainFor, type GroupBy } from '../../src/modules/reports/reports.reposi
 import { ReportsService, shiftMonths } from '../../src/modules/reports/reports.service';
 import { RollupService } from '../../src/modules/reports/rollup.service';
 import { createTestApp, type TestApp } from '../support/test-app';
-import { loadFixture, planTicket, rng, writeEvents, writeTickets, type Fixture, type PlannedTicket } from './reports-history';
+import { foldAll, loadFixture, planTicket, rng, writeEvents, writeTickets, type Fixture, type PlannedTicket } from './reports-history';
 import { byStreet, exactQuantile, oracle, type OracleGroup } from './reports-oracle';
 
 /** The filing month (Asia/Shanghai) of an instant, as the reports group by month. */
@@ -103,7 +103,7 @@ describe('reports: rollups folded incrementally equal a brute-force computation 
     for (let i = 0; i + 1 < cuts.length; i++) {
       await writeEvents(t.ds, plans, cuts[i]!, cuts[i + 1]!);
       // Small batches make one ticket's events straddle several folds.
-      await rollups.catchUp(10_000, batch);
+      await foldAll(t.ds, rollups, batch);
     }
     const now = Date.now();
     // Each report reads the smallest grain that keeps what it groups and filters by (grains.ts): whole months a month
