@@ -118,6 +118,9 @@ function where(p: Params, f: ReportFilter, withDays = true): string {
  * (parameters `lsn`, its WAL location, and `at`, its clock): a replica that has replayed past it holds everything
  * until then, else it is as fresh as its last replayed commit; not a replica (or no position): now.
  */
+/** Ended tickets that were open at `i.at`; the expression and predicate are those of `report_ticket_facts_span_idx`. */
+const ENDED_SINCE = `NOT fa.open AND fa.key_id IS NOT NULL AND fa.ended_at IS NOT NULL AND tstzrange(fa.filed_at, fa.ended_at) @> i.at`;
+
 const replicaAsOf = (lsn: string, at: string): string =>
   `SELECT CASE WHEN ${lsn}::pg_lsn IS NULL OR NOT pg_is_in_recovery() THEN now()
                WHEN pg_last_wal_replay_lsn() >= ${lsn}::pg_lsn THEN least(${at}::timestamptz, now())
@@ -203,8 +206,8 @@ export class ReportsRepository {
    * The backlog as it stood `monthsBack` whole months before now (Asia/Shanghai wall clock, the day clamped to the
    * month's end: 03-31 − 1 month → 02-28): tickets of the period filed by then and not yet in a terminal state, per
    * group and by their age then. Read from the facts the fold keeps: the tickets open now (partial index on
-   * `filed_at WHERE open`) plus those that ended after that instant (partial index on `ended_at WHERE NOT open`), so
-   * the cost follows the open tickets and the tickets ended since, not the whole history.
+   * `filed_at WHERE open`) plus the ended tickets whose open span [filed_at, ended_at) holds that instant (GiST index
+   * `report_ticket_facts_span_idx`), so the cost follows the open tickets and those open then, not the closures since.
    */
   async backlogAt(f: ReportFilter, monthsBack: number): Promise<{ at: Date; rows: Array<{ group: string; age: string; n: number }> }> {
     const p = new Params();
@@ -214,7 +217,7 @@ export class ReportsRepository {
     const branch = (open: boolean): string =>
       `SELECT ${groupExpr(f.groupBy)} AS g, i.at - fa.filed_at AS age
          FROM i, report_ticket_facts fa JOIN report_keys k ON k.id = fa.key_id
-        WHERE ${open ? 'fa.open' : 'NOT fa.open AND fa.key_id IS NOT NULL AND fa.ended_at > i.at'} AND ${period} AND ${where(p, f)}`;
+        WHERE ${open ? 'fa.open' : ENDED_SINCE} AND ${period} AND ${where(p, f)}`;
     const rows: Array<{ at: Date; group: string | null; age: string | null; n: number }> = await this.read.query(
       `WITH i AS (SELECT ${at} AS at),
             o AS (${branch(true)} UNION ALL ${branch(false)}),
