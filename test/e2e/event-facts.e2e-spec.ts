@@ -1,6 +1,7 @@
 import { RollupService } from '../../src/modules/reports/rollup.service';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { MANHOLE, codeIds, createStaff, fileTicket, mustAct } from '../support/tickets';
+import { foldAll } from './reports-history';
 
 /** A street light (0115) in 站前社区: no routing rule is seeded here, so it waits for a dispatcher. */
 const LIGHT = { ...MANHOLE, categoryCode: '0115', standardCode: undefined, title: '路灯不亮', description: '站前社区路灯不亮' };
@@ -128,7 +129,7 @@ describe('event log facts 事件日志要素', () => {
     expect(replay.status).toBe(200);
     expect(replay.body).toMatchObject({ source: 'events', ticketsExamined: touched.length, repaired: 0, moved: 0 });
 
-    await t.app.get(RollupService).catchUp();
+    await foldAll(t.ds, t.app.get(RollupService));
     expect(await t.ds.query(`SELECT ticket_id FROM report_fold_quarantine`)).toEqual([]);
     const facts: Array<{ ticket_id: string }> = await t.ds.query(`SELECT DISTINCT ticket_id FROM report_ticket_facts WHERE ticket_id = ANY($1::uuid[])`, [touched]);
     expect(facts.map((f) => f.ticket_id).sort()).toEqual([...touched].sort());

@@ -7,6 +7,7 @@ import { RollupService } from '../../src/modules/reports/rollup.service';
 import { maskIdNumber, maskName, maskPhone } from '../../src/modules/tickets/personal-data';
 import { createTestApp, type HttpResponse, type TestApp } from '../support/test-app';
 import { JPEG, MANHOLE, codeIds } from '../support/tickets';
+import { foldAll } from './reports-history';
 
 /**
  * Issue 3, "personal data never leaves unmasked": personal data is filed through the real API (a reporter, the
@@ -282,7 +283,7 @@ describe('personal data sweep: every GET route, every role, every format, the lo
       body: { name: '巡检规则', platform: 'community_governance', categoryCodes: ['0115'], gridNodeId: ids['210902'], unitId: ids['FX-CGJ'], position: 100, active: false },
     }, [201])).id;
     // The reports read folded facts.
-    await t.app.get(RollupService).catchUp();
+    await foldAll(t.ds, t.app.get(RollupService));
   }, 120_000);
 
   afterAll(async () => {

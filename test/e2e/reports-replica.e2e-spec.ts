@@ -7,6 +7,7 @@ import { replicaCaughtUp, startReplicatedPostgres, type ReplicatedPostgres } fro
 import { waitFor } from '../support/sla';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { MANHOLE, fileTicket } from '../support/tickets';
+import { foldAll } from './reports-history';
 
 jest.setTimeout(120_000);
 
@@ -22,7 +23,7 @@ describe('reports on a read replica (REPORTS_DATABASE_URL)', () => {
   let grid: string;
   let official: string;
   const dbName = 'test_reports_replica';
-  const fold = () => t.app.get(RollupService).catchUp();
+  const fold = () => foldAll(t.ds, t.app.get(RollupService));
 
   beforeAll(async () => {
     pg = await startReplicatedPostgres(mkdtempSync(join(tmpdir(), 'fx-replica-')));

@@ -9,7 +9,7 @@ import { shiftMonths } from '../../src/modules/reports/reports.service';
 import { armResolveClock, firingsOf, inProgressTicket, waitFor } from '../support/sla';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { MANHOLE, codeIds, fileTicket, mustAct } from '../support/tickets';
-import { loadFixture, planTicket, rng, writeEvents, writeTickets } from './reports-history';
+import { foldAll, loadFixture, planTicket, rng, writeEvents, writeTickets } from './reports-history';
 
 const ZHANQIAN = '210900.210902.210902001'; // 站前街道
 const HAIZHOU = '210900.210902'; // 海州区 itself (tickets filed at district level)
@@ -28,7 +28,7 @@ describe('reports for officials 统计报表', () => {
   let month: { from: string; to: string };
 
   const get = (token: string, path: string) => t.request('GET', `/api/v1/reports/${path}`, { token });
-  const fold = () => t.app.get(RollupService).catchUp();
+  const fold = () => foldAll(t.ds, t.app.get(RollupService));
 
   beforeAll(async () => {
     t = await createTestApp();
@@ -399,7 +399,9 @@ describe('reports for officials 统计报表', () => {
       await db.query('BEGIN');
       const t0: string = (await db.query(`SELECT now()::text AS t0`)).rows[0].t0; // no xid yet: nothing written
       const filed = (await fileTicket(t, grid, { ...MANHOLE, title: '水泥厂宿舍井盖缺失' })).body;
-      await fold();
+      // Fold what it can (each batch waits for the cursor lock): it must stop short of the open transaction's start.
+      const rollups = t.app.get(RollupService);
+      for (let r = await rollups.foldOnce(5000, true); r.more; r = await rollups.foldOnce(5000, true)) { /* next batch */ }
       const behind = await t.ds.query(`SELECT last_at < $1::timestamptz AS ok FROM report_cursor WHERE id = 1`, [t0]);
       expect(behind[0].ok).toBe(true);
       // The open transaction now appends an event, stamped with its own start (before the filing's events).
