@@ -90,4 +90,21 @@ describe('dispatch suggestion 建议派往单位', () => {
     expect(routed).toMatchObject({ unitId: ids['FX-SZSS'], suggestedUnitId: null, suggestedByRuleId: null });
     expect(routed.timeline.map((e: { action: string }) => e.action)).toEqual(['file', 'register', 'dispatch']);
   });
+
+  it('a rule whose unit was deactivated matches nothing: no proposal, no dispatch; the dry-run says why and falls back', async () => {
+    const admin = await t.login('demo.admin');
+    const rule = await addRule({ name: '站前社区路灯自来水公司', gridNodeId: ids['210902001002'], unitId: ids['FX-WATER'], position: 1, autoRegister: true, autoDispatch: true });
+    const off = await t.request('PATCH', `/api/v1/admin/units/${ids['FX-WATER']}`, { token: admin, body: { active: false } });
+    expect([off.status, off.body.active]).toEqual([200, false]);
+    const filed = await fileTicket(t, dispatcher, { ...LIGHT, title: '站前社区路灯又不亮', gridNodeId: ids['210902001002'] });
+    const id: string = filed.body.id;
+    const dry = await t.request('POST', '/api/v1/dispatch/dry-run', { token: dispatcher, body: { ticketId: id } });
+    expect(dry.status).toBe(200);
+    expect(dry.body.rulesConsidered.find((v: { ruleId: string }) => v.ruleId === rule)).toMatchObject({ matched: false, miss: 'unit-inactive' });
+    // The earlier test's 站前社区 rule (registers, proposes FX-SZSS) is next in order and decides instead.
+    expect(dry.body).toMatchObject({ source: 'rule', unitCode: 'FX-SZSS', autoDispatch: false });
+    const routed = await waitFor(async () => { const b = await ticket(id); return b.status === 'registered' && b; });
+    expect(routed).toMatchObject({ unitId: null, suggestedUnitId: ids['FX-SZSS'] });
+    expect(routed.timeline.map((e: { action: string }) => e.action)).not.toContain('dispatch');
+  });
 });

@@ -117,8 +117,8 @@ describe('dispatch: routing rules, queues, claim-next, returns 派单', () => {
       expect(done).toMatchObject({ status: 'dispatched', unitId: ruleUnit });
       expect(await router.routeTicket(manhole.body.id)).toBe('not-reported');
 
-      // Register and dispatch are one transaction; a dispatch refused (the rule's unit was deactivated) leaves
-      // the registration committed and the ticket with the command centre.
+      // A rule whose unit was deactivated matches nothing (`unit-inactive`): the ticket stays reported, untouched,
+      // with the people; the next delivery once the unit is back routes it.
       await t.ds.query(`UPDATE dispatch_rules SET active = false`);
       const stranded = await fileTicket(t, grid, { ...MANHOLE, title: '单位停用后的自动派遣' });
       await waitFor(async () => (await t.ds.query(`SELECT 1 FROM outbox WHERE job_id = $1 AND relayed_at IS NOT NULL`, [`route-${stranded.body.id}`])).length > 0);
@@ -126,14 +126,13 @@ describe('dispatch: routing rules, queues, claim-next, returns 派单', () => {
       await t.ds.query(`UPDATE dispatch_rules SET active = true`);
       await t.ds.query(`UPDATE units SET active = false WHERE id = $1`, [ruleUnit]);
       try {
-        expect(await router.routeTicket(stranded.body.id)).toBe('refused');
+        expect(await router.routeTicket(stranded.body.id)).toBe('no-rule');
       } finally {
         await t.ds.query(`UPDATE units SET active = true WHERE id = $1`, [ruleUnit]);
       }
-      expect(await ticket(stranded.body.id)).toMatchObject({ status: 'registered', version: 2 });
+      expect(await ticket(stranded.body.id)).toMatchObject({ status: 'reported', version: 1 });
       const actions = await t.ds.query(`SELECT action FROM ticket_events WHERE ticket_id = $1 ORDER BY seq`, [stranded.body.id]);
-      expect(actions.map((a: { action: string }) => a.action)).toEqual(['file', 'register']);
-      // The next delivery resumes it once the unit is back.
+      expect(actions.map((a: { action: string }) => a.action)).toEqual(['file']);
       expect(await router.routeTicket(stranded.body.id)).toBe('routed');
       expect(await ticket(stranded.body.id)).toMatchObject({ status: 'dispatched', unitId: ruleUnit });
     });

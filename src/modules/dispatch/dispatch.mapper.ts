@@ -17,7 +17,7 @@ export function toRoutingRule(r: RuleRow): RoutingRule {
   return {
     id: r.id, name: r.name, platform: r.platform, categoryCodes: r.category_codes, categoryPrefix: r.category_prefix,
     gridPath: r.grid_path, window: start === null || end === null ? null : { start, end }, unitId: r.unit_id, position: r.position,
-    autoRegister: r.auto_register, autoDispatch: r.auto_dispatch, active: r.active,
+    autoRegister: r.auto_register, autoDispatch: r.auto_dispatch, active: r.active, unitActive: r.unit_active,
   };
 }
 

@@ -18,6 +18,8 @@ export interface RuleRow {
   auto_register: boolean;
   auto_dispatch: boolean;
   active: boolean;
+  /** Whether the rule's unit is still active: a deactivated unit's rules match nothing. */
+  unit_active: boolean;
   version: number;
   created_at: Date;
   updated_at: Date;
@@ -89,7 +91,8 @@ export interface UnitRow {
 
 const RULE_COLUMNS = `r.id, r.name, r.platform, r.category_codes, r.category_prefix, r.grid_node_id, g.path::text AS grid_path,
   to_char(r.window_start, 'HH24:MI') AS window_start, to_char(r.window_end, 'HH24:MI') AS window_end, r.unit_id, r.position,
-  r.auto_register, r.auto_dispatch, r.active, r.version, r.created_at, r.updated_at`;
+  r.auto_register, r.auto_dispatch, r.active, (SELECT u.active FROM units u WHERE u.id = r.unit_id) AS unit_active, r.version,
+  r.created_at, r.updated_at`;
 
 const QUEUE_COLUMNS = `t.id, t.number, t.platform, t.category_code, t.priority, t.title, t.status, t.grid_node_id, t.unit_id, t.co_unit_ids,
   t.handler_id, t.suggested_unit_id, t.suggested_by_rule_id, t.bounce_count, t.ownerless, t.version, t.created_at`;

@@ -2,7 +2,7 @@ import { categoryMatches, inSubtree, inWindow, minutesOf, route, type RoutingRul
 
 const base: RoutingRule = {
   id: 'a', name: 'r', platform: 'community_governance', categoryCodes: [], categoryPrefix: null, gridPath: '210900.210902',
-  window: null, unitId: 'u1', position: 10, autoRegister: true, autoDispatch: true, active: true,
+  window: null, unitId: 'u1', position: 10, autoRegister: true, autoDispatch: true, active: true, unitActive: true,
 };
 const ticket = { platform: 'community_governance', categoryCode: '0101', gridPath: '210900.210902.210902001.210902001001' };
 
@@ -46,13 +46,14 @@ describe('routing rules 派单目录', () => {
       { ...base, id: 'other-platform', position: 1, platform: 'request_handling' },
       { ...base, id: 'other-grid', position: 2, gridPath: '210900.210911' },
       { ...base, id: 'off', position: 3, active: false },
+      { ...base, id: 'gone-unit', position: 3, unitActive: false },
       { ...base, id: 'wrong-cat', position: 4, categoryCodes: ['0201'] },
       { ...base, id: 'early', position: 20, unitId: 'early' },
     ];
     const noon = route(rules, ticket, 720);
     expect(noon.match?.id).toBe('early');
     expect(noon.verdicts.map((v) => [v.rule.id, v.miss])).toEqual([
-      ['other-platform', 'platform'], ['other-grid', 'grid'], ['off', 'inactive'], ['wrong-cat', 'category'],
+      ['other-platform', 'platform'], ['other-grid', 'grid'], ['gone-unit', 'unit-inactive'], ['off', 'inactive'], ['wrong-cat', 'category'],
       ['night', 'window'], ['early', null], ['late', null],
     ]);
     expect(route(rules, ticket, 30).match?.id).toBe('night');

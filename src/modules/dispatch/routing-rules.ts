@@ -21,6 +21,8 @@ export interface RoutingRule {
   autoRegister: boolean;
   autoDispatch: boolean;
   active: boolean;
+  /** False once the rule's unit is deactivated: the rule then matches nothing (the next rule or the fallback decides). */
+  unitActive: boolean;
 }
 
 /** The ticket facts a rule looks at. */
@@ -31,7 +33,7 @@ export interface RoutableTicket {
 }
 
 /** Why a rule did not match, first failing criterion in this order. */
-export type RuleMiss = 'inactive' | 'platform' | 'category' | 'grid' | 'window';
+export type RuleMiss = 'inactive' | 'unit-inactive' | 'platform' | 'category' | 'grid' | 'window';
 
 export interface RuleVerdict {
   rule: RoutingRule;
@@ -62,6 +64,7 @@ export function categoryMatches(rule: Pick<RoutingRule, 'categoryCodes' | 'categ
 
 export function judgeRule(rule: RoutingRule, ticket: RoutableTicket, localMinute: number): RuleVerdict {
   const miss: RuleMiss | null = !rule.active ? 'inactive'
+    : !rule.unitActive ? 'unit-inactive'
     : rule.platform !== ticket.platform ? 'platform'
       : !categoryMatches(rule, ticket.categoryCode) ? 'category'
         : !inSubtree(ticket.gridPath, rule.gridPath) ? 'grid'
