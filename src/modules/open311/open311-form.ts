@@ -1,3 +1,4 @@
+import type { Satisfaction } from '../../../libs/workflow';
 import { isMediaUrl } from '../../common/media-url';
 import type { AttributeSpec } from '../platforms/platform.types';
 import { CASE_STANDARD_ATTRIBUTE } from './open311.mapper';
@@ -188,4 +189,52 @@ export function reporterName(first: string | undefined, last: string | undefined
   if (!first && !last) return undefined;
   const cjk = /[\u3400-\u9fff]/.test(`${first ?? ''}${last ?? ''}`);
   return cjk ? `${last ?? ''}${first ?? ''}` : [first, last].filter(Boolean).join(' ');
+}
+
+/** A rating (our extension `POST requests/{id}/rating`): the resident's 回访 answer, read and checked. */
+export interface Open311Rating {
+  satisfaction: Satisfaction;
+  /** Whether the problem is solved (解决); when the client does not ask, dissatisfied counts as not solved. */
+  resolved: boolean;
+  comment: string | undefined;
+}
+
+/** Open311 values (and the zh-CN words a resident's app may send) → the workflow's satisfaction (回访满意度). */
+export const RATING_VALUES: Readonly<Record<string, Satisfaction>> = {
+  satisfied: 'satisfied', 满意: 'satisfied',
+  basically_satisfied: 'basically_satisfied', 基本满意: 'basically_satisfied',
+  dissatisfied: 'dissatisfied', 不满意: 'dissatisfied',
+};
+const RATING_FIELDS = new Set(['api_key', 'jurisdiction_id', 'satisfaction', 'resolved', 'comment']);
+
+/** Reads a rating form (body, or `api_key` / `jurisdiction_id` in the query string; the body wins). */
+export function parseRatingForm(body: unknown, query: unknown): { ok: true; value: Open311Rating } | { ok: false; errors: FieldError[] } {
+  const errors: FieldError[] = [];
+  const b = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+  const q = query !== null && typeof query === 'object' && !Array.isArray(query) ? (query as Record<string, unknown>) : {};
+  if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) {
+    errors.push({ field: 'body', message: 'send application/x-www-form-urlencoded fields / 请以表单格式提交' });
+  }
+  const source: Record<string, unknown> = {};
+  for (const k of ['api_key', 'jurisdiction_id']) if (q[k] !== undefined) source[k] = q[k];
+  Object.assign(source, b);
+  for (const key of Object.keys(source)) if (!RATING_FIELDS.has(key)) errors.push({ field: key, message: 'unknown field / 未知字段' });
+
+  single(source, 'api_key', errors);
+  const jurisdictionId = text(source, 'jurisdiction_id', 40, errors);
+  if (jurisdictionId !== undefined && !CODE.test(jurisdictionId)) errors.push({ field: 'jurisdiction_id', message: 'must be a grid node code / 必须是网格编码' });
+  const raw = text(source, 'satisfaction', 40, errors);
+  const satisfaction = raw === undefined ? undefined : RATING_VALUES[raw];
+  if (satisfaction === undefined && !errors.some((e) => e.field === 'satisfaction')) {
+    errors.push({ field: 'satisfaction', message: 'required: satisfied, basically_satisfied or dissatisfied / 必填：满意、基本满意或不满意' });
+  }
+  const resolvedText = text(source, 'resolved', 5, errors);
+  if (resolvedText !== undefined && resolvedText !== 'true' && resolvedText !== 'false') errors.push({ field: 'resolved', message: 'must be true or false / 只能是 true 或 false' });
+  const comment = text(source, 'comment', 500, errors, true);
+
+  if (errors.length > 0) return { ok: false, errors };
+  return {
+    ok: true,
+    value: { satisfaction: satisfaction!, resolved: resolvedText === undefined ? satisfaction !== 'dissatisfied' : resolvedText === 'true', comment },
+  };
 }

@@ -6,6 +6,7 @@ import { Public } from '../auth/permission.decorator';
 import { CONTENT_TYPES, render, splitFormat, type Open311Format } from './open311-format';
 import { Open311AccessService } from './open311-access.service';
 import { Open311IntakeService } from './open311-intake.service';
+import { Open311RatingService } from './open311-rating.service';
 import { Open311ErrorCode, Open311Exception } from './open311.exception';
 import { Open311ExceptionFilter } from './open311.filter';
 import { Open311Service } from './open311.service';
@@ -29,7 +30,7 @@ function apiKeyOf(q: QueryParams): string | undefined {
 
 /**
  * Open311 GeoReport v2 (public; documented in docs/open311.md rather than OpenAPI, whose shapes it does not
- * follow). Reads may be anonymous; POST needs an api_key. Every answer and error is JSON or XML by the
+ * follow), with one extension of ours (rating). Reads may be anonymous; POST needs an api_key. Every answer and error is JSON or XML by the
  * path's extension.
  */
 @ApiExcludeController()
@@ -41,6 +42,7 @@ export class Open311Controller {
     private readonly reads: Open311Service,
     private readonly access: Open311AccessService,
     private readonly intake: Open311IntakeService,
+    private readonly rating: Open311RatingService,
   ) {}
 
   /** discovery.{fmt}, services.{fmt}, requests.{fmt} */
@@ -93,5 +95,21 @@ export class Open311Controller {
     if (name !== 'requests') throw new Open311Exception(Open311ErrorCode.NOT_FOUND);
     const created = await this.intake.submit(body, q, req.ip, idempotencyKey);
     return send(reply, format, 'service_requests', created);
+  }
+
+  /**
+   * POST requests/{id}/rating.{fmt}: our extension (not in GeoReport v2): the client that filed a request rates
+   * its outcome for the resident (回访); answers the updated request as a list of one, like GET requests/{id}.
+   */
+  @Post(':dir/:id/:file')
+  @HttpCode(200)
+  @Consumes('application/x-www-form-urlencoded', 'application/json')
+  async rate(
+    @Param('dir') dir: string, @Param('id') id: string, @Param('file') file: string, @Body() body: unknown, @Query() q: QueryParams,
+    @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    const { name, format } = resource(file);
+    if (dir !== 'requests' || name !== 'rating') throw new Open311Exception(Open311ErrorCode.NOT_FOUND);
+    return send(reply, format, 'service_requests', [await this.rating.rate(id, body, q, req.ip)]);
   }
 }

@@ -20,6 +20,12 @@ export enum Open311ErrorCode {
   NOT_FOUND = 'OPEN311_NOT_FOUND',
   /** 429: the key's (or, without a key, the caller's) requests per minute are used up. */
   RATE_LIMITED = 'OPEN311_RATE_LIMITED',
+  /** 403 (rating): the request was not filed with this api_key. */
+  NOT_FILER = 'OPEN311_NOT_FILER',
+  /** 409 (rating): the request is not awaiting a rating (not a 诉求办理 request resolved and waiting for 回访). */
+  NOT_AWAITING_RATING = 'OPEN311_NOT_AWAITING_RATING',
+  /** 409 (rating): the request kept changing while the rating was written; try again. */
+  CONFLICT = 'OPEN311_CONFLICT',
   /** 404 (admin API): the API key does not exist or lies outside the admin's scope. */
   KEY_NOT_FOUND = 'OPEN311_KEY_NOT_FOUND',
 }
@@ -35,6 +41,9 @@ function describe(code: Open311ErrorCode): { status: number; text: Bilingual } {
     case Open311ErrorCode.JURISDICTION_NOT_FOUND: return { status: 404, text: { en: 'jurisdiction_id not found', zh: '辖区不存在' } };
     case Open311ErrorCode.NOT_FOUND: return { status: 404, text: { en: 'Not found', zh: '未找到' } };
     case Open311ErrorCode.RATE_LIMITED: return { status: 429, text: { en: 'Too many requests; try again in a minute', zh: '请求过于频繁，请稍后再试' } };
+    case Open311ErrorCode.NOT_FILER: return { status: 403, text: { en: 'Only the client that filed this request (its api_key) may rate it', zh: '只有提交该请求的客户端（同一 api_key）才能评价' } };
+    case Open311ErrorCode.NOT_AWAITING_RATING: return { status: 409, text: { en: 'This request is not awaiting a rating', zh: '该请求当前不接受评价' } };
+    case Open311ErrorCode.CONFLICT: return { status: 409, text: { en: 'The request changed while it was being rated; try again', zh: '请求正在办理中发生变化，请稍后重试' } };
     case Open311ErrorCode.KEY_NOT_FOUND: return { status: 404, text: { en: 'Open311 API key not found', zh: 'Open311 API 密钥不存在' } };
   }
 }

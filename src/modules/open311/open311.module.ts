@@ -8,6 +8,7 @@ import { Open311IntakeService } from './open311-intake.service';
 import { Open311KeysController } from './open311-keys.controller';
 import { Open311KeysService } from './open311-keys.service';
 import { Open311LocatorService } from './open311-locator.service';
+import { Open311RatingService } from './open311-rating.service';
 import { Open311Controller } from './open311.controller';
 import { Open311Repository } from './open311.repository';
 import { Open311Service } from './open311.service';
@@ -16,6 +17,6 @@ import { Open311Service } from './open311.service';
 @Module({
   imports: [AuditModule, CatalogueModule, TicketsModule],
   controllers: [Open311Controller, Open311KeysController],
-  providers: [Open311Repository, Open311Service, Open311AccessService, Open311KeysService, Open311LocatorService, Open311IntakeService, Open311ErrorHook],
+  providers: [Open311Repository, Open311Service, Open311AccessService, Open311KeysService, Open311LocatorService, Open311IntakeService, Open311RatingService, Open311ErrorHook],
 })
 export class Open311Module {}

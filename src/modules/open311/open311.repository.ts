@@ -21,6 +21,8 @@ export interface ApiKeyRow {
 
 export interface GridNodeRef { id: string; path: string; code: string; name: string }
 
+export interface RatingTarget { id: string; version: number; status: string; platform: string; api_key_id: string | null }
+
 export interface RequestFilter {
   numbers?: string[];
   scopePath?: string;
@@ -39,8 +41,10 @@ const KEY_COLUMNS = `k.id, k.key_prefix, k.name, k.jurisdiction_node_id, g.path:
   g.name AS jurisdiction_name, k.rate_limit_per_minute, k.active, k.is_demo, k.created_at, k.revoked_at`;
 
 // Notes of these actions are addressed to the public (the outcome, the verification, why a report was
-// voided or withdrawn); dispatch instructions, returns and internal remarks are not.
+// voided or withdrawn); dispatch instructions, returns and internal remarks are not. A resident's own rating
+// comment (回访 through Open311, actor role `resident`) is their opinion of named staff, for the staff only.
 const PUBLIC_NOTE_ACTIONS = `'resolve','self-resolve','verify','void','cancel','callback'`;
+const PUBLIC_NOTE = `e.note IS NOT NULL AND e.action IN (${PUBLIC_NOTE_ACTIONS}) AND NOT (e.action = 'callback' AND e.actor_role = 'resident')`;
 const CLOSED = `'closed','archived','voided','cancelled'`;
 
 /**
@@ -161,6 +165,16 @@ export class Open311Repository {
   }
 
   /**
+   * What a rating needs to know of a ticket, by number: its id, version, state, platform, and the API key
+   * that filed it (null when staff filed it).
+   */
+  async ratingTarget(number: string): Promise<RatingTarget | undefined> {
+    const rows: RatingTarget[] = await this.ds.query(
+      `SELECT t.id, t.version, t.status, t.platform, o.api_key_id FROM tickets t LEFT JOIN open311_requests o ON o.ticket_id = t.id WHERE t.number = $1`, [number]);
+    return rows[0];
+  }
+
+  /**
    * Tickets as public GeoReport requests, under the publication policy (open311-publication.ts): only
    * platforms published for the way a ticket was filed — through Open311 (it has an `open311_requests` row,
    * written only by the Open311 intake; the `channel` column is not proof, staff may set it) or by staff.
@@ -211,7 +225,7 @@ export class Open311Repository {
               (SELECT k.deadline FROM ticket_clocks k WHERE k.ticket_id = x.root_id AND k.stage = 'resolve' AND k.state = 'running'
                 ORDER BY k.created_at DESC LIMIT 1) AS expected_at,
               CASE WHEN x.via_open311 AND EXISTS (SELECT 1 FROM open311_requests ro WHERE ro.ticket_id = x.root_id) THEN
-                (SELECT e.note FROM ticket_events e WHERE e.ticket_id = x.root_id AND e.filed_at = x.root_filed_at AND e.note IS NOT NULL AND e.action IN (${PUBLIC_NOTE_ACTIONS})
+                (SELECT e.note FROM ticket_events e WHERE e.ticket_id = x.root_id AND e.filed_at = x.root_filed_at AND ${PUBLIC_NOTE}
                     AND e.to_status = x.effective_status
                   ORDER BY e.seq DESC LIMIT 1)
               END AS public_note

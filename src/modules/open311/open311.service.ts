@@ -28,7 +28,7 @@ export interface Discovery {
 }
 
 /** The last change of this endpoint's interface (GeoReport v2 discovery `changeset`). */
-const CHANGESET = '2026-11-27T00:00:00+08:00';
+const CHANGESET = '2026-11-29T00:00:00+08:00'; // rating extension (POST requests/{id}/rating)
 
 function firstString(v: unknown, field: string): string | undefined {
   if (v === undefined) return undefined;

@@ -71,7 +71,7 @@ function toWorkflowTicket(t: TicketRow): WorkflowTicket {
   };
 }
 
-/** Who acts: a staff member (with their scope) or the system. */
+/** Who acts: a staff member (with their scope), the system, or a resident who filed the ticket. */
 interface Actor {
   id: string;
   role: string;
@@ -79,6 +79,11 @@ interface Actor {
   unitType: string | null;
   eventActorId: string | null;
   scope: TicketScope | null;
+  /**
+   * The ticket this actor filed, as the caller proved it (a resident is not a user, so `filed_by` is null; Open311
+   * knows the filing API key): the workflow sees this actor as its filer (上报人).
+   */
+  filedTicketId?: string;
 }
 
 /**
@@ -106,6 +111,17 @@ export class TicketActionsService {
     const row = await this.repo.findVisible(scope, id);
     if (!row) throw new TicketException(TicketErrorCode.TICKET_NOT_FOUND); // e.g. a handler who returned it no longer sees it
     return (await this.query.view([row]))[0]!;
+  }
+
+  /**
+   * A resident's action (回访 through Open311) on a ticket they filed with no user account: the caller has
+   * proved the filing (`filerId`, e.g. the API key that filed it) and is answered through its own read model.
+   * Actor role `resident`, no scope, recorded with no actor id; the workflow's filer check compares `filerId`.
+   * Throws like `act` (STALE_VERSION, the workflow's refusal); nothing changes when it does.
+   */
+  async actAsFiler(id: string, filerId: string, action: Action, body: TicketActionRequest): Promise<void> {
+    const actor: Actor = { id: filerId, role: 'resident', unitId: null, unitType: null, eventActorId: null, scope: null, filedTicketId: id };
+    await this.perform(actor, id, action, body);
   }
 
   /**
@@ -259,7 +275,7 @@ export class TicketActionsService {
     const decided = items.map(({ actor, ticket: t }) => {
       const decision = decide({
         platform: t.platform as Platform,
-        ticket: toWorkflowTicket(t),
+        ticket: actor.filedTicketId === t.id && t.filed_by === null ? { ...toWorkflowTicket(t), filedBy: actor.id } : toWorkflowTicket(t),
         actor: { id: actor.id, role: actor.role as WorkflowActor['role'], unitId: actor.unitId, unitType: actor.unitType },
         action,
         input: { ...body, reason: body.reason ?? undefined },
