@@ -76,11 +76,10 @@ function coordinate(source: Record<string, unknown>, key: string, limit: number,
 }
 
 /**
- * Reads a POST requests form. Fields may come in the body or, as some clients send `jurisdiction_id` and
- * `api_key`, in the query string (the body wins). Returns the errors instead when anything is wrong.
+ * The fields of a POST form: the body's, plus `api_key` and `jurisdiction_id` from the query string where the body
+ * has none (some clients send them there). A body that is not a set of fields is an error.
  */
-export function parsePostForm(body: unknown, query: unknown): { ok: true; value: Open311Post } | { ok: false; errors: FieldError[] } {
-  const errors: FieldError[] = [];
+function formSource(body: unknown, query: unknown, errors: FieldError[]): Record<string, unknown> {
   const b = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
   const q = query !== null && typeof query === 'object' && !Array.isArray(query) ? (query as Record<string, unknown>) : {};
   if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) {
@@ -88,7 +87,16 @@ export function parsePostForm(body: unknown, query: unknown): { ok: true; value:
   }
   const source: Record<string, unknown> = {};
   for (const k of ['api_key', 'jurisdiction_id']) if (q[k] !== undefined) source[k] = q[k];
-  Object.assign(source, b);
+  return Object.assign(source, b);
+}
+
+/**
+ * Reads a POST requests form. Fields may come in the body or, as some clients send `jurisdiction_id` and
+ * `api_key`, in the query string (the body wins). Returns the errors instead when anything is wrong.
+ */
+export function parsePostForm(body: unknown, query: unknown): { ok: true; value: Open311Post } | { ok: false; errors: FieldError[] } {
+  const errors: FieldError[] = [];
+  const source = formSource(body, query, errors);
 
   const attributes: Record<string, string | string[]> = {};
   for (const [key, v] of Object.entries(source)) {
@@ -210,14 +218,7 @@ const RATING_FIELDS = new Set(['api_key', 'jurisdiction_id', 'satisfaction', 're
 /** Reads a rating form (body, or `api_key` / `jurisdiction_id` in the query string; the body wins). */
 export function parseRatingForm(body: unknown, query: unknown): { ok: true; value: Open311Rating } | { ok: false; errors: FieldError[] } {
   const errors: FieldError[] = [];
-  const b = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
-  const q = query !== null && typeof query === 'object' && !Array.isArray(query) ? (query as Record<string, unknown>) : {};
-  if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) {
-    errors.push({ field: 'body', message: 'send application/x-www-form-urlencoded fields / 请以表单格式提交' });
-  }
-  const source: Record<string, unknown> = {};
-  for (const k of ['api_key', 'jurisdiction_id']) if (q[k] !== undefined) source[k] = q[k];
-  Object.assign(source, b);
+  const source = formSource(body, query, errors);
   for (const key of Object.keys(source)) if (!RATING_FIELDS.has(key)) errors.push({ field: key, message: 'unknown field / 未知字段' });
 
   single(source, 'api_key', errors);
