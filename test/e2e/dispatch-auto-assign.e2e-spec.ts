@@ -1,5 +1,5 @@
 import { createTestApp, type TestApp } from '../support/test-app';
-import { MANHOLE, codeIds, fileTicket, mustAct } from '../support/tickets';
+import { codeIds, fileTicket, MANHOLE, mustAct, waitFor } from '../support/tickets';
 
 /**
  * Auto-assignment 自动分派 on every path a ticket takes into a unit (docs/dispatch.md): reassignment, re-dispatch
@@ -9,16 +9,6 @@ import { MANHOLE, codeIds, fileTicket, mustAct } from '../support/tickets';
 
 /** A street light (0115) in 站前社区: no routing rule matches it. */
 const LIGHT = { ...MANHOLE, categoryCode: '0115', standardCode: undefined, title: '路灯不亮', description: '站前社区路灯不亮' };
-
-async function waitFor<T>(probe: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 jest.setTimeout(60_000);
 

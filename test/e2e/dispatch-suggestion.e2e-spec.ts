@@ -1,19 +1,9 @@
 import { RouterService } from '../../src/modules/dispatch/router.service';
 import { createTestApp, type TestApp } from '../support/test-app';
-import { MANHOLE, codeIds, fileTicket, mustAct } from '../support/tickets';
+import { codeIds, fileTicket, MANHOLE, mustAct, waitFor } from '../support/tickets';
 
 /** A street light (0115): the seeded dispatch catalogue has no rule for it; each test adds its own. */
 const LIGHT = { ...MANHOLE, categoryCode: '0115', standardCode: undefined, title: '路灯不亮', description: '路灯夜间不亮' };
-
-async function waitFor<T>(probe: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 jest.setTimeout(60_000);
 

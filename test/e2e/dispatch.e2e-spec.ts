@@ -1,20 +1,10 @@
 import { RouterService } from '../../src/modules/dispatch/router.service';
 import { TicketActionsService } from '../../src/modules/tickets/ticket-actions.service';
 import { createTestApp, type TestApp } from '../support/test-app';
-import { MANHOLE, act, codeIds, fileTicket, mustAct } from '../support/tickets';
+import { act, codeIds, fileTicket, MANHOLE, mustAct, waitFor } from '../support/tickets';
 
 /** A street light (0115): no routing rule matches it, so it waits for a dispatcher. */
 const LIGHT = { ...MANHOLE, categoryCode: '0115', standardCode: undefined, title: '路灯不亮', description: '站前社区路灯不亮' };
-
-async function waitFor<T>(probe: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** The complete server-sent events of a stream about one ticket, in order, as `kind status vN`. */
 function sseEventsOf(text: string, ticketId: string): string[] {

@@ -45,3 +45,14 @@ export async function createStaff(
   users[username] = res.body.id;
   return t.login(username, password);
 }
+
+/** Polls `probe` every 50 ms until it answers something truthy (returned), failing after `ms`. */
+export async function waitFor<T>(probe: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
