@@ -43,7 +43,7 @@ const manholeStandards = (): CaseStandardSeed[] => [
     code: 'damaged', nameZh: '破损/松动', nameEn: 'Damaged or loose',
     filingConditionZh: '井盖（箅子）破损、松动、移位、凹陷或有响动',
     closingConditionZh: '井盖（箅子）已更换或修复，平稳、无响动、与路面平齐',
-    // 2 working days of 8 working hours.
+    // 16 working hours: a little over 2 working days of the national calendar (7.5 working hours a day).
     priority: 'normal', clockType: 'working_hours', resolveLimitSeconds: 16 * HOUR, defaultUnitType: 'bureau',
   },
 ];
