@@ -50,6 +50,13 @@ describe('loadConfig', () => {
     expect(problems({ REDIS_URL: 'redis://node-1:7000', QUEUE_PREFIX: '{fx}' })).toEqual([]);
   });
 
+  it('takes PUBLIC_BASE_URL as an http(s) URL without its trailing slash', () => {
+    expect(loadConfig({}).open311.publicBaseUrl).toBeUndefined();
+    expect(loadConfig({ PUBLIC_BASE_URL: 'https://12345.example.gov.cn/' }).open311.publicBaseUrl).toBe('https://12345.example.gov.cn');
+    expect(() => loadConfig({ PUBLIC_BASE_URL: 'ftp://12345.example.gov.cn' })).toThrow(/PUBLIC_BASE_URL must use http: or https:/);
+    expect(() => loadConfig({ PUBLIC_BASE_URL: 'not a url' })).toThrow(/PUBLIC_BASE_URL is not a valid URL/);
+  });
+
   it('takes REPORTS_DATABASE_URL as a postgres URL, beside DATABASE_URL only', () => {
     expect(loadConfig({}).reportsDatabaseUrl).toBeUndefined();
     const both = loadConfig({ DATABASE_URL: 'postgres://app@primary/fx', REPORTS_DATABASE_URL: 'postgres://reports@replica/fx' });

@@ -57,7 +57,7 @@ export interface AppConfig {
   /** Relayed outbox rows are deleted after this many days (OUTBOX_RETENTION_DAYS). */
   outboxRetentionDays: number;
   /** Open311: requests per minute for callers without an API key (per IP), and how far (m) a point may lie from the nearest grid node. */
-  open311: { anonymousPerMinute: number; maxDistanceM: number };
+  open311: { anonymousPerMinute: number; maxDistanceM: number; publicBaseUrl: string | undefined };
 }
 
 export class ConfigError extends Error {
@@ -114,6 +114,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const databaseUrl = url('DATABASE_URL', ['postgres:', 'postgresql:']);
   const redisUrl = url('REDIS_URL', ['redis:', 'rediss:']);
   const reportsDatabaseUrl = url('REPORTS_DATABASE_URL', ['postgres:', 'postgresql:']);
+  // The address clients reach this service at (behind a proxy or TLS terminator): Open311 discovery names it.
+  const publicBaseUrl = url('PUBLIC_BASE_URL', ['http:', 'https:'])?.replace(/\/+$/, '');
   if (reportsDatabaseUrl && !databaseUrl) problems.push('REPORTS_DATABASE_URL needs DATABASE_URL (a replica of the embedded Postgres is not managed)');
   if (production && !databaseUrl) problems.push('DATABASE_URL is required in production (the embedded Postgres is for trying out and tests)');
 
@@ -197,7 +199,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     schedulerCheckSeconds: int('SCHEDULER_CHECK_SECONDS', 30, 1, 3600),
     outboxRetentionDays: int('OUTBOX_RETENTION_DAYS', 7, 1, 3650),
-    open311: { anonymousPerMinute: int('OPEN311_ANON_PER_MINUTE', 60, 1, 1_000_000), maxDistanceM: int('OPEN311_MAX_DISTANCE_M', 30_000, 100, 1_000_000) },
+    open311: { anonymousPerMinute: int('OPEN311_ANON_PER_MINUTE', 60, 1, 1_000_000), maxDistanceM: int('OPEN311_MAX_DISTANCE_M', 30_000, 100, 1_000_000), publicBaseUrl },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

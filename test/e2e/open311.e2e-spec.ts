@@ -4,6 +4,7 @@ import { TicketMediaUrls1764300430000 } from '../../src/database/migrations/1764
 import { DEMO_OPEN311_KEY } from '../../src/database/seeds/demo-open311';
 import { Open311RatePurgeJob } from '../../src/modules/open311/open311-rate-purge.job';
 import { Open311Repository } from '../../src/modules/open311/open311.repository';
+import { iso8601 } from '../../src/modules/open311/open311-format';
 import { asText, assertJson, assertXml, Open311Client, undate } from '../support/open311';
 import { createTestApp, type HttpResponse, type TestApp } from '../support/test-app';
 import { codeIds, fileTicket, mustAct } from '../support/tickets';
@@ -283,15 +284,18 @@ describe('Open311 GeoReport v2', () => {
     expect(raw.body[0].requested_datetime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/);
     expect(new Date(raw.body[0].expected_datetime).getTime()).toBe(Math.floor(clock[0]!.deadline.getTime() / 1000) * 1000);
 
-    await mustAct(t, handler, row.id, 'resolve', { note: '已更换新井盖，联系电话 13900001111' });
+    // Staff's `note` (it names the resident and their flat) is never published; the `publicNote` (公开答复) is, with
+    // whatever looks like a phone number in it masked.
+    await mustAct(t, handler, row.id, 'resolve', { note: '已电话联系张建国先生，住电务小区1号楼3单元502', publicNote: '已更换新井盖，联系电话 13900001111' });
     const resolved = await get(`/open311/v2/requests/${number}.json`);
-    // The outcome note is public, but whatever looks like a phone number in it is masked.
     expect(resolved.body[0]).toMatchObject({ status: 'open', status_notes: '已办结，待核查：已更换新井盖，联系电话 ***' });
-    await mustAct(t, grid, row.id, 'verify', { passed: true, note: '现场核查，井盖已安装' });
+    expect(resolved.text).not.toContain('3单元502');
+    await mustAct(t, grid, row.id, 'verify', { passed: true, note: '现场核查，张建国家门口井盖已安装' });
 
     const closed = keep(await json.request(number));
     assertJson('service_requests', undate(closed));
-    expect(closed[0]).toMatchObject({ status: 'closed', status_notes: '已结案：现场核查，井盖已安装' });
+    // The verification wrote no public note: the state in words alone (the resolve's public note led to another state).
+    expect(closed[0]).toMatchObject({ status: 'closed', status_notes: '已结案' });
     expect(closed[0].expected_datetime).toBeUndefined();
     const closedXml = await get(`/open311/v2/requests/${number}.xml`);
     const [member] = assertXml('service_requests', xmlOf(closedXml));
@@ -358,6 +362,47 @@ describe('Open311 GeoReport v2', () => {
     assertJson('post_response', posted.body);
     const [row] = await t.ds.query(`SELECT title, lat::float8 AS lat, lng::float8 AS lng FROM tickets WHERE number = $1`, [posted.body[0].service_request_id]);
     expect(row).toEqual({ title: '暴露垃圾', lat: MANHOLE_POINT.lat, lng: MANHOLE_POINT.long });
+  });
+
+  it('takes POST fields in the query string (the official description declares them there), and the body wins', async () => {
+    const q = new URLSearchParams({
+      api_key: DEMO_OPEN311_KEY, service_code: 'SJ0101', lat: String(MANHOLE_POINT.lat), long: String(MANHOLE_POINT.long), description: '查询串提交：路边垃圾',
+    });
+    const posted = await t.request('POST', `/open311/v2/requests.json?${q.toString()}`, { raw: '', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    seen.push(posted.text);
+    expect(posted.status).toBe(200);
+    assertJson('post_response', posted.body);
+    const [row] = await t.ds.query(`SELECT category_code, description FROM tickets WHERE number = $1`, [posted.body[0].service_request_id]);
+    expect(row).toEqual({ category_code: 'SJ0101', description: '查询串提交：路边垃圾' });
+    const mixed = await postForm(`/open311/v2/requests.json?${q.toString()}`, { description: '表单优先：路边垃圾' });
+    expect(mixed.status).toBe(200);
+    const [mixedRow] = await t.ds.query(`SELECT description FROM tickets WHERE number = $1`, [mixed.body[0].service_request_id]);
+    expect(mixedRow.description).toBe('表单优先：路边垃圾');
+    const unknown = await postForm(`/open311/v2/requests.json?colour=red&${q.toString()}`, {});
+    expect(unknown.status).toBe(400);
+    assertJson('errors', unknown.body);
+    expect(unknown.body[0].description).toContain('colour');
+  });
+
+  it('reads an unencoded + in dates as the offset, ignores an empty service_request_id, escapes text in XML', async () => {
+    const posted = await postForm('/open311/v2/requests.json', {
+      api_key: DEMO_OPEN311_KEY, service_code: 'SJ0101', ...str(MANHOLE_POINT), description: '垃圾 & 杂物 <堆在> "门口" \'路边\'',
+    });
+    expect(posted.status).toBe(200);
+    const number: string = posted.body[0].service_request_id;
+    const day = (offsetDays: number) => iso8601(new Date(Date.now() + offsetDays * 86400e3)); // 2026-11-28T08:00:00+08:00
+    // The + of each offset goes unencoded: it arrives as a space.
+    const plain = await get(`/open311/v2/requests.json?start_date=${day(-1)}&end_date=${day(1)}&service_code=SJ0101`);
+    expect(plain.status).toBe(200);
+    expect(plain.body.map((r: any) => r.service_request_id)).toContain(number);
+    const empty = await get(`/open311/v2/requests.json?service_request_id=&service_code=SJ0101`);
+    expect(empty.status).toBe(200);
+    expect(empty.body.map((r: any) => r.service_request_id)).toContain(number);
+    const xmlRes = await get(`/open311/v2/requests/${number}.xml`);
+    const text = xmlOf(xmlRes);
+    expect(text).toContain('垃圾 &amp; 杂物 &lt;堆在&gt;');
+    const [member] = assertXml('service_requests', text);
+    expect(member.description).toBe('垃圾 & 杂物 <堆在> "门口" \'路边\'');
   });
 
   it('media_url: a client\'s photo URL is kept and published with the request, in JSON and XML; a bad one files nothing', async () => {
@@ -440,6 +485,29 @@ describe('Open311 GeoReport v2', () => {
     const closedOnes = await get('/open311/v2/requests.json?status=closed&service_code=SJ0102');
     expect(closedOnes.body.map((r: any) => r.service_request_id).sort()).toEqual([parent.number, child.number].sort());
     expect((await get('/open311/v2/requests.json?status=open&service_code=SJ0102')).body).toEqual([]);
+  });
+
+  it('a request merged into a ticket Open311 does not publish (a hotline call) says merged, without that ticket\'s number', async () => {
+    const dispatcher = await t.login('demo.dispatcher');
+    const grid = await t.login('demo.grid');
+    const call = await fileTicket(t, grid, {
+      categoryCode: 'RH0101', title: '暖气不热', description: '来电反映电务小区2号楼暖气不热', lat: 42.02702, lng: 121.65951, channel: 'hotline',
+      attributes: { requestType: 'complaint' },
+    });
+    expect(call.status).toBe(201);
+    const posted = await postForm('/open311/v2/requests.json', {
+      api_key: DEMO_OPEN311_KEY, service_code: 'RH0101', ...str(MANHOLE_POINT), description: '电务小区暖气一直不热', 'attribute[requestType]': 'complaint',
+    });
+    expect(posted.status).toBe(200);
+    const number: string = posted.body[0].service_request_id;
+    const [row] = await t.ds.query(`SELECT id FROM tickets WHERE number = $1`, [number]);
+    await mustAct(t, dispatcher, row.id, 'merge', { parentId: call.body.id });
+    for (const res of [await get(`/open311/v2/requests/${number}.json`), await get(`/open311/v2/requests.json?service_request_id=${number}`)]) {
+      expect(res.status).toBe(200);
+      expect(res.body[0]).toMatchObject({ service_request_id: number, status: 'open', status_notes: '已并入其他工单处理' });
+      expect(res.text).not.toContain(call.body.number);
+    }
+    expect((await get(`/open311/v2/requests/${call.body.number}.json`)).status).toBe(404);
   });
 
   it('admins create, list and revoke keys; a key is scoped and rate-limited; every change is audited', async () => {
@@ -691,7 +759,12 @@ describe('Open311 GeoReport v2', () => {
 describe('Open311 demo key in production mode 生产模式下的演示密钥', () => {
   let p: TestApp;
   beforeAll(async () => {
-    p = await createTestApp({ env: { APP_MODE: 'production', JWT_SECRET: randomBytes(48).toString('base64url'), PII_KEY: Buffer.alloc(32, 7).toString('base64') } });
+    p = await createTestApp({
+      env: {
+        APP_MODE: 'production', JWT_SECRET: randomBytes(48).toString('base64url'), PII_KEY: Buffer.alloc(32, 7).toString('base64'),
+        PUBLIC_BASE_URL: 'https://12345.fuxin.example.gov.cn/',
+      },
+    });
   });
   afterAll(async () => {
     await p?.close();
@@ -704,6 +777,15 @@ describe('Open311 demo key in production mode 生产模式下的演示密钥', (
   it('runs in production mode, with the demo key seeded', async () => {
     expect(p.config.mode).toBe('production');
     expect(await p.ds.query(`SELECT is_demo, active FROM open311_api_keys`)).toEqual([{ is_demo: true, active: true }]);
+  });
+
+  it('discovery names the endpoint under PUBLIC_BASE_URL, whatever Host header a caller sends', async () => {
+    for (const host of [undefined, 'evil.example']) {
+      const res = await p.request('GET', '/open311/v2/discovery.json', { headers: host ? { host } : {} });
+      expect(res.status).toBe(200);
+      assertJson('discovery', res.body);
+      expect(res.body.endpoints[0].url).toBe('https://12345.fuxin.example.gov.cn/open311/v2/');
+    }
   });
 
   it('refuses the demo key with the answer of an unknown key, for POST and for keyed reads; nothing is filed', async () => {

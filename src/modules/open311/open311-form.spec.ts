@@ -1,4 +1,5 @@
 import { COMMUNITY_GOVERNANCE } from '../platforms/community-governance/community-governance.platform';
+import { CONVENIENCE_SERVICES } from '../platforms/convenience-services/convenience-services.platform';
 import { PARTY_BUILDING } from '../platforms/party-building/party-building.platform';
 import { convertAttributes, parsePostForm, reporterName } from './open311-form';
 
@@ -13,6 +14,20 @@ describe('open311 POST form', () => {
       apiKey: 'k', jurisdictionId: '210900', serviceCode: '0101', lat: 42.02698, lng: 121.65952, description: '井盖丢失\n有危险',
       attributes: { case_standard: 'missing', tags: ['a', 'b'] }, personal: { email: 'a@b.cn', phone: '13841815678' },
     });
+  });
+
+  it('takes every field from the query string too, as the official description declares them (the body wins)', () => {
+    const r = parsePostForm(undefined, { ...base, 'attribute[case_standard]': 'missing', description: '井盖丢失' });
+    expect(r.ok && r.value).toMatchObject({ apiKey: 'k', serviceCode: '0101', lat: 42.02698, description: '井盖丢失', attributes: { case_standard: 'missing' } });
+    const mixed = parsePostForm({ service_code: '0102' }, { ...base, colour: 'red' });
+    expect(mixed.ok || mixed.errors.map((e) => e.field)).toEqual(['colour']);
+    const both = parsePostForm({ service_code: '0102', description: 'body' }, { ...base, description: 'query' });
+    expect(both.ok && [both.value.serviceCode, both.value.description]).toEqual(['0102', 'body']);
+    // A `__proto__` field is refused as unknown, wherever it comes from, and sets no prototype.
+    for (const [body, query] of [[JSON.parse('{"__proto__":{"x":1},"service_code":"0101"}'), base], [{}, { ...base, ['__proto__']: 'x' }]] as const) {
+      const p = parsePostForm(body, JSON.parse(JSON.stringify(query)));
+      expect(p.ok).toBe(false);
+    }
   });
 
   it('names every bad field: unknown ones, half a location, wrong numbers, control characters, repeated values', () => {
@@ -57,6 +72,15 @@ describe('open311 POST form', () => {
     // What does not convert stays text, so the platform validator names the field.
     expect(convertAttributes(PARTY_BUILDING.attributes, { beneficiaryCount: 'many' }).attributes).toEqual({ beneficiaryCount: 'many' });
     expect(convertAttributes(COMMUNITY_GOVERNANCE.attributes, { selfHandled: 'yes' }).attributes).toEqual({ selfHandled: 'yes' });
+  });
+
+  it('takes a datetime attribute as its date in Beijing time; a bad one stays text for the validator', () => {
+    const date = (v: string) => convertAttributes(CONVENIENCE_SERVICES.attributes, { appointmentDate: v }).attributes.appointmentDate;
+    expect(date('2026-12-01')).toBe('2026-12-01');
+    expect(date('2026-12-01T09:30:00+08:00')).toBe('2026-12-01');
+    expect(date('2026-11-30T17:00:00Z')).toBe('2026-12-01'); // 01:00 on 1 December in Beijing
+    expect(date('2026-02-30')).toBe('2026-02-30'); // the platform validator refuses it, naming the field
+    expect(date('next week')).toBe('next week');
   });
 
   it('writes Chinese names family name first', () => {

@@ -1,6 +1,7 @@
 import type { Satisfaction } from '../../../libs/workflow';
 import { isMediaUrl } from '../../common/media-url';
 import type { AttributeSpec } from '../platforms/platform.types';
+import { iso8601, parseIsoDate } from './open311-format';
 import { CASE_STANDARD_ATTRIBUTE } from './open311.mapper';
 
 /** A POST requests body (form fields, or the query string for the ones clients put there), read and checked. */
@@ -76,8 +77,9 @@ function coordinate(source: Record<string, unknown>, key: string, limit: number,
 }
 
 /**
- * The fields of a POST form: the body's, plus `api_key` and `jurisdiction_id` from the query string where the body
- * has none (some clients send them there). A body that is not a set of fields is an error.
+ * The fields of a POST form: the body's, plus any field given in the query string that the body does not have.
+ * The official description declares every POST parameter `in: query`, the wiki and most clients send a form body;
+ * both work, and so do the two mixed (the body wins). A body that is not a set of fields is an error.
  */
 function formSource(body: unknown, query: unknown, errors: FieldError[]): Record<string, unknown> {
   const b = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
@@ -85,14 +87,15 @@ function formSource(body: unknown, query: unknown, errors: FieldError[]): Record
   if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) {
     errors.push({ field: 'body', message: 'send application/x-www-form-urlencoded fields / 请以表单格式提交' });
   }
-  const source: Record<string, unknown> = {};
-  for (const k of ['api_key', 'jurisdiction_id']) if (q[k] !== undefined) source[k] = q[k];
+  // No prototype: a `__proto__` field is a field like any other (and refused as unknown), never a prototype.
+  const source: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  for (const [k, v] of Object.entries(q)) if (v !== undefined && !Object.prototype.hasOwnProperty.call(b, k)) source[k] = v;
   return Object.assign(source, b);
 }
 
 /**
- * Reads a POST requests form. Fields may come in the body or, as some clients send `jurisdiction_id` and
- * `api_key`, in the query string (the body wins). Returns the errors instead when anything is wrong.
+ * Reads a POST requests form. Fields may come in the body or in the query string (the body wins). Returns the
+ * errors instead when anything is wrong.
  */
 export function parsePostForm(body: unknown, query: unknown): { ok: true; value: Open311Post } | { ok: false; errors: FieldError[] } {
   const errors: FieldError[] = [];
@@ -182,6 +185,9 @@ export function convertAttributes(specs: readonly AttributeSpec[], raw: Record<s
         attributes[code] = Array.isArray(value) ? value : value.split(/\r?\n/).map((x) => x.trim()).filter((x) => x !== '');
         break;
       case 'string':
+        // A `datetime` attribute (open311.mapper): a date-time is taken as its calendar date in Beijing time.
+        attributes[code] = spec.format === 'date' && one !== undefined ? beijingDate(one) ?? one : one ?? value;
+        break;
       case 'enum':
       case 'parties':
       case undefined:
@@ -190,6 +196,13 @@ export function convertAttributes(specs: readonly AttributeSpec[], raw: Record<s
     }
   }
   return { attributes, standardCode };
+}
+
+/** The Asia/Shanghai calendar date (YYYY-MM-DD) of an ISO 8601 date or date-time; undefined when it is neither. */
+function beijingDate(s: string): string | undefined {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(s)) return s;
+  const d = parseIsoDate(s);
+  return d ? iso8601(d).slice(0, 10) : undefined;
 }
 
 /** 姓名: Chinese names are written family name first without a space; others "first last". */

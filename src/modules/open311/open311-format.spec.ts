@@ -29,6 +29,15 @@ describe('open311 formats', () => {
     expect(parseIsoDate('1764230400')).toBeUndefined();
   });
 
+  it('reads an offset whose + arrived as a space (sent unencoded in a query string), and only after a time', () => {
+    expect(parseIsoDate('2026-11-27T08:00:00 08:00')?.toISOString()).toBe('2026-11-27T00:00:00.000Z');
+    expect(parseIsoDate('2026-11-27T08:00 0800')?.toISOString()).toBe('2026-11-27T00:00:00.000Z');
+    expect(parseIsoDate('2026-11-27 08:00')?.toISOString()).toBe('2026-11-27T00:00:00.000Z');
+    expect(parseIsoDate('2026-11-27 08:00 05:00')?.toISOString()).toBe('2026-11-27T03:00:00.000Z');
+    expect(parseIsoDate('2026-11-27T08:00:00 08:00+08:00')).toBeUndefined();
+    expect(parseIsoDate('2026-11-27T08:00:00 8:00')).toBeUndefined();
+  });
+
   it('renders lists as repeated member elements, drops nulls, escapes text, and keeps JSON as given', () => {
     const doc = [{ service_code: '0101', service_name: '井盖 & <盖板>', metadata: true, group: null }];
     const xml = render('xml', 'services', doc);

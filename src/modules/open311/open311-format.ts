@@ -32,16 +32,20 @@ export function iso8601(d: Date): string {
   return new Date(d.getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(0, 19) + '+08:00';
 }
 
-const ISO_DATETIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
+// The zone may also come as ` 08:00`: a `+` sent unencoded in a query string arrives as a space.
+const ISO_DATETIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?( \d{2}:?\d{2})?)?(Z|[+-]\d{2}:?\d{2})?$/;
 
 /**
  * Parses an ISO 8601 date or date-time. Without a zone it is read as Asia/Shanghai time (the city's);
- * undefined when malformed or not a real calendar date.
+ * undefined when malformed or not a real calendar date. A zone written ` 08:00` after the time is `+08:00`
+ * whose `+` was not URL-encoded (many hand-built clients send it so).
  */
 export function parseIsoDate(s: string): Date | undefined {
   const m = ISO_DATETIME.exec(s.trim());
   if (!m) return undefined;
-  const [y, mo, d, h = '00', mi = '00', sec = '00', frac = '0', zone] = m.slice(1);
+  const [y, mo, d, h = '00', mi = '00', sec = '00', frac = '0', spaced, signed] = m.slice(1);
+  if (spaced && signed) return undefined;
+  const zone = signed ?? (spaced ? `+${spaced.slice(1)}` : undefined);
   const base = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec), Math.floor(Number(`0.${frac}`) * 1000));
   const check = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
   if (check.getUTCFullYear() !== Number(y) || check.getUTCMonth() !== Number(mo) - 1 || check.getUTCDate() !== Number(d)) return undefined;

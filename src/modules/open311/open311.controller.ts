@@ -54,7 +54,7 @@ export class Open311Controller {
     const jurisdiction = await this.reads.jurisdiction(q.jurisdiction_id);
     switch (name) {
       case 'discovery':
-        return send(reply, format, 'discovery', this.reads.discovery(`${req.protocol}://${req.host}/open311/v2/`));
+        return send(reply, format, 'discovery', this.reads.discovery(`${req.protocol}://${req.host}`));
       case 'services':
         return send(reply, format, 'services', await this.reads.services());
       case 'requests':

@@ -93,8 +93,8 @@ export function scrubPersonalText(text: string): string {
 }
 
 /** status_notes: the state in words, and the last public note (办结、核查、作废、撤销 remarks) that led to it. */
-export function statusNotes(effectiveStatus: string, publicNote: string | null, mergedInto: string | null): string {
-  const base = effectiveStatus === 'merged' || mergedInto ? `${STATE_NOTES.merged}${mergedInto ? `（${mergedInto}）` : ''}` : STATE_NOTES[effectiveStatus] ?? effectiveStatus;
+export function statusNotes(effectiveStatus: string, publicNote: string | null, merge: { into: string | null } | null): string {
+  const base = effectiveStatus === 'merged' || merge ? `${STATE_NOTES.merged}${merge?.into ? `（${merge.into}）` : ''}` : STATE_NOTES[effectiveStatus] ?? effectiveStatus;
   return publicNote ? `${base}：${scrubPersonalText(publicNote)}` : base;
 }
 
@@ -125,7 +125,9 @@ function attributeOf(spec: AttributeSpec, order: number): Open311Attribute | und
   const base = { variable: true, code: spec.code, required: spec.required, order, description: `${spec.nameZh} ${spec.nameEn}` };
   switch (spec.type) {
     case 'string':
-      return { ...base, datatype: 'string', datatype_description: spec.format === 'date' ? 'YYYY-MM-DD' : `最多 ${spec.maxLength ?? 200} 字 / at most ${spec.maxLength ?? 200} characters` };
+      return spec.format === 'date'
+        ? { ...base, datatype: 'datetime', datatype_description: '日期 YYYY-MM-DD，或 ISO 8601 时间（取北京时间的日期） / a date, or an ISO 8601 date-time (its date in Beijing time)' }
+        : { ...base, datatype: 'string', datatype_description: `最多 ${spec.maxLength ?? 200} 字 / at most ${spec.maxLength ?? 200} characters` };
     case 'number':
       return {
         ...base, datatype: 'number',
@@ -183,9 +185,21 @@ export interface RequestRow {
   effective_updated_at: Date;
   effective_closed_at: Date | null;
   merged_into: string | null;
+  /** The merge root's platform and whether it was filed through Open311: its number is told only if it is published itself. */
+  root_platform: string;
+  root_via_open311: boolean;
   agency: string | null;
   expected_at: Date | null;
   public_note: string | null;
+}
+
+/**
+ * The number of the ticket a merged request was merged into (并单), only when that ticket is published itself: a
+ * hotline call or a dispute it was merged into is not even said to exist ("merged", without a number).
+ */
+function mergeOf(r: RequestRow): { into: string | null } | null {
+  if (r.merged_into === null) return null;
+  return { into: publicationOf(r.root_platform, r.root_via_open311) !== 'none' ? r.merged_into : null };
 }
 
 /**
@@ -200,7 +214,7 @@ export function toRequest(r: RequestRow): Open311Request {
   return {
     service_request_id: r.number,
     status,
-    status_notes: statusNotes(r.effective_status, full ? r.public_note : null, r.merged_into),
+    status_notes: statusNotes(r.effective_status, full ? r.public_note : null, mergeOf(r)),
     service_name: r.service_name,
     service_code: r.category_code,
     description: full && r.description ? scrubPersonalText(r.description) : null,

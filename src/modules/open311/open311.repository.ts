@@ -40,11 +40,10 @@ export interface RequestFilter {
 const KEY_COLUMNS = `k.id, k.key_prefix, k.name, k.jurisdiction_node_id, g.path::text AS jurisdiction_path, g.code AS jurisdiction_code,
   g.name AS jurisdiction_name, k.rate_limit_per_minute, k.active, k.is_demo, k.created_at, k.revoked_at`;
 
-// Notes of these actions are addressed to the public (the outcome, the verification, why a report was
-// voided or withdrawn); dispatch instructions, returns and internal remarks are not. A resident's own rating
-// comment (回访 through Open311, actor role `resident`) is their opinion of named staff, for the staff only.
-const PUBLIC_NOTE_ACTIONS = `'resolve','self-resolve','verify','void','cancel','callback'`;
-const PUBLIC_NOTE = `e.note IS NOT NULL AND e.action IN (${PUBLIC_NOTE_ACTIONS}) AND NOT (e.action = 'callback' AND e.actor_role = 'resident')`;
+// Only words staff wrote for the public (an action's `publicNote`, 公开答复) are published; an action's `note` is
+// for staff (it may name the resident, their flat, their phone) and never leaves. A resident's own rating comment
+// (回访 through Open311, actor role `resident`) is their opinion of named staff, for the staff only.
+const PUBLIC_NOTE = `e.data ? 'publicNote' AND e.actor_role <> 'resident'`;
 const CLOSED = `'closed','archived','voided','cancelled'`;
 
 /**
@@ -220,23 +219,24 @@ export class Open311Repository {
           LIMIT ${add(f.limit)} OFFSET ${add(f.offset ?? 0)}
        )
        SELECT x.number, x.platform, x.via_open311, x.category_code, x.service_name, x.description, x.address, x.media_url, x.lat, x.lng, x.created_at,
-              x.effective_status, x.effective_updated_at, x.effective_closed_at, x.merged_into,
+              x.effective_status, x.effective_updated_at, x.effective_closed_at, x.merged_into, x.root_platform,
+              x.root_id <> x.id AND EXISTS (SELECT 1 FROM open311_requests ro WHERE ro.ticket_id = x.root_id) AS root_via_open311,
               u.name_zh AS agency,
               (SELECT k.deadline FROM ticket_clocks k WHERE k.ticket_id = x.root_id AND k.stage = 'resolve' AND k.state = 'running'
                 ORDER BY k.created_at DESC LIMIT 1) AS expected_at,
               CASE WHEN x.via_open311 AND EXISTS (SELECT 1 FROM open311_requests ro WHERE ro.ticket_id = x.root_id) THEN
-                (SELECT e.note FROM ticket_events e WHERE e.ticket_id = x.root_id AND e.filed_at = x.root_filed_at AND ${PUBLIC_NOTE}
+                (SELECT e.data->>'publicNote' FROM ticket_events e WHERE e.ticket_id = x.root_id AND e.filed_at = x.root_filed_at AND ${PUBLIC_NOTE}
                     AND e.to_status = x.effective_status
                   ORDER BY e.seq DESC LIMIT 1)
               END AS public_note
          FROM (
-           SELECT t.number, t.platform, t.via_open311, t.category_code, c.name_zh AS service_name,
+           SELECT t.id, t.number, t.platform, t.via_open311, t.category_code, c.name_zh AS service_name,
                   CASE WHEN t.via_open311 THEN t.description END AS description,
                   CASE WHEN t.via_open311 THEN t.address END AS address,
                   CASE WHEN t.via_open311 THEN t.media_urls[1] END AS media_url,
                   t.lat, t.lng, t.created_at,
                   r.id AS root_id, r.created_at AS root_filed_at, r.unit_id, r.status AS effective_status, r.updated_at AS effective_updated_at, r.closed_at AS effective_closed_at,
-                  CASE WHEN r.id <> t.id THEN r.number END AS merged_into
+                  CASE WHEN r.id <> t.id THEN r.number END AS merged_into, r.platform AS root_platform
              FROM page t
              JOIN categories c ON c.id = t.category_id
              CROSS JOIN LATERAL ${mergeRoot('t')} r
@@ -247,7 +247,7 @@ export class Open311Repository {
 }
 
 /**
- * The merge root of ticket `alias` as a subquery (id, number, status, updated_at, closed_at, unit_id): the
+ * The merge root of ticket `alias` as a subquery (id, number, platform, status, updated_at, closed_at, unit_id): the
  * ticket itself unless it is merged, else the end of its parent chain (at most 20 links).
  */
 function mergeRoot(alias: string): string {
@@ -258,7 +258,7 @@ function mergeRoot(alias: string): string {
       SELECT p.id, p.parent_id, p.status, chain.depth + 1 FROM tickets p JOIN chain ON p.id = chain.parent_id
        WHERE chain.status = 'merged' AND chain.depth < 20
     )
-    SELECT p.id, p.number, p.status, p.created_at, p.updated_at, p.closed_at, p.unit_id
+    SELECT p.id, p.number, p.platform, p.status, p.created_at, p.updated_at, p.closed_at, p.unit_id
       FROM chain JOIN tickets p ON p.id = chain.id ORDER BY chain.depth DESC LIMIT 1
   )`;
 }

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { CatalogueService } from '../catalogue/catalogue.service';
 import type { CategoryView } from '../catalogue/catalogue.types';
 import { platformDefinition } from '../platforms/platform-registry';
@@ -40,9 +41,18 @@ function firstString(v: unknown, field: string): string | undefined {
 /** The read side of GeoReport v2: discovery, services, service definitions and requests. */
 @Injectable()
 export class Open311Service {
-  constructor(private readonly catalogue: CatalogueService, private readonly repo: Open311Repository) {}
+  constructor(
+    private readonly catalogue: CatalogueService,
+    private readonly repo: Open311Repository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
-  discovery(endpointUrl: string): Discovery {
+  /**
+   * The endpoint named is under `PUBLIC_BASE_URL` when configured (behind a proxy or TLS terminator, and never
+   * whatever Host header a caller sent); without it, the address this request came to (`requestBase`).
+   */
+  discovery(requestBase: string): Discovery {
+    const endpointUrl = `${this.config.open311.publicBaseUrl ?? requestBase}/open311/v2/`;
     return {
       changeset: CHANGESET,
       contact: '阜新市城市运行管理指挥中心 12345 (Fuxin City Operations Command Centre)',
@@ -101,7 +111,8 @@ export class Open311Service {
    */
   async requests(q: Record<string, unknown>, jurisdiction: GridNodeRef | undefined): Promise<Open311Request[]> {
     const ids = firstString(q.service_request_id, 'service_request_id');
-    if (ids !== undefined) {
+    // An empty `service_request_id=` (a client's blank search field) is no filter, like any other empty one.
+    if (ids !== undefined && ids.trim() !== '') {
       const numbers = [...new Set(ids.split(',').map((s) => s.trim()).filter((s) => s !== ''))];
       if (numbers.length === 0 || numbers.length > 200 || !numbers.every((n) => NUMBER.test(n))) {
         throw new Open311Exception(Open311ErrorCode.INVALID_PARAMETER, undefined, [{ field: 'service_request_id', message: 'one to 200 ticket numbers, comma-separated / 1 到 200 个工单编号，以逗号分隔' }]);

@@ -21,7 +21,7 @@ const DONE = new Set(['closed', 'archived']);
  */
 const EVENT_FACTS = [
   'unitId', 'coUnitIds', 'handlerId', 'reason', 'passed', 'approved', 'contacted', 'resolved', 'satisfaction', 'extraSeconds', 'parentId',
-  'partiesConsent', 'mediationOutcome', 'mediationReferral', 'volunteerHours',
+  'partiesConsent', 'mediationOutcome', 'mediationReferral', 'volunteerHours', 'publicNote',
 ] as const satisfies ReadonlyArray<keyof TicketActionRequest>;
 
 /**

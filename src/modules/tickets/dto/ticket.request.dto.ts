@@ -47,6 +47,11 @@ export class FileTicketRequest {
 export class TicketActionRequest {
   @IsInt() @Min(1) expectedVersion!: number;
   @IsOptional() @IsString() @Length(0, 2000) @Matches(MULTILINE) note?: string;
+  /**
+   * 公开答复: words for the resident, published as the request's status_notes on Open311 (docs/open311.md) while
+   * the ticket stays in the state this action leads to. `note` is for staff and never published.
+   */
+  @IsOptional() @IsString() @Length(1, 500) @Matches(MULTILINE) @HasLettersOrDigits() publicNote?: string;
   @IsOptional() @IsString() @Length(1, 500) @Matches(TEXT) reason?: string;
   @IsOptional() @IsUUID() unitId?: string;
   @IsOptional() @IsArray() @ArrayMaxSize(10) @IsUUID('all', { each: true }) coUnitIds?: string[];
