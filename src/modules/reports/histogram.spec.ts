@@ -59,14 +59,27 @@ describe('log-bucket histogram 对数分桶', () => {
     expect(quantileMs(new Map(), 0.5)).toBeNull();
   });
 
-  it('summarise agrees with quantileMs for every quantile', () => {
-    fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: 1e9 }), { minLength: 1, maxLength: 200 }), (values) => {
+  it('summarise agrees with quantileMs for every percentile; its maximum is never under the mean, nor further from the true one', () => {
+    fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: 1e9 }), { minLength: 2, maxLength: 200 }), (values) => {
       const h = new Map<number, number>();
       for (const v of values) h.set(bucketOf(v), (h.get(bucketOf(v)) ?? 0) + 1);
-      const s = summarise(h, values.length, values.reduce((a, b) => a + b, 0));
+      const sum = values.reduce((a, b) => a + b, 0);
+      const s = summarise(h, values.length, sum);
       const sec = (ms: number | null) => (ms === null ? null : Math.round(ms) / 1000);
-      expect([s.p50Seconds, s.p90Seconds, s.p95Seconds, s.maxSeconds]).toEqual([0.5, 0.9, 0.95, 1].map((q) => sec(quantileMs(h, q))));
+      expect([s.p50Seconds, s.p90Seconds, s.p95Seconds]).toEqual([0.5, 0.9, 0.95].map((q) => sec(quantileMs(h, q))));
+      expect(s.maxSeconds).toBe(sec(Math.max(quantileMs(h, 1)!, sum / values.length)));
+      expect(s.maxSeconds!).toBeGreaterThanOrEqual(s.meanSeconds!);
+      const trueMax = Math.max(...values);
+      expect(Math.abs(s.maxSeconds! * 1000 - trueMax)).toBeLessThanOrEqual(MAX_RELATIVE_ERROR * trueMax + 0.5);
     }));
+  });
+
+  it('one duration is summarised exactly: every percentile and the maximum are the value itself', () => {
+    for (const ms of [0, 1, 10_485, 10_560, 18_633, 4 * 3600e3 + 7]) {
+      const s = summarise(new Map([[bucketOf(ms), 1]]), 1, ms);
+      const v = Math.round(ms) / 1000;
+      expect(s).toEqual({ count: 1, meanSeconds: v, p50Seconds: v, p90Seconds: v, p95Seconds: v, maxSeconds: v });
+    }
   });
 
   it('summarises an empty histogram as nulls with count 0', () => {

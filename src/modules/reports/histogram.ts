@@ -130,12 +130,18 @@ function summariseRange(counts: Float64Array, lo: number, top: number, count: nu
   const [p50, p90, p95] = quantilesOf(counts, lo, top, total, [0.5, 0.9, 0.95]);
   let max = total > 0 ? top : -1;
   while (max >= lo && !(counts[max]! > 0)) max--;
+  const meanMs = count > 0 ? sumMs / count : null;
+  // One duration: the sum is it, exactly; every percentile and the maximum are that value, not its bucket's.
+  if (count === 1 && total === 1) return { count, meanSeconds: sec(sumMs), p50Seconds: sec(sumMs), p90Seconds: sec(sumMs), p95Seconds: sec(sumMs), maxSeconds: sec(sumMs) };
+  // The maximum is at least the mean (exact, from the sum): a top bucket's representative below it is raised to it,
+  // which only brings it nearer the true maximum (an official never reads a maximum under the mean).
+  const maxMs = max >= lo && max >= 0 ? Math.max(representativeMs(max), meanMs ?? 0) : null;
   return {
     count,
-    meanSeconds: count > 0 ? Math.round(sumMs / count) / 1000 : null,
+    meanSeconds: meanMs === null ? null : sec(meanMs),
     p50Seconds: sec(p50!),
     p90Seconds: sec(p90!),
     p95Seconds: sec(p95!),
-    maxSeconds: max >= lo && max >= 0 ? sec(representativeMs(max)) : null,
+    maxSeconds: sec(maxMs),
   };
 }
