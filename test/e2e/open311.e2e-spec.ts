@@ -456,6 +456,53 @@ describe('Open311 GeoReport v2', () => {
     }
   });
 
+  it('without dates lists the last 90 days; one date makes a 90-day window from or to it; at most 1000 without paging', async () => {
+    const posted = await postForm('/open311/v2/requests.json', { api_key: DEMO_OPEN311_KEY, service_code: 'SJ0103', ...str(MANHOLE_POINT), description: '早已处理的旧诉求' });
+    expect(posted.status).toBe(200);
+    const old: string = posted.body[0].service_request_id;
+    // Filed 100 days ago (written in place: the API files only now).
+    await t.ds.query(`UPDATE tickets SET created_at = now() - interval '100 days', updated_at = now() - interval '100 days' WHERE number = $1`, [old]);
+    const [{ filed }] = await t.ds.query(`SELECT created_at AS filed FROM tickets WHERE number = $1`, [old]);
+    const at = (d: Date) => encodeURIComponent(iso8601(d));
+    const listed = async (query: string) => {
+      const res = await get(`/open311/v2/requests.json?service_code=SJ0103${query}`);
+      expect(res.status).toBe(200);
+      return res.body.map((r: any) => r.service_request_id) as string[];
+    };
+    expect(await listed('')).not.toContain(old);
+    expect(await listed(`&start_date=${at(new Date(filed.getTime() - 86400e3))}`)).toContain(old);
+    expect(await listed(`&end_date=${at(new Date(filed.getTime() + 86400e3))}`)).toContain(old);
+    // From 95 days ago the window ends 5 days ago; up to now it starts 90 days ago: neither holds day −100.
+    expect(await listed(`&start_date=${at(new Date(Date.now() - 95 * 86400e3))}`)).not.toContain(old);
+    expect(await listed(`&end_date=${at(new Date())}`)).not.toContain(old);
+    expect(await listed(`&service_request_id=${old}`)).toEqual([old]); // by number, no window
+
+    // 1 001 more published requests (copies of this one, written in SQL without triggers): the list stops at 1 000.
+    await t.ds.transaction(async (m) => {
+      await m.query(`SET LOCAL session_replication_role = replica`);
+      const cols: Array<{ c: string }> = await m.query(
+        `SELECT quote_ident(column_name) AS c FROM information_schema.columns WHERE table_name = 'tickets' AND column_name NOT IN ('id', 'number', 'created_at', 'updated_at', 'category_code')
+           AND is_generated = 'NEVER' ORDER BY ordinal_position`);
+      const list = cols.map((x) => x.c).join(', ');
+      await m.query(
+        `WITH src AS (SELECT * FROM tickets WHERE number = $1), copies AS (
+           INSERT INTO tickets (id, number, created_at, updated_at, category_code, ${list})
+           SELECT gen_random_uuid(), 'COPY-' || lpad(g::text, 6, '0'), now() - make_interval(secs => g), now(), 'SJ0103', ${cols.map((x) => `src.${x.c}`).join(', ')}
+             FROM src, generate_series(1, 1001) g RETURNING id)
+         INSERT INTO open311_requests (ticket_id, api_key_id) SELECT c.id, o.api_key_id FROM copies c, open311_requests o JOIN tickets t ON t.id = o.ticket_id WHERE t.number = $1`,
+        [old]);
+    });
+    const capped = await listed('');
+    expect(capped).toHaveLength(1000);
+    expect(capped[0]).toBe('COPY-000001'); // newest first
+    expect(await listed('&page=2')).toHaveLength(1);
+    await t.ds.transaction(async (m) => {
+      await m.query(`SET LOCAL session_replication_role = replica`);
+      await m.query(`DELETE FROM open311_requests WHERE ticket_id IN (SELECT id FROM tickets WHERE number LIKE 'COPY-%')`);
+      await m.query(`DELETE FROM tickets WHERE number LIKE 'COPY-%'`);
+    });
+  });
+
   it('a merged request (并单) shows its parent\'s status; a voided parent closes both', async () => {
     const dispatcher = await t.login('demo.dispatcher');
     const file = async (description: string) => {

@@ -5,6 +5,7 @@ import { load } from 'js-yaml';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Open311 from 'open311';
+import { SaxesParser } from 'saxes';
 
 /**
  * Independent checks of Open311 answers: JSON against schemas built from the official GeoReport v2
@@ -129,6 +130,38 @@ const parser = new XMLParser({
   isArray: (_name, jpath) => LISTS.has(String(jpath).split('.').slice(-2).join('.')),
 });
 
+/** Every leaf element as `path=text` (trimmed), sorted, read by saxes; throws on anything not well-formed. */
+function saxesLeaves(xml: string): string[] {
+  const sax = new SaxesParser();
+  const stack: Array<{ name: string; text: string; children: number }> = [];
+  const leaves: string[] = [];
+  sax.on('opentag', (tag) => {
+    if (stack.length > 0) stack[stack.length - 1]!.children += 1;
+    stack.push({ name: tag.name, text: '', children: 0 });
+  });
+  sax.on('text', (text) => {
+    if (stack.length > 0) stack[stack.length - 1]!.text += text;
+  });
+  sax.on('closetag', () => {
+    const path = stack.map((e) => e.name).join('/');
+    const top = stack.pop()!;
+    if (top.children === 0) leaves.push(`${path}=${top.text.trim()}`);
+  });
+  sax.write(xml).close();
+  return leaves.sort();
+}
+
+/** The same leaves from fast-xml-parser's object (lists are repeated elements). */
+function objectLeaves(v: unknown, path: string, out: string[]): void {
+  if (Array.isArray(v)) {
+    for (const x of v) objectLeaves(x, path, out);
+  } else if (v !== null && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) objectLeaves(x, path === '' ? k : `${path}/${k}`, out);
+  } else {
+    out.push(`${path}=${String(v).trim()}`);
+  }
+}
+
 function checkNames(where: string, obj: Record<string, unknown>, allowed: string[], required: string[]): void {
   for (const k of Object.keys(obj)) if (!allowed.includes(k)) throw new Error(`${where}: element <${k}> is not in the description`);
   for (const k of required) if (!(k in obj)) throw new Error(`${where}: required element <${k}> is missing`);
@@ -144,6 +177,16 @@ export function assertXml(kind: keyof typeof XML_SHAPES, xml: string): any {
   if (valid !== true) throw new Error(`invalid XML (${valid.err.code} at line ${valid.err.line}): ${valid.err.msg}`);
   const shape = XML_SHAPES[kind]!;
   const doc = parser.parse(xml) as Record<string, any>;
+  // A second, independent parser (saxes: strict XML 1.0 well-formedness, entities, names) must read the same
+  // elements and texts as fast-xml-parser, the library that also builds our XML — so a builder defect that its
+  // own parser would mirror (unescaped text, say) still fails here.
+  const strict = saxesLeaves(xml);
+  const loose: string[] = [];
+  objectLeaves(doc, '', loose);
+  loose.sort();
+  if (JSON.stringify(strict) !== JSON.stringify(loose)) {
+    throw new Error(`saxes and fast-xml-parser read different documents:\n${strict.join('\n')}\n---\n${loose.join('\n')}`);
+  }
   const roots = Object.keys(doc);
   if (roots.length !== 1 || roots[0] !== shape.root) throw new Error(`root element should be <${shape.root}>, is ${roots.join(', ')}`);
   const root = doc[shape.root];
