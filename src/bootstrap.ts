@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { HttpErrorCode, HttpProblem } from './common/http.exception';
 import { PinoNestLogger, createLogger } from './common/logger';
 import { ProblemFilter, sendProblem } from './common/problem.filter';
+import { answerClientError } from './common/client-error';
 import { parse as parseForm } from 'node:querystring';
 import { refuseUnsupportedMediaTypes } from './common/media-type';
 import { assertSafeValue, decodeUtf8, parseSafeJson } from './common/safe-json';
@@ -38,6 +39,9 @@ export async function resolveRuntime(config: AppConfig, logger: Logger, database
     embedded = await startEmbeddedPostgres({
       dataDir: config.embeddedPg.dataDir,
       port: config.embeddedPg.port,
+      // Not in the terminal's process group: Ctrl-C reaches the process runner only, which stops Postgres after the
+      // apps have closed (else Postgres would end the pool's connections under the draining app).
+      ownProcessGroup: true,
       log: (line) => logger.debug({ component: 'postgres' }, line),
     });
     await embedded.createDatabase(databaseName);
@@ -76,6 +80,9 @@ export async function createApiApp(runtime: Runtime, logger: Logger, options: { 
     // problem+json, or GeoReport's error list under /open311/v2/.
     frameworkErrors: (err: Error, req: FastifyRequest, reply: FastifyReply) =>
       (req.url.startsWith(OPEN311_PREFIX) ? sendOpen311Errors : sendProblem)(err, req, reply),
+    // What the HTTP parser refuses before a request exists (headers too large, a malformed header line, a bad
+    // Content-Length): problem+json too, written on the raw socket (src/common/client-error.ts).
+    clientErrorHandler: (err: Error, socket: import('node:net').Socket) => answerClientError(err, socket, logger),
   });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(runtime, options), adapter, {
     logger: new PinoNestLogger(logger),

@@ -16,6 +16,10 @@ export enum HttpErrorCode {
   FORBIDDEN = 'FORBIDDEN',
   CONFLICT = 'CONFLICT',
   TOO_MANY_REQUESTS = 'TOO_MANY_REQUESTS',
+  /** The HTTP parser's refusals (src/common/client-error.ts): no request was formed, so no route or filter ran. */
+  HEADERS_TOO_LARGE = 'HEADERS_TOO_LARGE',
+  MALFORMED_REQUEST = 'MALFORMED_REQUEST',
+  REQUEST_TIMEOUT = 'REQUEST_TIMEOUT',
   INTERNAL = 'INTERNAL',
 }
 
@@ -34,6 +38,9 @@ const TEXT: Record<HttpErrorCode, Bilingual & { status: number }> = {
   FORBIDDEN: { status: 403, en: 'You do not have permission for this action', zh: '无权执行此操作' },
   CONFLICT: { status: 409, en: 'Conflict', zh: '冲突' },
   TOO_MANY_REQUESTS: { status: 429, en: 'Too many requests', zh: '请求过于频繁' },
+  HEADERS_TOO_LARGE: { status: 431, en: 'The request line and headers are too large', zh: '请求行和请求头过大' },
+  MALFORMED_REQUEST: { status: 400, en: 'The request is not well-formed HTTP', zh: '请求不是格式正确的 HTTP 请求' },
+  REQUEST_TIMEOUT: { status: 408, en: 'The request was not received in time', zh: '未在规定时间内收到完整请求' },
   INTERNAL: { status: 500, en: 'Internal error', zh: '服务器内部错误' },
 };
 

@@ -70,7 +70,14 @@ export function sendProblem(exception: unknown, request: FastifyRequest, reply: 
     request.log.warn({ code: problem.code, constraint: db.driverError?.constraint ?? db.constraint, table: db.driverError?.table ?? db.table },
       'database constraint refused the request');
   }
-  const doc: ProblemDocument = {
+  const doc = problemDocument(problem, request.url?.split('?')[0], String(request.id));
+  if (problem.status === 401) void reply.header('www-authenticate', 'Bearer');
+  void reply.status(problem.status).header('content-type', 'application/problem+json; charset=utf-8').send(doc);
+}
+
+/** The problem+json document for `problem`: the one shape of every error body (also src/common/client-error.ts). */
+export function problemDocument(problem: AppException, instance: string | undefined, requestId: string): ProblemDocument {
+  return {
     type: problemType(problem.code),
     title: problem.text.en,
     titleZh: problem.text.zh,
@@ -78,12 +85,10 @@ export function sendProblem(exception: unknown, request: FastifyRequest, reply: 
     code: problem.code,
     detail: problem.detail?.en,
     detailZh: problem.detail?.zh,
-    instance: request.url?.split('?')[0],
-    requestId: String(request.id),
+    instance,
+    requestId,
     errors: problem.errors,
   };
-  if (problem.status === 401) void reply.header('www-authenticate', 'Bearer');
-  void reply.status(problem.status).header('content-type', 'application/problem+json; charset=utf-8').send(doc);
 }
 
 interface FastifyLikeError { statusCode?: number; code?: string; message?: string }

@@ -25,6 +25,14 @@ export interface EmbeddedPostgresOptions {
   sharedBuffers?: string;
   /** The whole environment of the server process, instead of this process's (tests add libfaketime to control the database clock). */
   env?: Record<string, string>;
+  /**
+   * Run the server in a process group (and session) of its own, so that a terminal's Ctrl-C (SIGINT to the whole
+   * foreground group) reaches only this process, which then stops the server itself after its apps have drained.
+   * The entry points set it (src/bootstrap.ts); tests and benchmarks leave it off, so that a Ctrl-C of the test run
+   * also stops their throw-away servers. Either way a SIGKILLed parent leaves the server running: see the
+   * postmaster.pid handling below.
+   */
+  ownProcessGroup?: boolean;
 }
 
 export interface EmbeddedPostgresHandle {
@@ -145,7 +153,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     child = spawn(join(bin, 'postgres'), [
       '-D', dataDir, '-p', String(options.port), '-h', '127.0.0.1', '-k', dataDir,
       '-c', 'fsync=on', '-c', 'max_connections=200', '-c', `shared_buffers=${options.sharedBuffers ?? '128MB'}`,
-    ], { ...spawnOpts, ...(options.env ? { env: options.env } : {}), stdio: ['ignore', 'pipe', 'pipe'], detached: false });
+    ], { ...spawnOpts, ...(options.env ? { env: options.env } : {}), stdio: ['ignore', 'pipe', 'pipe'], detached: options.ownProcessGroup ?? false });
     let output = '';
     const onData = (d: Buffer) => { output += d.toString(); for (const l of d.toString().split('\n')) if (l) log(l); };
     child.stdout?.on('data', onData);
