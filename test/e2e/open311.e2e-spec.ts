@@ -60,6 +60,12 @@ describe('Open311 GeoReport v2', () => {
   });
 
   it('discovery names this endpoint, in JSON and XML', async () => {
+    const raw = await get('/open311/v2/discovery.json');
+    expect(raw.headers['content-type']).toBe('application/json; charset=utf-8');
+    // Filing is synchronous: there are no tokens to look up (GeoReport's tokens/{token} is optional).
+    const token = await get('/open311/v2/tokens/123.json');
+    expect(token.status).toBe(404);
+    assertJson('errors', token.body);
     const doc = keep(await json.discovery());
     assertJson('discovery', doc);
     expect(doc.endpoints[0].url).toBe(base);
@@ -316,6 +322,9 @@ describe('Open311 GeoReport v2', () => {
     const closedList = keep(await json.requests({ status: 'closed' }));
     assertJson('service_requests', undate(closedList));
     expect(closedList.map((r: any) => r.service_request_id)).toEqual([number]);
+    const both = await get('/open311/v2/requests.json?status=open,closed');
+    expect(both.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(both.body.map((r: any) => r.service_request_id)).toEqual([number]);
     expect(keep(await json.requests({ status: 'open' }))).toEqual([]);
     expect(keep(await json.requests({ service_code: '0102' }))).toEqual([]);
     const today = new Date();
@@ -598,6 +607,13 @@ describe('Open311 GeoReport v2', () => {
     await t.ds.query(`DELETE FROM open311_rate_windows`);
     const afterRevoke = await postForm('/open311/v2/requests.json', { api_key: key, service_code: 'SJ0101', ...str(MANHOLE_POINT) });
     expect(afterRevoke.status).toBe(403);
+    // A revoked key given on a read is refused too (a read without a key is still answered).
+    for (const path of [`requests.json?api_key=${key}`, `services.xml?api_key=${key}`]) {
+      const read = await get(`/open311/v2/${path}`);
+      expect([path, read.status]).toEqual([path, 403]);
+      if (path.includes('.xml')) assertXml('errors', xmlOf(read));
+      else assertJson('errors', read.body);
+    }
 
     const audit: Array<{ action: string; actor_username: string }> = await t.ds.query(
       `SELECT action, actor_username FROM audit_log WHERE action LIKE 'open311.key.%' ORDER BY at`);
