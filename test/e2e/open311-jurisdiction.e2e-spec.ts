@@ -57,10 +57,23 @@ describe('Open311 jurisdiction_id 辖区', () => {
     expect(named.status).toBe(200);
     expect((await filedAt(named.body[0].service_request_id)).code).toBe('210911');
     const before = await ticketCount();
+    // An address that names another district or street of the city is outside too (it names nothing inside 细河区).
+    for (const address of ['海州区站前街道电务小区3号楼东侧', '阜新市海州区某路口']) {
+      const elsewhere = await post({ api_key: DEMO_OPEN311_KEY, jurisdiction_id: '210911', service_code: '0101', address_string: address });
+      expect([address, elsewhere.status]).toEqual([address, 400]);
+      assertJson('errors', elsewhere.body);
+      expect(elsewhere.body[0].description).toContain('海州区');
+    }
+    // Naming the city above the jurisdiction is no contradiction: filed at 细河区's node found in the text.
+    const above = await post({ api_key: DEMO_OPEN311_KEY, jurisdiction_id: '210911', service_code: '0101', address_string: '阜新市细河区四合社区门口' });
+    expect(above.status).toBe(200);
+    expect((await filedAt(above.body[0].service_request_id)).code).toBe('210911001001');
+    const afterAbove = await ticketCount();
+    expect(afterAbove).toBe(before + 1);
     const point = await post({ api_key: DEMO_OPEN311_KEY, jurisdiction_id: '210911', service_code: '0101', ...MANHOLE_POINT });
     expect(point.status).toBe(400);
     expect(point.body[0].description).toContain('outside the jurisdiction');
-    expect(await ticketCount()).toBe(before);
+    expect(await ticketCount()).toBe(afterAbove);
   });
 
   it('GET requests with a district jurisdiction_id lists only that district; reads need no key', async () => {

@@ -25,8 +25,21 @@ export class Open311LocatorService {
     return { id: near.id, path: near.path, code: near.code, name: near.name };
   }
 
-  /** Without coordinates: the deepest node named in the address text (e.g. "电务小区1号楼"), else the jurisdiction. */
+  /**
+   * Without coordinates: the deepest node named in the address text (e.g. "电务小区1号楼"); else, when the text names
+   * a district or street outside the jurisdiction ("细河区…" for a key of 海州区), outside (400); else the jurisdiction
+   * itself, for the command centre to place. An address that names nothing of this city (another city's) cannot be
+   * told apart from one that names nothing known and goes to the jurisdiction too.
+   */
   async byAddress(jurisdiction: GridNodeRef, address: string): Promise<GridNodeRef> {
-    return (await this.repo.deepestNamedIn(jurisdiction.path, address)) ?? jurisdiction;
+    const inside = await this.repo.deepestNamedIn(jurisdiction.path, address);
+    if (inside) return inside;
+    const elsewhere = await this.repo.namedOutside(jurisdiction.path, address);
+    if (elsewhere) {
+      throw new Open311Exception(Open311ErrorCode.OUTSIDE_JURISDICTION, {
+        en: `the address names ${elsewhere.name}, outside ${jurisdiction.name}`, zh: `地址中的${elsewhere.name}不在${jurisdiction.name}辖区内`,
+      });
+    }
+    return jurisdiction;
   }
 }

@@ -156,6 +156,20 @@ export class Open311Repository {
     return rows[0];
   }
 
+  /**
+   * A district- or street-level node (the first three levels of the tree: city, district, street) named in the
+   * address text that is neither inside `scopePath` nor above it: "细河区…" sent with a key of 海州区. Deeper names
+   * (社区, 楼栋: "1号楼") repeat across districts and are not taken as evidence.
+   */
+  async namedOutside(scopePath: string, address: string): Promise<GridNodeRef | undefined> {
+    const rows: GridNodeRef[] = await this.ds.query(
+      `SELECT id, path::text AS path, code, name FROM grid_nodes
+        WHERE nlevel(path) <= 3 AND char_length(name) >= 2 AND strpos($2, name) > 0
+          AND NOT path <@ $1::ltree AND NOT $1::ltree <@ path
+        ORDER BY nlevel(path), code LIMIT 1`, [scopePath, address]);
+    return rows[0];
+  }
+
   /** The request link, in the filing's transaction (`m`): written with the ticket or not at all. */
   async insertRequestLink(m: EntityManager, r: { ticketId: string; apiKeyId: string; emailEnc: string | null; deviceIdEnc: string | null }): Promise<void> {
     await m.query(
