@@ -4,6 +4,7 @@ import ExcelJS from 'exceljs';
 import { inflateRawSync } from 'node:zlib';
 import { DEMO_OPEN311_KEY } from '../../src/database/seeds/demo-open311';
 import { RollupService } from '../../src/modules/reports/rollup.service';
+import { maskPersonalText } from '../../src/common/personal-text';
 import { maskIdNumber, maskName, maskPhone } from '../../src/modules/tickets/personal-data';
 import { createTestApp, type HttpResponse, type TestApp } from '../support/test-app';
 import { JPEG, MANHOLE, codeIds } from '../support/tickets';
@@ -17,6 +18,8 @@ import { foldAll } from './reports-history';
  * of the writes made on the way (filings, actions, claim-next, materials) are checked too. No answer,
  * no log line, no audit row and no table at rest may hold a raw value. The one exception is the audited
  * POST /api/v1/tickets/:id/reveal, which is not a GET and whose answers this test leaves out on purpose.
+ * Personal data typed into free text (a description, an action note, a reason) counts too: it must leave masked
+ * everywhere; only the ticket's own text columns and its event log keep it whole at rest (so that search works).
  */
 
 // Distinctive values: none of them occurs anywhere else in the seeds or fixtures.
@@ -30,6 +33,14 @@ const PARTIES = [
 const RESIDENT = { first_name: '若曦', last_name: '上官', phone: '15541806789', email: 'shangguan.ruoxi@example.cn', device_id: 'pii-sweep-device-9c1e' };
 const RESIDENT_NAME = `${RESIDENT.last_name}${RESIDENT.first_name}`;
 const REVEAL_REASON = '回访核实调解进展';
+/** Typed into free text: a description (POST /tickets and Open311), action notes and a reason. */
+const TYPED = {
+  descriptionPhone: '13504189753', descriptionId: '210902197803154418', open311Email: 'liu.xiaoyan@example.org', open311Phone: '18841801357',
+  notePhone: '18241809876', noteId: '21090219691122003X', reasonPhone: '0418-3312579',
+};
+const TYPED_SECRETS = [
+  ...Object.values(TYPED), TYPED.open311Email.split('@')[0]!, TYPED.descriptionId.slice(6, 14), TYPED.noteId.slice(6, 14),
+];
 
 /** What masking hides of a name: all but the family name's first character. */
 const hiddenPart = (name: string) => [...name].slice(1).join('');
@@ -38,6 +49,7 @@ const SECRETS: string[] = [
   // The ID numbers and the birth dates inside them (what the mask hides).
   ...PARTIES.flatMap((p) => [p.idNumber, p.idNumber.slice(6, 14)]),
   RESIDENT_NAME, hiddenPart(RESIDENT_NAME), RESIDENT.first_name, RESIDENT.phone, RESIDENT.email, RESIDENT.email.split('@')[0]!, RESIDENT.device_id,
+  ...TYPED_SECRETS,
 ];
 
 const MEDIATOR = { username: 'pii.mediator', password: 'Staff@2026!x' };
@@ -56,9 +68,9 @@ function readings(text: string): string[] {
 }
 
 /** The raw personal values found in a text (any reading of it). */
-function leaksIn(text: string): string[] {
+function leaksIn(text: string, secrets: readonly string[] = SECRETS): string[] {
   const all = readings(text);
-  return SECRETS.filter((s) => all.some((r) => r.includes(s.toLowerCase())));
+  return secrets.filter((s) => all.some((r) => r.includes(s.toLowerCase())));
 }
 
 /** Every entry of a ZIP (an .xlsx) as text: the central directory gives names, sizes and offsets; stored or deflated. */
@@ -180,7 +192,10 @@ describe('personal data sweep: every GET route, every role, every format, the lo
     tokens[MEDIATOR.username] = await t.login(MEDIATOR.username, MEDIATOR.password);
 
     // A manhole cover, through the whole workflow with a site photo: closed.
-    tickets.closed = await file('file closed', 'demo.grid', { ...MANHOLE, title: '个人信息巡检 井盖缺失', reporter: REPORTER });
+    tickets.closed = await file('file closed', 'demo.grid', {
+      ...MANHOLE, title: '个人信息巡检 井盖缺失', reporter: REPORTER,
+      description: `井盖缺失，发现人电话${TYPED.descriptionPhone}，身份证号${TYPED.descriptionId}`,
+    });
     await act('demo.dispatcher', tickets.closed.id, 'register', { note: '符合立案条件' });
     await act('demo.dispatcher', tickets.closed.id, 'dispatch', { unitId: ids['FX-SZSS'] });
     await act('demo.handler', tickets.closed.id, 'sign');
@@ -210,7 +225,7 @@ describe('personal data sweep: every GET route, every role, every format, the lo
     await act('demo.dispatcher', tickets.hotline.id, 'register');
     await act('demo.dispatcher', tickets.hotline.id, 'dispatch', { unitId: ids['FX-SZSS'] });
     await act('demo.handler', tickets.hotline.id, 'sign');
-    await act('demo.handler', tickets.hotline.id, 'first-contact', { note: '已电话联系来电人' });
+    await act('demo.handler', tickets.hotline.id, 'first-contact', { note: `已电话联系来电人，另留电话 ${TYPED.notePhone}` });
     await act('demo.handler', tickets.hotline.id, 'resolve', { note: '已调整供暖' });
     await act('demo.dispatcher', tickets.hotline.id, 'callback', { contacted: true, resolved: true, satisfaction: 'satisfied' });
     // The answers of the writes besides GET (their labels are checked one by one in the second test): claim-next of a
@@ -228,9 +243,9 @@ describe('personal data sweep: every GET route, every role, every format, the lo
     await act('demo.dispatcher', tickets.worked.id, 'dispatch', { unitId: ids['FX-WATER'] });
     await act('demo.dispatcher', tickets.worked.id, 'reassign', { unitId: ids['FX-SZSS'], note: '改派市政设施服务中心' });
     await act('demo.handler', tickets.worked.id, 'sign');
-    await act('demo.handler', tickets.worked.id, 'suspend', { reason: '道路封闭施工' });
+    await act('demo.handler', tickets.worked.id, 'suspend', { reason: `道路封闭施工，施工方电话 ${TYPED.reasonPhone}` });
     await act('demo.dispatcher', tickets.worked.id, 'suspend', { approved: true });
-    await act('demo.official', tickets.worked.id, 'supervise', { note: '请加快处置' });
+    await act('demo.official', tickets.worked.id, 'supervise', { note: `请加快处置，当事人身份证 ${TYPED.noteId}` });
     await act('demo.handler', tickets.worked.id, 'resume');
     await act('demo.handler', tickets.worked.id, 'return', { reason: 'wrong_function', note: '不属于本单位职责' });
     tickets.merged = await file('file merged', 'demo.grid', { ...MANHOLE, title: '个人信息巡检 重复上报', reporter: INBOX_REPORTER });
@@ -248,7 +263,7 @@ describe('personal data sweep: every GET route, every role, every format, the lo
     // A resident through Open311, with name, phone, e-mail and device id.
     const filed = await open311Form('/open311/v2/requests.json', {
       api_key: DEMO_OPEN311_KEY, service_code: '0101', lat: '42.02698', long: '121.65952', address_string: '阜新市海州区站前街道电务小区1号楼南侧',
-      description: '井盖丢失，有坠落危险', 'attribute[case_standard]': 'missing', ...RESIDENT,
+      description: `井盖丢失，有坠落危险，联系 ${TYPED.open311Phone} 或 ${TYPED.open311Email}`, 'attribute[case_standard]': 'missing', ...RESIDENT,
     });
     if (filed.status !== 200) throw new Error(`open311 filing: ${filed.status} ${filed.text}`);
     const number = filed.body[0].service_request_id as string;
@@ -276,6 +291,7 @@ describe('personal data sweep: every GET route, every role, every format, the lo
     expect(reveal.body.attributes.parties).toEqual(PARTIES);
     const revealOpen311 = await t.request('POST', `/api/v1/tickets/${tickets.open311.id}/reveal`, { token: tokens['demo.dispatcher'], body: { reason: REVEAL_REASON } });
     expect(revealOpen311.body.reporter).toEqual({ name: RESIDENT_NAME, phone: RESIDENT.phone });
+    expect(revealOpen311.body.description).toContain(TYPED.open311Email);
 
     // An (inactive) routing rule, so that GET /dispatch/rules/:id has something to show.
     ruleId = (await must('rule', 'POST', '/api/v1/dispatch/rules', {
@@ -401,7 +417,12 @@ describe('personal data sweep: every GET route, every role, every format, the lo
     const answered = [...urls.entries()].filter(([, list]) => !answers.some((a) => list.includes(a.url) && a.status >= 200 && a.status < 300)).map(([route]) => route);
     expect(answered).toEqual([]);
     const all = answers.map((a) => a.text).join('\n');
-    for (const masked of [maskPhone(REPORTER.phone), maskName(REPORTER.name), maskPhone(INBOX_REPORTER.phone), maskName(PARTIES[0]!.name), maskIdNumber(PARTIES[0]!.idNumber), maskIdNumber(PARTIES[1]!.idNumber), maskPhone(RESIDENT.phone)]) {
+    for (const masked of [
+      maskPhone(REPORTER.phone), maskName(REPORTER.name), maskPhone(INBOX_REPORTER.phone), maskName(PARTIES[0]!.name), maskIdNumber(PARTIES[0]!.idNumber),
+      maskIdNumber(PARTIES[1]!.idNumber), maskPhone(RESIDENT.phone),
+      // What was typed into free text, in its masked form (the descriptions, a note, a reason).
+      ...[TYPED.descriptionPhone, TYPED.descriptionId, TYPED.open311Phone, TYPED.open311Email, TYPED.notePhone, TYPED.noteId, TYPED.reasonPhone].map((v) => maskPersonalText(v)),
+    ]) {
       expect([masked, all.includes(masked)]).toEqual([masked, true]);
     }
     expect(answers.some((a) => a.type.includes('spreadsheetml') && a.status === 200)).toBe(true);
@@ -418,6 +439,7 @@ describe('personal data sweep: every GET route, every role, every format, the lo
       'suspend by demo.handler': [maskPhone(REPORTER.phone)],
       'suspend by demo.dispatcher': [maskPhone(REPORTER.phone)],
       'supervise by demo.official': [maskPhone(REPORTER.phone)],
+      'file closed': [maskPersonalText(TYPED.descriptionPhone), maskPersonalText(TYPED.descriptionId)],
       'return by demo.handler': [maskPhone(REPORTER.phone)],
       'merge by demo.dispatcher': [maskName(INBOX_REPORTER.name), maskPhone(INBOX_REPORTER.phone)],
     };
@@ -467,10 +489,16 @@ describe('personal data sweep: every GET route, every role, every format, the lo
       `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1`);
     expect(tables.map((x) => x.name)).toEqual(expect.arrayContaining(['tickets', 'ticket_events', 'outbox', 'open311_requests', 'audit_log']));
     const leaks: string[] = [];
+    // Free text is stored whole in the ticket's own columns and its event log (masked on output, searchable), nowhere else.
+    const keepsTypedText = (name: string) => name === 'tickets' || name.startsWith('ticket_events');
+    const atRest = SECRETS.filter((x) => !TYPED_SECRETS.includes(x));
     for (const { name } of tables) {
       const [row]: Array<{ text: string | null }> = await t.ds.query(`SELECT string_agg(row_to_json(x)::text, E'\\n') AS text FROM "${name}" x`);
-      leaks.push(...leaksIn(row?.text ?? '').map((s) => `${name}: ${s}`));
+      leaks.push(...leaksIn(row?.text ?? '', keepsTypedText(name) ? atRest : SECRETS).map((s) => `${name}: ${s}`));
     }
     expect(leaks).toEqual([]);
+    // And they do keep it (the sweep above saw it masked, not missing).
+    const [stored] = await t.ds.query(`SELECT description FROM tickets WHERE id = $1`, [tickets.closed.id]);
+    expect(stored.description).toContain(TYPED.descriptionId);
   });
 });

@@ -1,3 +1,4 @@
+import { maskPersonalText } from '../../common/personal-text';
 import type { QueueItemResponse, QueueResponse, RoutingRuleResponse } from './dto/dispatch.response.dto';
 import type { QueueRow, QueueSummaryRow, RuleRow } from './dispatch.repository';
 import { minutesOf, type RoutingRule } from './routing-rules';
@@ -21,9 +22,10 @@ export function toRoutingRule(r: RuleRow): RoutingRule {
   };
 }
 
+/** A queue entry; the title is free text, so the personal data typed into it leaves masked. */
 export function toQueueItem(q: QueueRow): QueueItemResponse {
   return {
-    id: q.id, number: q.number, platform: q.platform, categoryCode: q.category_code, priority: q.priority, title: q.title,
+    id: q.id, number: q.number, platform: q.platform, categoryCode: q.category_code, priority: q.priority, title: maskPersonalText(q.title),
     status: q.status, gridNodeId: q.grid_node_id, unitId: q.unit_id, coUnitIds: q.co_unit_ids, handlerId: q.handler_id,
     suggestedUnitId: q.suggested_unit_id, suggestedByRuleId: q.suggested_by_rule_id, bounceCount: q.bounce_count, ownerless: q.ownerless, deadline: q.deadline?.toISOString() ?? null, overdue: q.overdue,
     createdAt: q.created_at.toISOString(), ageSeconds: q.age_seconds, version: q.version,

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '../auth/principal';
 import { AuditService } from '../audit/audit.service';
-import type { TicketEventResponse, TicketResponse } from './dto/ticket.response.dto';
+import type { RevealResponse, TicketEventResponse, TicketResponse } from './dto/ticket.response.dto';
 import type { TicketListRequest } from './dto/ticket.request.dto';
-import { NO_PERSONAL_DATA, contentRestricted, toEventResponse, toTicketResponse } from './ticket.mapper';
+import { FREE_TEXT_DATA_KEYS, NO_PERSONAL_DATA, contentRestricted, toEventResponse, toTicketResponse } from './ticket.mapper';
 import { TicketPersonalService } from './ticket-personal.service';
 import { ticketScope } from './ticket-scope';
 import { TicketErrorCode, TicketException } from './tickets.exception';
@@ -75,8 +75,12 @@ export class TicketQueryService {
     };
   }
 
-  /** Reveals full personal data with a stated reason; the reveal is audited before anything is returned. */
-  async reveal(p: Principal, id: string, reason: string, requestId: string): Promise<{ reporter: { name: string | null; phone: string | null }; attributes: Record<string, unknown> }> {
+  /**
+   * Reveals full personal data with a stated reason; the reveal is audited before anything is returned. Whole: the
+   * reporter, the personal attributes, and the free text (title, description, address, the timeline's notes and
+   * reasons) that every other response shows with its phones, ID numbers and e-mails masked.
+   */
+  async reveal(p: Principal, id: string, reason: string, requestId: string): Promise<RevealResponse> {
     const t = await this.repo.findVisible(ticketScope(p, await this.unitTypeOf(p)), id);
     if (!t) throw new TicketException(TicketErrorCode.TICKET_NOT_FOUND);
     if (contentRestricted(t)) throw new TicketException(TicketErrorCode.DISPUTE_CONTENT_RESTRICTED);
@@ -85,6 +89,14 @@ export class TicketQueryService {
       result: 'success', requestId, details: { reason, ticketNumber: t.number },
     });
     const opened = this.personal.open(t);
-    return { reporter: { name: opened.reporterName, phone: opened.reporterPhone }, attributes: opened.attributes };
+    const notes = (await this.repo.events(t.id)).flatMap((e) => {
+      const [reason, publicNote] = FREE_TEXT_DATA_KEYS.map((k) => (typeof e.data[k] === 'string' ? (e.data[k] as string) : null));
+      return e.note !== null || reason !== null || publicNote !== null
+        ? [{ seq: e.seq, action: e.action, note: e.note, reason: reason ?? null, publicNote: publicNote ?? null }] : [];
+    });
+    return {
+      reporter: { name: opened.reporterName, phone: opened.reporterPhone }, attributes: { ...opened.attributes },
+      title: t.title, description: t.description, address: t.address, notes,
+    };
   }
 }

@@ -1,8 +1,13 @@
+import { maskPersonalText } from '../../common/personal-text';
 import type { ClockResponse, TicketEventResponse, TicketResponse } from './dto/ticket.response.dto';
 import { maskName, maskPersonalValue, maskPhone } from './personal-data';
 import type { ClockRow, EventRow, TicketRow } from './tickets.repository';
 
-/** Whitelists fields from rows into responses. Personal values arrive already decrypted and leave masked. */
+/**
+ * Whitelists fields from rows into responses. Personal values arrive already decrypted and leave masked; free text
+ * (title, description, address, event notes and reasons) leaves with the phones, ID numbers and e-mails typed into it
+ * masked (`maskPersonalText`; the stored text is whole, revealed only through the audited reveal).
+ */
 export function toClockResponse(c: ClockRow, now: Date): ClockResponse {
   return {
     stage: c.stage,
@@ -64,7 +69,8 @@ function toFullTicketResponse(
   const maskedPersonal = Object.fromEntries(Object.entries(personal.attributes).map(([k, v]) => [k, maskPersonalValue(v)]));
   return {
     id: t.id, number: t.number, platform: t.platform, categoryId: t.category_id, categoryCode: t.category_code,
-    caseStandardId: t.case_standard_id, priority: t.priority, title: t.title, description: t.description, address: t.address,
+    caseStandardId: t.case_standard_id, priority: t.priority,
+    title: maskPersonalText(t.title), description: maskPersonalText(t.description), address: maskPersonalText(t.address),
     lat: t.lat, lng: t.lng, gridNodeId: t.grid_node_id, channel: t.channel, mediaUrls: t.media_urls ?? [],
     reporter: personal.reporterName || personal.reporterPhone
       ? { name: personal.reporterName ? maskName(personal.reporterName) : null, phone: personal.reporterPhone ? maskPhone(personal.reporterPhone) : null }
@@ -95,7 +101,22 @@ export function toEventResponse(e: EventRow, ticket: Pick<TicketRow, 'platform' 
   const restricted = contentRestricted(ticket);
   return {
     seq: e.seq, action: e.action, actorId: e.actor_id, actorRole: e.actor_role, actorName: e.actor_name,
-    from: e.from_status, to: e.to_status, note: restricted ? null : e.note, data: restricted ? {} : e.data, at: e.at.toISOString(),
+    from: e.from_status, to: e.to_status, note: restricted ? null : maskPersonalText(e.note), data: restricted ? {} : maskEventData(e.data),
+    at: e.at.toISOString(),
     attachments: restricted ? [] : e.attachments, contentRestricted: restricted,
   };
+}
+
+/**
+ * The free text an event's data may carry: the `reason` of a return, suspension, void, cancellation…, and a
+ * `publicNote` (words for the resident). Masked in the timeline, whole in the reveal.
+ */
+export const FREE_TEXT_DATA_KEYS = ['reason', 'publicNote'] as const;
+
+/** An event's data with the personal data typed into its free text masked. */
+function maskEventData(data: Record<string, unknown>): Record<string, unknown> {
+  if (!FREE_TEXT_DATA_KEYS.some((k) => typeof data[k] === 'string')) return data;
+  const out = { ...data };
+  for (const k of FREE_TEXT_DATA_KEYS) if (typeof out[k] === 'string') out[k] = maskPersonalText(out[k]);
+  return out;
 }

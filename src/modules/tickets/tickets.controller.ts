@@ -9,7 +9,9 @@ import type { RequestMeta } from '../auth/auth.service';
 import { Permission } from '../auth/roles';
 import { AttachmentsService } from './attachments.service';
 import { FileTicketRequest, MaterialsRequest, RevealRequest, TicketActionRequest, TicketListRequest } from './dto/ticket.request.dto';
-import type { AttachmentResponse, FiledTicketResponse, TicketDetailResponse, TicketEventResponse, TicketPageResponse, TicketResponse } from './dto/ticket.response.dto';
+import type {
+  AttachmentResponse, FiledTicketResponse, RevealResponse, TicketDetailResponse, TicketEventResponse, TicketPageResponse, TicketResponse,
+} from './dto/ticket.response.dto';
 import { IntakeService } from './intake.service';
 import { TicketActionsService } from './ticket-actions.service';
 import { TicketQueryService } from './ticket-query.service';
@@ -84,11 +86,15 @@ export class TicketsController {
     return this.materials.record(user, id, body);
   }
 
-  /** Reveals full personal data, with a stated reason; every reveal is audited. */
+  /**
+   * Reveals full personal data, with a stated reason; every reveal is audited. The reporter, the personal attributes,
+   * and the title, description, address and timeline notes and reasons as typed (elsewhere their phones, ID numbers
+   * and e-mails are masked).
+   */
   @Post(':id/reveal')
   @RequirePermission(Permission.TicketRevealPersonal)
   @HttpCode(200)
-  reveal(@CurrentUser() user: Principal, @Param('id', ParseUUIDPipe) id: string, @Body() body: RevealRequest, @Meta() meta: RequestMeta) {
+  reveal(@CurrentUser() user: Principal, @Param('id', ParseUUIDPipe) id: string, @Body() body: RevealRequest, @Meta() meta: RequestMeta): Promise<RevealResponse> {
     return this.query.reveal(user, id, body.reason, meta.requestId);
   }
 

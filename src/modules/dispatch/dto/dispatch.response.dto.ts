@@ -49,6 +49,7 @@ export class QueueItemResponse {
   platform!: string;
   categoryCode!: string;
   priority!: string;
+  /** Phones, ID numbers and e-mails typed into it are masked (138****5678). */
   title!: string;
   status!: string;
   gridNodeId!: string;

@@ -138,6 +138,32 @@ export class AttachmentResponse {
   createdAt!: string;
 }
 
+/** A note or reason of the timeline, whole (`POST /tickets/:id/reveal`). */
+export class RevealedNoteResponse {
+  seq!: number;
+  action!: string;
+  note!: string | null;
+  /** `data.reason` of the event (why it was returned, suspended, voided…), or null. */
+  reason!: string | null;
+  /** `data.publicNote` of the event (words for the resident), or null. */
+  publicNote!: string | null;
+}
+
+/**
+ * The audited reveal (SPEC §9): the personal data every other response masks, whole. The reporter and the personal
+ * attributes (parties 当事人), and the free text as stored — title, description, address and the timeline's notes and
+ * reasons — with the phones, ID numbers and e-mails typed into them unmasked.
+ */
+export class RevealResponse {
+  reporter!: { name: string | null; phone: string | null };
+  attributes!: Record<string, unknown>;
+  title!: string;
+  description!: string;
+  address!: string | null;
+  /** The events that carry a note, a reason or a public note, in timeline order. */
+  notes!: RevealedNoteResponse[];
+}
+
 /** A page of tickets, newest first. */
 export class TicketPageResponse {
   items!: TicketResponse[];
