@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { DEMO_PASSWORD } from '../../src/database/seeds/demo-city';
 import { hashPassword } from '../../src/modules/auth/password.service';
+import { flatten } from '../../src/modules/reports/report-export';
 import { RollupService } from '../../src/modules/reports/rollup.service';
 import { NO_UNIT_LABEL, grainFor } from '../../src/modules/reports/reports.repository';
 import { shiftMonths } from '../../src/modules/reports/reports.service';
@@ -236,6 +237,26 @@ describe('reports for officials 统计报表', () => {
     const backlogCsv = await get(official, 'backlog?format=csv&groupBy=street');
     expect(backlogCsv.status).toBe(200);
     expect(backlogCsv.text).toContain('byColour.red');
+
+    // The header is the report's columns: the rates CSV has the JSON rows' fields in their order (label second), and an
+    // empty report (a period with no tickets) still has its header line, in CSV and XLSX.
+    expect(header.slice(0, 3)).toEqual(['group', 'label', 'counts.filed']);
+    expect(header).toEqual(Object.keys(flatten(json.rows[0], '', {}, { mom: 'rates', yoy: 'rates' })));
+    expect(head).toEqual(Object.keys(flatten(durations.rows[0], '', {}, { mom: 'metrics', yoy: 'metrics' })));
+    expect(Object.keys(json.rows[0]).slice(0, 4)).toEqual(['group', 'label', 'counts', 'rates']);
+    const empty = 'from=2001-01-01&to=2001-01-31&groupBy=street';
+    for (const report of ['backlog', 'rates', 'durations', 'rankings']) {
+      expect([report, (await get(official, `${report}?${empty}`)).body.rows]).toEqual([report, []]);
+      const lines = (await get(official, `${report}?${empty}&format=csv`)).text.replace(/^\uFEFF/, '').split('\r\n');
+      expect([report, lines.length, lines[1]]).toEqual([report, 2, '']);
+      expect([report, lines[0]!.split(',').slice(0, 2)]).toEqual([report, report === 'rankings' ? ['rank', 'group'] : ['group', 'label']]);
+      const file = await fastify.inject({ method: 'GET', url: `/api/v1/reports/${report}?${empty}&format=xlsx`, headers: { authorization: `Bearer ${official}` } });
+      const book = new ExcelJS.Workbook();
+      await book.xlsx.load(file.rawPayload as unknown as ExcelJS.Buffer);
+      expect([report, book.worksheets[0]!.rowCount, (book.worksheets[0]!.getRow(1).values as unknown[]).slice(1).join(',')]).toEqual([report, 1, lines[0]]);
+    }
+    const emptyBacklog = (await get(official, `backlog?${empty}&format=csv`)).text;
+    expect(emptyBacklog).toContain('byColour.red');
 
     // Every row keeps its 环比/同比 columns, whether or not the first group had data in those periods.
     for (const [report, column] of [['durations', 'mom.fileToClose.p50Seconds'], ['rates', 'yoy.closeRate']] as const) {

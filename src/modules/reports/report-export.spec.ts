@@ -1,7 +1,8 @@
 import ExcelJS from 'exceljs';
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { csvStream, flatten, xlsxStream } from './report-export';
+import { columnsOf, csvStream, flatten, xlsxStream } from './report-export';
+import { reportTemplateRow } from './reports.service';
 
 async function text(stream: Readable): Promise<string> {
   const chunks: Buffer[] = [];
@@ -36,6 +37,43 @@ describe('report exports 报表导出', () => {
     expect((sheet.getRow(1).values as unknown[]).slice(1)).toContain('mom.fileToClose.p50Seconds');
     const header = (sheet.getRow(1).values as unknown[]).slice(1);
     expect(sheet.getRow(3).getCell(header.indexOf('mom.fileToClose.p50Seconds') + 1).value).toBe(90);
+  });
+
+  it('an empty report still has its header line: the columns come from the report, not from a first row', async () => {
+    const columns = columnsOf(rows[0], shapeOf);
+    expect(columns.slice(0, 4)).toEqual(['group', 'label', 'metrics.fileToClose.count', 'metrics.fileToClose.p50Seconds']);
+    expect(columns).toContain('yoy.fileToClose.p50Seconds');
+    expect(await text(csvStream([], shapeOf, columns))).toBe(`\uFEFF${columns.join(',')}\r\n`);
+    // With rows, the same header and the rows in its order.
+    const lines = (await text(csvStream(rows, shapeOf, columns))).replace(/^\uFEFF/, '').trim().split('\r\n');
+    expect(lines).toEqual([columns.join(','), 'a,站前街道,2,60,,,,', 'b,,1,30,4,90,,']);
+    // Without columns (and without rows) there is nothing to take a header from.
+    expect(await text(csvStream([], shapeOf))).toBe('\uFEFF\r\n');
+
+    const chunks: Buffer[] = [];
+    for await (const c of xlsxStream([], 'backlog', shapeOf, undefined, columns)) chunks.push(c as Buffer);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(Buffer.concat(chunks) as unknown as ArrayBuffer);
+    const sheet = wb.worksheets[0]!;
+    expect(sheet.rowCount).toBe(1);
+    expect((sheet.getRow(1).values as unknown[]).slice(1)).toEqual(columns);
+  });
+
+  it('every report\'s columns: group and label first, the comparisons last (rates: label no longer after rates.*)', () => {
+    const rates = columnsOf(reportTemplateRow('rates'), { mom: 'rates', yoy: 'rates' });
+    expect(rates.slice(0, 3)).toEqual(['group', 'label', 'counts.filed']);
+    expect(rates).toEqual(expect.arrayContaining(['counts.overdueOpen', 'rates.closeRate', 'rates.score', 'mom.closeRate', 'yoy.score']));
+    expect(rates.indexOf('rates.score')).toBeLessThan(rates.indexOf('mom.closeRate'));
+    const durations = columnsOf(reportTemplateRow('durations'), { mom: 'metrics', yoy: 'metrics' });
+    expect(durations.slice(0, 3)).toEqual(['group', 'label', 'metrics.fileToDispatch.count']);
+    expect(durations).toEqual(expect.arrayContaining(['metrics.fileToCloseBusiness.p95Seconds', 'mom.fileToClose.maxSeconds', 'yoy.fileToClose.meanSeconds']));
+    expect(columnsOf(reportTemplateRow('backlog'))).toEqual([
+      'group', 'label', 'open', 'byAge.lt1d', 'byAge.1to3d', 'byAge.3to7d', 'byAge.7to30d', 'byAge.ge30d',
+      'byColour.green', 'byColour.blue', 'byColour.yellow', 'byColour.red', 'byColour.none',
+      'mom.open', 'mom.byAge.lt1d', 'mom.byAge.1to3d', 'mom.byAge.3to7d', 'mom.byAge.7to30d', 'mom.byAge.ge30d',
+      'yoy.open', 'yoy.byAge.lt1d', 'yoy.byAge.1to3d', 'yoy.byAge.3to7d', 'yoy.byAge.7to30d', 'yoy.byAge.ge30d',
+    ]);
+    expect(columnsOf(reportTemplateRow('rankings')).slice(0, 6)).toEqual(['rank', 'group', 'label', 'score', 'list', 'valid']);
   });
 
   it('neutralises spreadsheet formulas and quotes separators', async () => {

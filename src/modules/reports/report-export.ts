@@ -4,8 +4,8 @@ import { PassThrough, Readable } from 'node:stream';
 /**
  * Columns whose value may be null in one row and an object in another (the 环比/同比 comparison of a group with
  * no data in that period) take the shape of a sibling that is always present: `{ mom: 'metrics' }` gives a null
- * `mom` the columns of `metrics`, empty. Without it the header, taken from the first row, would have one `mom`
- * column and drop every later row's comparison.
+ * `mom` the columns of `metrics`, empty. Without it a row whose comparison is null would have one `mom` column where
+ * the others have one per metric.
  */
 export type ShapeOf = Readonly<Record<string, string>>;
 
@@ -25,6 +25,14 @@ export function flatten(row: unknown, prefix = '', out: Record<string, string | 
   return out;
 }
 
+/**
+ * The columns of a report: those of a row of its shape (`template`, e.g. a group with no data), flattened. The header
+ * comes from them, not from the first row, so an empty report still has its header line.
+ */
+export function columnsOf(template: unknown, shapeOf: ShapeOf = {}): string[] {
+  return Object.keys(flatten(template, '', {}, shapeOf));
+}
+
 /** The same shape with every leaf null. */
 function emptied(v: unknown): unknown {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return null;
@@ -40,17 +48,23 @@ function csvCell(v: string | number | null): string {
 }
 
 /**
- * Streams rows as CSV (UTF-8 with BOM, so Excel shows Chinese): one line at a time, pulled by the
- * reader. Columns come from the first row (every row of a report has the same shape, given `shapeOf`).
+ * Streams rows as CSV (UTF-8 with BOM, so Excel shows Chinese): one line at a time, pulled by the reader. The header
+ * is `columns` (the report's, see `columnsOf`), also when there is no row; without them, the first row's columns (every
+ * row of a report has the same shape, given `shapeOf`).
  */
-export function csvStream(rows: Iterable<unknown>, shapeOf: ShapeOf = {}): Readable {
+export function csvStream(rows: Iterable<unknown>, shapeOf: ShapeOf = {}, columns?: readonly string[]): Readable {
   function* lines(): Generator<string> {
-    let header: string[] | null = null;
+    let header: readonly string[] | null = null;
+    const head = (h: readonly string[]) => `\uFEFF${h.map(csvCell).join(',')}\r\n`;
+    if (columns) {
+      header = columns;
+      yield head(header);
+    }
     for (const row of rows) {
       const flat = flatten(row, '', {}, shapeOf);
       if (!header) {
         header = Object.keys(flat);
-        yield `\uFEFF${header.map(csvCell).join(',')}\r\n`;
+        yield head(header);
       }
       yield `${header.map((h) => csvCell(flat[h] ?? null)).join(',')}\r\n`;
     }
@@ -63,19 +77,26 @@ export function csvStream(rows: Iterable<unknown>, shapeOf: ShapeOf = {}): Reada
  * Streams rows as XLSX through exceljs's streaming writer, each row committed as it goes and pulled at the reader's
  * pace: after each row the writer lets the zip pipeline run, and while the output holds what the reader has not taken
  * (its writable side asks for a drain) it takes no further row. A slow client so holds back the rows instead of the
- * whole workbook piling up in memory. A reader that goes away stops the export.
+ * whole workbook piling up in memory. A reader that goes away stops the export. The header row is `columns` when
+ * given (also with no rows), else the first row's columns, as for CSV.
  */
-export function xlsxStream(rows: Iterable<unknown>, sheetName: string, shapeOf: ShapeOf = {}, highWaterMark?: number): Readable {
+export function xlsxStream(
+  rows: Iterable<unknown>, sheetName: string, shapeOf: ShapeOf = {}, highWaterMark?: number, columns?: readonly string[],
+): Readable {
   const out = new PassThrough(highWaterMark === undefined ? {} : { highWaterMark });
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: false, useStyles: false });
   const sheet = workbook.addWorksheet(sheetName);
   void (async () => {
-    let header: string[] | null = null;
+    let header: readonly string[] | null = null;
+    if (columns) {
+      header = columns;
+      sheet.addRow([...header]).commit();
+    }
     for (const row of rows) {
       const flat = flatten(row, '', {}, shapeOf);
       if (!header) {
         header = Object.keys(flat);
-        sheet.addRow(header).commit();
+        sheet.addRow([...header]).commit();
       }
       sheet.addRow(header.map((h) => flat[h] ?? null)).commit();
       if (!(await readerCaughtUp(out))) return;

@@ -9,9 +9,9 @@ import { CreateScoreVersionRequest, FoldQuarantineQueryRequest, RefoldRequest, R
 import {
   BacklogResponse, DurationsResponse, RankingsResponse, RatesResponse, type FoldQuarantineResponse, type FoldRetryResponse, type RefoldResponse, type ScoreVersionResponse,
 } from './dto/report.response.dto';
-import { csvStream, xlsxStream, type ShapeOf } from './report-export';
+import { columnsOf, csvStream, xlsxStream, type ShapeOf } from './report-export';
 import { FoldQuarantineService } from './fold-quarantine.service';
-import { ReportsService } from './reports.service';
+import { ReportsService, reportTemplateRow, type ReportName } from './reports.service';
 
 type Report = DurationsResponse | RatesResponse | BacklogResponse | RankingsResponse;
 const REPORT_TYPES = ['application/json', 'text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'];
@@ -97,7 +97,7 @@ export class ReportsController {
     return this.quarantine.refold(user, body);
   }
 
-  private send(reply: FastifyReply, format: string | undefined, name: string, report: Report): Report | Readable {
+  private send(reply: FastifyReply, format: string | undefined, name: ReportName, report: Report): Report | Readable {
     if (format !== 'csv' && format !== 'xlsx') return report;
     const file = `${name}-${report.from}-${report.to}-${report.groupBy}.${format}`;
     void reply
@@ -111,6 +111,8 @@ export class ReportsController {
     // 环比/同比 of a group without data in that period are null: give them the columns of what they compare.
     const compared = name === 'durations' ? 'metrics' : name === 'rates' ? 'rates' : undefined;
     const shapeOf: ShapeOf = compared ? { mom: compared, yoy: compared } : {};
-    return format === 'csv' ? csvStream(report.rows, shapeOf) : xlsxStream(report.rows, name, shapeOf);
+    // The header comes from the report's columns, so an empty report has one too.
+    const columns = columnsOf(reportTemplateRow(name), shapeOf);
+    return format === 'csv' ? csvStream(report.rows, shapeOf, columns) : xlsxStream(report.rows, name, shapeOf, undefined, columns);
   }
 }

@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { hasCityScope, type Principal } from '../auth/principal';
-import type { BacklogComparison, BacklogResponse, DurationMetrics, DurationsResponse, RankingsResponse, RateRow, RatesResponse, ReportMeta, ScoreVersionResponse } from './dto/report.response.dto';
+import type {
+  BacklogComparison, BacklogResponse, BacklogRow, DurationMetrics, DurationRow, DurationsResponse, RankingRow, RankingsResponse, RateRow, RatesResponse, ReportMeta,
+  ScoreVersionResponse,
+} from './dto/report.response.dto';
 import type { CreateScoreVersionRequest, ReportQueryRequest } from './dto/report.request.dto';
 import { HistogramMerger, MAX_RELATIVE_ERROR } from './histogram';
 import { DURATION_METRICS, zeroCounts } from './report-metrics';
@@ -75,7 +78,10 @@ export class ReportsService {
     const labels = await this.repo.labels(f.groupBy, [...current.keys()]);
     return {
       ...meta, scoreVersion: versionView(version),
-      rows: [...current.values()].map((r) => ({ ...r, label: labels.get(r.group) ?? null, mom: mom(r.group)?.rates ?? null, yoy: yoy(r.group)?.rates ?? null })),
+      // `label` second, as in the other reports (and their CSV / XLSX columns).
+      rows: [...current.values()].map((r) => ({
+        group: r.group, label: labels.get(r.group) ?? null, counts: r.counts, rates: r.rates, mom: mom(r.group)?.rates ?? null, yoy: yoy(r.group)?.rates ?? null,
+      })),
     };
   }
 
@@ -109,7 +115,7 @@ export class ReportsService {
     const [meta, rows, mom, yoy] = await Promise.all([this.meta(f), this.repo.backlog(f), then(1), then(12)]);
     const byGroup = new Map<string, { open: number; byAge: Record<string, number>; byColour: Record<string, number> }>();
     const current = (group: string) => {
-      const g = byGroup.get(group) ?? { open: 0, byAge: ageBuckets(), byColour: { green: 0, blue: 0, yellow: 0, red: 0, none: 0 } };
+      const g = byGroup.get(group) ?? { open: 0, byAge: ageBuckets(), byColour: colourBuckets() };
       byGroup.set(group, g);
       return g;
     };
@@ -231,6 +237,30 @@ export class ReportsService {
 function rateRow(g: GroupCounts, overdueOpen: number, version: ScoreVersion, perUnit: boolean): Omit<RateRow, 'label' | 'mom' | 'yoy'> {
   const rates: Rates = computeRates(g.counts, overdueOpen, version, perUnit);
   return { group: g.group, counts: { ...zeroCounts(), ...g.counts, overdueOpen }, rates };
+}
+
+export type ReportName = 'durations' | 'rates' | 'backlog' | 'rankings';
+
+/**
+ * A row of each report with every column and no data (a group with nothing in it, no comparison), in the order the
+ * reports build theirs: what the CSV / XLSX header is made from (`columnsOf`), so an empty report still has one.
+ */
+export function reportTemplateRow(report: ReportName): DurationRow | RateRow | BacklogRow | RankingRow {
+  const rates = computeRates(zeroCounts(), 0, { weights: {}, basicSatisfiedWeight: 1 });
+  switch (report) {
+    case 'durations': {
+      const merger = new HistogramMerger();
+      const metrics = Object.fromEntries(DURATION_METRICS.map((name) => [name, merger.summarise([], 0, 0)])) as DurationMetrics;
+      return { group: '', label: null, metrics, mom: null, yoy: null };
+    }
+    case 'rates': return { group: '', label: null, counts: { ...zeroCounts(), overdueOpen: 0 }, rates, mom: null, yoy: null };
+    case 'backlog': return { group: '', label: null, open: 0, byAge: ageBuckets(), byColour: colourBuckets(), mom: { open: 0, byAge: ageBuckets() }, yoy: { open: 0, byAge: ageBuckets() } };
+    case 'rankings': return { rank: 0, group: '', label: null, score: null, list: null, valid: 0, rates, scoreMom: null, scoreYoy: null };
+  }
+}
+
+function colourBuckets(): Record<string, number> {
+  return { green: 0, blue: 0, yellow: 0, red: 0, none: 0 };
 }
 
 function ageBuckets(): Record<string, number> {
