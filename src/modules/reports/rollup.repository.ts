@@ -247,9 +247,12 @@ export class RollupRepository {
     const ints = (values: number[]): string => `{${values.join(',')}}`;
     const params: unknown[] = [ints(rows.map((r) => r.keyId))];
     const cols = COUNTERS.map((c) => { params.push(ints(rows.map((r) => r.counts[c]))); return `$${params.length}::int[]`; });
-    // Arrays travel as their text form and are cast per row: unnest would flatten a 2-D array.
-    params.push(rows.map((r) => `{${r.durN.join(',')}}`), rows.map((r) => `{${r.durSumMs.join(',')}}`),
-      rows.map((r) => histJson(r.hist)));
+    // Arrays travel as their text form and are cast per row: unnest would flatten a 2-D array. The outer arrays are
+    // written as literals here too: their elements hold no quote or backslash, so each is only wrapped in quotes (the
+    // driver escaped every element, character by character: a tenth of the fold's JavaScript time went there).
+    const quoted = (items: string[]): string => `{${items.map((x) => `"${x}"`).join(',')}}`;
+    params.push(quoted(rows.map((r) => `{${r.durN.join(',')}}`)), quoted(rows.map((r) => `{${r.durSumMs.join(',')}}`)),
+      quoted(rows.map((r) => histJson(r.hist))));
     const n = params.length;
     await m.query(
       `INSERT INTO report_rollup (key_id, ${COUNTERS.join(', ')}, dur_n, dur_sum_ms, hist)
@@ -262,14 +265,18 @@ export class RollupRepository {
 
   async upsertFacts(m: EntityManager, rows: FactRow[]): Promise<void> {
     if (rows.length === 0) return;
+    // The contributions travel as one JSON array (the driver would escape every quote of every element of a json[]),
+    // taken apart in order beside the other columns.
     await m.query(
       `INSERT INTO report_ticket_facts (ticket_id, key_id, contrib, open, filed_at, resolve_started_at, resolve_deadline, ended_at)
-       SELECT t, k, c, o, f, s, d, e FROM unnest($1::uuid[], $2::int[], $3::json[], $4::boolean[], $5::timestamptz[], $6::timestamptz[], $7::timestamptz[], $8::timestamptz[])
-                                      AS x(t, k, c, o, f, s, d, e)
+       SELECT t, k, NULLIF(c::text, 'null')::json, o, f, s, d, e
+         FROM unnest($1::uuid[], $2::int[], $4::boolean[], $5::timestamptz[], $6::timestamptz[], $7::timestamptz[], $8::timestamptz[])
+                WITH ORDINALITY AS x(t, k, o, f, s, d, e, n)
+         JOIN json_array_elements($3::json) WITH ORDINALITY AS j(c, jn) ON jn = n
        ON CONFLICT (ticket_id) DO UPDATE SET key_id = excluded.key_id, contrib = excluded.contrib, open = excluded.open,
          filed_at = excluded.filed_at, resolve_started_at = excluded.resolve_started_at, resolve_deadline = excluded.resolve_deadline,
          ended_at = excluded.ended_at, updated_at = now()`,
-      [rows.map((r) => r.ticketId), rows.map((r) => r.keyId), rows.map((r) => (r.contrib ? JSON.stringify(r.contrib) : null)), rows.map((r) => r.open),
+      [rows.map((r) => r.ticketId), rows.map((r) => r.keyId), JSON.stringify(rows.map((r) => r.contrib)), rows.map((r) => r.open),
         rows.map((r) => r.filedAt), rows.map((r) => r.resolveStartedAt), rows.map((r) => r.resolveDeadline), rows.map((r) => r.endedAt)]);
   }
 
