@@ -10,6 +10,7 @@ import { HttpErrorCode, HttpProblem } from './common/http.exception';
 import { PinoNestLogger, createLogger } from './common/logger';
 import { ProblemFilter, sendProblem } from './common/problem.filter';
 import { answerClientError } from './common/client-error';
+import type { Socket } from 'node:net';
 import { parse as parseForm } from 'node:querystring';
 import { refuseUnsupportedMediaTypes } from './common/media-type';
 import { assertSafeValue, decodeUtf8, parseSafeJson } from './common/safe-json';
@@ -82,7 +83,7 @@ export async function createApiApp(runtime: Runtime, logger: Logger, options: { 
       (req.url.startsWith(OPEN311_PREFIX) ? sendOpen311Errors : sendProblem)(err, req, reply),
     // What the HTTP parser refuses before a request exists (headers too large, a malformed header line, a bad
     // Content-Length): problem+json too, written on the raw socket (src/common/client-error.ts).
-    clientErrorHandler: (err: Error, socket: import('node:net').Socket) => answerClientError(err, socket, logger),
+    clientErrorHandler: (err: Error, socket: Socket) => answerClientError(err, socket, logger),
   });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(runtime, options), adapter, {
     logger: new PinoNestLogger(logger),
