@@ -234,11 +234,11 @@ export class Open311Repository {
        )
        SELECT x.number, x.platform, x.via_open311, x.category_code, x.service_name, x.description, x.address, x.media_url, x.lat, x.lng, x.created_at,
               x.effective_status, x.effective_updated_at, x.effective_closed_at, x.merged_into, x.root_platform,
-              x.root_id <> x.id AND EXISTS (SELECT 1 FROM open311_requests ro WHERE ro.ticket_id = x.root_id) AS root_via_open311,
+              x.root_id <> x.id AND x.root_open311 AS root_via_open311,
               u.name_zh AS agency,
               (SELECT k.deadline FROM ticket_clocks k WHERE k.ticket_id = x.root_id AND k.stage = 'resolve' AND k.state = 'running'
                 ORDER BY k.created_at DESC LIMIT 1) AS expected_at,
-              CASE WHEN x.via_open311 AND EXISTS (SELECT 1 FROM open311_requests ro WHERE ro.ticket_id = x.root_id) THEN
+              CASE WHEN x.via_open311 AND x.root_open311 THEN
                 (SELECT e.data->>'publicNote' FROM ticket_events e WHERE e.ticket_id = x.root_id AND e.filed_at = x.root_filed_at AND ${PUBLIC_NOTE}
                     AND e.to_status = x.effective_status
                   ORDER BY e.seq DESC LIMIT 1)
@@ -249,7 +249,7 @@ export class Open311Repository {
                   CASE WHEN t.via_open311 THEN t.address END AS address,
                   CASE WHEN t.via_open311 THEN t.media_urls[1] END AS media_url,
                   t.lat, t.lng, t.created_at,
-                  r.id AS root_id, r.created_at AS root_filed_at, r.unit_id, r.status AS effective_status, r.updated_at AS effective_updated_at, r.closed_at AS effective_closed_at,
+                  r.id AS root_id, EXISTS (SELECT 1 FROM open311_requests ro WHERE ro.ticket_id = r.id) AS root_open311, r.created_at AS root_filed_at, r.unit_id, r.status AS effective_status, r.updated_at AS effective_updated_at, r.closed_at AS effective_closed_at,
                   CASE WHEN r.id <> t.id THEN r.number END AS merged_into, r.platform AS root_platform
              FROM page t
              JOIN categories c ON c.id = t.category_id

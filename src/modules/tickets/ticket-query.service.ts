@@ -3,7 +3,7 @@ import type { Principal } from '../auth/principal';
 import { AuditService } from '../audit/audit.service';
 import type { RevealResponse, TicketEventResponse, TicketResponse } from './dto/ticket.response.dto';
 import type { TicketListRequest } from './dto/ticket.request.dto';
-import { FREE_TEXT_DATA_KEYS, NO_PERSONAL_DATA, contentRestricted, toEventResponse, toTicketResponse } from './ticket.mapper';
+import { NO_PERSONAL_DATA, contentRestricted, toEventResponse, toTicketResponse } from './ticket.mapper';
 import { TicketPersonalService } from './ticket-personal.service';
 import { ticketScope } from './ticket-scope';
 import { TicketErrorCode, TicketException } from './tickets.exception';
@@ -89,11 +89,10 @@ export class TicketQueryService {
       result: 'success', requestId, details: { reason, ticketNumber: t.number },
     });
     const opened = this.personal.open(t);
-    const notes = (await this.repo.events(t.id)).flatMap((e) => {
-      const [reason, publicNote] = FREE_TEXT_DATA_KEYS.map((k) => (typeof e.data[k] === 'string' ? (e.data[k] as string) : null));
-      return e.note !== null || reason !== null || publicNote !== null
-        ? [{ seq: e.seq, action: e.action, note: e.note, reason: reason ?? null, publicNote: publicNote ?? null }] : [];
-    });
+    const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+    const notes = (await this.repo.events(t.id))
+      .map((e) => ({ seq: e.seq, action: e.action, note: e.note, reason: text(e.data.reason), publicNote: text(e.data.publicNote) }))
+      .filter((n) => n.note !== null || n.reason !== null || n.publicNote !== null);
     return {
       reporter: { name: opened.reporterName, phone: opened.reporterPhone }, attributes: { ...opened.attributes },
       title: t.title, description: t.description, address: t.address, notes,

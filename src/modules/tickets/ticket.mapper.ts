@@ -111,7 +111,7 @@ export function toEventResponse(e: EventRow, ticket: Pick<TicketRow, 'platform' 
  * The free text an event's data may carry: the `reason` of a return, suspension, void, cancellation…, and a
  * `publicNote` (words for the resident). Masked in the timeline, whole in the reveal.
  */
-export const FREE_TEXT_DATA_KEYS = ['reason', 'publicNote'] as const;
+const FREE_TEXT_DATA_KEYS = ['reason', 'publicNote'] as const;
 
 /** An event's data with the personal data typed into its free text masked. */
 function maskEventData(data: Record<string, unknown>): Record<string, unknown> {
