@@ -54,6 +54,7 @@ export {
   isState,
   isTerminal,
   platformActions,
+  roleRefusal,
 } from './src/decide';
 export { BASE_RULES, PLATFORM_ONLY_RULES, PLATFORM_TABLES, ruleFor } from './src/rules';
 export type { PlatformTable, Rule, RulePatch } from './src/rules';

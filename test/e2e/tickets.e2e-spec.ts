@@ -77,6 +77,9 @@ describe('tickets: the manhole story and the rules around it 工单', () => {
     expect([404, 409]).toContain(illegal.status);
     const wrongRole = await t.request('POST', `/api/v1/tickets/${ticket.id}/actions/register`, { token: grid, body: { expectedVersion: 1 } });
     expect(wrongRole.status).toBe(403);
+    // Authorisation before concurrency: a stale version does not turn a role's 403 into "reload and try again".
+    const wrongRoleStale = await t.request('POST', `/api/v1/tickets/${ticket.id}/actions/register`, { token: grid, body: { expectedVersion: 7 } });
+    expect([wrongRoleStale.status, wrongRoleStale.body.code]).toEqual([403, 'FORBIDDEN_ROLE']);
     const unknown = await t.request('POST', `/api/v1/tickets/${ticket.id}/actions/teleport`, { token: dispatcher, body: { expectedVersion: 1 } });
     expect(unknown.status).toBe(404);
     const after = await t.request('GET', `/api/v1/tickets/${ticket.id}`, { token: dispatcher });

@@ -16,6 +16,7 @@ import {
   type Effect,
   type OpenState,
   type Platform,
+  type Role,
   type State,
   type TerminalState,
 } from './workflow.types';
@@ -84,6 +85,22 @@ export function decide(ctx: DecisionContext): Decision {
 }
 
 /**
+ * The authorisation part of the table alone: the FORBIDDEN_ROLE refusal `decide` gives when a role may take an
+ * action on a platform in no state at all, else null (also for an action the platform lacks: `decide` refuses
+ * that). Callers that refuse stale requests (409) ask this first, so that a role which may never act hears 403
+ * rather than "reload and try again".
+ */
+export function roleRefusal(platform: Platform, action: Action, role: unknown): Refused | null {
+  const rule = ruleFor(platform, action);
+  if (rule === undefined || ((ROLES as readonly unknown[]).includes(role) && rule.roles.includes(role as Role))) return null;
+  return forbiddenRole(action, role);
+}
+
+function forbiddenRole(action: Action, role: unknown): Refused {
+  return refuse('FORBIDDEN_ROLE', `您的角色无权执行"${action}"操作`, `Role ${String(role)} may not ${action}`);
+}
+
+/**
  * Actions this actor could take on this ticket now, ignoring input (for UIs: which buttons to show).
  * An action listed here may still be refused by `decide` for its input (missing reason, etc.).
  */
@@ -112,7 +129,7 @@ function gateFor(ctx: DecisionContext, action: Action): Rule | Refused {
     );
   }
   if (!(ROLES as readonly unknown[]).includes(actor.role) || !rule.roles.includes(actor.role)) {
-    return refuse('FORBIDDEN_ROLE', `您的角色无权执行"${action}"操作`, `Role ${String(actor.role)} may not ${action}`);
+    return forbiddenRole(action, actor.role);
   }
   for (const id of rule.checks) {
     const refusal = CHECKS[id](ctx);

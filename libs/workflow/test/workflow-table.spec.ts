@@ -1,6 +1,6 @@
 // Every (platform, state, action) triple against a table written out here by hand, not read from the
 // implementation: a change to the machine must change this table too.
-import { ACTIONS, PLATFORMS, STATES, allowedActions, decide, platformActions } from '../index';
+import { ACTIONS, PLATFORMS, ROLES, STATES, allowedActions, decide, platformActions, roleRefusal } from '../index';
 import type { Action, Platform, State, WorkflowActor, WorkflowInput, WorkflowTicket } from '../index';
 import { actors, ctx, ticket } from './workflow.fixtures';
 
@@ -180,6 +180,30 @@ describe('platformActions', () => {
   it.each(PLATFORMS)('%s lists exactly the actions of the expected table', (platform) => {
     const expected = ACTIONS.filter((a) => EXPECTED[a][platform] !== null);
     expect(platformActions(platform)).toEqual(expected);
+  });
+});
+
+describe('roleRefusal', () => {
+  it('refuses a role exactly when no state lets it take the action, as decide does', () => {
+    for (const platform of PLATFORMS) {
+      for (const action of ACTIONS) {
+        for (const role of ROLES) {
+          // decide checks the state before the role: the role is refused if any state gets as far as refusing it.
+          const actor = { ...actors.handler, id: `x-${role}`, role } as WorkflowActor;
+          const forbidden = STATES.some((state) => {
+            const d = decide(ctx(platform, action, actor, ticket(state)));
+            return !d.ok && d.code === 'FORBIDDEN_ROLE';
+          });
+          const onPlatform = platformActions(platform).includes(action);
+          const refusal = roleRefusal(platform, action, role);
+          expect({ platform, action, role, refused: refusal?.code ?? null })
+            .toEqual({ platform, action, role, refused: onPlatform && forbidden ? 'FORBIDDEN_ROLE' : null });
+        }
+      }
+    }
+    expect(roleRefusal('community_governance', 'register', 'grid_worker')).toMatchObject({ ok: false, code: 'FORBIDDEN_ROLE' });
+    expect(roleRefusal('community_governance', 'register', 'dispatcher')).toBeNull();
+    expect(roleRefusal('community_governance', 'register', 'nobody')).toMatchObject({ code: 'FORBIDDEN_ROLE' });
   });
 });
 

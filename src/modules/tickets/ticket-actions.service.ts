@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { decide, httpStatusFor, isAction, type Action, type Effect, type Platform, type WorkflowActor, type WorkflowTicket } from '../../../libs/workflow';
+import { decide, httpStatusFor, isAction, roleRefusal, type Action, type Effect, type Platform, type WorkflowActor, type WorkflowTicket } from '../../../libs/workflow';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import type { Principal } from '../auth/principal';
 import type { CaseStandardView } from '../catalogue/catalogue.types';
@@ -208,6 +208,9 @@ export class TicketActionsService {
     m: EntityManager, actor: Actor, t: TicketRow, action: Action, body: TicketActionRequest, now: Date,
   ): Promise<{ ok: true; row: TicketRow } | { ok: false; error: TicketException | WorkflowRefusal }> {
     if (t.version !== body.expectedVersion) {
+      // Authorisation before concurrency: a role that may never take this action hears 403, not "reload and retry".
+      const forbidden = roleRefusal(t.platform as Platform, action, actor.role);
+      if (forbidden) return { ok: false, error: new WorkflowRefusal(httpStatusFor(forbidden.code), forbidden.code, forbidden.message) };
       return { ok: false, error: new TicketException(TicketErrorCode.STALE_VERSION, { en: `current version is ${t.version}`, zh: `当前版本为 ${t.version}` }) };
     }
     for (const [unitId, lead] of [...(body.unitId ? [[body.unitId, true] as const] : []), ...(body.coUnitIds ?? []).map((u) => [u, false] as const)]) {
