@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Job, Worker } from 'bullmq';
 import { JOB_QUEUES, QUEUE_NAMES, type JobName, type JobPayloads, type QueueName } from './job-registry';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
@@ -13,7 +13,7 @@ export interface JobHandler<N extends JobName = JobName> {
 
 /** Consumer side: one BullMQ worker per queue, dispatching by job name to the registered handlers. */
 @Injectable()
-export class WorkerService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class WorkerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('WorkerService');
   private readonly workers: Worker[] = [];
   private readonly byName = new Map<string, JobHandler>();
@@ -46,8 +46,11 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
     return queue === 'sla' ? this.config.sla.workerConcurrency : this.config.workerConcurrency;
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    // close() waits for running jobs to finish: graceful shutdown loses nothing in flight.
+  /**
+   * Before any shutdown hook: close() waits for running jobs to finish (graceful shutdown loses nothing in flight),
+   * and the jobs still enqueue through QueueService, whose queues close in the shutdown hooks after this.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.close()));
   }
 }

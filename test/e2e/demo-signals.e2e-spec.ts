@@ -37,6 +37,13 @@ describe('npm run demo stops on Ctrl-C and SIGTERM 演示进程的停止', () =>
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /**
+   * The log from the shutdown message on, less the warning about the signal a terminal's Ctrl-C delivers twice (to
+   * the group, and forwarded by npm).
+   */
+  const afterShutdown = (output: string): string => output.slice(Math.max(0, output.indexOf('"msg":"demo shutting down"')))
+    .split('\n').filter((line) => !line.includes('"msg":"demo is already shutting down"')).join('\n');
+
   /** The script line of package.json's `demo`, and the part of it after the build. */
   function demoScript(): { line: string; run: string } {
     const line = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.demo!;
@@ -85,6 +92,8 @@ describe('npm run demo stops on Ctrl-C and SIGTERM 演示进程的停止', () =>
     expect({ exit: firstExit, output: first.output().slice(-2000) }).toMatchObject({ exit: { code: 0, signal: null } });
     expect(first.output()).toContain('"msg":"demo stopped"');
     expect(first.output()).not.toMatch(/"level":(50|60)/); // Postgres did not go away under the draining app
+    // Nor under a queue: workers drain before the queues close, and the queues close before Postgres stops.
+    expect(afterShutdown(first.output())).not.toMatch(/"level":40/);
     expect(postgresOf(dataDir)).toEqual([]);
     expect([await accepts(port), await accepts(pgPort)]).toEqual([false, false]);
 
@@ -108,6 +117,7 @@ describe('npm run demo stops on Ctrl-C and SIGTERM 演示进程的停止', () =>
     expect({ exit: thirdExit, output: third.output().slice(-2000) }).toMatchObject({ exit: { code: 0, signal: null } });
     expect(third.output()).toContain('"msg":"demo stopped"');
     expect(third.output()).not.toMatch(/"level":(50|60)/);
+    expect(afterShutdown(third.output())).not.toMatch(/"level":40/);
     expect(postgresOf(dataDir)).toEqual([]);
     expect([await accepts(port), await accepts(pgPort)]).toEqual([false, false]);
   }, 180_000);
