@@ -62,5 +62,5 @@ export { CHECKS, MAX_EXTENSION_SECONDS, MAX_TEXT_LENGTH, MAX_VOLUNTEER_HOURS, MI
 export type { CheckId, RequirementId } from './src/guards';
 export { DEFAULT_OWNERLESS_AFTER_BOUNCES, TRANSITIONS } from './src/transitions';
 export type { StageProfile, TransitionId } from './src/transitions';
-export { clockEffectsOfEvent, replayClocks } from './src/clock-replay';
+export { clockEffectsOfEvent, replayClocks, resolveClockStart } from './src/clock-replay';
 export type { ClockReplayEvent, ReplayClockEffect, ReplayedClock, ReplayedPause } from './src/clock-replay';

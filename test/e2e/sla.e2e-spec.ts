@@ -104,6 +104,27 @@ describe('sla: deadlines, calendars and policies as data, recomputation 时限',
     expect(signed.clocks.filter((c: { stage: string; state: string }) => c.stage === 'sign' && c.state === 'running')).toEqual([]);
   });
 
+  it('a rework (返工) gets a fresh resolve limit from the reopening, not from the dispatch it was already late to', async () => {
+    const { id, dispatched } = await inProgressTicket(t, tokens(), ids['FX-SZSS']!, { title: '井盖缺失（返工）' });
+    // The first run of the handling clock started at the dispatch; pretend the ticket was dispatched 5 hours ago, so
+    // that a limit counted from the dispatch would be long breached.
+    await t.ds.query(`UPDATE tickets SET dispatched_at = dispatched_at - interval '5 hours' WHERE id = $1`, [id]);
+    await mustAct(t, handler, id, 'resolve', { note: '已补装' });
+    const failedAt = Date.now();
+    const reworked = await mustAct(t, grid, id, 'verify', { passed: false, reason: '井盖仍松动' });
+    expect(reworked.status).toBe('in_progress');
+    const clock = resolveClock(reworked);
+    expect(Date.parse(clock.startedAt)).toBeGreaterThanOrEqual(failedAt - 1000);
+    expect(Date.parse(clock.startedAt)).toBeGreaterThan(Date.parse(dispatched.dispatchedAt));
+    expect(Date.parse(clock.deadline) - Date.parse(clock.startedAt)).toBe(4 * HOUR * 1000);
+    expect(clock).toMatchObject({ thresholdsFired: [] });
+    // The replay from the event log agrees (a recompute moves nothing).
+    const recomputed = await t.request('POST', '/api/v1/sla/recompute', { token: admin, body: { ticketIds: [id] } });
+    expect(recomputed.status).toBe(200);
+    const after = resolveClock((await t.request('GET', `/api/v1/tickets/${id}`, { token: dispatcher })).body);
+    expect(after.deadline).toBe(clock.deadline);
+  });
+
   it('a ticket dispatched without a resolve clock (before dispatches started it) gets one at sign, counted from the dispatch', async () => {
     const filed = await fileTicket(t, grid, MANHOLE);
     const id = filed.body.id as string;

@@ -65,6 +65,7 @@ interface ReplayTicket {
   status: State | null;
   previousStatus: State | null;
   dispatchedAt: Date | null;
+  resolvedAt: Date | null;
 }
 
 /**
@@ -118,12 +119,23 @@ export function clockEffectsOfEvent(platform: Platform, event: ClockReplayEvent,
 }
 
 /**
+ * When a resolve clock (处置时限) starts counting: from the ticket's dispatch, so that a unit slow to sign is late
+ * to resolve as well — except for a rework (返工 after a failed verification, 重办 after a dissatisfied callback),
+ * which sends back a ticket resolved since its dispatch: its new limit counts from the reopening, as the time spent
+ * resolved, in verification or in callback was not the unit's. A re-dispatch after that counts from the new dispatch.
+ */
+export function resolveClockStart(dispatchedAt: Date | null, resolvedAt: Date | null, now: Date): Date {
+  if (!dispatchedAt) return now;
+  return resolvedAt && resolvedAt.getTime() > dispatchedAt.getTime() ? now : dispatchedAt;
+}
+
+/**
  * Replays a ticket's event log (in `seq` order) into its clock runs, in the order they were started.
  * Pure and total: unknown actions are ignored; effects on a stage with no suitable clock are no-ops.
  */
 export function replayClocks(platform: Platform, events: readonly ClockReplayEvent[]): ReplayedClock[] {
   const runs: ReplayedClock[] = [];
-  const ticket: ReplayTicket = { status: null, previousStatus: null, dispatchedAt: null };
+  const ticket: ReplayTicket = { status: null, previousStatus: null, dispatchedAt: null, resolvedAt: null };
   const live = (stage: ClockStage): ReplayedClock | undefined => runs.find((r) => r.stage === stage && r.state !== 'stopped');
   const stop = (r: ReplayedClock, at: Date): void => {
     if (r.state === 'paused' && r.pausedAt) r.pauses.push({ from: r.pausedAt, to: at });
@@ -137,6 +149,7 @@ export function replayClocks(platform: Platform, events: readonly ClockReplayEve
     if (event.from !== event.to && event.action !== 'file') {
       ticket.previousStatus = event.from;
       if (event.to === 'dispatched') ticket.dispatchedAt = event.at;
+      if (event.to === 'resolved') ticket.resolvedAt = event.at;
     }
     ticket.status = event.to;
     const at = event.at;
@@ -150,7 +163,7 @@ export function replayClocks(platform: Platform, events: readonly ClockReplayEve
             existing.state = 'stopped';
             existing.stoppedAt = at;
           }
-          const startedAt = e.stage === 'resolve' && ticket.dispatchedAt ? ticket.dispatchedAt : at;
+          const startedAt = e.stage === 'resolve' ? resolveClockStart(ticket.dispatchedAt, ticket.resolvedAt, at) : at;
           runs.push({ stage: e.stage, state: 'running', startedAt, stoppedAt: null, pausedAt: null, pauses: [], extensionSeconds: 0, startedBy: index });
           break;
         }

@@ -27,6 +27,19 @@ describe('clock replay 时限重放: scenarios', () => {
     expect(runs[2]!.startedBy).toBe(2);
   });
 
+  it('a rework (返工) gets a fresh resolve limit from the reopening; a re-dispatch after it counts from the new dispatch', () => {
+    const resolved = [...SIGNED, ev(60, 'resolve', 'in_progress', 'resolved', { note: '已补装' })];
+    const reworked = replayClocks('community_governance', [...resolved, ev(90, 'verify', 'resolved', 'in_progress', { passed: false, reason: '仍松动', reopen: 'verify_fail' })]);
+    expect(runsOf(reworked, 'resolve').map((r) => [r.state, r.startedAt.toISOString()])).toEqual([
+      ['stopped', at(20).toISOString()], ['running', at(90).toISOString()],
+    ]);
+    const redispatched = replayClocks('community_governance', [
+      ...resolved, ev(90, 'verify', 'resolved', 'in_progress', { passed: false, reason: '仍松动', reopen: 'verify_fail' }),
+      ev(100, 'reassign', 'in_progress', 'dispatched', { unitId: OTHER_UNIT, reason: '改派' }),
+    ]);
+    expect(runsOf(redispatched, 'resolve').map((r) => r.startedAt.toISOString())).toEqual([at(20), at(90), at(100)].map((d) => d.toISOString()));
+  });
+
   it('void stops the register clock; nothing else starts', () => {
     const runs = replayClocks('community_governance', [ev(0, 'file', null, 'reported'), ev(5, 'void', 'reported', 'voided', { reason: '重复' })]);
     expect(runs).toEqual([expect.objectContaining({ stage: 'register', state: 'stopped', stoppedAt: at(5) })]);
@@ -105,7 +118,7 @@ describe('clock replay 时限重放: scenarios', () => {
     expect(runsOf(toTriage, 'resolve')).toEqual([expect.objectContaining({ state: 'stopped', startedAt: at(20), stoppedAt: at(30) })]);
   });
 
-  it('reopen after a dissatisfied callback (重办): callback stops, a fresh resolve clock counts from the dispatch again', () => {
+  it('reopen after a dissatisfied callback (重办): callback stops, a fresh resolve clock counts from the reopening', () => {
     const runs = replayClocks('request_handling', [
       ...SIGNED,
       ev(40, 'first-contact', 'in_progress', 'in_progress'),
@@ -115,7 +128,7 @@ describe('clock replay 时限重放: scenarios', () => {
       ev(96, 'sla-recompute', 'in_progress', 'in_progress', {}),
     ]);
     expect(runsOf(runs, 'callback')).toEqual([expect.objectContaining({ state: 'stopped', startedAt: at(60), stoppedAt: at(90) })]);
-    expect(runsOf(runs, 'resolve').map((r) => [r.state, r.startedAt, r.stoppedAt])).toEqual([['stopped', at(20), at(60)], ['running', at(20), null]]);
+    expect(runsOf(runs, 'resolve').map((r) => [r.state, r.startedAt, r.stoppedAt])).toEqual([['stopped', at(20), at(60)], ['running', at(90), null]]);
   });
 
   it('a failed verification of a self-resolved ticket goes to triage without a handling clock', () => {
@@ -154,14 +167,14 @@ describe('clock replay 时限重放: scenarios', () => {
 // ── the live path, modelled: what TicketActionsService.perform and TicketClocks write ──────────────────────
 
 interface LiveClock { stage: ClockStage; state: 'running' | 'paused' | 'stopped'; startedAt: Date; stoppedAt: Date | null; pausedAt: Date | null; pauses: Array<{ from: Date; to: Date }>; extensionSeconds: number }
-interface Live { ticket: WorkflowTicket & { dispatchedAt: Date | null }; clocks: LiveClock[]; events: ClockReplayEvent[] }
+interface Live { ticket: WorkflowTicket & { dispatchedAt: Date | null; resolvedAt: Date | null }; clocks: LiveClock[]; events: ClockReplayEvent[] }
 
 const BODY_KEYS = ['unitId', 'coUnitIds', 'reason', 'passed', 'approved', 'contacted', 'resolved', 'satisfaction', 'extraSeconds', 'parentId', 'mediationOutcome', 'volunteerHours'] as const;
 
 function file(platform: Platform, now: Date): Live {
   const live: Live = {
     ticket: { id: 't1', status: 'reported', previousStatus: null, unitId: null, coUnitIds: [], handlerId: null, filedBy: actors.filer.id, resolvedBy: null,
-      firstContactAt: null, extensionPending: null, suspensionPending: false, bounceCount: 0, materialsComplete: true, mediationSessionCount: 0, dispatchedAt: null },
+      firstContactAt: null, extensionPending: null, suspensionPending: false, bounceCount: 0, materialsComplete: true, mediationSessionCount: 0, dispatchedAt: null, resolvedAt: null },
     clocks: [{ stage: 'register', state: 'running', startedAt: now, stoppedAt: null, pausedAt: null, pauses: [], extensionSeconds: 0 }],
     events: [{ action: 'file', from: null, to: 'reported', at: now, data: {} }],
   };
@@ -180,6 +193,7 @@ function act(live: Live, platform: Platform, actor: WorkflowActor, action: Actio
     t.previousStatus = t.status;
     t.status = d.to;
     if (d.to === 'dispatched') t.dispatchedAt = now;
+    if (d.to === 'resolved') t.resolvedAt = now;
   }
   for (const e of d.effects) {
     switch (e.kind) {
@@ -207,7 +221,7 @@ function act(live: Live, platform: Platform, actor: WorkflowActor, action: Actio
       const existing = liveClock(e.stage);
       if (existing && e.ifNone) continue; // kept as it is
       if (existing) Object.assign(existing, { state: 'stopped', stoppedAt: now });
-      live.clocks.push({ stage: e.stage, state: 'running', startedAt: e.stage === 'resolve' && t.dispatchedAt ? t.dispatchedAt : now, stoppedAt: null, pausedAt: null, pauses: [], extensionSeconds: 0 });
+      live.clocks.push({ stage: e.stage, state: 'running', startedAt: e.stage === 'resolve' && t.dispatchedAt && !(t.resolvedAt && t.resolvedAt > t.dispatchedAt) ? t.dispatchedAt : now, stoppedAt: null, pausedAt: null, pauses: [], extensionSeconds: 0 });
     } else if (e.kind === 'clock-stop' || e.kind === 'clock-stop-all') { // TicketClocks.stop
       for (const c of live.clocks) {
         if (c.state === 'stopped' || (e.kind === 'clock-stop' && c.stage !== e.stage)) continue;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { resolveClockStart } from '../../../libs/workflow';
 import type { CaseStandardView } from '../catalogue/catalogue.types';
 import { SlaEngine } from '../sla/sla-engine.service';
 import { TicketErrorCode, TicketException } from './tickets.exception';
@@ -41,8 +42,7 @@ export class TicketClocks {
     const clockStarts = starts.map(({ ticket, stage, standard }) => ({
       ticket: { id: ticket.id, platform: ticket.platform, gridPath: ticket.grid_path, priority: ticket.priority, unitId: ticket.unit_id },
       stage, standard,
-      // The resolve limit (处置时限) counts from dispatch.
-      startedAt: stage === 'resolve' && ticket.dispatched_at ? ticket.dispatched_at : now,
+      startedAt: stage === 'resolve' ? resolveClockStart(ticket.dispatched_at, ticket.resolved_at, now) : now,
     }));
     const first = await this.sla.startClocks(m, clockStarts);
     const live = first.flatMap((r, i) => (r === 'live' && !starts[i]!.ifNone ? [i] : []));
