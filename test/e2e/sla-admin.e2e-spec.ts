@@ -123,6 +123,23 @@ describe('sla admin: scope and audit of calendars, policies and dead letters 时
     expect(await audits('sla.calendar.update', 'haizhou')).toHaveLength(1);
   });
 
+  it('calendars of any JSON shape: a list that is not a list is 400 SLA_CALENDAR_INVALID, nothing written; a bare definition takes a schedule', async () => {
+    for (const definition of [{ holidays: 5 }, { workdays: { a: 1 } }, { closures: 'x' }, { makeupTemplateWeekday: [{}] }, { weekPeriods: [] , holidays: [null] }]) {
+      const before = await versionsOf('xinqiu-bare');
+      const bad = await t.request('POST', '/api/v1/sla/calendars', { token: admin, body: { code: 'xinqiu-bare', parentCode: 'cn-national', gridNodeId: ids['210903'], definition } });
+      expect({ definition, status: bad.status, code: bad.body.code }).toEqual({ definition, status: 400, code: 'SLA_CALENDAR_INVALID' });
+      expect(bad.headers['content-type']).toContain('application/problem+json');
+      expect(await versionsOf('xinqiu-bare')).toBe(before);
+    }
+    const created = await t.request('POST', '/api/v1/sla/calendars', { token: admin, body: { code: 'xinqiu-bare', parentCode: 'cn-national', gridNodeId: ids['210903'], definition: {} } });
+    expect(created.status).toBe(201);
+    const imported = await t.request('POST', '/api/v1/sla/calendars/xinqiu-bare/schedule', { token: admin, body: { expectedVersion: 1, text: schedule(2027) } });
+    expect([imported.status, imported.body.currentVersion]).toEqual([200, 2]);
+    const empty = await t.request('POST', '/api/v1/sla/calendars/xinqiu-bare/schedule', { token: admin, body: { expectedVersion: 2, text: '# 2028\n' } });
+    expect([empty.status, empty.body.code]).toEqual([400, 'SLA_SCHEDULE_INVALID']);
+    expect(await versionsOf('xinqiu-bare')).toBe(2);
+  });
+
   it('policies (default and per platform) are city-wide: a district admin gets 403 CITY_SCOPE_REQUIRED; the city admin’s edits are audited with before and after', async () => {
     const before = await policyVersions();
     const [current] = (await t.request('GET', '/api/v1/sla/policies', { token: hzAdmin })).body;

@@ -4,7 +4,13 @@ import { SlaCalendarError, SlaCalendarErrorCode, type SlaCalendarErrorDetail } f
 
 /** A parsed yearly holiday schedule (国务院办公厅 节假日安排), ready to merge into a calendar definition. */
 export interface HolidaySchedule {
-  /** Years that the schedule covers (every year that has at least one line), ascending. */
+  /**
+   * The year the schedule is for: the year most of its lines fall in (the later one on a tie). A State Council notice
+   * may also list a few days of the years beside it (the 2019 notice: 2018-12-29 a make-up working day, 2018-12-30
+   * and 31 holidays); those are merged day by day, while the schedule's own year is replaced whole.
+   */
+  year: number;
+  /** Years that the schedule has lines in, ascending. */
   years: number[];
   holidays: CalendarDay[];
   workdays: CalendarDay[];
@@ -32,7 +38,7 @@ export function parseHolidaySchedule(text: string): HolidaySchedule {
   const seen = new Map<string, number>();
   const holidays: CalendarDay[] = [];
   const workdays: CalendarDay[] = [];
-  const years = new Set<number>();
+  const perYear = new Map<number, number>();
   const lines = String(text ?? '').replace(/^\uFEFF/, '').split(/\r?\n/);
   let sawData = false;
 
@@ -65,7 +71,8 @@ export function parseHolidaySchedule(text: string): HolidaySchedule {
       return;
     }
     seen.set(date, line);
-    years.add(Number(date.slice(0, 4)));
+    const y = Number(date.slice(0, 4));
+    perYear.set(y, (perYear.get(y) ?? 0) + 1);
     const day: CalendarDay = zh === '' && en === '' ? { date } : { date, name: en === '' ? { zh } : { zh, en } };
     (kind === 'holiday' ? holidays : workdays).push(day);
   });
@@ -77,13 +84,19 @@ export function parseHolidaySchedule(text: string): HolidaySchedule {
       problems,
     );
   }
+  if (perYear.size === 0) {
+    throw new SlaCalendarError(SlaCalendarErrorCode.InvalidSchedule, 'holiday schedule has no date lines', [{ message: 'no date lines / 没有日期行' }]);
+  }
+  const years = [...perYear.keys()].sort((a, b) => a - b);
+  const year = years.reduce((best, y) => (perYear.get(y)! >= perYear.get(best)! ? y : best), years[0]!);
   const byDate = (a: CalendarDay, b: CalendarDay): number => a.date.localeCompare(b.date);
-  return { years: [...years].sort((a, b) => a - b), holidays: holidays.sort(byDate), workdays: workdays.sort(byDate) };
+  return { year, years, holidays: holidays.sort(byDate), workdays: workdays.sort(byDate) };
 }
 
 /**
- * A new version of `def` whose holidays and workdays for the schedule's years are replaced by the schedule
- * (other years are kept). `version` must be greater than `def.version`; `def` is not modified.
+ * A new version of `def` with the schedule applied: every holiday and workday of the schedule's `year` is replaced
+ * by the schedule's; a line of another year replaces only that date (whatever kind it had); everything else is
+ * kept. `version` must be greater than `def.version`; `def` is not modified.
  */
 export function applyHolidaySchedule(
   def: CalendarDefinition,
@@ -96,16 +109,16 @@ export function applyHolidaySchedule(
       `new version ${version} of ${def.code} must be an integer greater than ${def.version}`,
     );
   }
-  const covered = new Set(schedule.years);
-  const keep = (entry: string | CalendarDay): boolean =>
-    !covered.has(Number((typeof entry === 'string' ? entry : entry.date).slice(0, 4)));
   const dateOf = (entry: string | CalendarDay): string => (typeof entry === 'string' ? entry : entry.date);
+  const listed = new Set([...schedule.holidays, ...schedule.workdays].map(dateOf));
+  const keep = (entry: string | CalendarDay): boolean =>
+    Number(dateOf(entry).slice(0, 4)) !== schedule.year && !listed.has(dateOf(entry));
   const byDate = (a: string | CalendarDay, b: string | CalendarDay): number => dateOf(a).localeCompare(dateOf(b));
   return {
     ...def,
     version,
-    holidays: [...def.holidays.filter(keep), ...schedule.holidays].sort(byDate),
-    workdays: [...def.workdays.filter(keep), ...schedule.workdays].sort(byDate),
-    closures: [...def.closures],
+    holidays: [...(def.holidays ?? []).filter(keep), ...schedule.holidays].sort(byDate),
+    workdays: [...(def.workdays ?? []).filter(keep), ...schedule.workdays].sort(byDate),
+    closures: [...(def.closures ?? [])],
   };
 }

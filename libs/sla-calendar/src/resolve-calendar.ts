@@ -58,15 +58,22 @@ export function resolveCalendar(chain: readonly CalendarDefinition[]): ResolvedC
     }
     if (def.makeupTemplateWeekday !== undefined) {
       if (!ISO_WEEKDAYS.includes(def.makeupTemplateWeekday)) {
-        problems.push({ message: `makeupTemplateWeekday ${String(def.makeupTemplateWeekday)} is not 1-7` });
+        problems.push({ message: `makeupTemplateWeekday ${JSON.stringify(def.makeupTemplateWeekday)} is not 1-7` });
       } else {
         makeupTemplateWeekday = def.makeupTemplateWeekday;
       }
     }
 
     const own = new Map<string, ResolvedDay>();
+    // Definitions come from admins as JSON: every list is checked to be one before it is walked.
+    const listOf = <T>(value: T[] | undefined, field: string): T[] => {
+      if (value === undefined || value === null) return [];
+      if (Array.isArray(value)) return value;
+      problems.push({ message: `${field} must be a list` });
+      return [];
+    };
     const addDays = (entries: Array<string | CalendarDay> | undefined, kind: ResolvedDay['kind']): void => {
-      for (const entry of entries ?? []) {
+      for (const entry of listOf(entries, kind === 'holiday' ? 'holidays' : 'workdays')) {
         const day: CalendarDay = typeof entry === 'string' ? { date: entry } : entry;
         if (typeof day?.date !== 'string' || parseLocalDate(day.date) === undefined) {
           problems.push({ message: `${kind} ${JSON.stringify(entry)} is not a valid YYYY-MM-DD date` });
@@ -84,7 +91,7 @@ export function resolveCalendar(chain: readonly CalendarDefinition[]): ResolvedC
     addDays(def.workdays, 'workday');
     for (const [date, resolved] of own) days[date] = resolved;
 
-    for (const closure of def.closures ?? []) {
+    for (const closure of listOf(def.closures, 'closures')) {
       if (checkClosure(closure, problems)) closures.push({ ...closure, source: def.code });
     }
 

@@ -24,6 +24,7 @@ describe('yearly holiday schedule import', () => {
 
   it('parses dates, kinds and names, skipping comments, blanks and the header', () => {
     expect(parseHolidaySchedule(text2027)).toEqual({
+      year: 2027,
       years: [2027],
       holidays: [
         { date: '2027-01-01', name: { zh: '元旦', en: "New Year's Day" } },
@@ -69,5 +70,24 @@ describe('yearly holiday schedule import', () => {
       sh('2026-01-02T16:30'),
     );
     expect(() => applyHolidaySchedule(CN_NATIONAL_2025_2026, corrected2026, 1)).toThrow(SlaCalendarError);
+  });
+
+  it('a notice that lists days of the year before replaces its own year whole and only those days of the other', () => {
+    // As the 2019 notice did: 2018-12-29 a make-up working day, 2018-12-30 and 31 holidays, then 2019's own days.
+    const notice2027 = parseHolidaySchedule([
+      '2026-12-26,workday,元旦调休上班', '2026-12-31,holiday,元旦', '2027-01-01,holiday,元旦', '2027-02-06,holiday,春节', '2027-02-07,holiday,春节',
+    ].join('\n'));
+    expect([notice2027.year, notice2027.years]).toEqual([2027, [2026, 2027]]);
+    const v2 = resolveCalendar([applyHolidaySchedule(CN_NATIONAL_2025_2026, notice2027, 2)]);
+    expect(isWorkingDay(v2, '2026-12-26')).toBe(true); // a Saturday made a working day
+    expect(isWorkingDay(v2, '2026-12-31')).toBe(false);
+    // The rest of 2026 is as it was: the Spring Festival, National Day, their make-up days.
+    for (const d of ['2026-02-16', '2026-10-01', '2026-10-07']) expect(isWorkingDay(v2, d)).toBe(false);
+    expect(isWorkingDay(v2, '2026-02-14')).toBe(true);
+    expect(isWorkingDay(v2, '2027-02-06')).toBe(false);
+  });
+
+  it('an import with no dates is refused', () => {
+    expect(() => parseHolidaySchedule('# nothing yet\ndate,kind\n')).toThrow(SlaCalendarError);
   });
 });

@@ -1,5 +1,9 @@
+import fc from 'fast-check';
 import {
+  type CalendarDefinition,
   type ClockLimit,
+  CN_NATIONAL_2025_2026,
+  SlaCalendarError,
   SlaCalendarErrorCode,
   addBusinessDuration,
   elapsedBusinessSeconds,
@@ -65,5 +69,27 @@ describe('validation and horizon', () => {
 
   it('returns negative elapsed time when the instants are reversed', () => {
     expect(elapsedBusinessSeconds(national, sh('2026-03-02T10:00'), sh('2026-03-02T09:00'), 'working_hours')).toBe(-3600);
+  });
+});
+
+// Calendars come from admins as JSON: whatever shape a field has, resolving answers or refuses with a typed error.
+describe('calendar definitions of any JSON shape', () => {
+  it('resolve or throw SlaCalendarError, never anything else', () => {
+    const field = fc.oneof(fc.jsonValue(), fc.array(fc.oneof(fc.string(), fc.jsonValue(), fc.record({ date: fc.oneof(fc.string(), fc.jsonValue()), name: fc.jsonValue() }))));
+    fc.assert(fc.property(
+      fc.record({ holidays: field, workdays: field, closures: field, weekPeriods: field, makeupTemplateWeekday: field }, { requiredKeys: [] }),
+      (shape) => {
+        const child = { code: 'district', version: 1, parentCode: national.code, ...shape } as unknown as CalendarDefinition;
+        for (const chain of [[CN_NATIONAL_2025_2026, child], [{ ...child, parentCode: undefined }]]) {
+          try {
+            resolveCalendar(chain);
+          } catch (err) {
+            expect(err).toBeInstanceOf(SlaCalendarError);
+          }
+        }
+      },
+    ), { numRuns: 500 });
+    expect(() => resolveCalendar([CN_NATIONAL_2025_2026, { code: 'district', version: 1, parentCode: national.code, holidays: 5 } as unknown as CalendarDefinition]))
+      .toThrow(expect.objectContaining({ code: SlaCalendarErrorCode.InvalidCalendar, message: expect.stringContaining('holidays must be a list') }));
   });
 });

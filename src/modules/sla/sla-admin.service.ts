@@ -93,7 +93,7 @@ export class SlaAdminService {
     return this.calendar(p, code);
   }
 
-  /** Imports a year's State Council schedule: the years it covers are replaced, other years kept; a new version. */
+  /** Imports a year's State Council schedule: its year is replaced, listed days of other years merged, the rest kept; a new version. */
   async importSchedule(p: Principal, code: string, body: ImportScheduleRequest, meta: RequestMeta): Promise<CalendarResponse> {
     await this.repo.transaction(async (m) => {
       const c = await this.current(m, p, code, body.expectedVersion);
