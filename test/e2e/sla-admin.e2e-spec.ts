@@ -186,6 +186,12 @@ describe('sla admin: scope and audit of calendars, policies and dead letters 时
 
     const hzList = await t.request('GET', '/api/v1/sla/dead-letters', { token: hzAdmin });
     expect(hzList.body.map((d: { id: string }) => d.id)).toContain(letter.id);
+    const one = await t.request('GET', '/api/v1/sla/dead-letters?limit=1', { token: hzAdmin });
+    expect([one.status, one.body.length]).toEqual([200, 1]);
+    for (const limit of ['0', '501', 'x', '1.5']) {
+      const bad = await t.request('GET', `/api/v1/sla/dead-letters?limit=${limit}`, { token: hzAdmin });
+      expect({ limit, status: bad.status, type: bad.headers['content-type'] }).toEqual({ limit, status: 400, type: expect.stringContaining('application/problem+json') });
+    }
     const retry = await t.request('POST', `/api/v1/sla/dead-letters/${letter.id}/retry`, { token: hzAdmin });
     expect(retry.status).toBe(202);
     const [audit] = await audits('sla.dead_letter.retry', letter.id);

@@ -1,3 +1,4 @@
+import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
 
 const TEXT = /^[^\p{Cc}]*$/u;
@@ -64,5 +65,5 @@ export class RecomputeRequest {
 }
 
 export class DeadLetterQueryRequest {
-  @IsOptional() @IsInt() @Min(1) @Max(500) limit?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
 }
