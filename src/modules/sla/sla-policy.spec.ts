@@ -33,6 +33,17 @@ describe('SLA policy (时限策略)', () => {
     }
   });
 
+  it('a limit is in the unit its clock type reads, above zero: seconds for natural and working hours, days for working days', () => {
+    const stage = (limit: Record<string, unknown>) => policyProblems({ ...DEFAULT_POLICY, stageLimits: { verify: limit } });
+    for (const ok of [{ type: 'natural', seconds: 60 }, { type: 'working_hours', seconds: 3600 }, { type: 'working_days', days: 1, startNextWorkingDay: true }, { type: 'working_days', days: 0.5 }]) {
+      expect({ ok, problems: stage(ok) }).toEqual({ ok, problems: [] });
+    }
+    for (const bad of [{ type: 'working_days', seconds: 86400 }, { type: 'working_hours', days: 1 }, { type: 'natural', seconds: 60, days: 1 }, { type: 'natural', seconds: 0 },
+      { type: 'working_days', days: 0 }, { type: 'working_days', days: -1 }, { type: 'natural' }, { type: 'natural', seconds: '60' }, { type: 'working_days', days: 1, startNextWorkingDay: 'yes' }]) {
+      expect({ bad, problems: stage(bad).join('\n') }).toEqual({ bad, problems: expect.stringContaining('stageLimits.verify') });
+    }
+  });
+
   it('reports every problem of a bad definition', () => {
     const problems = policyProblems({
       priorityFactors: { urgent: 0, normal: 'x', bogus: 1 },

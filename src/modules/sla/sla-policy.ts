@@ -94,12 +94,19 @@ function text(v: unknown, max: number): v is string {
   return typeof v === 'string' && v.length >= 1 && v.length <= max;
 }
 
+/**
+ * A limit as the calendar library reads it (libs/sla-calendar `normaliseLimit`): natural and working-hours limits in
+ * `seconds`, working-day limits in `days`, the other field absent, above zero. Anything else would be read as a zero
+ * limit, and the clock breach the moment it starts.
+ */
 function validLimit(v: unknown): v is ClockLimit {
   if (!isRecord(v)) return false;
   const okKeys = Object.keys(v).every((k) => ['type', 'seconds', 'days', 'startNextWorkingDay'].includes(k));
-  const num = (x: unknown) => x === undefined || (typeof x === 'number' && Number.isFinite(x) && x >= 0 && x <= 10 * 365 * 86400);
-  return okKeys && ['natural', 'working_hours', 'working_days'].includes(v.type as string) && num(v.seconds) && num(v.days)
-    && (v.seconds !== undefined || v.days !== undefined) && (v.startNextWorkingDay === undefined || typeof v.startNextWorkingDay === 'boolean');
+  const positive = (x: unknown, max: number) => typeof x === 'number' && Number.isFinite(x) && x > 0 && x <= max;
+  const amount = v.type === 'working_days'
+    ? v.seconds === undefined && positive(v.days, 10 * 365)
+    : ['natural', 'working_hours'].includes(v.type as string) && v.days === undefined && positive(v.seconds, 10 * 365 * 86400);
+  return okKeys && amount && (v.startNextWorkingDay === undefined || typeof v.startNextWorkingDay === 'boolean');
 }
 
 function validStageLimit(v: unknown): v is StageLimit {
