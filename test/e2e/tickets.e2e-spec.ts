@@ -299,7 +299,7 @@ describe('tickets: the manhole story and the rules around it 工单', () => {
       expect([query, res.status]).toEqual([query, 200]);
       return res.body.items;
     };
-    const late = (i: Item) => i.clocks.some((c) => c.state === 'running' && c.overdue);
+    const late = (i: Item) => i.clocks.some((c) => c.state !== 'stopped' && c.overdue);
     // One ticket at grid 1, category 0101, with 市政设施 and overdue; one at grid 2, category SJ0101, with 自来水公司.
     const { body: a } = await fileTicket(t, grid, { ...MANHOLE, title: '筛选测试 甲' });
     await mustAct(t, dispatcher, a.id, 'register');
@@ -350,6 +350,31 @@ describe('tickets: the manhole story and the rules around it 工单', () => {
     const both = await list(`unitId=${ids['FX-SZSS']}&categoryCode=0101&gridNodeId=${ids['210902001001001']}&overdue=true`);
     expect(both.map((i) => i.id)).toEqual([a.id]);
     expect(await list(`unitId=${ids['FX-WATER']}&categoryCode=0101`)).toEqual([]);
+  });
+
+  it('a suspended ticket is overdue only if its deadline had passed when the clock was paused (the deadline moves on at resume)', async () => {
+    const suspended = async (title: string) => {
+      const { body } = await fileTicket(t, grid, { ...MANHOLE, title });
+      await mustAct(t, dispatcher, body.id, 'register');
+      await mustAct(t, dispatcher, body.id, 'dispatch', { unitId: ids['FX-SZSS'] });
+      await mustAct(t, handler, body.id, 'sign');
+      await mustAct(t, dispatcher, body.id, 'suspend', { reason: '等待井盖到货' });
+      return body.id as string;
+    };
+    const resolveOf = async (id: string) => (await t.request('GET', `/api/v1/tickets/${id}`, { token: dispatcher })).body.clocks
+      .find((c: { stage: string; state: string }) => c.stage === 'resolve' && c.state === 'paused');
+    const listed = async (id: string, overdue: boolean) => ((await t.request('GET', `/api/v1/tickets?limit=200&overdue=${overdue}`, { token: dispatcher })).body.items as Array<{ id: string }>).some((i) => i.id === id);
+    // Paused on time, its old deadline now past: not overdue.
+    const onTime = await suspended('挂起测试 甲');
+    await t.ds.query(`UPDATE ticket_clocks SET deadline = paused_at + interval '1 second', paused_at = paused_at - interval '1 hour' WHERE ticket_id = $1 AND state = 'paused'`, [onTime]);
+    await t.ds.query(`UPDATE ticket_clocks SET deadline = now() - interval '30 minutes' WHERE ticket_id = $1 AND state = 'paused'`, [onTime]);
+    expect(await resolveOf(onTime)).toMatchObject({ state: 'paused', overdue: false });
+    expect([await listed(onTime, true), await listed(onTime, false)]).toEqual([false, true]);
+    // Paused when already late: overdue.
+    const late = await suspended('挂起测试 乙');
+    await t.ds.query(`UPDATE ticket_clocks SET deadline = paused_at - interval '1 minute' WHERE ticket_id = $1 AND state = 'paused'`, [late]);
+    expect(await resolveOf(late)).toMatchObject({ state: 'paused', overdue: true });
+    expect([await listed(late, true), await listed(late, false)]).toEqual([true, false]);
   });
 
   it('suggests likely duplicates; a merged duplicate follows its parent to closure', async () => {

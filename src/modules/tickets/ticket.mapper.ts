@@ -16,7 +16,9 @@ export function toClockResponse(c: ClockRow, now: Date): ClockResponse {
     startedAt: c.started_at.toISOString(),
     deadline: c.deadline?.toISOString() ?? null,
     stoppedAt: c.stopped_at?.toISOString() ?? null,
-    overdue: c.deadline !== null && (c.stopped_at ?? now).getTime() > c.deadline.getTime(),
+    // Judged when the clock stopped, when it was paused (a suspension holds the clock, and the deadline moves on when
+    // it resumes), or now; the list filter `overdue` says the same (tickets.repository.ts).
+    overdue: c.deadline !== null && (c.stopped_at ?? c.paused_at ?? now).getTime() > c.deadline.getTime(),
     // Thresholds this clock has fired (催办 remind, 预警 warning, 超期 breach, 督办 / 通报 ladder steps), in firing order.
     thresholdsFired: [...(c.thresholds_fired ?? [])],
     clockVersion: c.clock_version,

@@ -348,7 +348,7 @@ export class TicketsRepository {
     }
     if (f.gridNodeId) where.push(`t.grid_path <@ (SELECT path FROM grid_nodes WHERE id = ${p.add(f.gridNodeId)}::uuid)`);
     if (f.overdue !== undefined) {
-      where.push(`${f.overdue ? '' : 'NOT '}EXISTS (SELECT 1 FROM ticket_clocks c WHERE c.ticket_id = t.id AND c.state = 'running' AND c.deadline < now())`);
+      where.push(`${f.overdue ? '' : 'NOT '}EXISTS (SELECT 1 FROM ticket_clocks c WHERE c.ticket_id = t.id AND c.state <> 'stopped' AND c.deadline < coalesce(c.paused_at, now()))`);
     }
     if (f.slaAlert?.length) where.push(`t.sla_alert = ANY(${p.add(f.slaAlert)}::text[])`);
     if (f.q) {
