@@ -33,8 +33,9 @@ export class DatabaseProblem extends AppException {
 /** SQLSTATE → problem, for the database errors that are the request's fault or a lost race (not a bug of ours to hide). */
 function databaseProblem(pgCode: string | undefined, detail: string): AppException | undefined {
   switch (pgCode) {
-    // Data-format errors (invalid_text_representation, untranslatable character, string too long, out of range, bad datetime).
-    case '22P02': case '22021': case '22001': case '22003': case '22007': case '22008':
+    // Data-format errors (invalid_text_representation, untranslatable character, string too long, out of range, bad datetime,
+    // a time zone offset beyond Postgres's ±15:59 — ISO 8601 and so the validators take up to ±23:59 —, interval overflow).
+    case '22P02': case '22021': case '22001': case '22003': case '22007': case '22008': case '22009': case '22015':
       return new HttpProblem(HttpErrorCode.VALIDATION_FAILED, { en: 'A value has the wrong format or size', zh: '参数格式或长度不正确' });
     case '23503': // foreign_key_violation: a missing referenced row on insert/update, or a delete of a row still referenced
       return new DatabaseProblem(/is still referenced/.test(detail) ? DatabaseErrorCode.REFERENCE_IN_USE : DatabaseErrorCode.REFERENCE_NOT_FOUND);
