@@ -18,6 +18,7 @@ describe('auto-assignment on reassign, review-return and routing 自动分派', 
   let grid: string;
   let dispatcher: string;
   let handler: string;
+  let admin: string;
   const users: Record<string, { token: string; id: string }> = {};
 
   /** A handler of a unit, made directly in SQL with the demo password. */
@@ -37,8 +38,9 @@ describe('auto-assignment on reassign, review-return and routing 自动分派', 
     return mustAct(t, dispatcher, filed.body.id, 'dispatch', body);
   }
 
+  /** The city units' settings are the city's to change (a district dispatcher gets 403 UNIT_ABOVE_SCOPE). */
   const autoAssign = async (unitCode: string, on: boolean) => {
-    const res = await t.request('PUT', `/api/v1/dispatch/units/${ids[unitCode]}/settings`, { token: dispatcher, body: { autoAssign: on } });
+    const res = await t.request('PUT', `/api/v1/dispatch/units/${ids[unitCode]}/settings`, { token: admin, body: { autoAssign: on } });
     expect(res.status).toBe(200);
   };
   const handlerOf = async (ticketId: string): Promise<string | null> => (await t.request('GET', `/api/v1/tickets/${ticketId}`, { token: dispatcher })).body.handlerId;
@@ -50,7 +52,7 @@ describe('auto-assignment on reassign, review-return and routing 自动分派', 
   beforeAll(async () => {
     t = await createTestApp({ seedRouting: true });
     ids = await codeIds(t);
-    [grid, dispatcher, handler] = await Promise.all(['demo.grid', 'demo.dispatcher', 'demo.handler'].map((u) => t.login(u)));
+    [grid, dispatcher, handler, admin] = await Promise.all(['demo.grid', 'demo.dispatcher', 'demo.handler', 'demo.admin'].map((u) => t.login(u)));
     await addHandler('cgj.busy', 'FX-CGJ', true);
     await addHandler('cgj.free', 'FX-CGJ', true);
     await addHandler('cgj.off', 'FX-CGJ', false);

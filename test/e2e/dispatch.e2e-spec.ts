@@ -196,6 +196,12 @@ describe('dispatch: routing rules, queues, claim-next, returns 派单', () => {
         [rule({ windowStart: '08:00' }), 422, 'RULE_INVALID'],
         [rule({ windowStart: '08:00', windowEnd: '08:00' }), 422, 'RULE_INVALID'],
         [rule({ autoRegister: false, autoDispatch: true }), 422, 'RULE_INVALID'],
+        // The unit must cover the rule's grid node: a community's party branch cannot take the whole district's tickets.
+        [rule({ unitId: ids['HZ-DW-DZB'] }), 422, 'RULE_INVALID'],
+        // Categories must be current categories of the rule's platform.
+        [rule({ categoryCodes: ['0115', '9999'] }), 422, 'RULE_INVALID'],
+        [rule({ platform: 'dispute_resolution', categoryCodes: ['0115'] }), 422, 'RULE_INVALID'],
+        [rule({ categoryCodes: [], categoryPrefix: 'ZZ' }), 422, 'RULE_INVALID'],
         [rule({ platform: 'teleport' }), 400, 'VALIDATION_FAILED'],
         [rule({ windowStart: '24:00', windowEnd: '01:00' }), 400, 'VALIDATION_FAILED'],
         [rule({ position: -1 }), 400, 'VALIDATION_FAILED'],
@@ -206,8 +212,12 @@ describe('dispatch: routing rules, queues, claim-next, returns 派单', () => {
       ];
       for (const [body, status, code] of cases) {
         const res = await t.request('POST', '/api/v1/dispatch/rules', { token: dispatcher, body });
-        expect([res.status, res.body.code]).toEqual([status, code]);
+        expect([body, res.status, res.body.code]).toEqual([body, status, code]);
       }
+      const uncovered = await t.request('POST', '/api/v1/dispatch/rules', { token: dispatcher, body: rule({ unitId: ids['HZ-DW-DZB'] }) });
+      expect(uncovered.body.errors).toEqual([expect.objectContaining({ field: 'unitId' })]);
+      const unknown = await t.request('POST', '/api/v1/dispatch/rules', { token: dispatcher, body: rule({ categoryCodes: ['0115', '9999', '9998'] }) });
+      expect(unknown.body.errors.map((e: { field: string; message: string }) => [e.field, e.message.slice(0, 4)])).toEqual([['categoryCodes', '9999'], ['categoryCodes', '9998']]);
       const proto = await t.request('POST', '/api/v1/dispatch/rules', { token: dispatcher, raw: '{"__proto__":{"x":1},"name":"x"}', headers: { 'content-type': 'application/json' } });
       expect(proto.status).toBe(400);
       expect((await t.request('GET', '/api/v1/dispatch/rules/nope', { token: dispatcher })).status).toBe(400);
@@ -361,8 +371,14 @@ describe('dispatch: routing rules, queues, claim-next, returns 派单', () => {
     const loadA = await openOf(a.id);
     expect(loadA).toBeGreaterThanOrEqual(2);
 
-    const on = await t.request('PUT', `/api/v1/dispatch/units/${ids['FX-CGJ']}/settings`, { token: dispatcher, body: { autoAssign: true } });
+    // A city-wide unit serves every district: a district dispatcher reads its settings but may not change them.
+    const fromDistrict = await t.request('PUT', `/api/v1/dispatch/units/${ids['FX-CGJ']}/settings`, { token: dispatcher, body: { autoAssign: true } });
+    expect([fromDistrict.status, fromDistrict.body.code]).toEqual([403, 'UNIT_ABOVE_SCOPE']);
+    expect((await t.request('GET', `/api/v1/dispatch/units/${ids['FX-CGJ']}/settings`, { token: dispatcher })).body).toEqual({ unitId: ids['FX-CGJ'], autoAssign: false });
+    const on = await t.request('PUT', `/api/v1/dispatch/units/${ids['FX-CGJ']}/settings`, { token: admin, body: { autoAssign: true } });
     expect(on.status).toBe(200);
+    const [audited] = await t.ds.query(`SELECT actor_username, details FROM audit_log WHERE action = 'dispatch.unit_settings' AND target = $1 ORDER BY id DESC LIMIT 1`, [ids['FX-CGJ']]);
+    expect(audited).toEqual({ actor_username: 'demo.admin', details: { before: { autoAssign: false }, after: { autoAssign: true } } });
     expect((await t.request('GET', `/api/v1/dispatch/units/${ids['FX-CGJ']}/settings`, { token: admin })).body).toEqual({ unitId: ids['FX-CGJ'], autoAssign: true });
     const picks: string[] = [];
     for (let i = 0; i < loadA; i++) picks.push((await dispatched('FX-CGJ')).id);
@@ -381,7 +397,7 @@ describe('dispatch: routing rules, queues, claim-next, returns 派单', () => {
     expect((await t.request('POST', `/api/v1/queues/units/${ids['FX-CGJ']}/claim-next`, { token: c.token })).status).toBe(204);
     // Switched off, a manual dispatch leaves the ticket open to any handler. (Reassignment, re-dispatch after a return,
     // routing and a unit with nobody on duty: dispatch-auto-assign.e2e-spec.ts.)
-    await t.request('PUT', `/api/v1/dispatch/units/${ids['FX-CGJ']}/settings`, { token: dispatcher, body: { autoAssign: false } });
+    expect((await t.request('PUT', `/api/v1/dispatch/units/${ids['FX-CGJ']}/settings`, { token: admin, body: { autoAssign: false } })).status).toBe(200);
     expect((await ticket((await dispatched('FX-CGJ')).id)).handlerId).toBeNull();
     expect((await t.request('PUT', `/api/v1/dispatch/units/${ids['XH-CC']}/settings`, { token: dispatcher, body: { autoAssign: true } })).status).toBe(404);
     expect((await t.request('PUT', `/api/v1/dispatch/units/${ids['FX-CGJ']}/settings`, { token: dispatcher, body: { autoAssign: 'yes' } })).status).toBe(400);

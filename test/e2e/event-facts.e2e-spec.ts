@@ -92,7 +92,7 @@ describe('event log facts 事件日志要素', () => {
   it('an automatic assignment (自动分派) is its own system event right after the dispatch, naming the handler', async () => {
     const onDuty = await createStaff(t, admin, ids, users, 'cgj.duty', 'handler', '210900', 'FX-CGJ');
     expect((await t.request('PUT', '/api/v1/me/on-duty', { token: onDuty, body: { onDuty: true } })).status).toBe(204);
-    expect((await t.request('PUT', `/api/v1/dispatch/units/${ids['FX-CGJ']}/settings`, { token: dispatcher, body: { autoAssign: true } })).status).toBe(200);
+    expect((await t.request('PUT', `/api/v1/dispatch/units/${ids['FX-CGJ']}/settings`, { token: admin, body: { autoAssign: true } })).status).toBe(200);
     try {
       const id = await registeredLight('路灯不亮：自动分派');
       const dispatched = await mustAct(t, dispatcher, id, 'dispatch', { unitId: ids['FX-CGJ'] });
@@ -120,7 +120,7 @@ describe('event log facts 事件日志要素', () => {
       await mustAct(t, dispatcher, named, 'dispatch', { unitId: ids['FX-CGJ'], handlerId: users['cgj.duty'] });
       expect(find(await timeline(named), 'auto-assign')).toEqual([]);
     } finally {
-      await t.request('PUT', `/api/v1/dispatch/units/${ids['FX-CGJ']}/settings`, { token: dispatcher, body: { autoAssign: false } });
+      await t.request('PUT', `/api/v1/dispatch/units/${ids['FX-CGJ']}/settings`, { token: admin, body: { autoAssign: false } });
     }
   });
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 
 export interface AuditEntry {
   actorId?: string | null;
@@ -55,10 +55,10 @@ function storable(v: string | null | undefined): string | null {
 export class AuditRepository {
   constructor(private readonly ds: DataSource) {}
 
-  async insert(e: AuditEntry): Promise<void> {
+  async insert(e: AuditEntry, m?: EntityManager): Promise<void> {
     // A refused request is audited with what it sent: a NUL (\u0000) in its path or details, which Postgres text and
     // jsonb cannot hold, becomes U+FFFD, so the entry is still written.
-    await this.ds.query(
+    await (m ?? this.ds).query(
       `INSERT INTO audit_log (actor_id, actor_username, actor_role, action, target, method, path, status, result, request_id, ip, details)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)`,
       [e.actorId ?? null, storable(e.actorUsername), e.actorRole ?? null, e.action, storable(e.target), storable(e.method),

@@ -10,6 +10,7 @@ export enum DispatchErrorCode {
   NOT_UNIT_HANDLER = 'NOT_UNIT_HANDLER',
   TRIAGE_FORBIDDEN = 'TRIAGE_FORBIDDEN',
   DRY_RUN_TICKET_NOT_FOUND = 'DRY_RUN_TICKET_NOT_FOUND',
+  UNIT_ABOVE_SCOPE = 'UNIT_ABOVE_SCOPE',
 }
 
 function describe(code: DispatchErrorCode): { status: number; text: Bilingual } {
@@ -23,6 +24,7 @@ function describe(code: DispatchErrorCode): { status: number; text: Bilingual } 
     case DispatchErrorCode.NOT_UNIT_HANDLER: return { status: 403, text: { en: 'Only handlers of this unit may do this', zh: '仅本单位承办人可执行此操作' } };
     case DispatchErrorCode.TRIAGE_FORBIDDEN: return { status: 403, text: { en: 'The triage queue is for dispatchers and officials', zh: '待立案队列仅供调度员和领导查看' } };
     case DispatchErrorCode.DRY_RUN_TICKET_NOT_FOUND: return { status: 404, text: { en: 'Ticket not found', zh: '工单不存在' } };
+    case DispatchErrorCode.UNIT_ABOVE_SCOPE: return { status: 403, text: { en: 'This unit serves beyond your area: only a dispatcher or admin above it may change its settings', zh: '该单位的服务范围超出您的辖区，仅上级调度员或管理员可修改其设置' } };
   }
 }
 

@@ -176,6 +176,22 @@ export class DispatchRepository {
     return rows[0];
   }
 
+  /** Category codes among `codes` that no current category of `platform` has. */
+  async unknownCategories(platform: string, codes: readonly string[]): Promise<string[]> {
+    if (codes.length === 0) return [];
+    const rows: Array<{ code: string }> = await this.ds.query(
+      `SELECT c.code FROM unnest($2::text[]) AS c(code)
+        WHERE NOT EXISTS (SELECT 1 FROM categories k WHERE k.code = c.code AND k.platform = $1 AND k.superseded_at IS NULL)`, [platform, codes]);
+    return rows.map((r) => r.code);
+  }
+
+  /** Whether a current category of `platform` has a code that starts with `prefix`. */
+  async categoryPrefixUsed(platform: string, prefix: string): Promise<boolean> {
+    const rows = await this.ds.query(
+      `SELECT 1 FROM categories WHERE platform = $1 AND superseded_at IS NULL AND starts_with(code, $2) LIMIT 1`, [platform, prefix]);
+    return rows.length > 0;
+  }
+
   async unitById(id: string): Promise<UnitRow | undefined> {
     const rows: UnitRow[] = await this.ds.query(
       `SELECT u.id, u.code, u.type, u.active, j.path::text AS jurisdiction_path
@@ -229,13 +245,14 @@ export class DispatchRepository {
 
   // ── dispatch settings ──────────────────────────────────────────────────────────────────────────────
 
-  async settings(unitId: string): Promise<{ auto_assign: boolean }> {
-    const rows: Array<{ auto_assign: boolean }> = await this.ds.query(`SELECT auto_assign FROM unit_dispatch_settings WHERE unit_id = $1`, [unitId]);
+  async settings(unitId: string, m?: EntityManager, lock = false): Promise<{ auto_assign: boolean }> {
+    const rows: Array<{ auto_assign: boolean }> = await (m ?? this.ds).query(
+      `SELECT auto_assign FROM unit_dispatch_settings WHERE unit_id = $1${lock ? ' FOR UPDATE' : ''}`, [unitId]);
     return rows[0] ?? { auto_assign: false };
   }
 
-  async saveSettings(unitId: string, autoAssign: boolean): Promise<void> {
-    await this.ds.query(
+  async saveSettings(m: EntityManager, unitId: string, autoAssign: boolean): Promise<void> {
+    await m.query(
       `INSERT INTO unit_dispatch_settings (unit_id, auto_assign) VALUES ($1, $2)
        ON CONFLICT (unit_id) DO UPDATE SET auto_assign = EXCLUDED.auto_assign, updated_at = now()`, [unitId, autoAssign]);
   }

@@ -73,7 +73,7 @@ export class SlaAdminService {
         throw new SlaException(SlaErrorCode.CALENDAR_CODE_TAKEN);
       }
       await this.repo.addCalendarVersion(m, body.code, 1, def, body.note ?? null, p.id);
-      await this.record(p, meta, 'sla.calendar.create', body.code, {
+      await this.record(m, p, meta, 'sla.calendar.create', body.code, {
         after: { parentCode: body.parentCode, gridNodeId: body.gridNodeId, version: 1, definition: def }, note: body.note ?? null,
       });
     });
@@ -86,7 +86,7 @@ export class SlaAdminService {
       const def = this.definition(body.definition, code, c.current_version + 1, c.parent_code ?? undefined);
       await this.validateChain(m, c.parent_code, def);
       await this.repo.addCalendarVersion(m, code, def.version, def, body.note ?? null, p.id);
-      await this.record(p, meta, 'sla.calendar.update', code, {
+      await this.record(m, p, meta, 'sla.calendar.update', code, {
         before: { version: c.current_version, definition: c.definition }, after: { version: def.version, definition: def }, note: body.note ?? null,
       });
     });
@@ -107,7 +107,7 @@ export class SlaAdminService {
       await this.validateChain(m, c.parent_code, def);
       const note = body.note ?? `schedule ${def.code}`;
       await this.repo.addCalendarVersion(m, code, def.version, def, note, p.id);
-      await this.record(p, meta, 'sla.calendar.import_schedule', code, {
+      await this.record(m, p, meta, 'sla.calendar.import_schedule', code, {
         before: { version: c.current_version, definition: c.definition }, after: { version: def.version, definition: def }, note,
       });
     });
@@ -128,7 +128,7 @@ export class SlaAdminService {
       if (!(await this.repo.platformExists(m, body.platform))) throw new SlaException(SlaErrorCode.POLICY_INVALID, { en: `unknown platform ${body.platform}`, zh: `平台 ${body.platform} 不存在` });
       if (!(await this.repo.insertPolicy(m, body.code, body.platform))) throw new SlaException(SlaErrorCode.STALE_VERSION, { en: 'code or platform already has a policy', zh: '该编码或平台已有策略' });
       await this.repo.addPolicyVersion(m, body.code, 1, def, body.note ?? null, p.id);
-      await this.record(p, meta, 'sla.policy.create', body.code, { after: { platform: body.platform, version: 1, definition: def }, note: body.note ?? null });
+      await this.record(m, p, meta, 'sla.policy.create', body.code, { after: { platform: body.platform, version: 1, definition: def }, note: body.note ?? null });
     });
     return (await this.policies()).find((x) => x.code === body.code)!;
   }
@@ -142,7 +142,7 @@ export class SlaAdminService {
       if (!row) throw new SlaException(SlaErrorCode.POLICY_NOT_FOUND);
       if (row.current_version !== body.expectedVersion) throw new SlaException(SlaErrorCode.STALE_VERSION, { en: `current version is ${row.current_version}`, zh: `当前版本为 ${row.current_version}` });
       await this.repo.addPolicyVersion(m, code, row.current_version + 1, def, body.note ?? null, p.id);
-      await this.record(p, meta, 'sla.policy.update', code, {
+      await this.record(m, p, meta, 'sla.policy.update', code, {
         before: { version: row.current_version, definition: row.definition }, after: { version: row.current_version + 1, definition: def }, note: body.note ?? null,
       });
     });
@@ -163,7 +163,7 @@ export class SlaAdminService {
     const firingId = await this.repo.transaction(async (m) => {
       const d = await this.repo.markDeadLetterRetried(m, id, p.scopePath);
       if (!d) throw new SlaException(SlaErrorCode.DEAD_LETTER_NOT_FOUND);
-      await this.record(p, meta, 'sla.dead_letter.retry', id, {
+      await this.record(m, p, meta, 'sla.dead_letter.retry', id, {
         firingId: d.firing_id, ticketId: d.ticket_id, attempts: d.attempts,
         before: { retriedAt: d.before_retried_at?.toISOString() ?? null }, after: { retriedAt: d.after_retried_at.toISOString() },
       });
@@ -183,11 +183,12 @@ export class SlaAdminService {
     if (!hasCityScope(p)) throw new SlaException(SlaErrorCode.CITY_SCOPE_REQUIRED);
   }
 
-  private async record(p: Principal, meta: RequestMeta, action: string, target: string, details: Record<string, unknown>): Promise<void> {
+  /** The audit entry of a change, in the change's transaction `m`. */
+  private async record(m: EntityManager, p: Principal, meta: RequestMeta, action: string, target: string, details: Record<string, unknown>): Promise<void> {
     await this.audit.record({
       actorId: p.id, actorUsername: p.username, actorRole: p.role, action, target, result: 'success',
       requestId: meta.requestId, ip: meta.ip, details,
-    });
+    }, m);
   }
 
   /**
