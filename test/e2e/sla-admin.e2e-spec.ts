@@ -124,7 +124,8 @@ describe('sla admin: scope and audit of calendars, policies and dead letters 时
   });
 
   it('calendars of any JSON shape: a list that is not a list is 400 SLA_CALENDAR_INVALID, nothing written; a bare definition takes a schedule', async () => {
-    for (const definition of [{ holidays: 5 }, { workdays: { a: 1 } }, { closures: 'x' }, { makeupTemplateWeekday: [{}] }, { weekPeriods: [] , holidays: [null] }]) {
+    const noWorkingTime = { weekPeriods: Object.fromEntries([1, 2, 3, 4, 5, 6, 7].map((d) => [d, []])) };
+    for (const definition of [{ holidays: 5 }, { workdays: { a: 1 } }, { closures: 'x' }, { makeupTemplateWeekday: [{}] }, { weekPeriods: [], holidays: [null] }, noWorkingTime]) {
       const before = await versionsOf('xinqiu-bare');
       const bad = await t.request('POST', '/api/v1/sla/calendars', { token: admin, body: { code: 'xinqiu-bare', parentCode: 'cn-national', gridNodeId: ids['210903'], definition } });
       expect({ definition, status: bad.status, code: bad.body.code }).toEqual({ definition, status: 400, code: 'SLA_CALENDAR_INVALID' });

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import {
-  SlaCalendarError, applyHolidaySchedule, parseHolidaySchedule, resolveCalendar, type CalendarDefinition,
+  SlaCalendarError, SlaCalendarErrorCode, addBusinessDuration, applyHolidaySchedule, parseHolidaySchedule, resolveCalendar, type CalendarDefinition,
 } from '../../../libs/sla-calendar';
 import { QueueService } from '../../queue/queue.service';
 import { AuditService } from '../audit/audit.service';
@@ -221,8 +221,14 @@ export class SlaAdminService {
       code = c.parent_code;
     }
     try {
-      resolveCalendar(chain);
+      const resolved = resolveCalendar(chain);
+      // Working clocks need working time: a calendar with none (every weekday empty, or a closure of years) would give
+      // their clocks no deadline at all.
+      addBusinessDuration(resolved, new Date(), { type: 'working_hours', seconds: 3600 });
     } catch (err) {
+      if (err instanceof SlaCalendarError && err.code === SlaCalendarErrorCode.HorizonExceeded) {
+        throw new SlaException(SlaErrorCode.CALENDAR_INVALID, undefined, [{ field: 'definition', message: 'no working time in the next ten years / 未来十年内没有工作时间' }]);
+      }
       if (err instanceof SlaCalendarError) throw new SlaException(SlaErrorCode.CALENDAR_INVALID, undefined, calendarErrors(err));
       throw err;
     }

@@ -1,8 +1,8 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager, type EntitySubscriberInterface, type TransactionCommitEvent } from 'typeorm';
 import {
-  addBusinessDuration, addNatural, instantAtFraction,
+  SlaCalendarError, SlaCalendarErrorCode, addBusinessDuration, addNatural, instantAtFraction,
   type ClockLimit, type ClockPause, type ResolvedCalendar,
 } from '../../../libs/sla-calendar';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
@@ -91,6 +91,7 @@ export interface ClockStart {
  */
 @Injectable()
 export class SlaEngine implements OnModuleInit, EntitySubscriberInterface {
+  private readonly logger = new Logger('SlaEngine');
   private readonly policies = new Map<string, PolicyDefinition>();
 
   constructor(
@@ -277,8 +278,13 @@ export class SlaEngine implements OnModuleInit, EntitySubscriberInterface {
     if (!limit) return null;
     try {
       return addBusinessDuration(calendar, c.started_at, limit, pausesOf(c));
-    } catch {
-      return null; // paused before the limit was reached: no deadline until it resumes
+    } catch (err) {
+      // Paused before the limit was reached: no deadline until it resumes.
+      if (err instanceof SlaCalendarError && err.code === SlaCalendarErrorCode.OpenPause) return null;
+      // Anything else is a calendar or limit the admin checks should have refused (a calendar with no working time
+      // for ten years): the clock runs without a deadline, and says why in the log rather than failing the action.
+      this.logger.error(`no deadline for a ${c.clock_type} clock started ${c.started_at.toISOString()} on calendar ${calendar.code}: ${(err as Error).message}`);
+      return null;
     }
   }
 
