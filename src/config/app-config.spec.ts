@@ -50,6 +50,13 @@ describe('loadConfig', () => {
     expect(problems({ REDIS_URL: 'redis://node-1:7000', QUEUE_PREFIX: '{fx}' })).toEqual([]);
   });
 
+  it('gives SLA notifications about 43 minutes of retries by default, and takes other counts and delays', () => {
+    expect(loadConfig({}).sla).toMatchObject({ notifyAttempts: 10, notifyBackoffMs: 5000 });
+    expect(loadConfig({ SLA_NOTIFY_ATTEMPTS: '3', SLA_NOTIFY_BACKOFF_MS: '250' }).sla).toMatchObject({ notifyAttempts: 3, notifyBackoffMs: 250 });
+    expect(() => loadConfig({ SLA_NOTIFY_ATTEMPTS: '0' })).toThrow(/SLA_NOTIFY_ATTEMPTS must be an integer between 1 and 30/);
+    expect(() => loadConfig({ SLA_NOTIFY_BACKOFF_MS: '5s' })).toThrow(/SLA_NOTIFY_BACKOFF_MS must be an integer/);
+  });
+
   it('takes PUBLIC_BASE_URL as an http(s) URL without its trailing slash', () => {
     expect(loadConfig({}).open311.publicBaseUrl).toBeUndefined();
     expect(loadConfig({ PUBLIC_BASE_URL: 'https://12345.example.gov.cn/' }).open311.publicBaseUrl).toBe('https://12345.example.gov.cn');

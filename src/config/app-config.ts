@@ -45,6 +45,8 @@ export interface AppConfig {
   /** SLA notifications (催办, 预警, 超期, 督办): webhook URL (unset: none sent) and its timeout. */
   sla: {
     webhookUrl?: string; webhookTimeoutMs: number;
+    /** Attempts of one webhook notification, and the first retry's delay (doubling after each), before it is dead-lettered. */
+    notifyAttempts: number; notifyBackoffMs: number;
     /** Jobs of the `sla` queue each worker process runs at once (SLA_WORKER_CONCURRENCY). */
     workerConcurrency: number;
     /** Timers fired per transaction by the batch firing (SLA_FIRE_BATCH). */
@@ -192,6 +194,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     dispatch: { ownerlessAfterBounces: int('OWNERLESS_AFTER_BOUNCES', 3, 1, 100) },
     sla: {
       webhookUrl: slaWebhookUrl, webhookTimeoutMs: int('SLA_WEBHOOK_TIMEOUT_MS', 5000, 100, 60_000),
+      // 10 attempts from 5 s: the last one about 43 minutes after the first, so a receiver's restart or a short outage
+      // loses nothing to the dead-letter list.
+      notifyAttempts: int('SLA_NOTIFY_ATTEMPTS', 10, 1, 30), notifyBackoffMs: int('SLA_NOTIFY_BACKOFF_MS', 5000, 100, 600_000),
       workerConcurrency: int('SLA_WORKER_CONCURRENCY', 16, 1, 64),
       fireBatchSize: int('SLA_FIRE_BATCH', 1000, 1, 10_000),
       // At least two minutes: the reconciler that queues upcoming timers runs every minute.

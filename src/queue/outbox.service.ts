@@ -85,7 +85,7 @@ export class OutboxService {
           data: r.payload,
           opts: {
             jobId: r.job_id, delay: r.run_at_ms === null ? 0 : Math.max(0, Number(r.run_at_ms) - hostNow),
-            attempts: 5, backoff: { type: 'exponential' as const, delay: 1000 },
+            ...retryPolicy(r.job_name, this.config),
             removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 7 * 24 * 3600 },
           },
         })));
@@ -155,4 +155,15 @@ export class OutboxService {
     }
     return deleted;
   }
+}
+
+/**
+ * How often BullMQ tries a job: five times from 1 s (about 15 s in all) — jobs re-read their state, so a retry is a
+ * wait for the database or a lock — except webhook notifications, which wait out a receiver's outage
+ * (`SLA_NOTIFY_ATTEMPTS` from `SLA_NOTIFY_BACKOFF_MS`, doubling).
+ */
+export function retryPolicy(name: string, config: AppConfig): { attempts: number; backoff: { type: 'exponential'; delay: number } } {
+  return name === 'sla.notify'
+    ? { attempts: config.sla.notifyAttempts, backoff: { type: 'exponential', delay: config.sla.notifyBackoffMs } }
+    : { attempts: 5, backoff: { type: 'exponential', delay: 1000 } };
 }

@@ -8,7 +8,7 @@ import { WorkerService } from '../../src/queue/worker.service';
 import { OutboxRelayJob, Schedules } from '../../src/worker.module';
 import { SlaEngine, fireJobId } from '../../src/modules/sla/sla-engine.service';
 import { SlaFiringService } from '../../src/modules/sla/sla-firing.service';
-import { SlaFireJob, SlaReconcileJob } from '../../src/modules/sla/sla.jobs';
+import { SlaFireJob, SlaReconcileJob, notifyJobId } from '../../src/modules/sla/sla.jobs';
 import { SlaRepository } from '../../src/modules/sla/sla.repository';
 import { armResolveClock, firingsOf, inProgressTicket, sleep, waitFor } from '../support/sla';
 import { createTestApp, type TestApp } from '../support/test-app';
@@ -56,6 +56,8 @@ describe('sla timers: exactly once, never early, within seconds 时限定时器'
     t = await createTestApp({ env: {
       SLA_WEBHOOK_URL: `http://127.0.0.1:${port}/sla`, SLA_FIRE_BATCH: '7', SLA_WORKER_CONCURRENCY: '12', OUTBOX_RETENTION_DAYS: '30',
       SLA_QUEUE_AHEAD_SECONDS: String(7 * 86400), SCHEDULER_CHECK_SECONDS: '2',
+      // Webhook retries over about 15 s instead of the default 43 minutes, so that the dead-letter test ends.
+      SLA_NOTIFY_ATTEMPTS: '5', SLA_NOTIFY_BACKOFF_MS: '1000',
     } });
     ids = await codeIds(t);
     const [grid, dispatcher, handler, a] = await Promise.all(['demo.grid', 'demo.dispatcher', 'demo.handler', 'demo.admin'].map((u) => t.login(u)));
@@ -158,7 +160,27 @@ describe('sla timers: exactly once, never early, within seconds 时限定时器'
     expect(posts.filter((p) => p.ticketId === id)).toHaveLength(0);
     expect((await t.request('GET', '/api/v1/sla/dead-letters', { token: tokens.dispatcher })).status).toBe(403);
     failingTickets.delete(id);
-    for (const d of letters) {
+    // The first resend's job is lost (a crash right after the commit, or a Redis flush): the reconciler re-creates it
+    // under the id the resend instant gives it, and it is delivered once.
+    const [lost, ...others] = letters;
+    const notifyQueue = t.app.get(QueueService, { strict: false }).queue('notify');
+    await notifyQueue.pause(); // the workers take no notification until the job is gone and restored
+    try {
+      const retry = await t.request('POST', `/api/v1/sla/dead-letters/${lost!.id}/retry`, { token: admin });
+      expect(retry.status).toBe(202);
+      const [{ firing_id: firingId, retried_at: resentAt }] = await t.ds.query(`SELECT firing_id::text, retried_at FROM sla_dead_letters WHERE id = $1`, [lost!.id]);
+      const jobId = notifyJobId(firingId, resentAt);
+      expect(await notifyQueue.getJob(jobId)).toBeTruthy();
+      await notifyQueue.remove(jobId);
+      expect(await notifyQueue.getJob(jobId)).toBeFalsy();
+      await sleep(SlaReconcileJob.NOTIFY_GRACE_MS + 100);
+      expect(await reconciler().restoreNotifications()).toBe(1);
+      expect(await notifyQueue.getJob(jobId)).toBeTruthy();
+      expect(await reconciler().restoreNotifications()).toBe(0); // there: not added twice
+    } finally {
+      await notifyQueue.resume();
+    }
+    for (const d of others) {
       const retry = await t.request('POST', `/api/v1/sla/dead-letters/${d.id}/retry`, { token: admin });
       expect(retry.status).toBe(202);
     }

@@ -1,8 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import {
   SlaCalendarError, SlaCalendarErrorCode, addBusinessDuration, applyHolidaySchedule, parseHolidaySchedule, resolveCalendar, type CalendarDefinition,
 } from '../../../libs/sla-calendar';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { retryPolicy } from '../../queue/outbox.service';
 import { QueueService } from '../../queue/queue.service';
 import { AuditService } from '../audit/audit.service';
 import type { RequestMeta } from '../auth/auth.service';
@@ -11,6 +13,7 @@ import type { CreateCalendarRequest, CreatePolicyRequest, ImportScheduleRequest,
 import type { CalendarResponse, CalendarSummaryResponse, DeadLetterResponse, PolicyResponse } from './dto/sla.response.dto';
 import { policyProblems, type PolicyDefinition } from './sla-policy';
 import { SlaErrorCode, SlaException } from './sla.exception';
+import { notifyJobId } from './sla.jobs';
 import { SlaRepository } from './sla.repository';
 
 const RESERVED = ['code', 'version', 'parentCode'];
@@ -38,7 +41,10 @@ type CalendarRow = NonNullable<Awaited<ReturnType<SlaRepository['calendar']>>>;
  */
 @Injectable()
 export class SlaAdminService {
-  constructor(private readonly repo: SlaRepository, private readonly queues: QueueService, private readonly audit: AuditService) {}
+  constructor(
+    private readonly repo: SlaRepository, private readonly queues: QueueService, private readonly audit: AuditService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   async calendars(p: Principal): Promise<CalendarSummaryResponse[]> {
     return (await this.repo.listCalendars(p.scopePath)).map((c) => ({
@@ -160,17 +166,17 @@ export class SlaAdminService {
   /** Sends a dead-lettered notification of a ticket in the caller's subtree again (a new job; the firing itself is not repeated). */
   async retryDeadLetter(p: Principal, id: string, meta: RequestMeta): Promise<{ queued: boolean }> {
     if (!/^\d{1,18}$/.test(id)) throw new SlaException(SlaErrorCode.DEAD_LETTER_NOT_FOUND);
-    const firingId = await this.repo.transaction(async (m) => {
+    const resend = await this.repo.transaction(async (m) => {
       const d = await this.repo.markDeadLetterRetried(m, id, p.scopePath);
       if (!d) throw new SlaException(SlaErrorCode.DEAD_LETTER_NOT_FOUND);
       await this.record(m, p, meta, 'sla.dead_letter.retry', id, {
         firingId: d.firing_id, ticketId: d.ticket_id, attempts: d.attempts,
         before: { retriedAt: d.before_retried_at?.toISOString() ?? null }, after: { retriedAt: d.after_retried_at.toISOString() },
       });
-      return d.firing_id;
+      return { firingId: d.firing_id, at: d.after_retried_at };
     });
-    const stamp = Date.now().toString(36); // a fresh id: the first job of this firing still exists (failed)
-    await this.queues.add('sla.notify', { firingId }, { jobId: `sla-notify-${firingId}-retry-${stamp}` });
+    // Added after commit; lost (a crash now, a Redis flush later), the reconciler re-creates it under the same id.
+    await this.queues.add('sla.notify', { firingId: resend.firingId }, { jobId: notifyJobId(resend.firingId, resend.at), ...retryPolicy('sla.notify', this.config) });
     return { queued: true };
   }
 

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import type { JobPayloads } from '../../queue/job-registry';
-import { OutboxService } from '../../queue/outbox.service';
+import { OutboxService, retryPolicy } from '../../queue/outbox.service';
 import { QueueService } from '../../queue/queue.service';
 import type { JobHandler } from '../../queue/worker.service';
 import { fireJobId } from './sla-engine.service';
@@ -67,8 +67,13 @@ export class SlaFireJob implements JobHandler<'sla.fire'> {
   }
 }
 
-/** The job id of a firing's notification, as the firing statement writes it to the outbox (`sla-notify-<firing id>`). */
-export const notifyJobId = (firingId: string): string => `sla-notify-${firingId}`;
+/**
+ * The job id of a firing's notification, as the firing statement writes it to the outbox (`sla-notify-<firing id>`);
+ * of an admin's resend of its dead letter, one per resend instant (`…-retry-<resend ms, base 36>`): the first job of
+ * the firing still exists (failed), and the reconciler can restore a lost resend under the same id.
+ */
+export const notifyJobId = (firingId: string, resentAt?: Date | null): string =>
+  resentAt ? `sla-notify-${firingId}-retry-${resentAt.getTime().toString(36)}` : `sla-notify-${firingId}`;
 
 /**
  * `sla.reconcile` (every minute): queues the timers that came within the queue-ahead horizon
@@ -147,8 +152,8 @@ export class SlaReconcileJob implements JobHandler<'sla.reconcile'> {
   }
 
   /**
-   * Re-creates the `sla.notify` job of every firing still owed a notification (not notified, not dead-lettered,
-   * outbox row relayed) whose job is gone from the queue (Redis flushed, queue obliterated). Same job id as the
+   * Re-creates the `sla.notify` job of every firing still owed a notification (not notified, not dead-lettered or
+   * resent by an admin since, outbox row relayed) whose job is gone from the queue (Redis flushed, queue obliterated). Same job id as the
    * firing's outbox row: while a job of that id exists — waiting, retrying, active, or finished and kept — the
    * queue dedupes the add, and the handler re-reads `notified_at`, so a notification is not sent twice. Nothing
    * is owed when no webhook is configured.
@@ -159,10 +164,10 @@ export class SlaReconcileJob implements JobHandler<'sla.reconcile'> {
     const queue = this.queues.queue('notify');
     const owed = await this.repo.unnotifiedFirings(graceMs, SlaReconcileJob.NOTIFY_LOOKBACK_MS, 5000);
     for (let i = 0; i < owed.length; i += 100) {
-      await Promise.all(owed.slice(i, i + 100).map(async (firingId) => {
-        const jobId = notifyJobId(firingId);
+      await Promise.all(owed.slice(i, i + 100).map(async ({ id: firingId, retried_at: resentAt }) => {
+        const jobId = notifyJobId(firingId, resentAt);
         if (await queue.getJob(jobId)) return;
-        await this.queues.add('sla.notify', { firingId }, { jobId });
+        await this.queues.add('sla.notify', { firingId }, { jobId, ...retryPolicy('sla.notify', this.config) });
         restored++;
       }));
     }

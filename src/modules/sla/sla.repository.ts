@@ -692,21 +692,20 @@ export class SlaRepository {
   }
 
   /**
-   * Firings whose notification is still owed — not notified, not dead-lettered, fired between `lookbackMs` and
-   * `graceMs` ago — and whose `sla.notify` outbox row has been handed to the queue (or purged): the reconciler
+   * Firings whose notification is still owed — not notified, not dead-lettered (or resent since), fired (resent)
+   * between `lookbackMs` and `graceMs` ago — and whose `sla.notify` outbox row has been handed to the queue (or purged): the reconciler
    * looks for their jobs. A row not relayed yet is the relay's. Oldest first; partial index
    * `sla_firings_unnotified_idx`.
    */
-  async unnotifiedFirings(graceMs: number, lookbackMs: number, limit: number): Promise<string[]> {
-    const rows: Array<{ id: string }> = await this.ds.query(
-      `SELECT f.id::text FROM sla_firings f
-        WHERE f.notified_at IS NULL
-          AND f.fired_at >= clock_timestamp() - make_interval(secs => $2::double precision / 1000)
-          AND f.fired_at < clock_timestamp() - make_interval(secs => $1::double precision / 1000)
-          AND NOT EXISTS (SELECT 1 FROM sla_dead_letters d WHERE d.firing_id = f.id)
+  async unnotifiedFirings(graceMs: number, lookbackMs: number, limit: number): Promise<Array<{ id: string; retried_at: Date | null }>> {
+    // A dead letter an admin resent is owed again (from its resend on) until it is delivered or dead-lettered anew.
+    return this.ds.query(
+      `SELECT f.id::text, d.retried_at FROM sla_firings f LEFT JOIN sla_dead_letters d ON d.firing_id = f.id
+        WHERE f.notified_at IS NULL AND (d.id IS NULL OR d.retried_at IS NOT NULL)
+          AND coalesce(d.retried_at, f.fired_at) >= clock_timestamp() - make_interval(secs => $2::double precision / 1000)
+          AND coalesce(d.retried_at, f.fired_at) < clock_timestamp() - make_interval(secs => $1::double precision / 1000)
           AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.job_id = 'sla-notify-' || f.id AND o.relayed_at IS NULL)
-        ORDER BY f.fired_at LIMIT $3`, [graceMs, lookbackMs, limit]);
-    return rows.map((r) => r.id);
+        ORDER BY coalesce(d.retried_at, f.fired_at) LIMIT $3`, [graceMs, lookbackMs, limit]);
   }
 
   async markNotified(id: string): Promise<void> {
