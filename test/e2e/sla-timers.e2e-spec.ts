@@ -382,6 +382,31 @@ describe('sla timers: exactly once, never early, within seconds 时限定时器'
     expect(stats[0].max_ms).toBeLessThan(3000);
   });
 
+  it('a resolve past the 督办 instant fires it in the action and carries the supervision out as soon as it commits, not at the next reconcile', async () => {
+    const { id } = await ticket();
+    const slaQueue = t.app.get(QueueService, { strict: false }).queue('sla');
+    await slaQueue.pause(); // no timer job and no reconciler: only the resolve itself can fire
+    try {
+      // Breach 2 h 1 min ago: remind, warning, breach and 督办 (breach + 2 h) are all due, none fired yet.
+      await armResolveClock(t, admin, id, LIMIT, -(2 * 3600 + 60));
+      expect(await firingsOf(t, id)).toEqual([]);
+      const before = (await t.request('GET', `/api/v1/tickets/${id}`, { token: tokens.dispatcher })).body.supervisionCount as number;
+      expect(before).toBe(0);
+      const resolved = await act(t, tokens.handler, id, 'resolve', { note: '已处置' });
+      expect(resolved.status).toBe(200);
+      const fired = await firingsOf(t, id);
+      expect(byThreshold(fired)).toEqual({ remind: 1, warning: 1, breach: 1, supervise_district: 1 });
+      expect(fired.every((f) => f.via === 'action')).toBe(true);
+      await waitFor('督办 carried out', async () => (await t.ds.query(
+        `SELECT action_state FROM sla_firings WHERE ticket_id = $1 AND threshold = 'supervise_district'`, [id]))[0].action_state === 'done', 5_000, 50);
+      const after = (await t.request('GET', `/api/v1/tickets/${id}`, { token: tokens.dispatcher })).body;
+      expect(after.supervisionCount).toBe(before + 1);
+      expect(after.status).toBe('resolved');
+    } finally {
+      await slaQueue.resume();
+    }
+  });
+
   it('resolve racing the breach: a breach is recorded exactly when the clock stopped at or after its deadline', async () => {
     const n = 8;
     const made: string[] = [];

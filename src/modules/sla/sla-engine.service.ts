@@ -50,6 +50,8 @@ export interface ClockFacts {
 const HANDLING_STAGES = new Set(['resolve', 'mediation']);
 
 const OUTBOX_FLAG = 'slaOutboxPending';
+/** The 督办 firings a transaction made on an action's path, carried out after it commits. */
+const SUPERVISE_FLAG = 'slaSupervisePending';
 const RELAY_COALESCE_MS = 20;
 /** Bound on the cached "current" lookups (platforms are few; grid paths are the grid's leaves). */
 const CURRENT_CACHE_MAX = 10_000;
@@ -110,6 +112,18 @@ export class SlaEngine implements OnModuleInit, EntitySubscriberInterface {
       data[OUTBOX_FLAG] = false;
       this.relayCoalesced();
     }
+    const supervisions = data?.[SUPERVISE_FLAG] as string[] | undefined;
+    if (supervisions?.length) {
+      data![SUPERVISE_FLAG] = [];
+      this.supervisor?.(supervisions);
+    }
+  }
+
+  /** Who carries out the 督办 of firings an action's transaction made, once it commits (SlaFiringService). */
+  private supervisor?: (firingIds: string[]) => void;
+
+  setSupervisor(supervisor: (firingIds: string[]) => void): void {
+    this.supervisor = supervisor;
   }
 
   private relayTimer: NodeJS.Timeout | null = null;
@@ -314,7 +328,15 @@ export class SlaEngine implements OnModuleInit, EntitySubscriberInterface {
     const ticket = await this.repo.lockTicketOfClock(m, clockId);
     if (!ticket) return;
     for (const t of due) {
-      if (await this.repo.insertFiring(m, clockId, t.threshold, t.clock_version, 'action', at, ticket.status)) this.markOutbox(m);
+      const fired = await this.repo.insertFiring(m, clockId, t.threshold, t.clock_version, 'action', at, ticket.status);
+      if (!fired) continue;
+      this.markOutbox(m);
+      // A 督办 goes through the workflow (a `supervise` action) in its own transaction, after this one commits: at
+      // once rather than at the reconciler's next pass (which remains the safety net if this process dies first).
+      if (fired.action_state === 'pending' && m.queryRunner) {
+        const data = (m.queryRunner.data ?? {}) as Record<string, unknown>;
+        m.queryRunner.data = { ...data, [SUPERVISE_FLAG]: [...((data[SUPERVISE_FLAG] as string[] | undefined) ?? []), fired.id] };
+      }
     }
   }
 

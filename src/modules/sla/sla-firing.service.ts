@@ -67,6 +67,8 @@ export class SlaFiringService implements OnApplicationShutdown {
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.batchSize = config.sla.fireBatchSize;
+    // 督办 firings made inside a workflow action (a resolve past the 督办 instant) are carried out as soon as it commits.
+    engine.setSupervisor((ids) => this.superviseLater(ids));
   }
 
   /**
