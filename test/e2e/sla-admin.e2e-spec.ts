@@ -141,6 +141,27 @@ describe('sla admin: scope and audit of calendars, policies and dead letters 时
     expect(await versionsOf('xinqiu-bare')).toBe(2);
   });
 
+  it('calendars inherit down the grid tree: a new calendar takes the most specific one above it as parent, and those already below it inherit from it', async () => {
+    // 细河区 (created above) hangs off the national calendar; the city now gets one of its own.
+    const xiheBefore = (await t.request('GET', '/api/v1/sla/calendars/xihe', { token: admin })).body;
+    expect(xiheBefore.parentCode).toBe('cn-national');
+    const city = await t.request('POST', '/api/v1/sla/calendars', { token: admin, body: {
+      code: 'fuxin', parentCode: 'cn-national', gridNodeId: ids['210900'], note: '阜新市', definition: { closures: [{ from: '2027-01-05T00:00:00+08:00', to: '2027-01-06T00:00:00+08:00', name: { zh: '暴雪停工', en: 'Snowstorm' } }] },
+    } });
+    expect(city.status).toBe(201);
+    const xihe = (await t.request('GET', '/api/v1/sla/calendars/xihe', { token: admin })).body;
+    expect({ parentCode: xihe.parentCode, currentVersion: xihe.currentVersion }).toEqual({ parentCode: 'fuxin', currentVersion: xiheBefore.currentVersion + 1 });
+    expect(xihe.definition.parentCode).toBe('fuxin');
+    const [moved] = await audits('sla.calendar.reparent', 'xihe');
+    expect(moved).toMatchObject({ actor_username: 'demo.admin', details: { before: { parentCode: 'cn-national' }, after: { parentCode: 'fuxin', version: xihe.currentVersion } } });
+    // A district's new calendar must hang off the city's now: skipping it would skip the city's closures.
+    const skipping = await t.request('POST', '/api/v1/sla/calendars', { token: admin, body: { code: 'taiping', parentCode: 'cn-national', gridNodeId: ids['210904'], definition: {} } });
+    expect([skipping.status, skipping.body.code, skipping.body.errors?.[0]?.field]).toEqual([400, 'SLA_CALENDAR_INVALID', 'parentCode']);
+    expect(await versionsOf('taiping')).toBe(0);
+    const taiping = await t.request('POST', '/api/v1/sla/calendars', { token: admin, body: { code: 'taiping', parentCode: 'fuxin', gridNodeId: ids['210904'], definition: {} } });
+    expect(taiping.status).toBe(201);
+  });
+
   it('policies (default and per platform) are city-wide: a district admin gets 403 CITY_SCOPE_REQUIRED; the city admin’s edits are audited with before and after', async () => {
     const before = await policyVersions();
     const [current] = (await t.request('GET', '/api/v1/sla/policies', { token: hzAdmin })).body;

@@ -73,12 +73,31 @@ export class SlaAdminService {
       if (parent.grid_path !== null && (parent.grid_path === path || !inSubtree(path, parent.grid_path))) {
         throw new SlaException(SlaErrorCode.CALENDAR_INVALID, undefined, [{ field: 'parentCode', message: `calendar ${body.parentCode} does not cover this grid node / 上级日历不覆盖该网格节点` }]);
       }
+      // …and is the most specific calendar that does: a district calendar under a city that has one inherits the
+      // city's closures, not only the national schedule.
+      const chain = await this.repo.currentChainFor(m, path);
+      const nearest = chain[chain.length - 1]?.code;
+      if (nearest !== undefined && nearest !== body.parentCode) {
+        throw new SlaException(SlaErrorCode.CALENDAR_INVALID, undefined, [{ field: 'parentCode', message: `the parent must be ${nearest}, the most specific calendar covering this grid node / 上级日历应为覆盖该网格节点的最具体日历 ${nearest}` }]);
+      }
       const def = this.definition(body.definition, body.code, 1, body.parentCode);
       await this.validateChain(m, body.parentCode, def);
       if (!(await this.repo.insertCalendar(m, { code: body.code, parentCode: body.parentCode, gridNodeId: body.gridNodeId }))) {
         throw new SlaException(SlaErrorCode.CALENDAR_CODE_TAKEN);
       }
       await this.repo.addCalendarVersion(m, body.code, 1, def, body.note ?? null, p.id);
+      // Calendars already below the new one's node (a district's, created before its city's) now inherit from it:
+      // each gets a new version naming the new parent (clocks computed before keep the chain they recorded).
+      for (const child of await this.repo.calendarsBelow(m, path, body.parentCode)) {
+        const version = child.current_version + 1;
+        const childDef: CalendarDefinition = { ...child.definition, version, parentCode: body.code };
+        await this.validateChain(m, body.code, childDef);
+        await this.repo.setCalendarParent(m, child.code, body.code);
+        await this.repo.addCalendarVersion(m, child.code, version, childDef, `inherits from ${body.code} / 改为继承 ${body.code}`, p.id);
+        await this.record(m, p, meta, 'sla.calendar.reparent', child.code, {
+          before: { parentCode: body.parentCode, version: child.current_version }, after: { parentCode: body.code, version },
+        });
+      }
       await this.record(m, p, meta, 'sla.calendar.create', body.code, {
         after: { parentCode: body.parentCode, gridNodeId: body.gridNodeId, version: 1, definition: def }, note: body.note ?? null,
       });

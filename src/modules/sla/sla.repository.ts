@@ -289,6 +289,18 @@ export class SlaRepository {
     await m.query(`UPDATE sla_calendars SET current_version = $2, updated_at = now() WHERE code = $1`, [code, version]);
   }
 
+  /** Calendars whose node lies strictly below `path` and whose parent is `parentCode`, locked: a new calendar at `path` goes between. */
+  async calendarsBelow(m: EntityManager, path: string, parentCode: string): Promise<Array<{ code: string; current_version: number; definition: CalendarDefinition }>> {
+    return m.query(
+      `SELECT c.code, c.current_version, v.definition
+         FROM sla_calendars c JOIN grid_nodes g ON g.id = c.grid_node_id JOIN sla_calendar_versions v ON v.code = c.code AND v.version = c.current_version
+        WHERE g.path <@ $1::ltree AND g.path <> $1::ltree AND c.parent_code = $2 ORDER BY c.code FOR UPDATE OF c`, [path, parentCode]);
+  }
+
+  async setCalendarParent(m: EntityManager, code: string, parentCode: string): Promise<void> {
+    await m.query(`UPDATE sla_calendars SET parent_code = $2, updated_at = now() WHERE code = $1`, [code, parentCode]);
+  }
+
   async gridNodePath(m: EntityManager, id: string, scopePath: string): Promise<string | undefined> {
     const rows: Array<{ path: string }> = await m.query(`SELECT path::text AS path FROM grid_nodes WHERE id = $1 AND path <@ $2::ltree`, [id, scopePath]);
     return rows[0]?.path;
