@@ -395,6 +395,17 @@ describe('dispatch: routing rules, queues, claim-next, returns 派单', () => {
     const claimedByC = await t.request('POST', `/api/v1/queues/units/${ids['FX-CGJ']}/claim-next`, { token: c.token });
     expect(claimedByC.body.id).toBe(third.id);
     expect((await t.request('POST', `/api/v1/queues/units/${ids['FX-CGJ']}/claim-next`, { token: c.token })).status).toBe(204);
+    // An assignee who goes off duty does not keep the ticket from everyone: claim-next gives it to whoever asks.
+    const fourth = await dispatched('FX-CGJ');
+    const assignee = (await ticket(fourth.id)).handlerId;
+    const holder = [a, b, c].find((u) => u.id === assignee)!;
+    const other = [a, b, c].find((u) => u.id !== assignee)!;
+    expect((await t.request('PUT', '/api/v1/me/on-duty', { token: holder.token, body: { onDuty: false } })).status).toBe(204);
+    let taken: { status: number; body: { id?: string; handlerId?: string } };
+    do taken = await t.request('POST', `/api/v1/queues/units/${ids['FX-CGJ']}/claim-next`, { token: other.token });
+    while (taken.status === 200 && taken.body.id !== fourth.id);
+    expect([taken.status, taken.body.id, taken.body.handlerId]).toEqual([200, fourth.id, other.id]);
+    expect((await t.request('PUT', '/api/v1/me/on-duty', { token: holder.token, body: { onDuty: true } })).status).toBe(204);
     // Switched off, a manual dispatch leaves the ticket open to any handler. (Reassignment, re-dispatch after a return,
     // routing and a unit with nobody on duty: dispatch-auto-assign.e2e-spec.ts.)
     expect((await t.request('PUT', `/api/v1/dispatch/units/${ids['FX-CGJ']}/settings`, { token: admin, body: { autoAssign: false } })).status).toBe(200);

@@ -16,10 +16,12 @@ describe('assignClaims: one locked candidate per caller of a claim batch', () =>
     expect(new Map(pairs.map(([w, t]) => [w.p.id, t.id]))).toEqual(new Map([['c', 't2'], ['a', 't1'], ['b', 't3']]));
   });
 
-  it('never gives a caller two tickets, nor a ticket assigned to someone outside the batch', () => {
+  it("never gives a caller two tickets, nor another caller's; a ticket whose assignee is not calling (off duty: only then is it a candidate) goes to a free caller", () => {
     const [a, b] = [caller('a'), caller('b')];
     const pairs = assignClaims([a, b], [ticket('t1', 'a'), ticket('t2', 'a'), ticket('t3', 'z')]);
-    expect(pairs.map(([w, t]) => [w.p.id, t.id])).toEqual([['a', 't1']]);
+    expect(pairs.map(([w, t]) => [w.p.id, t.id])).toEqual([['a', 't1'], ['b', 't3']]);
+    // a's second ticket stays a's, even with a free caller.
+    expect(assignClaims([a, b], [ticket('t1', 'a'), ticket('t2', 'a')]).map(([w, t]) => [w.p.id, t.id])).toEqual([['a', 't1']]);
   });
 
   it('two requests of one caller in a batch are two claims', () => {

@@ -309,14 +309,17 @@ export class DispatchRepository {
    * locked, as full rows with the database time and the unit's type. The inbox index is walked in claim
    * order; rows locked by a concurrent claim are skipped, and a row whose claim committed meanwhile fails the
    * re-checked `status = 'dispatched'`. A ticket already assigned to a handler (自动分派) is a candidate only
-   * for that handler; the caller's scope path bounds the candidates too.
+   * for that handler while they are an active, on-duty handler of the unit — once they go off duty, are deactivated
+   * or move to another unit, it is anyone's again, not stuck; the caller's scope path bounds the candidates too.
    */
   async lockNextCandidates(m: EntityManager, unitId: string, handlerIds: readonly string[], scopePath: string, limit: number): Promise<Array<TicketRow & { db_now: Date; unit_type: string | null }>> {
     return m.query(prepared('dispatch.claimCandidates',
       `SELECT t.*, t.grid_path::text AS grid_path, now() AS db_now, (SELECT u.type FROM units u WHERE u.id = $1) AS unit_type
          FROM dispatch_inbox i JOIN tickets t ON t.id = i.ticket_id
         WHERE i.unit_id = $1 AND t.unit_id = $1 AND t.status = 'dispatched'
-          AND (t.handler_id IS NULL OR t.handler_id = ANY($2::uuid[])) AND t.grid_path <@ $3::ltree
+          AND (t.handler_id IS NULL OR t.handler_id = ANY($2::uuid[])
+               OR NOT EXISTS (SELECT 1 FROM users h WHERE h.id = t.handler_id AND h.unit_id = $1 AND h.role = 'handler' AND h.active AND h.on_duty))
+          AND t.grid_path <@ $3::ltree
         ORDER BY i.deadline, i.priority_rank, i.created_at, i.ticket_id
         LIMIT $4
         FOR UPDATE OF t SKIP LOCKED`), [unitId, handlerIds, scopePath, limit]);

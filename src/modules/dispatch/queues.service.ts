@@ -137,18 +137,21 @@ export class QueuesService {
 
 /**
  * Gives each caller of a batch at most one of the locked candidates (most urgent first): a ticket auto-assigned
- * to a caller goes to that caller, the others to the remaining callers in the order they came.
+ * to a caller goes to that caller (one each; a caller's second stays theirs for their next call), the others — not
+ * assigned, or assigned to someone who is not a caller (the candidates query returns those only once their assignee
+ * is off duty or gone) — to the remaining callers in the order they came.
  */
 export function assignClaims<W extends { p: { id: string } }, T extends { handler_id: string | null }>(batch: readonly W[], candidates: readonly T[]): Array<[W, T]> {
   const pairs: Array<[W, T]> = [];
   const taken = new Set<W>();
   const rest: T[] = [];
+  const callers = new Set(batch.map((w) => w.p.id));
   for (const c of candidates) {
     const own = c.handler_id ? batch.find((w) => w.p.id === c.handler_id && !taken.has(w)) : undefined;
     if (own) {
       pairs.push([own, c]);
       taken.add(own);
-    } else if (!c.handler_id) rest.push(c);
+    } else if (!c.handler_id || !callers.has(c.handler_id)) rest.push(c);
   }
   const free = batch.filter((w) => !taken.has(w));
   rest.slice(0, free.length).forEach((c, i) => pairs.push([free[i]!, c]));
