@@ -1,3 +1,4 @@
+import * as jwt from 'jsonwebtoken';
 import { RouterService } from '../../src/modules/dispatch/router.service';
 import { TicketActionsService } from '../../src/modules/tickets/ticket-actions.service';
 import { createTestApp, type TestApp } from '../support/test-app';
@@ -611,6 +612,32 @@ describe('dispatch: routing rules, queues, claim-next, returns 派单', () => {
       ac.abort();
       // The gauge follows the client leaving.
       await waitFor(async () => (await streams()) === 0);
+    });
+
+    it('ends a stream when the access token it was opened with expires (a deactivated user cannot come back)', async () => {
+      // The handler's own token, re-signed to expire in 2 s (the shortest real TTL is a minute).
+      const claims = jwt.decode(handler) as Record<string, unknown>;
+      const shortLived = jwt.sign({ ...claims, iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 2 }, t.config.jwt.secret, { algorithm: 'HS256' });
+      const fastify = t.app.getHttpAdapter().getInstance();
+      const ac = new AbortController();
+      const res = await fastify.inject({
+        method: 'GET', url: `/api/v1/queues/units/${ids['FX-SZSS']}/events`, headers: { authorization: `Bearer ${shortLived}` }, payloadAsStream: true, signal: ac.signal,
+      });
+      expect(res.statusCode).toBe(200);
+      let text = '';
+      let ended = false;
+      const stream = res.stream();
+      stream.on('data', (c: Buffer) => { text += c.toString('utf8'); });
+      stream.on('end', () => { ended = true; });
+      stream.on('error', () => undefined);
+      await waitFor(async () => text.includes('event: ready'));
+      const opened = Date.now();
+      await waitFor(async () => ended, 6_000);
+      expect(text).toContain('event: expired');
+      expect(Date.now() - opened).toBeLessThan(4_000);
+      const again = await fastify.inject({ method: 'GET', url: `/api/v1/queues/units/${ids['FX-SZSS']}/events`, headers: { authorization: `Bearer ${shortLived}` } });
+      expect(again.statusCode).toBe(401);
+      ac.abort();
     });
 
     it('streams triage arrivals to dispatchers; refuses out-of-scope streams before starting', async () => {

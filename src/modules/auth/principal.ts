@@ -11,6 +11,8 @@ export interface Principal {
   scopePath: string;
   unitId: string | null;
   mfaPending: boolean;
+  /** When the access token this principal came from expires (ms since the epoch); long-lived streams end then. */
+  expiresAt?: number;
 }
 
 /** True when the user's scope is the root of the grid tree (the city): its ltree path has a single label. */

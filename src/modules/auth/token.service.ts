@@ -45,12 +45,15 @@ export class TokenService {
 
   verifyAccess(token: string): Principal {
     try {
-      const c = this.jwt.verify<AccessClaims>(token, {
+      const c = this.jwt.verify<AccessClaims & { exp?: number }>(token, {
         secret: this.key as unknown as string,
         issuer: this.config.jwt.issuer,
         algorithms: ['HS256'],
       });
-      return { id: c.sub, username: c.usr, role: c.rol, scopeNodeId: c.sn, scopePath: c.sp, unitId: c.un, mfaPending: c.mfa === 'pending' };
+      return {
+        id: c.sub, username: c.usr, role: c.rol, scopeNodeId: c.sn, scopePath: c.sp, unitId: c.un, mfaPending: c.mfa === 'pending',
+        ...(c.exp ? { expiresAt: c.exp * 1000 } : {}),
+      };
     } catch {
       throw new AuthException(AuthErrorCode.INVALID_TOKEN);
     }

@@ -50,10 +50,14 @@ export function triageFilter(scopePath: string, seesDisputes: boolean): QueueFil
   };
 }
 
-/** A unit's inbox: dispatched to it (new), signed out of it (claimed), handed elsewhere (removed), or changed. */
-export function inboxFilter(unitId: string, scopePath: string, seesDisputes: boolean): QueueFilter {
+/**
+ * A unit's inbox: dispatched to it (new), signed out of it (claimed), handed elsewhere (removed), or changed. With
+ * `assignedOnly` (a handler), a dispute handed to another mediator is left out, as the inbox list leaves it out.
+ */
+export function inboxFilter(unitId: string, scopePath: string, seesDisputes: boolean, assignedOnly: string | null = null): QueueFilter {
   return (n) => {
     if (!inSubtree(n.gridPath, scopePath) || (!seesDisputes && n.platform === 'dispute_resolution')) return null;
+    if (assignedOnly && n.platform === 'dispute_resolution' && n.handlerId !== null && n.handlerId !== assignedOnly) return null;
     const inNow = n.status === 'dispatched' && n.unitId === unitId;
     const inBefore = n.from === 'dispatched' && (n.prevUnitId ?? n.unitId) === unitId;
     if (inNow && !inBefore) return 'new';
@@ -67,6 +71,7 @@ interface Subscriber {
   filter: QueueFilter;
   reply: FastifyReply;
   heartbeat: NodeJS.Timeout;
+  expiry?: NodeJS.Timeout;
 }
 
 /**
@@ -82,9 +87,17 @@ export class QueueEventsService implements OnApplicationShutdown {
 
   constructor(private readonly ds: DataSource) {}
 
-  /** Opens an SSE stream on the hijacked reply; it ends when the client leaves or the process shuts down. */
-  async stream(req: FastifyRequest, reply: FastifyReply, filter: QueueFilter): Promise<void> {
+  /**
+   * Opens an SSE stream on the hijacked reply; it ends when the client leaves, when the caller's access token
+   * expires (`expiresAt`: an `expired` event, then the end — the console reconnects with a fresh token, and a
+   * deactivated user cannot), or when the process shuts down.
+   */
+  async stream(req: FastifyRequest, reply: FastifyReply, filter: QueueFilter, expiresAt?: number): Promise<void> {
+    // Listened for before the first await: a client gone while the LISTEN connection opens is never subscribed.
+    let gone = false;
+    req.raw.once('close', () => { gone = true; });
     await this.listen();
+    if (gone) return;
     reply.hijack();
     reply.raw.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
@@ -96,6 +109,13 @@ export class QueueEventsService implements OnApplicationShutdown {
     reply.raw.write(`retry: 3000\nevent: ready\ndata: {}\n\n`);
     const sub: Subscriber = { filter, reply, heartbeat: setInterval(() => reply.raw.write(`: keep-alive\n\n`), 15_000) };
     sub.heartbeat.unref();
+    if (expiresAt !== undefined) {
+      sub.expiry = setTimeout(() => {
+        this.drop(sub);
+        reply.raw.end(`event: expired\ndata: {}\n\n`);
+      }, Math.max(0, expiresAt - Date.now()));
+      sub.expiry.unref();
+    }
     this.subscribers.add(sub);
     req.raw.on('close', () => this.drop(sub));
   }
@@ -114,6 +134,7 @@ export class QueueEventsService implements OnApplicationShutdown {
 
   private drop(s: Subscriber): void {
     clearInterval(s.heartbeat);
+    clearTimeout(s.expiry);
     this.subscribers.delete(s);
   }
 

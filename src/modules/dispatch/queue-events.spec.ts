@@ -19,6 +19,15 @@ describe('queue event filters', () => {
     expect(inboxFilter('u1', '210900.210902', false)(n({ platform: 'dispute_resolution' }))).toBeNull();
   });
 
+  it("a handler's inbox leaves out a dispute handed to another mediator, as the inbox list does", () => {
+    const mine = inboxFilter('u1', '210900.210902', true, 'h1');
+    expect(mine(n({ platform: 'dispute_resolution', handlerId: 'h2' }))).toBeNull();
+    expect(mine(n({ platform: 'dispute_resolution', handlerId: 'h1' }))).toBe('new');
+    expect(mine(n({ platform: 'dispute_resolution', handlerId: null }))).toBe('new');
+    expect(mine(n({ handlerId: 'h2' }))).toBe('new'); // not a dispute: the unit's to see
+    expect(inboxFilter('u1', '210900.210902', true)(n({ platform: 'dispute_resolution', handlerId: 'h2' }))).toBe('new'); // a dispatcher
+  });
+
   it('triage: filed or returned is new; registered stays (changed); dispatched out is claimed; voided is removed', () => {
     const f = triageFilter('210900.210902', true);
     expect(f(n({ status: 'reported', from: null }))).toBe('new');

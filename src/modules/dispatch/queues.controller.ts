@@ -29,7 +29,7 @@ export class QueuesController {
   async triageEvents(@CurrentUser() user: Principal, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     this.queues.assertTriageReader(user);
     const scope = this.queues.scope(user);
-    await this.events.stream(req, reply, triageFilter(scope.scopePath, scope.seesDisputes));
+    await this.events.stream(req, reply, triageFilter(scope.scopePath, scope.seesDisputes), user.expiresAt);
   }
 
   /** A unit's inbox: dispatched, not yet signed, most urgent first. */
@@ -45,7 +45,7 @@ export class QueuesController {
   async inboxEvents(@CurrentUser() user: Principal, @Param('unitId', ParseUUIDPipe) unitId: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     await this.queues.unitFor(user, unitId);
     const scope = this.queues.scope(user);
-    await this.events.stream(req, reply, inboxFilter(unitId, scope.scopePath, scope.seesDisputes));
+    await this.events.stream(req, reply, inboxFilter(unitId, scope.scopePath, scope.seesDisputes, scope.assignedOnly ?? null), user.expiresAt);
   }
 
   /** Signs the most urgent ticket of the unit's inbox for the caller, atomically; 204 when there is none. */
