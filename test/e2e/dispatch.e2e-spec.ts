@@ -180,6 +180,17 @@ describe('dispatch: routing rules, queues, claim-next, returns 派单', () => {
       expect((await t.request('GET', `/api/v1/dispatch/rules/${id}`, { token: dispatcher })).body.name).toBe('海州区路灯派城管局');
       expect((await t.request('DELETE', `/api/v1/dispatch/rules/${id}`, { token: dispatcher })).status).toBe(204);
       expect((await t.request('GET', `/api/v1/dispatch/rules/${id}`, { token: dispatcher })).status).toBe(404);
+      // A city rule decides the district's tickets too: the district dispatcher sees it, read-only.
+      const cityRule = await t.request('POST', '/api/v1/dispatch/rules', { token: admin, body: rule({ name: '全市路灯派城管局', gridNodeId: ids['210900'], position: 900 }) });
+      expect(cityRule.status).toBe(201);
+      const seen = (await t.request('GET', '/api/v1/dispatch/rules', { token: dispatcher })).body as Array<{ id: string; editable: boolean }>;
+      expect(seen.find((r) => r.id === cityRule.body.id)).toMatchObject({ editable: false });
+      expect(seen.filter((r) => r.editable === false).every((r) => r.id !== id)).toBe(true);
+      expect((await t.request('GET', `/api/v1/dispatch/rules/${cityRule.body.id}`, { token: dispatcher })).body).toMatchObject({ id: cityRule.body.id, editable: false });
+      expect((await t.request('GET', `/api/v1/dispatch/rules/${cityRule.body.id}`, { token: admin })).body).toMatchObject({ editable: true });
+      expect((await t.request('PUT', `/api/v1/dispatch/rules/${cityRule.body.id}`, { token: dispatcher, body: { ...rule({ gridNodeId: ids['210900'] }), expectedVersion: 1 } })).status).toBe(422);
+      expect((await t.request('DELETE', `/api/v1/dispatch/rules/${cityRule.body.id}`, { token: dispatcher })).status).toBe(404);
+      expect((await t.request('DELETE', `/api/v1/dispatch/rules/${cityRule.body.id}`, { token: admin })).status).toBe(204);
       const audit: Array<{ action: string; actor_username: string; details: { before?: { name: string }; after?: { windowStart: string } } }> = await t.ds.query(
         `SELECT action, actor_username, details FROM audit_log WHERE target = $1 AND action LIKE 'dispatch.rule.%' ORDER BY id`, [id]);
       expect(audit.map((a) => [a.action, a.actor_username])).toEqual([

@@ -19,7 +19,7 @@ export class DispatchRulesService {
   }
 
   async get(p: Principal, id: string): Promise<RoutingRuleResponse> {
-    const row = await this.repo.findRule(p.scopePath, id);
+    const row = await this.repo.readRule(p.scopePath, id);
     if (!row) throw new DispatchException(DispatchErrorCode.RULE_NOT_FOUND);
     return toRuleResponse(row);
   }

@@ -3,8 +3,10 @@ import type { QueueItemResponse, QueueResponse, RoutingRuleResponse } from './dt
 import type { QueueRow, QueueSummaryRow, RuleRow } from './dispatch.repository';
 import { minutesOf, type RoutingRule } from './routing-rules';
 
-export function toRuleResponse(r: RuleRow): RoutingRuleResponse {
+export function toRuleResponse(r: RuleRow & { editable?: boolean }): RoutingRuleResponse {
   return {
+    // A rule from the caller's subtree is theirs to change; one set above it is shown read-only.
+    editable: r.editable ?? true,
     id: r.id, name: r.name, platform: r.platform, categoryCodes: r.category_codes, categoryPrefix: r.category_prefix,
     gridNodeId: r.grid_node_id, windowStart: r.window_start, windowEnd: r.window_end, unitId: r.unit_id, position: r.position,
     autoRegister: r.auto_register, autoDispatch: r.auto_dispatch, active: r.active, version: r.version,

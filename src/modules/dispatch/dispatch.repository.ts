@@ -116,10 +116,22 @@ export class DispatchRepository {
 
   // ── rules ──────────────────────────────────────────────────────────────────────────────────────────
 
-  async listRules(scopePath: string): Promise<RuleRow[]> {
+  /**
+   * The rules that decide the caller's tickets: those set in their subtree, and those set above it (a city rule
+   * routes a district's tickets too), the latter marked read-only (`editable` false). In routing order.
+   */
+  async listRules(scopePath: string): Promise<Array<RuleRow & { editable: boolean }>> {
     return this.ds.query(
-      `SELECT ${RULE_COLUMNS} FROM dispatch_rules r JOIN grid_nodes g ON g.id = r.grid_node_id
-        WHERE g.path <@ $1::ltree ORDER BY r.position, r.id`, [scopePath]);
+      `SELECT ${RULE_COLUMNS}, g.path <@ $1::ltree AS editable FROM dispatch_rules r JOIN grid_nodes g ON g.id = r.grid_node_id
+        WHERE g.path <@ $1::ltree OR g.path @> $1::ltree ORDER BY r.position, r.id`, [scopePath]);
+  }
+
+  /** One rule the caller may read: set in their subtree (editable) or above it (read-only). */
+  async readRule(scopePath: string, id: string): Promise<(RuleRow & { editable: boolean }) | undefined> {
+    const rows: Array<RuleRow & { editable: boolean }> = await this.ds.query(
+      `SELECT ${RULE_COLUMNS}, g.path <@ $2::ltree AS editable FROM dispatch_rules r JOIN grid_nodes g ON g.id = r.grid_node_id
+        WHERE r.id = $1 AND (g.path <@ $2::ltree OR g.path @> $2::ltree)`, [id, scopePath]);
+    return rows[0];
   }
 
   async findRule(scopePath: string, id: string, m: EntityManager = this.ds.manager, lock = false): Promise<RuleRow | undefined> {

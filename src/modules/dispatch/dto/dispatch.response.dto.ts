@@ -15,6 +15,11 @@ export class RoutingRuleResponse {
   version!: number;
   createdAt!: string;
   updatedAt!: string;
+  /**
+   * Whether the caller may change it: true for a rule set in their subtree; false for one set above it (a city
+   * rule that also routes the caller's district), listed because it decides their tickets too.
+   */
+  editable!: boolean;
 }
 
 export class RuleVerdictResponse {
