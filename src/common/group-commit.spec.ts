@@ -71,6 +71,17 @@ describe('GroupCommit: callers of a key served in batches', () => {
     await expect(gc.submit('k', 'forgotten')).rejects.toThrow('left unsettled');
   });
 
+  it('a caller requeued many times settles through one call, not a chain of one wrapper per requeue', async () => {
+    let calls = 0;
+    let gc!: GroupCommit<string, string>;
+    gc = new GroupCommit<string, string>('spec-requeued', async (key, batch) => {
+      calls++;
+      if (calls < 20_000) { gc.requeue(key, batch as Array<Waiter<string, string>>); return; }
+      for (const w of batch) w.reject(new Error(`given up after ${calls}`));
+    }, { inFlight: 1, maxBatch: 5 });
+    await expect(gc.submit('k', 'patient')).rejects.toThrow('given up after 20000');
+  });
+
   it('counts batches and callers per name', async () => {
     const gc = new GroupCommit<number, number>('spec-counted', async (_key, batch) => { for (const w of batch) w.resolve(w.item); }, { inFlight: 1, maxBatch: 10 });
     await Promise.all([1, 2, 3].map((i) => gc.submit('k', i)));

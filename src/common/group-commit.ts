@@ -106,16 +106,22 @@ export class GroupCommit<I, R> {
 interface Tracked<I, R> extends Waiter<I, R> {
   settled(): boolean;
   requeued: boolean;
+  /** The caller's own waiter: a requeued waiter is tracked anew around it, not around the previous tracker. */
+  origin: Waiter<I, R>;
 }
 
 function track<I, R>(w: Waiter<I, R>): Tracked<I, R> {
+  // However often a caller is requeued, settling it is one call deep (wrapping each tracker in the next one made a
+  // chain as long as the requeues, which a long wait could overflow).
+  const origin = 'origin' in w ? (w as Tracked<I, R>).origin : w;
   let done = false;
   const t: Tracked<I, R> = {
     item: w.item,
-    resolve: (r) => { if (!done) { done = true; w.resolve(r); } },
-    reject: (e) => { if (!done) { done = true; w.reject(e); } },
+    resolve: (r) => { if (!done) { done = true; origin.resolve(r); } },
+    reject: (e) => { if (!done) { done = true; origin.reject(e); } },
     settled: () => done,
     requeued: false,
+    origin,
   };
   return t;
 }
