@@ -190,13 +190,18 @@ describe('reports for officials 统计报表', () => {
     const outside = await get(streetOfficial, `rates?gridNodeId=${ids['210911001']}`);
     expect(outside.status).toBe(404);
     expect(outside.body.code).toBe('REPORT_NODE_OUT_OF_SCOPE');
+    // Below the grid (a building): the rollups cannot answer it — a 422 for every report, never a 500.
+    for (const path of ['durations', 'rates', 'rankings', 'backlog']) {
+      const building = await get(streetOfficial, `${path}?gridNodeId=${ids['210902001001001001']}`);
+      expect({ path, status: building.status, code: building.body.code }).toEqual({ path, status: 422, code: 'REPORT_BELOW_GRID' });
+    }
   });
 
   it('refuses roles without ReportRead and bad input with 4xx problems', async () => {
     const admin = await t.login('demo.admin');
     for (const token of [admin, handler, grid]) expect((await get(token, 'rates')).status).toBe(403);
     expect((await t.request('GET', '/api/v1/reports/rates')).status).toBe(401);
-    for (const q of ['from=2026-02-30', 'from=2026-05-01&to=2026-04-01', 'groupBy=planet', 'format=pdf', 'unitId=x', 'from=1990-01-01&to=2026-01-01', "platform=a'b", 'nonsense=1']) {
+    for (const q of ['from=2026-02-30', 'from=2026-05-01&to=2026-04-01', 'groupBy=planet', 'format=pdf', 'unitId=x', 'from=1990-01-01&to=2026-01-01', 'from=0050-03-15&to=0050-03-20', "platform=a'b", 'nonsense=1']) {
       const r = await get(official, `durations?${q}`);
       expect([r.status, q]).toEqual([400, q]);
       expect(String(r.headers['content-type'])).toContain('application/problem+json');

@@ -79,6 +79,8 @@ describe('report exports 报表导出', () => {
   it('neutralises spreadsheet formulas and quotes separators', async () => {
     const out = await text(csvStream([{ group: '=1+1', label: 'a,"b"' }]));
     expect(out.replace(/^\uFEFF/, '').trim().split('\r\n')[1]).toBe(`'=1+1,"a,""b"""`);
+    const hidden = await text(csvStream([{ group: '\t=cmd', label: '\r=cmd' }]));
+    expect(hidden.replace(/^\uFEFF/, '').split('\r\n')[1]).toBe(`'\t=cmd,"'\r=cmd"`);
   });
 
   it('flatten without a shape keeps a null as one column', () => {

@@ -42,8 +42,9 @@ function emptied(v: unknown): unknown {
 function csvCell(v: string | number | null): string {
   if (v === null) return '';
   const s = String(v);
-  // Quote when needed; a leading =, +, - or @ is neutralised so spreadsheets do not run it as a formula.
-  const safe = /^[=+\-@]/.test(s) && typeof v === 'string' ? `'${s}` : s;
+  // Quote when needed; a leading =, +, -, @, tab or carriage return is neutralised so spreadsheets do not run it as
+  // a formula (OWASP's list).
+  const safe = /^[=+\-@\t\r]/.test(s) && typeof v === 'string' ? `'${s}` : s;
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 

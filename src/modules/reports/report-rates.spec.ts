@@ -49,8 +49,18 @@ describe('report rates 指标公式', () => {
     expect(shiftGroup('month', '2026-01', -1)).toBe('2025-12');
     expect(shiftGroup('month', '2026-10', -12)).toBe('2025-10');
     expect(shiftGroup('day', '2026-03-31', -1)).toBe('2026-02-28');
-    expect(shiftGroup('week', '2026-11-23', -1)).toBe('2026-10-19'); // Monday 11-23 → 10-23 (a Friday) → its Monday
-    expect(shiftGroup('week', '2026-11-23', -12)).toBe('2025-11-17');
+    expect(shiftGroup('day', '2026-04-30', -1)).toBe('2026-03-30'); // a day, not a month end: the 30th stays the 30th
+    expect(shiftGroup('day', '2025-02-28', -12)).toBe('2024-02-28'); // not the leap day
+    expect(shiftGroup('day', '2024-02-29', -12)).toBe('2023-02-28');
+    expect(shiftGroup('week', '2026-11-23', -1)).toBe('2026-10-26'); // 4 weeks
+    expect(shiftGroup('week', '2026-11-23', -12)).toBe('2025-11-24'); // 52 weeks, a Monday again
+    // One to one: consecutive weeks compare with consecutive weeks (never two with one).
+    const weeks = ['2026-03-02', '2026-03-09', '2026-03-16', '2026-03-23', '2026-03-30'];
+    for (const months of [-1, -12]) {
+      const shifted = weeks.map((w) => shiftGroup('week', w, months));
+      expect(new Set(shifted).size).toBe(weeks.length);
+      for (const s of shifted) expect(new Date(`${s}T00:00:00Z`).getUTCDay()).toBe(1);
+    }
     expect(shiftGroup('street', '210900.210902.210902001', -1)).toBe('210900.210902.210902001');
     expect(shiftMonths('2024-02-29', -12)).toBe('2023-02-28');
     expect(shiftMonths('2025-06-30', -1)).toBe('2025-05-31');

@@ -10,6 +10,7 @@ export enum ReportErrorCode {
   SCORE_VERSION_EXISTS = 'REPORT_SCORE_VERSION_EXISTS',
   FOLD_BUSY = 'REPORT_FOLD_BUSY',
   REFOLD_CITY_SCOPE_REQUIRED = 'REPORT_REFOLD_CITY_SCOPE_REQUIRED',
+  BELOW_GRID = 'REPORT_BELOW_GRID',
 }
 
 function describe(code: ReportErrorCode): { status: number; text: Bilingual } {
@@ -22,6 +23,7 @@ function describe(code: ReportErrorCode): { status: number; text: Bilingual } {
     case ReportErrorCode.SCORE_VERSION_EXISTS: return { status: 409, text: { en: 'A score version already starts on that day', zh: '该日期已有生效的考核方案' } };
     case ReportErrorCode.CATEGORY_NOT_FOUND: return { status: 404, text: { en: 'No such category in the catalogue', zh: '案件分类目录中不存在该分类' } };
     case ReportErrorCode.REFOLD_CITY_SCOPE_REQUIRED: return { status: 403, text: { en: 'A refold rewrites the city-wide rollups: only a city-level administrator may start one', zh: '重新汇总涉及全市统计数据，仅市级管理员可发起' } };
+    case ReportErrorCode.BELOW_GRID: return { status: 422, text: { en: 'Reports go down to the grid (网格): ask for the grid the building is in', zh: '统计报表最细到网格，请选择该楼栋所在的网格' } };
     case ReportErrorCode.FOLD_BUSY: return { status: 503, text: { en: 'The report fold is busy with a long batch; try again in a minute', zh: '报表汇总正在处理大批数据，请稍后重试' } };
   }
 }

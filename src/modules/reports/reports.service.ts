@@ -10,13 +10,15 @@ import { DURATION_METRICS, zeroCounts } from './report-metrics';
 import { computeRates, namingList, type Rates, type ScoreVersion } from './report-rates';
 import { ReportException, ReportErrorCode } from './reports.exception';
 import { PATH_DEPTH, ReportsRepository, TIME_GROUPS, type GroupBy, type GroupCounts, type ReportFilter } from './reports.repository';
+import { ROLLUP_PATH_DEPTH } from './ticket-facts';
 
 const RANKABLE = new Set<GroupBy>(['district', 'street', 'community', 'grid', 'unit']);
 const MAX_SPAN_DAYS = 3660;
 
+/** A real YYYY-MM-DD date from 1900 on (before it, `Date.UTC` would read a two-digit year as 19xx). */
 function validDate(s: string): boolean {
   const d = new Date(`${s}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+  return /^\d{4}-\d{2}-\d{2}$/.test(s) && s >= '1900-01-01' && !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
 }
 
 /** Shifts a YYYY-MM-DD date by whole months, clamping to the month's last day (3-31 − 1 month → 2-28/29). */
@@ -30,14 +32,25 @@ export function shiftMonths(s: string, months: number): string {
   return first.toISOString().slice(0, 10);
 }
 
-/** The group of a time grouping (day `YYYY-MM-DD`, week of its Monday, month `YYYY-MM`) shifted by whole months. */
+/**
+ * The group of a time grouping (day `YYYY-MM-DD`, week of its Monday, month `YYYY-MM`) a comparison `months` away
+ * reads, one to one: a month the same month then; a day the same day of that month (clamped: 03-31 − 1 → 02-28;
+ * 2025-02-28 − 12 → 2024-02-28, not the leap day — the month-end rule is for whole periods only); a week the week a
+ * whole number of weeks before (− 1 month → 4 weeks, − 12 months → 52), so that no two weeks compare with one.
+ */
 export function shiftGroup(groupBy: GroupBy, group: string, months: number): string {
   switch (groupBy) {
     case 'month': return shiftMonths(`${group}-01`, months).slice(0, 7);
-    case 'day': return shiftMonths(group, months);
+    case 'day': {
+      const [y, m, d] = group.split('-').map(Number) as [number, number, number];
+      const first = new Date(Date.UTC(y, m - 1 + months, 1));
+      const last = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + 1, 0)).getUTCDate();
+      first.setUTCDate(Math.min(d, last));
+      return first.toISOString().slice(0, 10);
+    }
     case 'week': {
-      const d = new Date(`${shiftMonths(group, months)}T00:00:00Z`);
-      d.setUTCDate(d.getUTCDate() - ((d.getUTCDay() + 6) % 7));
+      const d = new Date(`${group}T00:00:00Z`);
+      d.setUTCDate(d.getUTCDate() + 7 * Math.round((months * 365.2425) / 12 / 7));
       return d.toISOString().slice(0, 10);
     }
     default: return group;
@@ -221,6 +234,11 @@ export class ReportsService {
     if (q.gridNodeId) {
       gridPath = await this.repo.gridPath(p.scopePath, q.gridNodeId);
       if (!gridPath) throw new ReportException(ReportErrorCode.NODE_OUT_OF_SCOPE);
+    }
+    // The rollups keep the grid path down to the grid (网格); a building below it, as a filter or as the caller's
+    // scope, is a question they cannot answer.
+    for (const path of [gridPath, p.scopePath]) {
+      if (path !== undefined && path.split('.').length > ROLLUP_PATH_DEPTH) throw new ReportException(ReportErrorCode.BELOW_GRID);
     }
     let categoryCodes: string[] | undefined;
     if (q.categoryCode) {
