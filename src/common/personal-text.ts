@@ -10,8 +10,8 @@
  * - 身份证号 ID number: 18 characters, 17 digits + digit or X, with a plausible birth date: `2109**********1234`.
  * - 邮箱 e-mail: `a***@b.cn` (the first character of the local part, then the domain).
  *
- * Pure; one pass, so what was masked is never matched again. The stored text keeps the full values (search works on
- * them); a full value is shown only through the audited reveal.
+ * Pure; one pass, so what was masked is never matched again. The stored text keeps the full values; search works on
+ * the masked copy (`searchText`); a full value is shown only through the audited reveal.
  */
 
 const UUID = String.raw`[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}`;
@@ -49,4 +49,12 @@ export function maskPersonalText(text: string | null): string | null {
     if (mobile) return maskMobile(m);
     return maskDigits(m.replace(/\D/g, '')); // landline
   });
+}
+
+/**
+ * What `GET /tickets?q=` matches (`tickets.search_text`): the title, description and address with their personal data
+ * masked, so a search can never probe the digits an answer hides. Written by the filing.
+ */
+export function searchText(title: string, description: string, address: string | null): string {
+  return maskPersonalText(`${title} ${description} ${address ?? ''}`);
 }

@@ -31,12 +31,12 @@ describe('dispatch: routing rules, queues, claim-next, returns 派单', () => {
   let official: string;
 
   /** A staff account made directly in SQL, with the demo password. */
-  async function addUser(username: string, role: string, nodeCode: string, unitCode: string | null, onDuty = false): Promise<{ token: string; id: string }> {
+  async function addUser(username: string, role: string, nodeCode: string, unitCode: string | null, onDuty = false): Promise<{ token: string; id: string; username: string }> {
     const rows: Array<{ id: string }> = await t.ds.query(
       `INSERT INTO users (username, display_name, role, scope_node_id, unit_id, password_hash, on_duty)
        SELECT $1, $1, $2, g.id, u.id, (SELECT password_hash FROM users WHERE username = 'demo.handler'), $5
          FROM grid_nodes g LEFT JOIN units u ON u.code = $4 WHERE g.code = $3 RETURNING id`, [username, role, nodeCode, unitCode, onDuty]);
-    return { token: await t.login(username), id: rows[0]!.id };
+    return { token: await t.login(username), id: rows[0]!.id, username };
   }
 
   /** Files a street-light ticket in 站前社区 as the dispatcher, registers it and, given a unit, dispatches it. */
@@ -407,16 +407,27 @@ describe('dispatch: routing rules, queues, claim-next, returns 派单', () => {
     const claimedByC = await t.request('POST', `/api/v1/queues/units/${ids['FX-CGJ']}/claim-next`, { token: c.token });
     expect(claimedByC.body.id).toBe(third.id);
     expect((await t.request('POST', `/api/v1/queues/units/${ids['FX-CGJ']}/claim-next`, { token: c.token })).status).toBe(204);
-    // An assignee who goes off duty does not keep the ticket from everyone: claim-next gives it to whoever asks.
+    // Going off duty stops new assignments only: what is assigned waits for its handler.
     const fourth = await dispatched('FX-CGJ');
     const assignee = (await ticket(fourth.id)).handlerId;
     const holder = [a, b, c].find((u) => u.id === assignee)!;
     const other = [a, b, c].find((u) => u.id !== assignee)!;
+    const claimAllAs = async (u: { token: string }) => {
+      const got: string[] = [];
+      for (;;) {
+        const r = await t.request('POST', `/api/v1/queues/units/${ids['FX-CGJ']}/claim-next`, { token: u.token });
+        if (r.status !== 200) return got;
+        got.push(r.body.id);
+      }
+    };
     expect((await t.request('PUT', '/api/v1/me/on-duty', { token: holder.token, body: { onDuty: false } })).status).toBe(204);
-    let taken: { status: number; body: { id?: string; handlerId?: string } };
-    do taken = await t.request('POST', `/api/v1/queues/units/${ids['FX-CGJ']}/claim-next`, { token: other.token });
-    while (taken.status === 200 && taken.body.id !== fourth.id);
-    expect([taken.status, taken.body.id, taken.body.handlerId]).toEqual([200, fourth.id, other.id]);
+    expect(await claimAllAs(other)).not.toContain(fourth.id);
+    // A deactivated assignee does not keep it from everyone: claim-next gives it to whoever asks.
+    expect((await t.request('PATCH', `/api/v1/admin/users/${holder.id}`, { token: admin, body: { active: false } })).status).toBe(200);
+    expect(await claimAllAs(other)).toEqual([fourth.id]);
+    expect((await ticket(fourth.id)).handlerId).toBe(other.id);
+    expect((await t.request('PATCH', `/api/v1/admin/users/${holder.id}`, { token: admin, body: { active: true } })).status).toBe(200);
+    holder.token = await t.login(holder.username);
     expect((await t.request('PUT', '/api/v1/me/on-duty', { token: holder.token, body: { onDuty: true } })).status).toBe(204);
     // Switched off, a manual dispatch leaves the ticket open to any handler. (Reassignment, re-dispatch after a return,
     // routing and a unit with nobody on duty: dispatch-auto-assign.e2e-spec.ts.)

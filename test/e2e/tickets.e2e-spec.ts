@@ -273,6 +273,13 @@ describe('tickets: the manhole story and the rules around it 工单', () => {
     expect(search.body.items.every((i: { description: string; title: string }) => (i.title + i.description).includes('人行道'))).toBe(true);
     const none = await t.request('GET', `/api/v1/tickets?q=${encodeURIComponent('不存在的词语')}`, { token: dispatcher });
     expect(none.body.items).toEqual([]);
+    // A phone typed into the text is masked in every answer, and search cannot probe its hidden digits either.
+    const { body: withPhone } = await fileTicket(t, grid, { ...MANHOLE, title: '井盖缺失请回电', description: '联系人电话13851234567，人在楼下等候' });
+    const found = async (q: string) => ((await t.request('GET', `/api/v1/tickets?limit=100&q=${encodeURIComponent(q)}`, { token: dispatcher })).body.items as Array<{ id: string }>)
+      .some((i) => i.id === withPhone.id);
+    expect(await found('人在楼下等候')).toBe(true);
+    expect(await found('138****4567')).toBe(true); // what the reader is shown
+    for (const probe of ['1385', '13851', '385123', '13851234567', '5123']) expect({ probe, found: await found(probe) }).toEqual({ probe, found: false });
     const closed = await t.request('GET', '/api/v1/tickets?status=closed', { token: dispatcher });
     expect(closed.body.items.every((i: { status: string }) => i.status === 'closed')).toBe(true);
     expect(closed.body.items.length).toBeGreaterThan(0);

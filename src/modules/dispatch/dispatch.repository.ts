@@ -320,9 +320,11 @@ export class DispatchRepository {
    * claim-next 领取: the `limit` most urgent tickets of the unit's inbox that no one else is taking right now,
    * locked, as full rows with the database time and the unit's type. The inbox index is walked in claim
    * order; rows locked by a concurrent claim are skipped, and a row whose claim committed meanwhile fails the
-   * re-checked `status = 'dispatched'`. A ticket already assigned to a handler (自动分派) is a candidate only
-   * for that handler while they are an active, on-duty handler of the unit — once they go off duty, are deactivated
-   * or move to another unit, it is anyone's again, not stuck; the caller's scope path bounds the candidates too.
+   * re-checked `status = 'dispatched'`. A ticket already assigned to a handler (自动分派, or named by the dispatcher)
+   * is a candidate only for that handler while they are an active handler of the unit — once they are deactivated or
+   * move to another unit, it is anyone's again, not stuck (going off duty only stops new assignments: what is theirs
+   * waits for them). A dispute stays its mediator's (its content is theirs alone): a dispatcher reassigns it. The
+   * caller's scope path bounds the candidates too.
    */
   async lockNextCandidates(m: EntityManager, unitId: string, handlerIds: readonly string[], scopePath: string, limit: number): Promise<Array<TicketRow & { db_now: Date; unit_type: string | null }>> {
     return m.query(prepared('dispatch.claimCandidates',
@@ -330,7 +332,8 @@ export class DispatchRepository {
          FROM dispatch_inbox i JOIN tickets t ON t.id = i.ticket_id
         WHERE i.unit_id = $1 AND t.unit_id = $1 AND t.status = 'dispatched'
           AND (t.handler_id IS NULL OR t.handler_id = ANY($2::uuid[])
-               OR NOT EXISTS (SELECT 1 FROM users h WHERE h.id = t.handler_id AND h.unit_id = $1 AND h.role = 'handler' AND h.active AND h.on_duty))
+               OR (t.platform <> 'dispute_resolution'
+                   AND NOT EXISTS (SELECT 1 FROM users h WHERE h.id = t.handler_id AND h.unit_id = $1 AND h.role = 'handler' AND h.active)))
           AND t.grid_path <@ $3::ltree
         ORDER BY i.deadline, i.priority_rank, i.created_at, i.ticket_id
         LIMIT $4

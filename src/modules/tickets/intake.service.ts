@@ -3,6 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { initialTransition } from '../../../libs/workflow';
 import { GroupCommit, type Waiter } from '../../common/group-commit';
+import { searchText } from '../../common/personal-text';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import type { Principal } from '../auth/principal';
 import type { CaseStandardView } from '../catalogue/catalogue.types';
@@ -227,6 +228,8 @@ export class IntakeService {
       title: body.title,
       description: body.description,
       address: body.address ?? null,
+      // What text search matches: the same text with its personal data masked (never the hidden digits).
+      search_text: searchText(body.title, body.description, body.address ?? null),
       lat: body.lat ?? null,
       lng: body.lng ?? null,
       grid_node_id: node.id,

@@ -355,8 +355,9 @@ export class TicketsRepository {
       // Trigram matching works for Chinese (no word segmentation needed); the GIN index serves ILIKE.
       const like = p.add(`%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
       // The text is content: it matches only tickets whose content the caller may read, so a filer cannot probe
-      // a dispute's title, description or address word by word. The number is not content.
-      where.push(`((${content} AND (t.title || ' ' || t.description || ' ' || coalesce(t.address, '')) ILIKE ${like}) OR t.number = ${p.add(f.q)})`);
+      // a dispute's title, description or address word by word. It is the masked text (`search_text`), so the hidden
+      // digits of a phone or ID number typed into it cannot be probed either. The number is not content.
+      where.push(`((${content} AND t.search_text ILIKE ${like}) OR t.number = ${p.add(f.q)})`);
     }
     if (f.cursor) where.push(`(t.created_at, t.id) < (${p.add(f.cursor.createdAt)}::timestamptz, ${p.add(f.cursor.id)}::uuid)`);
     return this.ds.query(
