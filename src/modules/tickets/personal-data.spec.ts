@@ -5,11 +5,14 @@ describe('personal data masking', () => {
     expect(maskPhone('13812341234')).toBe('138****1234');
     expect(maskPhone('0418-1234567')).toBe('041****4567');
     expect(maskPhone('12345')).toBe('1***5');
+    expect(maskPhone('8765432')).toBe('****5432'); // 7 digits: never 3 + 4 of them
+    expect(maskPhone('23456789')).toBe('****6789');
+    expect(maskPhone('+86 13812341234')).toBe('+86****1234');
   });
   it('keeps only the family name', () => {
     expect(maskName('张三')).toBe('张*');
     expect(maskName('欧阳娜娜')).toBe('欧***');
-    expect(maskName('李')).toBe('李*');
+    expect(maskName('李')).toBe('*');
   });
   it('masks ID numbers keeping region and last four', () => {
     expect(maskIdNumber('210902198801011234')).toBe('210902********1234');
