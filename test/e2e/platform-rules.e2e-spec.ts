@@ -209,6 +209,27 @@ describe('platform rules 五平台规则', () => {
     expect(archived.status).toBe('archived');
   });
 
+  it('request_handling: first contact belongs to the unit — a ticket reassigned elsewhere is contacted again before it is resolved', async () => {
+    const handler = await t.login('demo.handler');
+    const water = await user('rh.water', 'handler', '210900', 'FX-WATER');
+    const filed = await fileTicket(t, dispatcher, {
+      categoryCode: 'RH0101', title: '小区停水无人告知', description: '居民反映停水两天', channel: 'hotline',
+      reporter: { name: '陈静', phone: '15041801234' }, attributes: { requestType: 'complaint' },
+    });
+    const id = filed.body.id;
+    await mustAct(t, dispatcher, id, 'register');
+    await mustAct(t, dispatcher, id, 'dispatch', { unitId: ids['FX-SZSS'] });
+    await mustAct(t, handler, id, 'sign');
+    expect((await mustAct(t, handler, id, 'first-contact', { note: '已电话联系居民' })).firstContactAt).toBeTruthy();
+    const moved = await mustAct(t, dispatcher, id, 'reassign', { unitId: ids['FX-WATER'], reason: '供水归自来水公司' });
+    expect(moved).toMatchObject({ status: 'dispatched', firstContactAt: null });
+    await mustAct(t, water, id, 'sign');
+    const refused = await act(t, water, id, 'resolve', { note: '已恢复供水' });
+    expect([refused.status, refused.body.code]).toEqual([409, 'FIRST_CONTACT_REQUIRED']);
+    await mustAct(t, water, id, 'first-contact', { note: '自来水公司已联系居民' });
+    expect((await mustAct(t, water, id, 'resolve', { note: '已恢复供水' })).status).toBe('resolved');
+  });
+
   it('convenience_services: resolving waits for the materials checklist (所需材料)', async () => {
     const clerk = await user('hz.service', 'handler', '210902', 'HZ-BMFW');
     const filed = await fileTicket(t, grid, {

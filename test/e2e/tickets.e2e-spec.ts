@@ -388,6 +388,13 @@ describe('tickets: the manhole story and the rules around it 工单', () => {
     const first = (await fileTicket(t, grid, { ...MANHOLE, title: '3号楼东侧雨水井盖缺失', description: '3号楼东侧井盖缺失', lat: 42.0266, lng: 121.6606 })).body;
     const second = await fileTicket(t, grid, { ...MANHOLE, title: '3号楼东侧井盖丢失', description: '3号楼东侧井盖缺失了', lat: 42.02662, lng: 121.66062 });
     expect(second.body.duplicateSuggestions.map((d: { id: string }) => d.id)).toContain(first.id);
+    // Only into a ticket of the same platform: a 12345 request about the same cover is not its duplicate to end with.
+    const request = (await fileTicket(t, dispatcher, {
+      categoryCode: 'RH0101', title: '3号楼东侧井盖缺失投诉', description: '居民来电反映井盖缺失', channel: 'hotline', attributes: { requestType: 'complaint' },
+    })).body;
+    const across = await act(t, dispatcher, request.id, 'merge', { parentId: first.id });
+    expect([across.status, across.body.code]).toEqual([422, 'MERGE_ACROSS_PLATFORMS']);
+    expect((await t.request('GET', `/api/v1/tickets/${request.id}`, { token: dispatcher })).body).toMatchObject({ status: 'reported', version: request.version });
     const merged = await mustAct(t, dispatcher, second.body.id, 'merge', { parentId: first.id });
     expect(merged).toMatchObject({ status: 'merged', parentId: first.id });
     await mustAct(t, dispatcher, first.id, 'register');

@@ -75,6 +75,8 @@ function toUnit(ctx: DecisionContext, p: StageProfile, stopStage: ClockStage | n
     { kind: 'clock-start', stage: 'sign' },
   );
   if (p.handlingStage === 'resolve') effects.push({ kind: 'clock-start', stage: 'resolve' });
+  // 先行联系 is the unit's: a new unit contacts the resident again before it may resolve (request_handling).
+  if (ctx.ticket.firstContactAt && unitId !== ctx.ticket.unitId) effects.push({ kind: 'clear-first-contact' });
   return accept('dispatched', effects);
 }
 

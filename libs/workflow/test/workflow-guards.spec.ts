@@ -161,6 +161,7 @@ describe('guard: review-return', () => {
       { kind: 'set-handler', handlerId: null },
       { kind: 'clock-start', stage: 'sign' },
       { kind: 'clock-start', stage: 'resolve' },
+      { kind: 'clear-first-contact' }, // the new unit contacts the resident again (先行联系)
     ]);
   });
   it('approving to the same unit is refused with SAME_UNIT', () => {
@@ -192,6 +193,7 @@ describe('guard: dispatch and reassign', () => {
       { kind: 'set-handler', handlerId: 'h9' },
       { kind: 'clock-start', stage: 'sign' },
       { kind: 'clock-start', stage: 'resolve' },
+      { kind: 'clear-first-contact' }, // the new unit contacts the resident again (先行联系)
     ]);
     // A mediation clock waits for acceptance (受理 = sign).
     expect(effectsOf(decide(ctx('dispute_resolution', 'dispatch', actors.dispatcher, ticket('registered'), { unitId: 'u1' })))).not.toContainEqual(
@@ -216,6 +218,7 @@ describe('guard: dispatch and reassign', () => {
       { kind: 'set-handler', handlerId: null },
       { kind: 'clock-start', stage: 'sign' },
       { kind: 'clock-start', stage: 'resolve' },
+      { kind: 'clear-first-contact' }, // the new unit contacts the resident again (先行联系)
     ]);
   });
   it('reassign works at any time before resolution: also from suspended, stopping the paused handling clock', () => {
@@ -231,6 +234,7 @@ describe('guard: dispatch and reassign', () => {
         { kind: 'set-handler', handlerId: null },
         { kind: 'clock-start', stage: 'sign' },
         { kind: 'clock-start', stage: 'resolve' },
+        { kind: 'clear-first-contact' }, // the new unit contacts the resident again (先行联系)
       ],
     });
     const dispute = decide(ctx('dispute_resolution', 'reassign', actors.dispatcher, ticket('suspended'), { unitId: 'u2' }));

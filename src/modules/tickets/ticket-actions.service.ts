@@ -232,6 +232,9 @@ export class TicketActionsService {
       if (!parent || parent.id === t.id || ['closed', 'archived', 'voided', 'cancelled', 'merged'].includes(parent.status)) {
         return { ok: false, error: new TicketException(TicketErrorCode.PARENT_NOT_FOUND) };
       }
+      // A duplicate is the same problem: on another platform it would end with a case of other rules (a dispute closed
+      // by a patrol repair, without mediation).
+      if (parent.platform !== t.platform) return { ok: false, error: new TicketException(TicketErrorCode.MERGE_ACROSS_PLATFORMS) };
     }
     const [outcome] = await this.applyLocked(m, [{ actor, ticket: t }], action, body, now);
     return outcome!.ok ? { ok: true, row: outcome!.row } : { ok: false, error: outcome!.refusal };

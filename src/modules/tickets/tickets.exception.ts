@@ -8,6 +8,7 @@ export enum TicketErrorCode {
   UNIT_NOT_FOUND = 'UNIT_NOT_FOUND',
   UNIT_OUT_OF_JURISDICTION = 'UNIT_OUT_OF_JURISDICTION',
   PARENT_NOT_FOUND = 'PARENT_NOT_FOUND',
+  MERGE_ACROSS_PLATFORMS = 'MERGE_ACROSS_PLATFORMS',
   ATTACHMENT_NOT_FOUND = 'ATTACHMENT_NOT_FOUND',
   ATTRIBUTES_INVALID = 'ATTRIBUTES_INVALID',
   STALE_VERSION = 'STALE_VERSION',
@@ -32,6 +33,7 @@ function describe(code: TicketErrorCode): { status: number; text: Bilingual } {
     case TicketErrorCode.UNIT_NOT_FOUND: return { status: 422, text: { en: 'Handling unit not found', zh: '承办单位不存在' } };
     case TicketErrorCode.UNIT_OUT_OF_JURISDICTION: return { status: 422, text: { en: "The unit's jurisdiction does not cover the ticket's grid node", zh: '该单位辖区不包含工单所在网格' } };
     case TicketErrorCode.PARENT_NOT_FOUND: return { status: 422, text: { en: 'Parent ticket not found or not open', zh: '主工单不存在或已办结' } };
+    case TicketErrorCode.MERGE_ACROSS_PLATFORMS: return { status: 422, text: { en: 'A ticket can only be merged into a ticket of the same platform', zh: '只能合并到同一平台的工单' } };
     case TicketErrorCode.ATTACHMENT_NOT_FOUND: return { status: 422, text: { en: 'Attachment not found on this ticket', zh: '该工单下不存在此附件' } };
     case TicketErrorCode.ATTRIBUTES_INVALID: return { status: 400, text: { en: 'Platform attributes are invalid', zh: '平台扩展字段无效' } };
     case TicketErrorCode.STALE_VERSION: return { status: 409, text: { en: 'The ticket changed since you loaded it; reload and try again', zh: '工单已被他人修改，请刷新后重试' } };
