@@ -325,6 +325,13 @@ describe('dispatch: routing rules, queues, claim-next, returns 派单', () => {
       expect(await refused({ unitId: ids['HZ-DW-DZB'] })).toBe('UNIT_OUT_OF_JURISDICTION'); // another community of the street
       expect(await refused({ unitId: ids['FX-SZSS'], coUnitIds: [ids['XH-CC']] })).toBe('UNIT_OUT_OF_JURISDICTION');
       expect(await refused({ unitId: '00000000-0000-4000-8000-000000000000' })).toBe('UNIT_NOT_FOUND');
+      // A deactivated unit takes no new work, as co-unit either.
+      await t.ds.query(`UPDATE units SET active = false WHERE code = 'FX-WATER'`);
+      try {
+        expect(await refused({ unitId: ids['FX-SZSS'], coUnitIds: [ids['FX-WATER']] })).toBe('UNIT_NOT_FOUND');
+      } finally {
+        await t.ds.query(`UPDATE units SET active = true WHERE code = 'FX-WATER'`);
+      }
       expect(await ticket(tk.id)).toMatchObject({ status: 'registered', version, unitId: null });
       // The street's committee covers its communities; a city bureau covers every ticket.
       const street = await mustAct(t, dispatcher, tk.id, 'dispatch', { unitId: ids['HZ-ZQ-TJW'], coUnitIds: [ids['FX-CGJ']] });

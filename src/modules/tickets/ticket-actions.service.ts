@@ -215,7 +215,9 @@ export class TicketActionsService {
     }
     for (const [unitId, lead] of [...(body.unitId ? [[body.unitId, true] as const] : []), ...(body.coUnitIds ?? []).map((u) => [u, false] as const)]) {
       const unit = await this.repo.unitForTicket(m, unitId, t.grid_path);
-      if (!unit || (lead && !unit.active)) return { ok: false, error: new TicketException(TicketErrorCode.UNIT_NOT_FOUND) };
+      // A deactivated unit takes no new work: neither as lead nor as a newly added co-unit (one already co-handling
+      // may stay on the ticket as it moves on).
+      if (!unit || (!unit.active && (lead || !(t.co_unit_ids ?? []).includes(unitId)))) return { ok: false, error: new TicketException(TicketErrorCode.UNIT_NOT_FOUND) };
       if (!unit.covers) return { ok: false, error: new TicketException(TicketErrorCode.UNIT_OUT_OF_JURISDICTION) };
     }
     if (body.handlerId !== undefined && body.unitId !== undefined) {
