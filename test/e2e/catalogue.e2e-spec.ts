@@ -226,12 +226,14 @@ describe('catalogue 类别目录', () => {
       csvRow({ platform: 'request_handling', code: 'RH06', level: 'major', name_zh: '表扬', name_en: 'Praise' }),
       csvRow({ platform: 'request_handling', code: 'RH0601', level: 'minor', parent_code: 'RH99', name_zh: '表扬信', name_en: 'Letters' }),
       csvRow({ platform: 'party_building', code: '0104', level: 'minor', parent_code: 'PB01', name_zh: '挪平台', name_en: 'Moved' }),
+      // A renamed minor category listed without its standards would lose them (and filing under it would stop).
+      csvRow({ platform: 'community_governance', code: '0105', level: 'minor', parent_code: '01', name_zh: '热力井盖（改名）', name_en: 'Heating manhole cover' }),
     );
     const res = await t.request('POST', '/api/v1/admin/categories/import', { token: admin, raw: body, headers: { 'content-type': 'text/csv' } });
     expect(res.status).toBe(400);
     expect(res.headers['content-type']).toContain('application/problem+json');
     expect(res.body.code).toBe('CATALOGUE_IMPORT_INVALID');
-    expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual(['line 3: parent_code', 'line 4: code']);
+    expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual(['line 3: parent_code', 'line 4: code', 'line 5: standards']);
     expect(await counts()).toEqual(before);
     expect((await t.request('GET', '/api/v1/categories/RH06', { token: grid })).status).toBe(404);
 

@@ -114,6 +114,10 @@ export class CatalogueAdminService {
           else result.created++;
         } else if (sameContent(c, current)) {
           result.unchanged++;
+        } else if (current.standards.length > 0 && c.standards.length === 0) {
+          // A line without standard columns would version the category with none, and filing under it would stop
+          // (STANDARD_REQUIRED): a city's file that lists only names must not strip the case standards.
+          bad('standards', `${c.code} has case standards; list them (a line per standard) to keep or change them / 该类别已有立案标准，导入时须逐行列出`);
         } else {
           await this.writeNextVersion(m, current, c, p.id);
           result.versioned++;
