@@ -282,6 +282,10 @@ describe('platform rules 五平台规则', () => {
     expect(noHours.body.code).toBe('INVALID_INPUT');
     const resolved = await mustAct(t, volunteer, id, 'resolve', { note: '书已送到', volunteerHours: 2.5 });
     expect(resolved.volunteerHours).toBe(2.5);
+    // Verification fails; the second round of service adds its hours to the first.
+    await mustAct(t, grid, id, 'verify', { passed: false, reason: '少了一本' });
+    const again = await mustAct(t, volunteer, id, 'resolve', { note: '补送一本', volunteerHours: 0.75 });
+    expect(again.volunteerHours).toBe(3.25);
     expect((await mustAct(t, grid, id, 'verify', { passed: true })).status).toBe('closed');
   });
 });

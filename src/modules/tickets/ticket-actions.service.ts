@@ -392,7 +392,8 @@ export class TicketActionsService {
         patch.mediation_outcome = e.outcome; patch.mediation_referral = e.referral;
         data.mediationOutcome = e.outcome; data.mediationReferral = e.referral;
         break;
-      case 'volunteer-hours': patch.volunteer_hours = e.hours; break;
+      // Each resolve records the hours of that round of service: after a failed verification the next adds to them.
+      case 'volunteer-hours': patch.volunteer_hours = Math.round((Number(t.volunteer_hours ?? 0) + e.hours) * 100) / 100; break;
       case 'callback-result': patch.callback = { contacted: e.contacted, resolved: e.resolved, satisfaction: e.satisfaction }; break;
       case 'clock-start': case 'clock-stop': case 'clock-pause': case 'clock-resume': case 'clock-stop-all': break;
     }
