@@ -104,6 +104,25 @@ describe('sla: deadlines, calendars and policies as data, recomputation 时限',
     expect(signed.clocks.filter((c: { stage: string; state: string }) => c.stage === 'sign' && c.state === 'running')).toEqual([]);
   });
 
+  it('立案 decides the case standard: registered as 破损 instead of the filer\'s 缺失, the ticket is normal priority with a working-hours limit', async () => {
+    const filed = await fileTicket(t, grid, { ...MANHOLE, title: '井盖松动（误报为缺失）' });
+    expect(filed.body).toMatchObject({ priority: 'urgent' });
+    const id = filed.body.id as string;
+    const standards = (await t.request('GET', `/api/v1/categories/${MANHOLE.categoryCode}`, { token: grid })).body.standards as Array<{ id: string; code: string }>;
+    expect(filed.body.caseStandardId).toBe(standards.find((x) => x.code === 'missing')!.id);
+    // Bad input changes nothing: an unknown standard, or a standard on another action.
+    const unknown = await t.request('POST', `/api/v1/tickets/${id}/actions/register`, { token: dispatcher, body: { expectedVersion: 1, standardCode: 'nope' } });
+    expect([unknown.status, unknown.body.code]).toEqual([422, 'STANDARD_NOT_FOUND']);
+    const registered = await mustAct(t, dispatcher, id, 'register', { standardCode: 'damaged' });
+    expect(registered).toMatchObject({ status: 'registered', version: 2, priority: 'normal', caseStandardId: standards.find((x) => x.code === 'damaged')!.id });
+    const wrongAction = await t.request('POST', `/api/v1/tickets/${id}/actions/dispatch`, { token: dispatcher, body: { expectedVersion: 2, unitId: ids['FX-SZSS'], standardCode: 'missing' } });
+    expect([wrongAction.status, wrongAction.body.code]).toEqual([400, 'INVALID_INPUT']);
+    const dispatched = await mustAct(t, dispatcher, id, 'dispatch', { unitId: ids['FX-SZSS'] });
+    expect(resolveClock(dispatched)).toMatchObject({ clockType: 'working_hours' });
+    const events = (await t.request('GET', `/api/v1/tickets/${id}/events`, { token: dispatcher })).body as Array<{ action: string; data: Record<string, unknown> }>;
+    expect(events.find((e) => e.action === 'register')!.data).toMatchObject({ standardCode: 'damaged' });
+  });
+
   it('a rework (返工) gets a fresh resolve limit from the reopening, not from the dispatch it was already late to', async () => {
     const { id, dispatched } = await inProgressTicket(t, tokens(), ids['FX-SZSS']!, { title: '井盖缺失（返工）' });
     // The first run of the handling clock started at the dispatch; pretend the ticket was dispatched 5 hours ago, so

@@ -21,7 +21,7 @@ const DONE = new Set(['closed', 'archived']);
  */
 const EVENT_FACTS = [
   'unitId', 'coUnitIds', 'handlerId', 'reason', 'passed', 'approved', 'contacted', 'resolved', 'satisfaction', 'extraSeconds', 'parentId',
-  'partiesConsent', 'mediationOutcome', 'mediationReferral', 'volunteerHours', 'publicNote',
+  'partiesConsent', 'mediationOutcome', 'mediationReferral', 'volunteerHours', 'publicNote', 'standardCode',
 ] as const satisfies ReadonlyArray<keyof TicketActionRequest>;
 
 /**
@@ -238,7 +238,18 @@ export class TicketActionsService {
       // by a patrol repair, without mediation).
       if (parent.platform !== t.platform) return { ok: false, error: new TicketException(TicketErrorCode.MERGE_ACROSS_PLATFORMS) };
     }
-    const [outcome] = await this.applyLocked(m, [{ actor, ticket: t }], action, body, now);
+    // 立案 decides the case standard (立案标准): a dispatcher registering under another standard of the ticket's category
+    // version changes it, and its default priority with it (the resolve limit, started at dispatch, follows).
+    let extraPatch: Record<string, unknown> | undefined;
+    if (body.standardCode !== undefined) {
+      if (action !== 'register') {
+        return { ok: false, error: new WorkflowRefusal(400, 'INVALID_INPUT', { zh: 'standardCode 仅用于立案', en: 'standardCode goes with register only' }) };
+      }
+      const standard = (await this.catalogue.categoryById(t.category_id, m))?.standards.find((s) => s.code === body.standardCode);
+      if (!standard) return { ok: false, error: new TicketException(TicketErrorCode.STANDARD_NOT_FOUND) };
+      if (standard.id !== t.case_standard_id) extraPatch = { case_standard_id: standard.id, priority: standard.priority };
+    }
+    const [outcome] = await this.applyLocked(m, [{ actor, ticket: t }], action, body, now, extraPatch);
     return outcome!.ok ? { ok: true, row: outcome!.row } : { ok: false, error: outcome!.refusal };
   }
 
@@ -279,6 +290,7 @@ export class TicketActionsService {
    */
   private async applyLocked(
     m: EntityManager, items: ReadonlyArray<{ actor: Actor; ticket: TicketRow }>, action: Action, body: TicketActionRequest, now: Date,
+    extraPatch?: Record<string, unknown>,
   ): Promise<Array<{ ok: true; row: TicketRow } | { ok: false; refusal: WorkflowRefusal }>> {
     const decided = items.map(({ actor, ticket: t }) => {
       const decision = decide({
@@ -303,6 +315,7 @@ export class TicketActionsService {
       for (const key of EVENT_FACTS) {
         if (body[key] !== undefined) data[key] = body[key];
       }
+      if (extraPatch) Object.assign(patch, extraPatch);
       const write: ActionWrite = {
         id: t.id, patch, event: { action, actorId: actor.eventActorId, actorRole: actor.role, from: t.status, to: decision.to, note: body.note ?? null, data },
       };

@@ -108,7 +108,7 @@ const UPDATABLE: Readonly<Record<string, string>> = {
   first_contact_at: 'timestamptz', extension_pending_seconds: 'integer', suspension_pending: 'boolean', bounce_count: 'integer', ownerless: 'boolean',
   supervision_count: 'integer', materials_complete: 'boolean', mediation_session_count: 'integer', mediation_outcome: 'text', mediation_referral: 'text',
   volunteer_hours: 'numeric', callback: 'jsonb', dispatched_at: 'timestamptz', resolved_at: 'timestamptz', closed_at: 'timestamptz', attributes: 'jsonb',
-  suggested_unit_id: 'uuid', suggested_by_rule_id: 'uuid',
+  suggested_unit_id: 'uuid', suggested_by_rule_id: 'uuid', case_standard_id: 'uuid', priority: 'text',
 };
 
 /** An action's write: the ticket patch (whitelisted columns) and its event. */

@@ -68,6 +68,11 @@ export class TicketActionRequest {
   @IsOptional() @IsIn(['court', 'arbitration', 'petition']) mediationReferral?: 'court' | 'arbitration' | 'petition';
   @IsOptional() @IsNumber() @Min(0.25) @Max(24) volunteerHours?: number;
   @IsOptional() @IsArray() @ArrayMaxSize(20) @IsUUID('all', { each: true }) attachmentIds?: string[];
+  /**
+   * 立案 only: the case standard (立案标准) of the ticket's category the dispatcher registers it under, e.g. `damaged`
+   * instead of the `missing` a filer chose; its default priority comes with it.
+   */
+  @IsOptional() @Matches(/^[0-9A-Za-z_]{1,40}$/) standardCode?: string;
 }
 
 export class TicketListRequest {
