@@ -73,6 +73,13 @@ describe('platform rules 五平台规则', () => {
     const extended = await mustAct(t, dispatcher, id, 'decide-extension', { approved: true });
     const after = extended.clocks.find((c: { stage: string; state: string }) => c.stage === 'mediation' && c.state === 'running');
     expect(Date.parse(after.deadline)).toBeGreaterThan(Date.parse(mediation.deadline));
+    // Pausing the month (中止) needs the parties' consent too, from the mediator and from a dispatcher suspending directly.
+    for (const who of [mediator, dispatcher]) {
+      const paused = await act(t, who, id, 'suspend', { reason: '当事人外出' });
+      expect([paused.status, paused.body.code]).toEqual([422, 'PARTIES_CONSENT_REQUIRED']);
+    }
+    await mustAct(t, dispatcher, id, 'suspend', { reason: '当事人外出', partiesConsent: true });
+    await mustAct(t, dispatcher, id, 'resume');
     const resolved = await mustAct(t, mediator, id, 'resolve', { mediationOutcome: 'agreement', note: '达成调解协议' });
     expect(resolved.mediation).toEqual({ sessions: 1, outcome: 'agreement', referral: null });
     expect((await act(t, grid, id, 'verify', { passed: true })).status).toBe(403);

@@ -145,6 +145,19 @@ export const REQUIREMENTS = {
     return note === null ? refuse('INVALID_INPUT', '须填写备注内容（须包含文字或数字）', 'note is required (text with at least one letter or digit)') : [];
   },
   /** dispute_resolution: an extension needs both parties' consent (经双方当事人同意). */
+  /**
+   * dispute_resolution: pausing a mediation (中止) stops its one-month clock, so like an extension it needs both
+   * parties' consent — on the handler's request and on a dispatcher's direct suspension; deciding a pending request
+   * (approve or reject) asks nothing more.
+   */
+  'parties-consent-to-pause': (ctx: DecisionContext): Refused | Effect[] =>
+    ctx.ticket.suspensionPending === true || ctx.input?.partiesConsent === true
+      ? []
+      : refuse(
+          'PARTIES_CONSENT_REQUIRED',
+          '纠纷调解中止须经双方当事人同意',
+          'Pausing a mediation needs the consent of both parties (partiesConsent: true)',
+        ),
   'parties-consent': (ctx: DecisionContext): Refused | Effect[] =>
     ctx.input?.partiesConsent === true
       ? []

@@ -174,6 +174,8 @@ export const PLATFORM_TABLES: Record<Platform, PlatformTable> = {
     patch: {
       resolve: { addChecks: ['mediation-session-recorded'], addRequires: ['mediation-outcome'] },
       'request-extension': { addRequires: ['parties-consent'] },
+      // Pausing stops the month as an extension lengthens it: the parties agree to either.
+      suspend: { addRequires: ['parties-consent-to-pause'] },
       // Dispute content is visible only to mediators and their supervisors, so no grid worker verifies.
       verify: { roles: ['dispatcher'] },
     },

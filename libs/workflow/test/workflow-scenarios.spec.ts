@@ -175,7 +175,9 @@ describe('scenario: a neighbour dispute mediated with a consented extension (dis
     act(sim, P, 'sign', actors.handler);
     act(sim, P, 'record-mediation', actors.handler, { note: '首次调解，双方分歧较大' });
     sim.ticket.mediationSessionCount = 1;
-    act(sim, P, 'suspend', actors.handler, { reason: '当事人住院' });
+    // Pausing the month needs both parties' consent, as an extension does; approving the request asks nothing more.
+    expect(decide({ platform: P, ticket: sim.ticket, actor: actors.handler, action: 'suspend', input: { reason: '当事人住院' } })).toMatchObject({ ok: false, code: 'PARTIES_CONSENT_REQUIRED' });
+    act(sim, P, 'suspend', actors.handler, { reason: '当事人住院', partiesConsent: true });
     act(sim, P, 'suspend', actors.dispatcher, { approved: true });
     expect(sim.clocks.mediation).toBe('paused');
     act(sim, P, 'resume', actors.handler);

@@ -120,7 +120,7 @@ function happy(
     case 'decide-extension':
       return { actor: actors.dispatcher, input: { approved: true }, ticket: { extensionPending: { extraSeconds: 3600 } } };
     case 'suspend':
-      return { actor: actors.handler, input: { reason: '等待天气' } };
+      return { actor: actors.handler, input: { reason: '等待天气', partiesConsent: true } };
     case 'resolve':
       return { actor: actors.handler, input: { volunteerHours: 2, mediationOutcome: 'agreement' } };
     case 'verify':
