@@ -216,6 +216,25 @@ describe('platform rules 五平台规则', () => {
     expect(archived.status).toBe('archived');
   });
 
+  it('request_handling: an anonymous complaint (匿名) keeps the reporter from the handling unit, not from the dispatcher who calls back', async () => {
+    const handler = await t.login('demo.handler');
+    const filed = await fileTicket(t, dispatcher, {
+      categoryCode: 'RH0101', title: '饭店油烟扰民', description: '楼下饭店油烟直排', channel: 'hotline',
+      reporter: { name: '陈静', phone: '15041801234' }, attributes: { requestType: 'complaint', anonymous: true },
+    });
+    const id = filed.body.id;
+    await mustAct(t, dispatcher, id, 'register');
+    await mustAct(t, dispatcher, id, 'dispatch', { unitId: ids['FX-SZSS'] });
+    const byHandler = await t.request('POST', `/api/v1/tickets/${id}/reveal`, { token: handler, body: { reason: '核实投诉内容' } });
+    expect(byHandler.status).toBe(200);
+    expect(byHandler.body.reporter).toEqual({ name: null, phone: null });
+    expect(JSON.stringify(byHandler.body)).not.toContain('15041801234');
+    const byDispatcher = await t.request('POST', `/api/v1/tickets/${id}/reveal`, { token: dispatcher, body: { reason: '回访投诉人' } });
+    expect(byDispatcher.body.reporter).toEqual({ name: '陈静', phone: '15041801234' });
+    const [audited] = await t.ds.query(`SELECT details FROM audit_log WHERE action = 'pii.reveal' AND target = $1 ORDER BY id LIMIT 1`, [id]);
+    expect(audited.details).toMatchObject({ anonymous: true });
+  });
+
   it('request_handling: first contact belongs to the unit — a ticket reassigned elsewhere is contacted again before it is resolved', async () => {
     const handler = await t.login('demo.handler');
     const water = await user('rh.water', 'handler', '210900', 'FX-WATER');

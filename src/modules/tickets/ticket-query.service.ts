@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '../auth/principal';
+import { Role } from '../auth/roles';
 import { AuditService } from '../audit/audit.service';
 import type { RevealResponse, TicketEventResponse, TicketResponse } from './dto/ticket.response.dto';
 import type { TicketListRequest } from './dto/ticket.request.dto';
@@ -86,15 +87,18 @@ export class TicketQueryService {
     if (contentRestricted(t)) throw new TicketException(TicketErrorCode.DISPUTE_CONTENT_RESTRICTED);
     await this.audit.record({
       actorId: p.id, actorUsername: p.username, actorRole: p.role, action: 'pii.reveal', target: t.id,
-      result: 'success', requestId, details: { reason, ticketNumber: t.number },
+      result: 'success', requestId, details: { reason, ticketNumber: t.number, ...(t.attributes?.anonymous === true ? { anonymous: true } : {}) },
     });
     const opened = this.personal.open(t);
+    // 匿名 (request_handling `anonymous`): the resident asked that the unit handling the complaint not know who made
+    // it. Its handlers get no reporter from the reveal; the dispatchers who call back (回访) still do.
+    const hidden = t.attributes?.anonymous === true && p.role === Role.Handler;
     const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
     const notes = (await this.repo.events(t.id))
       .map((e) => ({ seq: e.seq, action: e.action, note: e.note, reason: text(e.data.reason), publicNote: text(e.data.publicNote) }))
       .filter((n) => n.note !== null || n.reason !== null || n.publicNote !== null);
     return {
-      reporter: { name: opened.reporterName, phone: opened.reporterPhone }, attributes: { ...opened.attributes },
+      reporter: hidden ? { name: null, phone: null } : { name: opened.reporterName, phone: opened.reporterPhone }, attributes: { ...opened.attributes },
       title: t.title, description: t.description, address: t.address, notes,
     };
   }
