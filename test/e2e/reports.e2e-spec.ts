@@ -374,6 +374,14 @@ describe('reports for officials 统计报表', () => {
       if (then) { expect(row.mom.score).toBe(then.rates.score); compared++; }
     }
     expect(compared).toBeGreaterThan(0);
+    // Grouped by month across the change, each month is scored with its own version (not the one of `from`).
+    const byMonth = (await get(official, `rates?from=${prev.from}&to=${month.to}&groupBy=month`)).body;
+    expect(byMonth.scoreVersion.effectiveFrom).toBe('2000-01-01');
+    const alone = async (m: { from: string; to: string }) => (await get(official, `rates?from=${m.from}&to=${m.to}&groupBy=month`)).body.rows[0].rates.score;
+    const rowOf = (m: { from: string }) => byMonth.rows.find((r: any) => r.group === m.from.slice(0, 7));
+    expect(rowOf(month).rates.score).toBe(await alone(month));
+    expect(rowOf(prev).rates.score).toBe(await alone(prev));
+    if (rowOf(month).rates.closeRate !== null) expect(rowOf(month).rates.score).toBeCloseTo(100 * rowOf(month).rates.closeRate, 6);
   });
 
   it('business time follows the working calendar of the ticket\'s district, as an admin has it now', async () => {

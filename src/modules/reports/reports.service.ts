@@ -83,10 +83,11 @@ export class ReportsService {
     const f = await this.filter(p, q, 'street');
     const version = await this.repo.scoreVersion(f.from);
     const [meta, current, mom, yoy] = await Promise.all([
-      // Each comparison period is scored with the version in force then.
-      this.meta(f), this.ratesOf(f, version),
-      this.compare(f, -1, async (g) => this.ratesOf(g, await this.repo.scoreVersion(g.from))),
-      this.compare(f, -12, async (g) => this.ratesOf(g, await this.repo.scoreVersion(g.from))),
+      // Each comparison period is scored with the version in force then; each time row (month, week, day) with the
+      // version in force at its own start.
+      this.meta(f), this.ratesOf(f, await this.versionsOf(f, version)),
+      this.compare(f, -1, async (g) => this.ratesOf(g, await this.versionsOf(g))),
+      this.compare(f, -12, async (g) => this.ratesOf(g, await this.versionsOf(g))),
     ]);
     const labels = await this.repo.labels(f.groupBy, [...current.keys()]);
     return {
@@ -196,12 +197,30 @@ export class ReportsService {
     return { ...versionView(version), note: body.note ?? null };
   }
 
-  private async ratesOf(f: ReportFilter, version: ScoreVersion): Promise<Map<string, Omit<RateRow, 'label' | 'mom' | 'yoy'>>> {
+  private async ratesOf(f: ReportFilter, versionOf: (group: string) => ScoreVersion): Promise<Map<string, Omit<RateRow, 'label' | 'mom' | 'yoy'>>> {
     const [counts, open] = await Promise.all([this.repo.rollup(f, false), this.repo.openOverdue(f)]);
     const out = new Map<string, Omit<RateRow, 'label' | 'mom' | 'yoy'>>();
     const perUnit = f.groupBy === 'unit' || f.unitId !== undefined;
-    for (const g of counts) out.set(g.group, rateRow(g, open.get(g.group)?.overdue ?? 0, version, perUnit));
+    for (const g of counts) out.set(g.group, rateRow(g, open.get(g.group)?.overdue ?? 0, versionOf(g.group), perUnit));
     return out;
+  }
+
+  /**
+   * The score version of each row: the one in force at `from` — or, for a time grouping, the one in force at the
+   * row's own start (a month, a week's Monday, a day; not before `from`), so a period keeps the score it was judged by.
+   */
+  private async versionsOf(f: ReportFilter, atFrom?: ScoreVersion): Promise<(group: string) => ScoreVersion> {
+    const first = atFrom ?? await this.repo.scoreVersion(f.from);
+    if (!TIME_GROUPS.has(f.groupBy)) return () => first;
+    const later = (await this.repo.scoreVersions()).filter((v) => v.effectiveFrom > f.from && v.effectiveFrom <= f.to);
+    if (later.length === 0) return () => first;
+    return (group) => {
+      const start = f.groupBy === 'month' ? `${group}-01` : group;
+      const day = start < f.from ? f.from : start;
+      let version = first;
+      for (const v of later) if (v.effectiveFrom <= day) version = v;
+      return version;
+    };
   }
 
   /**
