@@ -70,7 +70,8 @@ export function oracle(plans: PlannedTicket[], nowMs: number, groupOf: (p: Plann
       }
     }
     const open = !['closed', 'archived', 'voided', 'cancelled'].includes(t.status);
-    if (open && p.deadlineMs !== null && p.deadlineMs < nowMs) g.overdueOpen += 1;
+    // Late: past the deadline and not resolved by it (resolved on time and waiting for verification is not late).
+    if (open && p.deadlineMs !== null && p.deadlineMs < nowMs && !onTime) g.overdueOpen += 1;
     const spans: Array<[number | null, number | null]> = [[filedAt, t.dispatchAt], [t.dispatchAt, t.signAt], [t.dispatchAt, t.firstResolveAt], [filedAt, t.closedAt]];
     spans.forEach(([a, b], i) => {
       if (a === null || b === null) return;

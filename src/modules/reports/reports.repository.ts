@@ -165,11 +165,16 @@ export class ReportsRepository {
     }).sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0));
   }
 
-  /** Open tickets filed in the period, and how many of them are past their resolve deadline (now, DB clock). */
+  /**
+   * Open tickets filed in the period, and how many of them are late: past their resolve deadline (now, DB clock) and
+   * not resolved by it — one resolved on time and waiting for verification or the callback is not late, as 按期结案率's
+   * numerator (closed on time, judged by the resolve) will count it.
+   */
   async openOverdue(f: ReportFilter): Promise<Map<string, { open: number; overdue: number }>> {
     const p = new Params();
     const rows: Array<{ g: string; open: number; overdue: number }> = await this.read.query(
-      `SELECT ${groupExpr(f.groupBy)} AS g, count(*)::int AS open, count(*) FILTER (WHERE fa.resolve_deadline < now())::int AS overdue
+      `SELECT ${groupExpr(f.groupBy)} AS g, count(*)::int AS open,
+              count(*) FILTER (WHERE fa.resolve_deadline < now() AND coalesce((fa.contrib->'counts'->>'resolved_on_time')::int, 0) = 0)::int AS overdue
          FROM report_ticket_facts fa JOIN report_keys k ON k.id = fa.key_id
         WHERE ${openInPeriod(p, f)} AND ${where(p, f)}
         GROUP BY 1`, p.values);
