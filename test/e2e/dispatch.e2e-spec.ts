@@ -128,6 +128,36 @@ describe('dispatch: routing rules, queues, claim-next, returns 派单', () => {
       expect(await ticket(stranded.body.id)).toMatchObject({ status: 'dispatched', unitId: ruleUnit });
     });
 
+    it('a time window is matched at the filing instant, however late the routing job runs (a reconciler re-run hours later)', async () => {
+      const router = t.app.get(RouterService);
+      // Filed in 站前社区, where no rule applies yet: the routing job leaves it reported.
+      const filed = (await fileTicket(t, dispatcher, { ...MANHOLE, gridNodeId: ids['210902001002'], title: '夜间窗口测试井盖' })).body;
+      await waitFor(async () => (await t.ds.query(`SELECT 1 FROM outbox WHERE job_id = $1 AND relayed_at IS NOT NULL`, [`route-${filed.id}`])).length > 0);
+      await new Promise((r) => setTimeout(r, 300));
+      expect((await ticket(filed.id)).status).toBe('reported');
+      // As if it had been filed an hour ago (the event log's partition key moves with it; triggers off for the edit).
+      const shift = new Date().getUTCHours() >= 1 ? '-1 hour' : '1 hour';
+      await t.ds.transaction(async (m) => {
+        await m.query(`SET LOCAL session_replication_role = replica`);
+        await m.query(`UPDATE ticket_events SET filed_at = filed_at + $2::interval WHERE ticket_id = $1`, [filed.id, shift]);
+        await m.query(`UPDATE tickets SET created_at = created_at + $2::interval WHERE id = $1`, [filed.id, shift]);
+      });
+      const [{ hour }] = await t.ds.query(`SELECT extract(hour FROM created_at AT TIME ZONE 'Asia/Shanghai')::int AS hour FROM tickets WHERE id = $1`, [filed.id]);
+      const hh = (h: number) => `${String((h + 24) % 24).padStart(2, '0')}:00`;
+      // A rule for that hour of the day only: it covered the filing, not the present.
+      const rule = await t.request('POST', '/api/v1/dispatch/rules', { token: dispatcher, body: {
+        name: '整点窗口井盖转自来水公司', platform: 'community_governance', categoryCodes: [MANHOLE.categoryCode], gridNodeId: ids['210902001'],
+        windowStart: hh(hour), windowEnd: hh(hour + 1), unitId: ids['FX-WATER'], position: 1, autoRegister: true, autoDispatch: true,
+      } });
+      expect(rule.status).toBe(201);
+      try {
+        expect(await router.routeTicket(filed.id)).toBe('routed');
+        expect(await ticket(filed.id)).toMatchObject({ status: 'dispatched', unitId: ids['FX-WATER'] });
+      } finally {
+        await t.request('DELETE', `/api/v1/dispatch/rules/${rule.body.id}`, { token: dispatcher });
+      }
+    });
+
     it('dry-run says where a ticket would go and why, with every rule considered', async () => {
       const manhole = (await fileTicket(t, dispatcher, { ...MANHOLE, gridNodeId: ids['210902001002'], title: '站前社区井盖' })).body;
       const night = await t.request('POST', '/api/v1/dispatch/rules', { token: dispatcher, body: {

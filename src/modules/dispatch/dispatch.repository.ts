@@ -79,6 +79,8 @@ export interface RoutingTicketRow {
   grid_path: string;
   last_action: string;
   last_actor_role: string;
+  /** The filing instant (ISO): the routing job matches time windows against it, however late the job runs. */
+  filed_at: string;
 }
 
 export interface UnitRow {
@@ -233,7 +235,8 @@ export class DispatchRepository {
   async ticketForRouting(id: string, scopePath?: string): Promise<RoutingTicketRow | undefined> {
     const rows: RoutingTicketRow[] = await this.ds.query(prepared('dispatch.ticketForRouting',
       `SELECT t.id, t.status, t.version, t.platform, t.category_code, t.grid_path::text AS grid_path,
-              e.action AS last_action, e.actor_role AS last_actor_role
+              e.action AS last_action, e.actor_role AS last_actor_role,
+              to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS filed_at
          FROM tickets t
          JOIN LATERAL (SELECT action, actor_role FROM ticket_events WHERE ticket_id = t.id AND filed_at = t.created_at ORDER BY seq DESC LIMIT 1) e ON true
         WHERE t.id = $1 AND ($2::ltree IS NULL OR t.grid_path <@ $2::ltree)`), [id, scopePath ?? null]);

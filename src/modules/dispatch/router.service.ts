@@ -71,8 +71,9 @@ export class RouterService {
     if (!t) return 'missing';
     const resumable = t.status === 'registered' && t.last_action === 'register' && t.last_actor_role === 'system';
     if (t.status !== 'reported' && !resumable) return 'not-reported';
-    // The fallback command centre is only for tickets without a rule, which wait for people: not read here.
-    const { match } = await this.matchRule(t);
+    // The fallback command centre is only for tickets without a rule, which wait for people: not read here. Time
+    // windows are matched at the filing instant, so a job delayed or re-run by the reconciler decides as it would have.
+    const { match } = await this.matchRule(t, t.filed_at);
     if (!match) return 'no-rule';
     const note = `派单目录规则「${match.name}」自动处理 (routing rule ${match.id})`;
     const steps: Array<{ action: 'register' | 'dispatch'; body: { note: string; unitId?: string } }> = [];
