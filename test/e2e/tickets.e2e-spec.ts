@@ -411,6 +411,13 @@ describe('tickets: the manhole story and the rules around it 工单', () => {
     await expect(t.ds.query(`UPDATE ticket_events SET note = 'x'`)).rejects.toThrow(/immutable/);
     await expect(t.ds.query(`DELETE FROM ticket_events`)).rejects.toThrow(/immutable/);
     await expect(t.ds.query(`TRUNCATE ticket_events CASCADE`)).rejects.toThrow(/immutable/);
+    // Nor the attachments linked to them (the first test resolved with a photo): only linking an unlinked one is allowed.
+    const [linked] = await t.ds.query(`SELECT id FROM attachments WHERE event_id IS NOT NULL LIMIT 1`);
+    expect(linked).toBeDefined();
+    await expect(t.ds.query(`UPDATE attachments SET event_id = NULL WHERE id = $1`, [linked.id])).rejects.toThrow(/immutable/);
+    await expect(t.ds.query(`UPDATE attachments SET storage_key = 'elsewhere' WHERE id = $1`, [linked.id])).rejects.toThrow(/immutable/);
+    await expect(t.ds.query(`DELETE FROM attachments WHERE id = $1`, [linked.id])).rejects.toThrow(/immutable/);
+    await expect(t.ds.query(`TRUNCATE attachments`)).rejects.toThrow(/immutable/);
   });
 
   it('refuses bad input on intake and actions with 4xx and changes nothing', async () => {

@@ -34,6 +34,7 @@ import { ReportsFactsEndedAt1764400200000 } from './1764400200000-reports-facts-
 
 /** Every migration in order. Listed explicitly so Jest, the compiled app and the TypeORM CLI load the same set. */
 import { TicketSearchText1764400300000 } from './1764400300000-ticket-search-text';
+import { AttachmentsImmutable1764400400000 } from './1764400400000-attachments-immutable';
 export const migrations = [Foundation1764230400000, Catalogue1764230500000, Tickets1764230600000, Outbox1764230650000, Dispatch1764230700000, Sla1764230800000, Open3111764230900000, Reports1764231000000, OutboxRetention1764231500000, ReportsFold1764231700000, SlaQueueAhead1764231900000, TicketsDupGeo1764232100000, ReportsStreetMonth1764232300000, ReportsOpenMonth1764232500000,
   DispatchTriageRegistered1764300300000, SlaDefaultStageLimits1764300310000, SlaFiringTarget1764300320000, ReportsUnitMonth1764300340000,
   ReportsFoldQuarantine1764300350000, ReportsMoreGrains1764300360000, ReportsUnitReturns1764300370000,
@@ -42,4 +43,5 @@ export const migrations = [Foundation1764230400000, Catalogue1764230500000, Tick
   TicketEventsMonthlyPartitions1764300460000, TicketSlaAlert1764400000000,
   TicketSuggestedUnit1764400100000,
   ReportsFactsEndedAt1764400200000,
-  TicketSearchText1764400300000];
+  TicketSearchText1764400300000,
+  AttachmentsImmutable1764400400000];
