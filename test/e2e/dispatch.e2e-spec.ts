@@ -435,6 +435,10 @@ describe('dispatch: routing rules, queues, claim-next, returns 派单', () => {
     const tie = await dispatched('FX-CGJ');
     expect((await ticket(tie.id)).handlerId).toBe(a.id); // equal load: by username
     expect((await t.request('PUT', '/api/v1/me/on-duty', { token: c.token, body: { onDuty: true } })).status).toBe(204);
+    // On duty is a handler's state: a dispatcher's call changes nothing.
+    const notHandler = await t.request('PUT', '/api/v1/me/on-duty', { token: dispatcher, body: { onDuty: true } });
+    expect([notHandler.status, notHandler.body.code]).toEqual([403, 'ON_DUTY_HANDLERS_ONLY']);
+    expect((await t.ds.query(`SELECT on_duty FROM users WHERE username = 'demo.dispatcher'`))[0].on_duty).toBe(false);
     const third = await dispatched('FX-CGJ');
     expect((await ticket(third.id)).handlerId).toBe(c.id);
     const log = await t.ds.query(`SELECT handler_id FROM dispatch_assignments WHERE ticket_id = $1`, [third.id]);

@@ -39,11 +39,11 @@ describe('platform: health, metrics, docs, queues, audit 平台', () => {
   it('counts a state-changing request whose audit entry cannot be written (after a retry)', async () => {
     const failures = async () => Number(/audit_write_failures_total (\d+)/.exec((await t.request('GET', '/metrics')).text)?.[1]);
     expect(await failures()).toBe(0);
-    const dispatcher = await t.login('demo.dispatcher');
+    const handler = await t.login('demo.handler');
     await t.ds.query(`ALTER TABLE audit_log RENAME TO audit_log_away`);
     try {
       // Going on duty writes nothing to the audit log itself: only the after-response entry, which now fails.
-      const res = await t.request('PUT', '/api/v1/me/on-duty', { token: dispatcher, body: { onDuty: true } });
+      const res = await t.request('PUT', '/api/v1/me/on-duty', { token: handler, body: { onDuty: true } });
       expect(res.status).toBeLessThan(500);
       const deadline = Date.now() + 5000;
       while ((await failures()) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));

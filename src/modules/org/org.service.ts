@@ -162,6 +162,7 @@ export class OrgService {
   }
 
   async setOnDuty(p: Principal, onDuty: boolean): Promise<void> {
+    if (p.role !== Role.Handler) throw new OrgException(OrgErrorCode.HANDLERS_ONLY);
     await this.repo.setOnDuty(p.id, onDuty);
   }
 
