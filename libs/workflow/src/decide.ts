@@ -92,11 +92,12 @@ export function decide(ctx: DecisionContext): Decision {
  */
 export function roleRefusal(platform: Platform, action: Action, role: unknown): Refused | null {
   const rule = ruleFor(platform, action);
-  if (rule === undefined || ((ROLES as readonly unknown[]).includes(role) && rule.roles.includes(role as Role))) return null;
-  return forbiddenRole(action, role);
+  return rule === undefined ? null : ruleRoleRefusal(rule, action, role);
 }
 
-function forbiddenRole(action: Action, role: unknown): Refused {
+/** The FORBIDDEN_ROLE refusal when `role` is not one of the rule's roles, else null (shared with `decide`). */
+function ruleRoleRefusal(rule: Rule, action: Action, role: unknown): Refused | null {
+  if ((ROLES as readonly unknown[]).includes(role) && rule.roles.includes(role as Role)) return null;
   return refuse('FORBIDDEN_ROLE', `您的角色无权执行"${action}"操作`, `Role ${String(role)} may not ${action}`);
 }
 
@@ -128,9 +129,8 @@ function gateFor(ctx: DecisionContext, action: Action): Rule | Refused {
       `Action "${action}" is not allowed while the ticket is ${ticket.status}`,
     );
   }
-  if (!(ROLES as readonly unknown[]).includes(actor.role) || !rule.roles.includes(actor.role)) {
-    return forbiddenRole(action, actor.role);
-  }
+  const forbidden = ruleRoleRefusal(rule, action, actor.role);
+  if (forbidden) return forbidden;
   for (const id of rule.checks) {
     const refusal = CHECKS[id](ctx);
     if (refusal !== null) return refusal;
