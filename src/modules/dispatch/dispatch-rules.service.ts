@@ -8,6 +8,7 @@ import type { RoutingRuleResponse, UnitDispatchSettingsResponse } from './dto/di
 import { DispatchErrorCode, DispatchException } from './dispatch.exception';
 import { toRuleResponse } from './dispatch.mapper';
 import { DispatchRepository, type RuleValues } from './dispatch.repository';
+import { inSubtree } from './routing-rules';
 
 /** 派单目录 management: rules within the caller's subtree; every change audited with its before and after. */
 @Injectable()
@@ -114,9 +115,4 @@ export class DispatchRulesService {
       requestId: meta.requestId, ip: meta.ip, details,
     }, m);
   }
-}
-
-/** Whether ltree `path` lies in the subtree of `root` (or is it). */
-function inSubtree(path: string, root: string): boolean {
-  return path === root || path.startsWith(`${root}.`);
 }
